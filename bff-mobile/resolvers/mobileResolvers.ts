@@ -1,0 +1,126 @@
+import type { IResolvers } from '@graphql-tools/utils';
+import { requireUser } from '../../src/auth/requireViewer.js';
+import type { BffContext } from '../../src/context/BffContext.js';
+import type { ProductDto } from '../../src/datasources/rest/CatalogApi.js';
+import { pageSize } from '../../src/shaping/format.js';
+import { placeOrderResult, updateProfileResult } from '../../src/shaping/writeResults.js';
+import {
+  toMobileViewer,
+  toOrderRow,
+  toProductCard,
+  toProductScreen,
+  toRatingSummary,
+  toReviewSnippet,
+  toStockBadge,
+  type OrderRowShape,
+  type ProductCardShape,
+  type ProductScreenShape,
+} from '../shaping/mobileShapes.js';
+
+export const MAX_RECENT_ORDERS = 10;
+export const MAX_FEATURED = 20;
+export const MAX_HISTORY_PAGE = 50;
+export const TOP_REVIEWS = 3;
+
+/** Primes the product loader with products a list call already returned, so joins reuse them. */
+function primeProducts(ctx: BffContext, products: readonly ProductDto[]): void {
+  for (const product of products) ctx.loaders.productById.prime(product.id, product);
+}
+
+/**
+ * bff-mobile's resolvers: each root field makes at most one backend call; every join goes
+ * through the request's loaders, so lists cost one batched call per backend per level.
+ */
+export const mobileResolvers: IResolvers<unknown, BffContext> = {
+  Query: {
+    home: () => ({}),
+    product: async (_: unknown, { id }: { id: string }, ctx: BffContext): Promise<ProductScreenShape | null> => {
+      const product = await ctx.loaders.productById.load(id).catch((error: unknown) => {
+        if ((error as { code?: string }).code === 'NOT_FOUND') return null;
+        throw error;
+      });
+      return product ? toProductScreen(product) : null;
+    },
+    myOrders: async (_: unknown, args: { first?: number; after?: string }, ctx: BffContext) => {
+      const userId = requireUser(ctx);
+      const page = await ctx.backends.orders.listUserOrders(ctx.scope, {
+        userId,
+        pageSize: pageSize(args.first, 10, MAX_HISTORY_PAGE),
+        ...(args.after && { pageToken: args.after }),
+      });
+      return { orders: page.orders.map((order) => toOrderRow(order, ctx.now)), nextCursor: page.nextPageToken || null };
+    },
+  },
+
+  Mutation: {
+    placeOrder: async (_: unknown, { input }: { input: PlaceOrderArgs }, ctx: BffContext) => {
+      const userId = requireUser(ctx);
+      const result = await ctx.backends.orders.placeOrder(ctx.scope, { userId, ...input });
+      return placeOrderResult(result, (order) => ({ order: toOrderRow(order, ctx.now) }));
+    },
+    updateProfile: async (_: unknown, { input }: { input: Record<string, string | null> }, ctx: BffContext) => {
+      const userId = requireUser(ctx);
+      const result = await ctx.backends.users.updateUser(ctx.scope, userId, input);
+      return updateProfileResult(result, (user) => ({ viewer: toMobileViewer(user) }));
+    },
+  },
+
+  Home: {
+    viewer: async (_: unknown, __: unknown, ctx: BffContext) => {
+      if (ctx.viewer.userId === undefined) return null;
+      const user = await ctx.loaders.userById.load(ctx.viewer.userId);
+      return user ? toMobileViewer(user) : null;
+    },
+    recentOrders: async (_: unknown, args: { first?: number }, ctx: BffContext): Promise<OrderRowShape[]> => {
+      if (ctx.viewer.userId === undefined) return [];
+      const page = await ctx.backends.orders.listUserOrders(ctx.scope, {
+        userId: ctx.viewer.userId,
+        pageSize: pageSize(args.first, 5, MAX_RECENT_ORDERS),
+      });
+      return page.orders.map((order) => toOrderRow(order, ctx.now));
+    },
+    featured: async (_: unknown, args: { first?: number }, ctx: BffContext): Promise<ProductCardShape[]> => {
+      const page = await ctx.backends.catalog.listProducts(ctx.scope, { sort: 'rating_desc', limit: pageSize(args.first, 6, MAX_FEATURED) });
+      primeProducts(ctx, page.products);
+      return page.products.map(toProductCard);
+    },
+  },
+
+  ProductCard: {
+    stock: async (card: ProductCardShape, _: unknown, ctx: BffContext) => toStockBadge(await ctx.loaders.stockByProductId.load(card.id)),
+  },
+
+  ProductScreen: {
+    stock: async (screen: ProductScreenShape, _: unknown, ctx: BffContext) => toStockBadge(await ctx.loaders.stockByProductId.load(screen.id)),
+    rating: async (screen: ProductScreenShape, _: unknown, ctx: BffContext) =>
+      toRatingSummary(await ctx.loaders.reviewSummaryByProductId.load(screen.id)),
+    topReviews: async (screen: ProductScreenShape, _: unknown, ctx: BffContext) => {
+      const entry = await ctx.loaders.reviewsByProductId(TOP_REVIEWS).load(screen.id);
+      return (entry?.reviews ?? []).map((review) => toReviewSnippet(review, ctx.now));
+    },
+  },
+
+  OrderRow: {
+    thumbnails: async (row: OrderRowShape, _: unknown, ctx: BffContext) => {
+      const products = await ctx.loaders.productById.loadMany(row.thumbnailProductIds);
+      const thumbs: string[] = [];
+      for (const product of products) {
+        // A product the catalog no longer has is left out of the strip; a catalog outage fails the field.
+        if (product instanceof Error) {
+          if ((product as { code?: string }).code === 'NOT_FOUND') continue;
+          throw product;
+        }
+        if (product) thumbs.push(product.images.thumb);
+      }
+      return thumbs;
+    },
+  },
+
+  PlaceOrderResult: { __resolveType: (result: { __typename: string }) => result.__typename },
+  UpdateProfileResult: { __resolveType: (result: { __typename: string }) => result.__typename },
+};
+
+interface PlaceOrderArgs {
+  items: { productId: string; quantity: number; expectedUnitPriceCents: number }[];
+  idempotencyKey: string;
+}

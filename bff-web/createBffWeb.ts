@@ -1,0 +1,10 @@
+import type { BffConfig } from '../src/config/loadConfig.js';
+import { buildBffSchema } from '../src/schema/buildBffSchema.js';
+import { createServer, type BffServer, type CreateServerOptions } from '../src/server/createServer.js';
+import { webResolvers } from './resolvers/webResolvers.js';
+
+/** @returns bff-web, started but not listening: the dashboard schema on the shared kit. */
+export function createBffWeb(config: BffConfig, overrides: Partial<CreateServerOptions> = {}): Promise<BffServer> {
+  if (config.name !== 'web') throw new TypeError(`createBffWeb needs a web config, got name=${config.name}`);
+  return createServer({ config, schema: buildBffSchema('web', webResolvers), ...overrides });
+}

@@ -1,0 +1,125 @@
+import type { ProductStockDto } from '../../src/datasources/grpc/InventoryClient.js';
+import type { OrderDto, OrderPageDto } from '../../src/datasources/grpc/OrdersClient.js';
+import type { ReviewDto } from '../../src/datasources/graphql/ReviewsApi.js';
+import type { ProductDto, ProductPage } from '../../src/datasources/rest/CatalogApi.js';
+import type { UserDto } from '../../src/datasources/rest/UsersApi.js';
+import { formatMoney, orderStatusOf } from '../../src/shaping/format.js';
+
+/**
+ * The dashboard's shapes: full payloads, money as amount + currency + formatted string,
+ * every image size, per-warehouse stock. Pure functions of backend DTOs; no I/O.
+ */
+
+export interface MoneyShape {
+  amountCents: number;
+  currency: string;
+  formatted: string;
+}
+
+export function toMoney(amountCents: number, currency: string): MoneyShape {
+  return { amountCents, currency, formatted: formatMoney(amountCents, currency) };
+}
+
+export interface LineItemShape {
+  productId: string;
+  quantity: number;
+  unitPrice: MoneyShape;
+  subtotal: MoneyShape;
+}
+
+export interface OrderShape {
+  id: string;
+  userId: string;
+  status: string;
+  createdAt: number;
+  updatedAt: number;
+  total: MoneyShape;
+  itemCount: number;
+  items: LineItemShape[];
+}
+
+export function toOrder(order: OrderDto): OrderShape {
+  let itemCount = 0;
+  const items = order.items.map((item) => {
+    itemCount += item.quantity;
+    return {
+      productId: item.productId,
+      quantity: item.quantity,
+      unitPrice: toMoney(item.unitPriceCents, order.currency),
+      subtotal: toMoney(item.unitPriceCents * item.quantity, order.currency),
+    };
+  });
+  return {
+    id: order.id,
+    userId: order.userId,
+    status: orderStatusOf(order.status),
+    createdAt: order.createdAtMs,
+    updatedAt: order.updatedAtMs,
+    total: toMoney(order.totalCents, order.currency),
+    itemCount,
+    items,
+  };
+}
+
+export function toOrderConnection(page: OrderPageDto) {
+  return {
+    nodes: page.orders.map(toOrder),
+    pageInfo: { hasNextPage: page.nextPageToken !== '', endCursor: page.nextPageToken || null },
+    totalCount: page.totalSize,
+  };
+}
+
+export interface ProductShape extends Omit<ProductDto, 'price'> {
+  price: MoneyShape;
+}
+
+export function toProduct(product: ProductDto): ProductShape {
+  return { ...product, price: toMoney(product.price.amountCents, product.price.currency) };
+}
+
+export function toProductConnection(page: ProductPage) {
+  return {
+    nodes: page.products.map(toProduct),
+    pageInfo: { hasNextPage: page.nextCursor !== null, endCursor: page.nextCursor },
+    totalCount: page.total,
+  };
+}
+
+export function toStock(stock: ProductStockDto) {
+  return {
+    totalAvailable: stock.totalAvailable,
+    warehouses: stock.warehouses.map((w) => ({ warehouseId: w.warehouseId, name: w.warehouseName, available: w.available, reserved: w.reserved })),
+  };
+}
+
+export function toReview(review: ReviewDto) {
+  return { id: review.id, rating: review.rating, title: review.title, body: review.body, authorName: review.authorName, createdAt: review.createdAt };
+}
+
+export interface CustomerShape {
+  id: string;
+  name: string;
+  avatarUrl: string;
+  tier: string;
+  createdAt: string;
+  email: string;
+  phone: string;
+  address: UserDto['address'];
+}
+
+export function toCustomer(user: UserDto): CustomerShape {
+  return {
+    id: user.id,
+    name: user.name,
+    avatarUrl: user.avatarUrl,
+    tier: user.tier.toUpperCase(),
+    createdAt: user.createdAt,
+    email: user.email,
+    phone: user.phone,
+    address: user.address,
+  };
+}
+
+export function toWebViewer(user: UserDto, scopes: ReadonlySet<string>) {
+  return { id: user.id, name: user.name, email: user.email, scopes: [...scopes] };
+}

@@ -1,0 +1,25 @@
+/**
+ * Who is calling, as verified at the edge. Resolvers and data sources read it; nothing
+ * but `buildContext` makes one.
+ */
+export interface Viewer {
+  /** `user` (a verified JWT), `apiKey` (a partner or device key) or `anonymous`. */
+  readonly kind: 'user' | 'apiKey' | 'anonymous';
+  /** The user id (JWT `sub`) for `user` viewers. */
+  readonly userId: string | undefined;
+  /** Granted scopes, from the token's `scope` claim or the API key's configuration. */
+  readonly scopes: ReadonlySet<string>;
+  /** The calling client: the BFF's own name (`mobile`, `web`) or the API key's client name. */
+  readonly client: string;
+  /** The API key's plan (rate limits), `default` otherwise. */
+  readonly plan: string;
+}
+
+export function anonymousViewer(client: string): Viewer {
+  return { kind: 'anonymous', userId: undefined, scopes: new Set(), client, plan: 'default' };
+}
+
+/** Whether the viewer holds `scope`. */
+export function hasScope(viewer: Viewer, scope: string): boolean {
+  return viewer.scopes.has(scope);
+}

@@ -1,0 +1,26 @@
+import type { Viewer } from '../auth/Viewer.js';
+import type { CallScope } from '../datasources/CallScope.js';
+import type { Backends } from '../datasources/createBackends.js';
+import type { Loaders } from '../loaders/createLoaders.js';
+import type { Logger } from '../observability/createLogger.js';
+
+/**
+ * Everything a resolver may use, built once per request by `buildContext` and never
+ * changed afterwards. Resolvers read through `loaders` (list-prone fields) or call
+ * `backends` with `scope` (writes, pages); they never build their own clients.
+ */
+export interface BffContext {
+  readonly requestId: string;
+  readonly viewer: Viewer;
+  readonly log: Logger;
+  /** Aborted when the client goes away or the request's budget is spent. */
+  readonly signal: AbortSignal;
+  readonly loaders: Loaders;
+  readonly backends: Backends;
+  /** What every backend call of this request carries (identity, deadline, fan-out receipt). */
+  readonly scope: CallScope;
+  /** Request start, epoch ms: one clock for every relative date in a response. */
+  readonly now: number;
+  /** Whether the response carries `extensions.fanout`. */
+  readonly emitFanout: boolean;
+}

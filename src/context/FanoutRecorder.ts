@@ -1,0 +1,51 @@
+export type Protocol = 'rest' | 'grpc' | 'graphql';
+
+/** One backend call made for a request, as shown in `extensions.fanout`. */
+export interface FanoutCall {
+  readonly backend: string;
+  readonly protocol: Protocol;
+  readonly operation: string;
+  readonly keys: number;
+  readonly ms: number;
+  /** The error code when the call failed. */
+  readonly error?: string;
+}
+
+export interface FanoutReceipt {
+  readonly calls: readonly FanoutCall[];
+  readonly totals: {
+    readonly calls: number;
+    readonly keys: number;
+    readonly ms: number;
+    readonly byBackend: Readonly<Record<string, number>>;
+  };
+}
+
+/**
+ * Records every backend call of one request. Always on (the access log and the metrics
+ * want the count); only emitted to the client when asked for and not in production.
+ */
+export class FanoutRecorder {
+  readonly calls: FanoutCall[] = [];
+
+  record(call: FanoutCall): void {
+    this.calls.push(call);
+  }
+
+  get count(): number {
+    return this.calls.length;
+  }
+
+  /** The receipt: every call, plus totals (ms is the sum of call durations, not wall time). */
+  receipt(): FanoutReceipt {
+    const byBackend: Record<string, number> = {};
+    let keys = 0;
+    let ms = 0;
+    for (const call of this.calls) {
+      byBackend[call.backend] = (byBackend[call.backend] ?? 0) + 1;
+      keys += call.keys;
+      ms += call.ms;
+    }
+    return { calls: this.calls, totals: { calls: this.calls.length, keys, ms: Math.round(ms * 100) / 100, byBackend } };
+  }
+}

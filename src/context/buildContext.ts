@@ -1,0 +1,66 @@
+import { context as otelContext, propagation } from '@opentelemetry/api';
+import type { Viewer } from '../auth/Viewer.js';
+import { identityHeaders } from '../auth/signIdentity.js';
+import type { BffConfig } from '../config/loadConfig.js';
+import { CallScope } from '../datasources/CallScope.js';
+import type { Backends } from '../datasources/createBackends.js';
+import { createLoaders } from '../loaders/createLoaders.js';
+import type { Logger } from '../observability/createLogger.js';
+import type { BffContext } from './BffContext.js';
+import { FanoutRecorder } from './FanoutRecorder.js';
+
+export interface BuildContextInput {
+  requestId: string;
+  viewer: Viewer;
+  log: Logger;
+  /** Aborted when the client disconnects. */
+  signal: AbortSignal;
+  /** When the request arrived (epoch ms): its budget counts from here. */
+  startedAt: number;
+  /** The incoming W3C `traceparent`, passed on when no tracer continues it. */
+  traceparent: string | undefined;
+  /** The client sent `x-bff-debug: fanout`. */
+  wantsFanout: boolean;
+}
+
+export interface ContextDeps {
+  config: BffConfig;
+  backends: Backends;
+}
+
+/**
+ * The only place a request's context is made: identity headers signed once, the deadline
+ * fixed once, one fan-out recorder, one loader set.
+ *
+ * @returns a frozen BffContext.
+ */
+export function buildContext(input: BuildContextInput, deps: ContextDeps): BffContext {
+  const { config, backends } = deps;
+  const propagated = identityHeaders(input.viewer, input.requestId, config.identitySecret, input.startedAt);
+  // With an OpenTelemetry SDK registered, inject the active span's context; without one
+  // the API injects nothing, and the caller's own traceparent is passed through as-is.
+  propagation.inject(otelContext.active(), propagated);
+  if (propagated.traceparent === undefined && input.traceparent !== undefined) propagated.traceparent = input.traceparent;
+
+  const fanout = new FanoutRecorder();
+  const concurrency = config.upstream.concurrencyPerRequest;
+  const scope = new CallScope(
+    input.requestId,
+    propagated,
+    input.startedAt + config.requestTimeoutMs,
+    input.signal,
+    fanout,
+    { users: concurrency, catalog: concurrency, orders: concurrency, inventory: concurrency, reviews: concurrency },
+  );
+  return Object.freeze({
+    requestId: input.requestId,
+    viewer: input.viewer,
+    log: input.log,
+    signal: input.signal,
+    loaders: createLoaders(backends, scope, config.batching),
+    backends,
+    scope,
+    now: input.startedAt,
+    emitFanout: input.wantsFanout && config.fanoutDebug,
+  });
+}

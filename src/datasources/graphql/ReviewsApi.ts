@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+// The request-kind enum is not re-exported from the package root.
+import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types.js';
+import { Pool, fetch as undiciFetch } from 'undici';
+import { GraphQLError } from 'graphql';
+import { asBffError, BffError } from '../../errors/BffError.js';
+import { ErrorCode } from '../../errors/codes.js';
+import { badResponse, fromHttpStatus, upstreamFailure } from '../../errors/fromUpstream.js';
+import type { CallScope } from '../CallScope.js';
+import { Upstream, type UpstreamOptions } from '../Upstream.js';
+
+export interface ReviewSummaryDto {
+  productId: string;
+  averageRating: number;
+  count: number;
+  histogram: number[];
+}
+
+export interface ReviewDto {
+  id: string;
+  productId: string;
+  authorName: string;
+  rating: number;
+  title: string;
+  body: string;
+  createdAt: string;
+}
+
+export interface ProductReviewsDto {
+  productId: string;
+  reviews: ReviewDto[];
+}
+
+export interface ReviewsApiOptions extends Omit<UpstreamOptions, 'protocol' | 'name'> {
+  /** GraphQL endpoint of the reviews service, e.g. `http://127.0.0.1:5005/graphql`. */
+  url: string;
+  connections?: number;
+}
+
+interface ReviewsCallContext {
+  scope: CallScope;
+  callId: string;
+}
+
+const CALL_ID_HEADER = 'x-bff-internal-call-id';
+
+/**
+ * Apollo's RemoteGraphQLDataSource, taught to carry the verified identity and the request id
+ * (never client headers) and to send through a keep-alive undici pool with the call's abort
+ * signal. The gateway's fetcher interface has no per-call signal, so the signal travels in
+ * a private header that the fetcher takes back out before the request leaves.
+ */
+class ReviewsDataSource extends RemoteGraphQLDataSource<ReviewsCallContext> {
+  readonly signals = new Map<string, AbortSignal>();
+
+  constructor(url: string, pool: Pool) {
+    super({ url, honorSubgraphCacheControlHeader: false });
+    this.fetcher = ((input: string, init: { method?: string; headers?: Record<string, string>; body?: string }) => {
+      const headers = { ...init.headers };
+      const callId = headers[CALL_ID_HEADER];
+      delete headers[CALL_ID_HEADER];
+      const signal = callId ? this.signals.get(callId) : undefined;
+      return undiciFetch(input, { ...init, headers, dispatcher: pool, ...(signal && { signal }) });
+    }) as unknown as RemoteGraphQLDataSource['fetcher'];
+  }
+
+  override willSendRequest(options: GraphQLDataSourceProcessOptions<ReviewsCallContext>): void {
+    const headers = options.request.http?.headers;
+    const { scope, callId } = options.context as ReviewsCallContext;
+    if (!headers) return;
+    for (const key in scope.propagation) headers.set(key, scope.propagation[key]!);
+    headers.set(CALL_ID_HEADER, callId);
+  }
+}
+
+/** The reviews backend (GraphQL), called through Apollo's RemoteGraphQLDataSource. */
+export class ReviewsApi {
+  static readonly maxBatchSize = 500;
+  readonly upstream: Upstream;
+  private readonly source: ReviewsDataSource;
+  private readonly pool: Pool;
+
+  constructor(options: ReviewsApiOptions) {
+    this.upstream = new Upstream({ ...options, name: 'reviews', protocol: 'graphql' });
+    this.pool = new Pool(new URL(options.url).origin, { connections: options.connections ?? 16, keepAliveTimeout: 30_000 });
+    this.source = new ReviewsDataSource(options.url, this.pool);
+  }
+
+  /** @returns one summary per product id the backend knows (count 0 for none). */
+  async getReviewSummaries(scope: CallScope, productIds: readonly string[]): Promise<ReviewSummaryDto[]> {
+    const data = await this.query<{ reviewSummaries?: ReviewSummaryDto[] }>(
+      scope,
+      'reviewSummaries',
+      productIds.length,
+      'query ReviewSummaries($ids: [ID!]!) { reviewSummaries(productIds: $ids) { productId averageRating count histogram } }',
+      { ids: productIds },
+    );
+    if (!Array.isArray(data.reviewSummaries)) throw badResponse('reviews', 'shape');
+    return data.reviewSummaries;
+  }
+
+  /** @returns up to `limitPerProduct` reviews for each product id. */
+  async getReviews(scope: CallScope, productIds: readonly string[], limitPerProduct: number): Promise<ProductReviewsDto[]> {
+    const data = await this.query<{ reviews?: ProductReviewsDto[] }>(
+      scope,
+      'reviews',
+      productIds.length,
+      'query Reviews($ids: [ID!]!, $limit: Int) { reviews(productIds: $ids, limitPerProduct: $limit) { productId reviews { id productId authorName rating title body createdAt } } }',
+      { ids: productIds, limit: limitPerProduct },
+    );
+    if (!Array.isArray(data.reviews)) throw badResponse('reviews', 'shape');
+    return data.reviews;
+  }
+
+  private query<T>(scope: CallScope, operation: string, keys: number, query: string, variables: Record<string, unknown>): Promise<T> {
+    return this.upstream.call(
+      scope,
+      operation,
+      keys,
+      async (signal) => {
+        const callId = randomUUID();
+        this.source.signals.set(callId, signal);
+        try {
+          const response = await this.source.process({
+            kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
+            request: { query, variables },
+            context: { scope, callId },
+            // Only read when honorSubgraphCacheControlHeader is on, which it is not here.
+            incomingRequestContext: undefined as never,
+          });
+          if (response.errors?.length && !response.data) {
+            throw upstreamFailure('reviews', ErrorCode.UPSTREAM_ERROR, 'graphql_errors');
+          }
+          if (!response.data) throw badResponse('reviews', 'no_data');
+          return response.data as T;
+        } catch (error) {
+          throw translateGatewayError(error, scope.signal);
+        } finally {
+          this.source.signals.delete(callId);
+        }
+      },
+      true,
+    );
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+function translateGatewayError(error: unknown, requestSignal: AbortSignal): BffError {
+  const known = asBffError(error);
+  if (known) return known;
+  if (requestSignal.aborted) return upstreamFailure('reviews', ErrorCode.UPSTREAM_UNAVAILABLE, 'request_cancelled', error);
+  const name = (error as { name?: string }).name;
+  if (name === 'AbortError' || name === 'TimeoutError') {
+    return upstreamFailure('reviews', ErrorCode.UPSTREAM_TIMEOUT, 'deadline', error);
+  }
+  // Non-2xx answers: the gateway's errorFromResponse puts the status in extensions.response.
+  const status = (error as GraphQLError).extensions?.response as { status?: number } | undefined;
+  if (error instanceof GraphQLError && typeof status?.status === 'number') return fromHttpStatus('reviews', status.status, error);
+  const cause = (error as { cause?: { code?: string } }).cause;
+  if (cause?.code === 'ECONNREFUSED') return upstreamFailure('reviews', ErrorCode.UPSTREAM_UNAVAILABLE, 'connect_refused', error);
+  if (error instanceof TypeError && cause) {
+    return upstreamFailure('reviews', ErrorCode.UPSTREAM_UNAVAILABLE, (cause.code ?? 'fetch_failed').toLowerCase(), error);
+  }
+  // Non-JSON body, or JSON of the wrong shape.
+  return badResponse('reviews', 'invalid_body', error);
+}

@@ -1,0 +1,116 @@
+import * as grpc from '@grpc/grpc-js';
+import { BffError } from '../../errors/BffError.js';
+import { ErrorCode } from '../../errors/codes.js';
+import { fromGrpcStatus, upstreamFailure } from '../../errors/fromUpstream.js';
+import type { CallScope } from '../CallScope.js';
+import { Upstream, type UpstreamOptions } from '../Upstream.js';
+import { loadProto, lookupService } from './loadProtos.js';
+
+export interface GrpcClientOptions extends Omit<UpstreamOptions, 'protocol'> {
+  /** `host:port` of the backend. */
+  address: string;
+}
+
+type UnaryMethod = (
+  request: unknown,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: (error: grpc.ServiceError | null, response: unknown) => void,
+) => grpc.ClientUnaryCall;
+
+/**
+ * One long-lived channel to one gRPC backend, and the unary call every client method goes
+ * through: request metadata from the call scope, a deadline on every call (the backend
+ * timeout capped by the request's remaining budget), cancellation when the client goes
+ * away, and status codes translated to BffErrors naming the backend.
+ */
+export class GrpcClient {
+  readonly upstream: Upstream;
+  protected readonly stub: grpc.Client;
+
+  constructor(protoFile: string, service: string, options: GrpcClientOptions) {
+    this.upstream = new Upstream({ ...options, protocol: 'grpc' });
+    const Service = lookupService(loadProto(protoFile), service);
+    this.stub = new Service(options.address, grpc.credentials.createInsecure(), {
+      // Keepalive pings find a dead connection before a request does; gentle enough for
+      // servers with default ping policies.
+      'grpc.keepalive_time_ms': 120_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.max_receive_message_length': 16 * 1024 * 1024,
+    });
+  }
+
+  /**
+   * @returns the backend's response message.
+   * @throws BffError naming this backend.
+   */
+  protected unary<Res>(scope: CallScope, method: string, request: unknown, keys: number, idempotent: boolean): Promise<Res> {
+    const fn = (this.stub as unknown as Record<string, UnaryMethod>)[method];
+    if (!fn) throw new TypeError(`${this.upstream.name} has no gRPC method ${method}`);
+    const name = this.upstream.name;
+    return this.upstream.call(
+      scope,
+      method,
+      keys,
+      (signal, timeoutMs) =>
+        new Promise<Res>((resolve, reject) => {
+          const call = fn.call(
+            this.stub,
+            request,
+            metadataOf(scope),
+            { deadline: Date.now() + timeoutMs },
+            (error, response) => {
+              signal.removeEventListener('abort', onAbort);
+              if (error) reject(translateServiceError(name, error, scope.signal));
+              else resolve(response as Res);
+            },
+          );
+          const onAbort = (): void => call.cancel();
+          signal.addEventListener('abort', onAbort, { once: true });
+        }),
+      idempotent,
+    );
+  }
+
+  /** Opens a server stream with the scope's metadata; the caller consumes and cancels it. */
+  protected serverStream<Res>(scope: CallScope, method: string, request: unknown): AsyncIterable<Res> & { cancel(): void } {
+    const fn = (this.stub as unknown as Record<string, (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<Res>>)[method];
+    if (!fn) throw new TypeError(`${this.upstream.name} has no gRPC method ${method}`);
+    const stream = fn.call(this.stub, request, metadataOf(scope));
+    const name = this.upstream.name;
+    return {
+      cancel: () => stream.cancel(),
+      async *[Symbol.asyncIterator]() {
+        try {
+          for await (const message of stream) yield message as Res;
+        } catch (error) {
+          throw translateServiceError(name, error as grpc.ServiceError, scope.signal);
+        }
+      },
+    };
+  }
+
+  close(): void {
+    this.stub.close();
+  }
+}
+
+function metadataOf(scope: CallScope): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  for (const key in scope.propagation) metadata.set(key, scope.propagation[key]!);
+  return metadata;
+}
+
+function translateServiceError(upstream: string, error: grpc.ServiceError, requestSignal: AbortSignal): BffError {
+  if (error.code === grpc.status.CANCELLED && requestSignal.aborted) {
+    return upstreamFailure(upstream, ErrorCode.UPSTREAM_UNAVAILABLE, 'request_cancelled', error);
+  }
+  if (error.code === grpc.status.DEADLINE_EXCEEDED) {
+    return upstreamFailure(upstream, ErrorCode.UPSTREAM_TIMEOUT, 'deadline', error);
+  }
+  if (error.code === grpc.status.UNAVAILABLE && /ECONNREFUSED|No connection established/i.test(error.details ?? '')) {
+    // Known not to have reached the backend: safe to say "not done" even for writes.
+    return upstreamFailure(upstream, ErrorCode.UPSTREAM_UNAVAILABLE, 'connect_refused', error);
+  }
+  return fromGrpcStatus(upstream, error.code ?? grpc.status.UNKNOWN, error);
+}

@@ -1,0 +1,30 @@
+import type { CallScope } from '../CallScope.js';
+import { GrpcClient, type GrpcClientOptions } from './GrpcClient.js';
+
+export interface WarehouseStockDto {
+  warehouseId: string;
+  warehouseName: string;
+  available: number;
+  reserved: number;
+}
+
+export interface ProductStockDto {
+  productId: string;
+  warehouses: WarehouseStockDto[];
+  totalAvailable: number;
+}
+
+/** The inventory backend (gRPC `shop.inventory.v1.InventoryService`). */
+export class InventoryClient extends GrpcClient {
+  static readonly maxBatchSize = 500;
+
+  constructor(options: Omit<GrpcClientOptions, 'name'>) {
+    super('inventory/v1/inventory.proto', 'shop.inventory.v1.InventoryService', { name: 'inventory', ...options });
+  }
+
+  /** @returns stock of the products found, in any order; unknown ids are left out. */
+  async batchGetStock(scope: CallScope, productIds: readonly string[]): Promise<ProductStockDto[]> {
+    const response = await this.unary<{ stocks: ProductStockDto[] }>(scope, 'BatchGetStock', { productIds }, productIds.length, true);
+    return response.stocks;
+  }
+}

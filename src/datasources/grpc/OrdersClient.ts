@@ -1,0 +1,95 @@
+import { badResponse } from '../../errors/fromUpstream.js';
+import type { CallScope } from '../CallScope.js';
+import { GrpcClient, type GrpcClientOptions } from './GrpcClient.js';
+
+export type OrderStatusDto =
+  | 'ORDER_STATUS_UNSPECIFIED'
+  | 'ORDER_STATUS_PENDING'
+  | 'ORDER_STATUS_PAID'
+  | 'ORDER_STATUS_SHIPPED'
+  | 'ORDER_STATUS_DELIVERED'
+  | 'ORDER_STATUS_CANCELLED';
+
+export interface LineItemDto {
+  productId: string;
+  quantity: number;
+  unitPriceCents: number;
+}
+
+export interface OrderDto {
+  id: string;
+  userId: string;
+  items: LineItemDto[];
+  status: OrderStatusDto;
+  createdAtMs: number;
+  updatedAtMs: number;
+  totalCents: number;
+  currency: string;
+}
+
+export interface OrderPageDto {
+  orders: OrderDto[];
+  nextPageToken: string;
+  totalSize: number;
+}
+
+export interface PlaceOrderInput {
+  userId: string;
+  items: { productId: string; quantity: number; expectedUnitPriceCents: number }[];
+  idempotencyKey: string;
+}
+
+export type PlaceOrderResultDto =
+  | { result: 'placed'; placed: OrderDto }
+  | { result: 'outOfStock'; outOfStock: { productId: string; requested: number; available: number } }
+  | {
+      result: 'priceChanged';
+      priceChanged: { productId: string; expectedUnitPriceCents: number; actualUnitPriceCents: number };
+    };
+
+export interface OrderStatusEventDto {
+  orderId: string;
+  status: OrderStatusDto;
+  atMs: number;
+}
+
+/** The orders backend (gRPC `shop.orders.v1.OrdersService`). */
+export class OrdersClient extends GrpcClient {
+  static readonly maxBatchSize = 200;
+
+  constructor(options: Omit<GrpcClientOptions, 'name'>) {
+    super('orders/v1/orders.proto', 'shop.orders.v1.OrdersService', { name: 'orders', ...options });
+  }
+
+  listUserOrders(scope: CallScope, input: { userId: string; pageSize: number; pageToken?: string }): Promise<OrderPageDto> {
+    return this.unary(scope, 'ListUserOrders', input, 1, true);
+  }
+
+  listRecentOrders(
+    scope: CallScope,
+    input: { pageSize: number; pageToken?: string; status?: OrderStatusDto },
+  ): Promise<OrderPageDto> {
+    return this.unary(scope, 'ListRecentOrders', input, 1, true);
+  }
+
+  /** @returns the orders found, in any order; unknown ids are left out. */
+  async batchGetOrders(scope: CallScope, ids: readonly string[]): Promise<OrderDto[]> {
+    const response = await this.unary<{ orders: OrderDto[] }>(scope, 'BatchGetOrders', { ids }, ids.length, true);
+    return response.orders;
+  }
+
+  /**
+   * Sent at most once (the idempotency key lets the *client* retry safely).
+   * @throws BffError OUTCOME_UNKNOWN when the order may or may not have been placed.
+   */
+  async placeOrder(scope: CallScope, input: PlaceOrderInput): Promise<PlaceOrderResultDto> {
+    const response = await this.unary<PlaceOrderResultDto>(scope, 'PlaceOrder', input, input.items.length, false);
+    if (!response.result) throw badResponse('orders', 'empty_result');
+    return response;
+  }
+
+  /** Status changes of one order, until the backend ends the stream. */
+  watchOrderStatus(scope: CallScope, orderId: string): AsyncIterable<OrderStatusEventDto> & { cancel(): void } {
+    return this.serverStream(scope, 'WatchOrderStatus', { orderId });
+  }
+}

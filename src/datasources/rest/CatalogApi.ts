@@ -1,0 +1,63 @@
+import { badResponse } from '../../errors/fromUpstream.js';
+import type { CallScope } from '../CallScope.js';
+import { RestClient, type RestClientOptions } from './RestClient.js';
+
+export interface MoneyDto {
+  amountCents: number;
+  currency: string;
+}
+
+export interface ProductDto {
+  id: string;
+  title: string;
+  description: string;
+  price: MoneyDto;
+  images: { thumb: string; small: string; medium: string; large: string; original: string };
+  category: string;
+  rating: number;
+  ratingCount: number;
+}
+
+export type ProductSort = 'price_asc' | 'price_desc' | 'rating_desc' | 'newest';
+
+export interface ListProductsInput {
+  category?: string | undefined;
+  sort?: ProductSort | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export interface ProductPage {
+  products: ProductDto[];
+  nextCursor: string | null;
+  total: number;
+}
+
+/** The catalog backend (REST). At most `maxBatchSize` ids per `getProductsByIds` call. */
+export class CatalogApi {
+  static readonly maxBatchSize = 500;
+  readonly client: RestClient;
+
+  constructor(options: Omit<RestClientOptions, 'name'>) {
+    this.client = new RestClient({ name: 'catalog', ...options });
+  }
+
+  /** @returns the products found, in any order; unknown ids are left out. */
+  async getProductsByIds(scope: CallScope, ids: readonly string[]): Promise<ProductDto[]> {
+    const body = await this.client.get(scope, `/products?ids=${ids.map(encodeURIComponent).join(',')}`, 'GET /products', ids.length);
+    const products = (body as { products?: unknown } | null)?.products;
+    if (!Array.isArray(products)) throw badResponse('catalog', 'shape');
+    return products as ProductDto[];
+  }
+
+  /** @returns one page of products, filtered and sorted by the backend. */
+  async listProducts(scope: CallScope, input: ListProductsInput): Promise<ProductPage> {
+    const query = new URLSearchParams({ limit: String(input.limit) });
+    if (input.category) query.set('category', input.category);
+    if (input.sort) query.set('sort', input.sort);
+    if (input.cursor) query.set('cursor', input.cursor);
+    const body = (await this.client.get(scope, `/products?${query}`, 'GET /products?list', 1)) as ProductPage | null;
+    if (!Array.isArray(body?.products)) throw badResponse('catalog', 'shape');
+    return body;
+  }
+}

@@ -1,0 +1,53 @@
+import { GraphQLError } from 'graphql';
+import { type ErrorCode, httpStatusOf } from './codes.js';
+
+export interface BffErrorOptions {
+  /** Which backend the failure came from, when it came from one. */
+  upstream?: string;
+  /** Machine-readable detail (`deadline`, `circuit_open`, `status_503`, …); never a new code. */
+  reason?: string;
+  /** Set when the error rejects the whole request and must set the HTTP status. */
+  httpStatus?: number;
+  cause?: unknown;
+  /** Extra extensions a client may read (e.g. `retryAfterSeconds`). */
+  extensions?: Record<string, unknown>;
+}
+
+/**
+ * An error that is ours: its message is written for the client and survives masking in
+ * production. Anything that is not a BffError is masked as "Unexpected error.".
+ */
+export class BffError extends GraphQLError {
+  readonly code: ErrorCode;
+  readonly upstream: string | undefined;
+  readonly reason: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: BffErrorOptions = {}) {
+    super(message, {
+      originalError: options.cause instanceof Error ? options.cause : undefined,
+      extensions: {
+        code,
+        ...(options.upstream !== undefined && { upstream: options.upstream }),
+        ...(options.reason !== undefined && { reason: options.reason }),
+        ...options.extensions,
+        ...(options.httpStatus !== undefined && { http: { status: options.httpStatus } }),
+      },
+    });
+    this.name = 'BffError';
+    this.code = code;
+    this.upstream = options.upstream;
+    this.reason = options.reason;
+  }
+
+  /** The same error, rejecting the whole request with the status its code implies. */
+  static request(code: ErrorCode, message: string, options: BffErrorOptions = {}): BffError {
+    return new BffError(code, message, { httpStatus: httpStatusOf[code], ...options });
+  }
+}
+
+/** Whether an error (or the original error a GraphQLError wraps) is a BffError. */
+export function asBffError(error: unknown): BffError | undefined {
+  if (error instanceof BffError) return error;
+  if (error instanceof GraphQLError && error.originalError instanceof BffError) return error.originalError;
+  return undefined;
+}

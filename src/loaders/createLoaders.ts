@@ -1,0 +1,110 @@
+import type DataLoader from 'dataloader';
+import type { CallScope } from '../datasources/CallScope.js';
+import type { Backends } from '../datasources/createBackends.js';
+import type { ProductStockDto } from '../datasources/grpc/InventoryClient.js';
+import { InventoryClient } from '../datasources/grpc/InventoryClient.js';
+import type { OrderDto } from '../datasources/grpc/OrdersClient.js';
+import { OrdersClient } from '../datasources/grpc/OrdersClient.js';
+import type { ProductReviewsDto, ReviewSummaryDto } from '../datasources/graphql/ReviewsApi.js';
+import { ReviewsApi } from '../datasources/graphql/ReviewsApi.js';
+import type { ProductDto } from '../datasources/rest/CatalogApi.js';
+import { CatalogApi } from '../datasources/rest/CatalogApi.js';
+import type { UserDto } from '../datasources/rest/UsersApi.js';
+import { UsersApi } from '../datasources/rest/UsersApi.js';
+import { createLoader } from './createLoader.js';
+
+/** The named loaders of one request, one per backend entity. Made on first use. */
+export interface Loaders {
+  readonly userById: DataLoader<string, UserDto | null>;
+  readonly productById: DataLoader<string, ProductDto | null>;
+  readonly stockByProductId: DataLoader<string, ProductStockDto | null>;
+  readonly orderById: DataLoader<string, OrderDto | null>;
+  readonly reviewSummaryByProductId: DataLoader<string, ReviewSummaryDto | null>;
+  /** Reviews per product, `limit` per product (one loader per distinct limit). */
+  reviewsByProductId(limit: number): DataLoader<string, ProductReviewsDto | null>;
+}
+
+/**
+ * @returns the loaders of one request, bound to its call scope. `batching: false` turns
+ * every load into its own backend call: the N+1 baseline the benchmark compares with.
+ */
+export function createLoaders(backends: Backends, scope: CallScope, batching: boolean): Loaders {
+  let userById: Loaders['userById'] | undefined;
+  let productById: Loaders['productById'] | undefined;
+  let stockByProductId: Loaders['stockByProductId'] | undefined;
+  let orderById: Loaders['orderById'] | undefined;
+  let reviewSummaryByProductId: Loaders['reviewSummaryByProductId'] | undefined;
+  let reviewsByLimit: Map<number, DataLoader<string, ProductReviewsDto | null>> | undefined;
+
+  return {
+    get userById() {
+      return (userById ??= createLoader({
+        name: 'userById',
+        upstream: 'users',
+        maxBatchSize: UsersApi.maxBatchSize,
+        batching,
+        batch: (ids) => backends.users.getUsersByIds(scope, ids),
+        keyOf: (user) => user.id,
+      }));
+    },
+    get productById() {
+      return (productById ??= createLoader({
+        name: 'productById',
+        upstream: 'catalog',
+        maxBatchSize: CatalogApi.maxBatchSize,
+        batching,
+        batch: (ids) => backends.catalog.getProductsByIds(scope, ids),
+        keyOf: (product) => product.id,
+      }));
+    },
+    get stockByProductId() {
+      return (stockByProductId ??= createLoader({
+        name: 'stockByProductId',
+        upstream: 'inventory',
+        maxBatchSize: InventoryClient.maxBatchSize,
+        batching,
+        batch: (ids) => backends.inventory.batchGetStock(scope, ids),
+        keyOf: (stock) => stock.productId,
+        missing: 'null',
+      }));
+    },
+    get orderById() {
+      return (orderById ??= createLoader({
+        name: 'orderById',
+        upstream: 'orders',
+        maxBatchSize: OrdersClient.maxBatchSize,
+        batching,
+        batch: (ids) => backends.orders.batchGetOrders(scope, ids),
+        keyOf: (order) => order.id,
+      }));
+    },
+    get reviewSummaryByProductId() {
+      return (reviewSummaryByProductId ??= createLoader({
+        name: 'reviewSummaryByProductId',
+        upstream: 'reviews',
+        maxBatchSize: ReviewsApi.maxBatchSize,
+        batching,
+        batch: (ids) => backends.reviews.getReviewSummaries(scope, ids),
+        keyOf: (summary) => summary.productId,
+        missing: 'null',
+      }));
+    },
+    reviewsByProductId(limit: number) {
+      reviewsByLimit ??= new Map();
+      let loader = reviewsByLimit.get(limit);
+      if (!loader) {
+        loader = createLoader({
+          name: 'reviewsByProductId',
+          upstream: 'reviews',
+          maxBatchSize: ReviewsApi.maxBatchSize,
+          batching,
+          batch: (ids) => backends.reviews.getReviews(scope, ids, limit),
+          keyOf: (entry) => entry.productId,
+          missing: 'null',
+        });
+        reviewsByLimit.set(limit, loader);
+      }
+      return loader;
+    },
+  };
+}

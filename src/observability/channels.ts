@@ -1,0 +1,32 @@
+import { channel } from 'node:diagnostics_channel';
+import type { Protocol } from '../context/FanoutRecorder.js';
+
+/**
+ * The kit publishes what happens on diagnostics channels; metrics, logs and tests
+ * subscribe. Publishing to a channel nobody listens to costs next to nothing, so the hot
+ * path never asks whether metrics are on.
+ */
+export interface UpstreamCallEvent {
+  backend: string;
+  protocol: Protocol;
+  operation: string;
+  keys: number;
+  ms: number;
+  /** Error code when the call failed. */
+  error: string | undefined;
+  attempts: number;
+}
+
+export interface LoaderBatchEvent {
+  loader: string;
+  size: number;
+}
+
+export interface BreakerStateEvent {
+  backend: string;
+  state: 'closed' | 'open' | 'half_open' | 'isolated';
+}
+
+export const upstreamCallChannel = channel('bff:upstream:call');
+export const loaderBatchChannel = channel('bff:loader:batch');
+export const breakerStateChannel = channel('bff:breaker:state');

@@ -1,0 +1,80 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import type { BffContext } from '../../context/BffContext.js';
+import { asBffError } from '../../errors/BffError.js';
+import { ErrorCode } from '../../errors/codes.js';
+
+export const MASKED_MESSAGE = 'Unexpected error.';
+
+/** Apollo's own pipeline codes: their messages are about the client's request and are safe. */
+const PIPELINE_CODES = new Set<string>([
+  ErrorCode.GRAPHQL_PARSE_FAILED,
+  ErrorCode.GRAPHQL_VALIDATION_FAILED,
+  ErrorCode.BAD_USER_INPUT,
+  ErrorCode.PERSISTED_QUERY_NOT_FOUND,
+  ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED,
+  ErrorCode.OPERATION_RESOLUTION_FAILURE,
+  'BAD_REQUEST',
+]);
+
+export interface ErrorMaskingOptions {
+  /** Mask what is not ours and drop field suggestions. Default: true in production. */
+  mask: boolean;
+}
+
+/**
+ * `formatError` for Apollo Server: BffErrors and Apollo's request errors pass; anything else
+ * (a thrown TypeError, a library's message) becomes "Unexpected error." when masking, with
+ * the request id added by the plugin below so an operator can find the logged original.
+ */
+export function createFormatError(options: ErrorMaskingOptions) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (asBffError(original)) return formatted;
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && PIPELINE_CODES.has(code)) {
+      if (!options.mask) return formatted;
+      // "Did you mean …?" leaks the schema that introspection being off is meant to hide.
+      return { ...formatted, message: formatted.message.replace(/ Did you mean .*$/, '') };
+    }
+    if (!options.mask) return formatted;
+    return {
+      message: MASKED_MESSAGE,
+      ...(formatted.locations && { locations: formatted.locations }),
+      ...(formatted.path && { path: formatted.path }),
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
+  };
+}
+
+/**
+ * Logs every error that is not ours in full (message and stack, with the request id), and
+ * stamps the request id on every error the client sees.
+ */
+export function useErrorMasking(): ApolloServerPlugin<BffContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ contextValue, errors }) {
+          for (const error of errors) {
+            const original = unwrapResolverError(error);
+            if (asBffError(original)) continue;
+            const code = error.extensions?.code;
+            if (typeof code === 'string' && PIPELINE_CODES.has(code)) continue;
+            contextValue.log.error({ err: original, path: error.path, requestId: contextValue.requestId }, 'unexpected error in operation');
+          }
+        },
+        async willSendResponse({ contextValue, response }) {
+          if (response.body.kind !== 'single') return;
+          const errors = response.body.singleResult.errors;
+          if (!errors) return;
+          response.body.singleResult.errors = errors.map((e) => ({
+            ...e,
+            extensions: { ...e.extensions, requestId: contextValue.requestId },
+          }));
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import type { OrderDto, PlaceOrderResultDto } from '../datasources/grpc/OrdersClient.js';
+import type { UserDto, UserRejection } from '../datasources/rest/UsersApi.js';
+
+/**
+ * Write outcomes as schema union members (`__typename` set): expected refusals are data,
+ * not errors. Each BFF passes its own shaping of the success case.
+ */
+export function placeOrderResult<T extends object>(result: PlaceOrderResultDto, placed: (order: OrderDto) => T) {
+  switch (result.result) {
+    case 'placed':
+      return { __typename: 'OrderPlaced', ...placed(result.placed) };
+    case 'outOfStock':
+      return { __typename: 'OutOfStock', ...result.outOfStock };
+    case 'priceChanged':
+      return { __typename: 'PriceChanged', ...result.priceChanged };
+  }
+}
+
+export function updateProfileResult<T extends object>(result: UserDto | UserRejection, updated: (user: UserDto) => T) {
+  if ('rejected' in result) return { __typename: 'ProfileRejected', field: result.field, message: result.message };
+  return { __typename: 'ProfileUpdated', ...updated(result) };
+}
