@@ -1,0 +1,73 @@
+/**
+ * `npm start`: the demo backends and both BFFs, each in its own process, on the default
+ * ports (backends 5000-5006, bff-mobile 4001, bff-web 4002). Prints the URLs; Ctrl-C (or
+ * SIGTERM) stops everything cleanly. No Redis or other service is needed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const tsx = import.meta.resolve('tsx');
+const children: ChildProcess[] = [];
+let stopping = false;
+
+function start(name: string, entry: string, env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, ['--import', tsx, entry], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  createInterface({ input: child.stdout! }).on('line', (line) => process.stdout.write(`[${name}] ${line}\n`));
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      process.stderr.write(`${name} exited (${code ?? signal}); stopping the rest\n`);
+      stop(code ?? 1);
+    }
+  });
+  return child;
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> {
+  return new Promise((resolve) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (pattern.test(line)) resolve();
+    });
+  });
+}
+
+function stop(code = 0): void {
+  if (stopping) return;
+  stopping = true;
+  let alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  if (alive.length === 0) process.exit(code);
+  for (const child of alive) {
+    child.once('exit', () => {
+      alive = alive.filter((c) => c !== child);
+      if (alive.length === 0) process.exit(code);
+    });
+    child.kill('SIGTERM');
+  }
+}
+
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+const backends = start('backends', 'backends/main.ts');
+await waitForLine(backends, /"event":"backends.ready"/);
+const mobile = start('mobile', 'bff-mobile/main.ts', { BFF_PORT: process.env.MOBILE_PORT ?? '4001' });
+const web = start('web', 'bff-web/main.ts', { BFF_PORT: process.env.WEB_PORT ?? '4002' });
+await Promise.all([waitForLine(mobile, /ready at/), waitForLine(web, /ready at/)]);
+process.stdout.write(
+  [
+    '',
+    'Everything is up:',
+    `  bff-mobile  http://127.0.0.1:${process.env.MOBILE_PORT ?? '4001'}/graphql   (open in a browser for Apollo Sandbox)`,
+    `  bff-web     http://127.0.0.1:${process.env.WEB_PORT ?? '4002'}/graphql`,
+    '  backends    users :5001 (REST)  catalog :5002 (REST)  orders :5003 (gRPC)  inventory :5004 (gRPC)  reviews :5005 (GraphQL)  idp :5006',
+    '  a token     npm run token -- --sub u-00007',
+    'Ctrl-C stops everything.',
+    '',
+  ].join('\n'),
+);
