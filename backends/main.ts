@@ -1,0 +1,37 @@
+/**
+ * Starts the demo backends as one process: `npm run start:backends`.
+ *
+ * Environment (defaults in brackets):
+ *   BACKENDS_HOST [127.0.0.1]            bind address of every server
+ *   ADMIN_PORT [5000] USERS_PORT [5001] CATALOG_PORT [5002] ORDERS_PORT [5003]
+ *   INVENTORY_PORT [5004] REVIEWS_PORT [5005] IDP_PORT [5006]
+ *   BACKENDS_PORTS=ephemeral             every port 0 (OS-chosen); overrides the *_PORT vars
+ *   IDENTITY_HMAC_SECRET [dev-identity-secret-change-me]
+ *   JWT_ISSUER [https://idp.demo.shop]  JWT_AUDIENCE [shop-bff]
+ *   IDP_EPHEMERAL_KEYS=1                 IdP keys in memory, not .dev-keys/idp-key.json
+ *   BACKEND_FAULTS                       JSON, as POST /faults on the admin port takes it
+ *   BACKEND_LATENCY_MS [0]               latency added to every call of every service
+ *
+ * Stdout carries exactly one line, once all servers listen:
+ *   {"event":"backends.ready","ports":{"admin":N,...,"idp":N}}
+ * Logs go to stderr. SIGTERM/SIGINT close every server and exit 0.
+ */
+import { loadBackendsOptions } from './loadBackendsOptions.js';
+import { startBackends } from './startBackends.js';
+
+try {
+  const backends = await startBackends(loadBackendsOptions(process.env));
+  process.stdout.write(`${JSON.stringify({ event: 'backends.ready', ports: backends.ports })}\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`[backends] ${signal}: closing\n`);
+    void backends.close().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+} catch (err) {
+  process.stderr.write(`[backends] failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+}

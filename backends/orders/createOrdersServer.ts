@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import {
+  credentials, makeClientConstructor, Metadata, Server, status,
+  type ServerErrorResponse, type ServerWritableStream, type ServiceDefinition, type ServiceError,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import type { Order, OrderStatus, Product } from '../seed/createSeed.js';
+import type { ServiceMonitor } from '../common/ServiceMonitor.js';
+import { admitGrpcCall, grpcError, monitoredUnary } from '../common/admitGrpcCall.js';
+import { decodeCursor, encodeCursor } from '../common/parseIds.js';
+import { withCachedFrames } from '../common/withCachedFrames.js';
+import type { VerifiedIdentity } from '../identity/verifyIdentity.js';
+
+export interface OrdersServerOptions {
+  orders: Order[];
+  products: Product[];
+  definitions: { orders: ServiceDefinition; inventory: ServiceDefinition };
+  /** host:port of the inventory gRPC service, for ReserveStock. */
+  inventoryAddress: string;
+  monitor: ServiceMonitor;
+  identitySecret: string;
+  /** Pause between WatchOrderStatus events; default 50 ms. */
+  watchIntervalMs?: number;
+}
+
+export interface OrdersServer {
+  server: Server;
+  /** Closes the inventory client; call after the server has shut down. */
+  close(): void;
+}
+
+export const MAX_BATCH_ORDER_IDS = 200;
+const FORWARDED_METADATA = ['x-request-id', 'traceparent', 'x-bff-client', 'x-bff-user-id', 'x-bff-scopes', 'x-bff-identity-ts', 'x-bff-identity-sig'];
+const NEXT_STATUS: Partial<Record<OrderStatus, OrderStatus>> = {
+  ORDER_STATUS_PENDING: 'ORDER_STATUS_PAID',
+  ORDER_STATUS_PAID: 'ORDER_STATUS_SHIPPED',
+  ORDER_STATUS_SHIPPED: 'ORDER_STATUS_DELIVERED',
+};
+
+interface ListOrdersResponse { orders: Order[]; nextPageToken: string; totalSize: number }
+interface PlaceOrderRequest { userId: string; items: Array<{ productId: string; quantity: number; expectedUnitPriceCents: number }>; idempotencyKey: string }
+type PlaceOrderResponse =
+  | { placed: Order }
+  | { outOfStock: { productId: string; requested: number; available: number } }
+  | { priceChanged: { productId: string; expectedUnitPriceCents: number; actualUnitPriceCents: number } };
+interface ReserveStockResponse { reserved: boolean; shortages: Array<{ productId: string; requested: number; available: number }> }
+
+/** Returns one page of a newest-first list. Throws INVALID_ARGUMENT for a bad size or token. */
+function page(list: Order[], pageSize: number, pageToken: string): ListOrdersResponse {
+  if (pageSize < 0) throw grpcError(status.INVALID_ARGUMENT, 'page_size must be 1..100');
+  // AIP-158: a page_size above the maximum is coerced, not refused.
+  const size = pageSize === 0 ? 20 : Math.min(pageSize, 100);
+  const offset = pageToken ? decodeCursor(pageToken) : 0;
+  if (offset === null) throw grpcError(status.INVALID_ARGUMENT, 'page_token is not one this service issued');
+  const end = offset + size;
+  return { orders: list.slice(offset, end), nextPageToken: end < list.length ? encodeCursor(end) : '', totalSize: list.length };
+}
+
+/**
+ * Returns the orders gRPC service (not yet bound) and a close() for its inventory client.
+ * Orders placed here live in memory, newest first in every list. Garbage faults: BatchGetOrders
+ * answers the right orders under wrong ids (`<id>-garbage`); every other RPC, status INTERNAL.
+ */
+export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
+  const { monitor, identitySecret: secret } = options;
+  const watchIntervalMs = options.watchIntervalMs ?? 50;
+  const priceById = new Map(options.products.map((p) => [p.id, p.price.amountCents]));
+  const byId = new Map<string, Order>();
+  const byUser = new Map<string, Order[]>();
+  const recent: Order[] = [];
+  const recentByStatus = new Map<string, Order[]>();
+  // Seed orders are ascending by time; walking them backwards builds newest-first lists.
+  for (let i = options.orders.length - 1; i >= 0; i--) {
+    const order = options.orders[i]!;
+    byId.set(order.id, order);
+    let list = byUser.get(order.userId);
+    if (!list) byUser.set(order.userId, (list = []));
+    list.push(order);
+    recent.push(order);
+    let statusList = recentByStatus.get(order.status);
+    if (!statusList) recentByStatus.set(order.status, (statusList = []));
+    statusList.push(order);
+  }
+  let nextSeq = options.orders.length + 1;
+  // In flight or done, per user + idempotency key: a concurrent retry awaits the same promise.
+  const idempotent = new Map<string, Promise<PlaceOrderResponse>>();
+
+  const InventoryClient = makeClientConstructor(options.definitions.inventory, 'shop.inventory.v1.InventoryService');
+  const inventory = new InventoryClient(options.inventoryAddress, credentials.createInsecure());
+
+  function reserveStock(request: unknown, incoming: Metadata): Promise<ReserveStockResponse> {
+    // Forward the caller's identity and ids as they are: the signature still holds, so the
+    // inventory service sees the same verified identity the orders service did.
+    const metadata = new Metadata();
+    for (const key of FORWARDED_METADATA) {
+      const value = incoming.get(key)[0];
+      if (value !== undefined) metadata.set(key, value);
+    }
+    return new Promise((resolve, reject) => {
+      const method = inventory['reserveStock'] as (req: unknown, md: Metadata, opts: object, cb: (err: ServiceError | null, res?: ReserveStockResponse) => void) => void;
+      method.call(inventory, request, metadata, { deadline: Date.now() + 2000 }, (err, res) => (err || !res ? reject(err) : resolve(res)));
+    });
+  }
+
+  function insert(order: Order): void {
+    byId.set(order.id, order);
+    const list = byUser.get(order.userId);
+    if (list) list.unshift(order); else byUser.set(order.userId, [order]);
+    recent.unshift(order);
+    const statusList = recentByStatus.get(order.status);
+    if (statusList) statusList.unshift(order); else recentByStatus.set(order.status, [order]);
+  }
+
+  async function placeOrder(req: PlaceOrderRequest, metadata: Metadata): Promise<PlaceOrderResponse> {
+    if (req.items.length === 0) throw grpcError(status.INVALID_ARGUMENT, 'items must not be empty');
+    for (const item of req.items) {
+      if (!Number.isInteger(item.quantity) || item.quantity < 1 || item.quantity > 99) {
+        throw grpcError(status.INVALID_ARGUMENT, `quantity of ${item.productId} must be 1..99`);
+      }
+      if (!priceById.has(item.productId)) throw grpcError(status.INVALID_ARGUMENT, `unknown product ${item.productId}`);
+    }
+    for (const item of req.items) {
+      const actual = priceById.get(item.productId)!;
+      if (item.expectedUnitPriceCents !== actual) {
+        return { priceChanged: { productId: item.productId, expectedUnitPriceCents: item.expectedUnitPriceCents, actualUnitPriceCents: actual } };
+      }
+    }
+    let reservation: ReserveStockResponse;
+    try {
+      reservation = await reserveStock({
+        reservationId: req.idempotencyKey ? `${req.userId}:${req.idempotencyKey}` : randomUUID(),
+        items: req.items.map((i) => ({ productId: i.productId, quantity: i.quantity })),
+      }, metadata);
+    } catch (err) {
+      throw grpcError(status.UNAVAILABLE, `inventory: ${(err as ServiceError)?.details ?? String(err)}`);
+    }
+    const shortage = reservation.shortages[0];
+    if (!reservation.reserved && shortage) return { outOfStock: shortage };
+    const now = Date.now();
+    const items = req.items.map((i) => ({ productId: i.productId, quantity: i.quantity, unitPriceCents: priceById.get(i.productId)! }));
+    const order: Order = {
+      id: `o-${String(nextSeq++).padStart(6, '0')}`,
+      userId: req.userId,
+      items,
+      status: 'ORDER_STATUS_PENDING',
+      createdAtMs: now,
+      updatedAtMs: now,
+      totalCents: items.reduce((sum, i) => sum + i.quantity * i.unitPriceCents, 0),
+      currency: 'EUR',
+    };
+    insert(order);
+    return { placed: order };
+  }
+
+  const implementation = {
+    listUserOrders: monitoredUnary<{ userId: string; pageSize: number; pageToken: string }, ListOrdersResponse>(
+      { monitor, secret, operation: 'ListUserOrders' },
+      (req, identity) => {
+        if (!req.userId) throw grpcError(status.INVALID_ARGUMENT, 'user_id is required');
+        if (identity?.userId && identity.userId !== req.userId && !identity.scopes.includes('orders:read:all')) {
+          throw grpcError(status.PERMISSION_DENIED, 'orders of another user need scope orders:read:all');
+        }
+        return page(byUser.get(req.userId) ?? [], req.pageSize, req.pageToken);
+      },
+    ),
+    listRecentOrders: monitoredUnary<{ pageSize: number; pageToken: string; status: string }, ListOrdersResponse>(
+      { monitor, secret, operation: 'ListRecentOrders' },
+      (req) => {
+        const all = !req.status || req.status === 'ORDER_STATUS_UNSPECIFIED';
+        return page(all ? recent : recentByStatus.get(req.status) ?? [], req.pageSize, req.pageToken);
+      },
+    ),
+    batchGetOrders: monitoredUnary<{ ids: string[] }, { orders: Order[] }>(
+      {
+        monitor, secret, operation: 'BatchGetOrders',
+        keys: (req) => req.ids.length,
+        garbage: (res) => ({ orders: res.orders.map((o) => ({ ...o, id: `${o.id}-garbage` })) }),
+      },
+      (req) => {
+        if (req.ids.length > MAX_BATCH_ORDER_IDS) {
+          throw grpcError(status.INVALID_ARGUMENT, `at most ${MAX_BATCH_ORDER_IDS} ids per call, got ${req.ids.length}`);
+        }
+        const orders: Order[] = [];
+        for (const id of new Set(req.ids)) {
+          const order = byId.get(id);
+          if (order) orders.push(order);
+        }
+        return { orders };
+      },
+    ),
+    placeOrder: monitoredUnary<PlaceOrderRequest, PlaceOrderResponse>(
+      { monitor, secret, operation: 'PlaceOrder' },
+      async (req, identity: VerifiedIdentity | null, call) => {
+        if (!identity?.userId) throw grpcError(status.UNAUTHENTICATED, 'placing an order needs a signed-in identity');
+        if (identity.userId !== req.userId) throw grpcError(status.PERMISSION_DENIED, 'a user can only place their own orders');
+        if (!req.idempotencyKey) return placeOrder(req, call.metadata);
+        const key = `${req.userId}\n${req.idempotencyKey}`;
+        let pending = idempotent.get(key);
+        if (!pending) {
+          pending = placeOrder(req, call.metadata);
+          idempotent.set(key, pending);
+          // Only a placed order is remembered: a refusal or failure may be retried for real.
+          pending.then((r) => { if (!('placed' in r)) idempotent.delete(key); }, () => idempotent.delete(key));
+        }
+        return pending;
+      },
+    ),
+    watchOrderStatus: (call: ServerWritableStream<{ orderId: string }, unknown>) => {
+      void (async () => {
+        const admission = await admitGrpcCall(monitor, secret, 'WatchOrderStatus', call.metadata);
+        const fail = (error: ServerErrorResponse) => call.emit('error', error);
+        if (admission.kind === 'error') return fail(admission.error);
+        if (admission.kind === 'garbage') return fail(grpcError(status.INTERNAL, 'garbage'));
+        const order = byId.get(call.request.orderId);
+        if (!order) return fail(grpcError(status.NOT_FOUND, `order ${call.request.orderId} not found`));
+        // A simulation: the stream plays the order's next statuses but does not change the
+        // stored order, so lists stay the same however often an order is watched.
+        let current: OrderStatus = order.status;
+        call.write({ orderId: order.id, status: current, atMs: order.updatedAtMs });
+        const timer = setInterval(() => {
+          const next = NEXT_STATUS[current];
+          if (!next || call.cancelled) { clearInterval(timer); if (!call.cancelled) call.end(); return; }
+          current = next;
+          call.write({ orderId: order.id, status: current, atMs: Date.now() });
+        }, watchIntervalMs);
+        call.on('cancelled', () => clearInterval(timer));
+      })();
+    },
+  };
+
+  const server = new Server();
+  // Orders never change once stored (WatchOrderStatus only simulates), so nothing invalidates.
+  const { definition } = withCachedFrames(options.definitions.orders, { ListUserOrders: 'orders', ListRecentOrders: 'orders', BatchGetOrders: 'orders' });
+  server.addService(definition, implementation as UntypedServiceImplementation);
+  return { server, close: () => inventory.close() };
+}

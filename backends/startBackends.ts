@@ -1,0 +1,112 @@
+import type { Server as HttpServer } from 'node:http';
+import { createServer } from 'node:http';
+import type { Server as GrpcServer } from '@grpc/grpc-js';
+import { createSeed } from './seed/createSeed.js';
+import { ServiceMonitor, SERVICE_NAMES, type FaultSpec, type ServiceName } from './common/ServiceMonitor.js';
+import { closeHttp, listenHttp } from './common/serveMonitored.js';
+import { bindGrpc, closeGrpc } from './common/admitGrpcCall.js';
+import { loadShopProtos } from './common/loadShopProtos.js';
+import { createUsersServer } from './users/createUsersServer.js';
+import { createCatalogServer } from './catalog/createCatalogServer.js';
+import { createInventoryServer } from './inventory/createInventoryServer.js';
+import { createOrdersServer } from './orders/createOrdersServer.js';
+import { createReviewsServer } from './reviews/createReviewsServer.js';
+import { createIdp, type Idp } from './idp/createIdp.js';
+import { createAdminServer, type Monitors } from './admin/createAdminServer.js';
+
+export interface BackendPorts {
+  admin: number;
+  users: number;
+  catalog: number;
+  orders: number;
+  inventory: number;
+  reviews: number;
+  idp: number;
+}
+
+export const DEFAULT_BACKEND_PORTS: BackendPorts = { admin: 5000, users: 5001, catalog: 5002, orders: 5003, inventory: 5004, reviews: 5005, idp: 5006 };
+export const EPHEMERAL_BACKEND_PORTS: BackendPorts = { admin: 0, users: 0, catalog: 0, orders: 0, inventory: 0, reviews: 0, idp: 0 };
+export const DEFAULT_IDENTITY_SECRET = 'dev-identity-secret-change-me';
+
+export interface StartBackendsOptions {
+  /** Bind address of every server; default 127.0.0.1. */
+  host?: string;
+  /** Per service; default DEFAULT_BACKEND_PORTS; 0 lets the OS choose. */
+  ports?: Partial<BackendPorts>;
+  /** HMAC secret of the propagated identity; default DEFAULT_IDENTITY_SECRET. */
+  identitySecret?: string;
+  /** IdP `iss`; default https://idp.demo.shop. */
+  issuer?: string;
+  /** IdP default `aud`; default shop-bff. */
+  audience?: string;
+  /** IdP keys in memory only; default false (persisted in .dev-keys/idp-key.json). */
+  ephemeralKeys?: boolean;
+  keyFile?: string;
+  /** Faults in force from the start, as POST /faults takes them; default none. */
+  faults?: Partial<Record<ServiceName, FaultSpec>>;
+  /** Latency added to every call of every service; default 0. */
+  baseLatencyMs?: number;
+  /** Where the few log lines go; default stderr. */
+  log?: (line: string) => void;
+}
+
+export interface RunningBackends {
+  ports: BackendPorts;
+  monitors: Monitors;
+  idp: Idp;
+  /** Closes every server. Never rejects. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts every demo backend and resolves when all listen. Each call builds its own seed copy,
+ * so two instances (or a test's expectations) never share mutable state. Rejects, after
+ * closing whatever had started, when a port cannot be bound.
+ */
+export async function startBackends(options: StartBackendsOptions = {}): Promise<RunningBackends> {
+  const host = options.host ?? '127.0.0.1';
+  const wanted = { ...DEFAULT_BACKEND_PORTS, ...options.ports };
+  const secret = options.identitySecret ?? DEFAULT_IDENTITY_SECRET;
+  const log = options.log ?? ((line: string) => process.stderr.write(`[backends] ${line}\n`));
+  const started = Date.now();
+  const seed = createSeed();
+  const monitors = Object.fromEntries(SERVICE_NAMES.map((s) => [s, new ServiceMonitor(s, options.baseLatencyMs ?? 0)])) as Monitors;
+  for (const [service, spec] of Object.entries(options.faults ?? {})) monitors[service as ServiceName].setFaults(spec);
+  const definitions = loadShopProtos();
+  const idp = await createIdp({ issuer: options.issuer, audience: options.audience, ephemeralKeys: options.ephemeralKeys, keyFile: options.keyFile });
+
+  const httpServers: HttpServer[] = [];
+  const grpcServers: GrpcServer[] = [];
+  const cleanups: Array<() => void> = [];
+  async function close(): Promise<void> {
+    await Promise.all([...httpServers.map(closeHttp), ...grpcServers.map(closeGrpc)]);
+    for (const cleanup of cleanups) cleanup();
+  }
+  const http = (server: HttpServer, port: number) => { httpServers.push(server); return listenHttp(server, port, host); };
+  const grpc = (server: GrpcServer, port: number) => { grpcServers.push(server); return bindGrpc(server, port, host); };
+
+  try {
+    // Inventory first: the orders service needs its address for ReserveStock.
+    const inventoryPort = await grpc(createInventoryServer({ stock: seed.stock, definition: definitions.inventory, monitor: monitors.inventory, identitySecret: secret }), wanted.inventory);
+    const connectHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    const orders = createOrdersServer({
+      orders: seed.orders, products: seed.products, definitions, inventoryAddress: `${connectHost}:${inventoryPort}`,
+      monitor: monitors.orders, identitySecret: secret,
+    });
+    cleanups.push(orders.close);
+    const [admin, users, catalog, ordersPort, reviews, idpPort] = await Promise.all([
+      http(createAdminServer(monitors), wanted.admin),
+      http(createUsersServer({ users: seed.users, monitor: monitors.users, identitySecret: secret }), wanted.users),
+      http(createCatalogServer({ products: seed.products, categories: seed.categories, monitor: monitors.catalog, identitySecret: secret }), wanted.catalog),
+      grpc(orders.server, wanted.orders),
+      http(createReviewsServer({ reviews: seed.reviews, summaries: seed.summaries, monitor: monitors.reviews, identitySecret: secret }), wanted.reviews),
+      http(createServer(idp.handleRequest), wanted.idp),
+    ]);
+    const ports: BackendPorts = { admin, users, catalog, orders: ordersPort, inventory: inventoryPort, reviews, idp: idpPort };
+    log(`listening on ${host} in ${Date.now() - started} ms: ${JSON.stringify(ports)}`);
+    return { ports, monitors, idp, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
