@@ -61,7 +61,7 @@ export class GrpcClient {
             { deadline: Date.now() + timeoutMs },
             (error, response) => {
               signal.removeEventListener('abort', onAbort);
-              if (error) reject(translateServiceError(name, error, scope.signal));
+              if (error) reject(translateServiceError(name, error, scope.signal, signal));
               else resolve(response as Res);
             },
           );
@@ -101,11 +101,17 @@ function metadataOf(scope: CallScope): grpc.Metadata {
   return metadata;
 }
 
-function translateServiceError(upstream: string, error: grpc.ServiceError, requestSignal: AbortSignal): BffError {
+function translateServiceError(
+  upstream: string,
+  error: grpc.ServiceError,
+  requestSignal: AbortSignal,
+  attemptSignal?: AbortSignal,
+): BffError {
   if (error.code === grpc.status.CANCELLED && requestSignal.aborted) {
     return upstreamFailure(upstream, ErrorCode.UPSTREAM_UNAVAILABLE, 'request_cancelled', error);
   }
-  if (error.code === grpc.status.DEADLINE_EXCEEDED) {
+  // Our own timer may cancel the call a hair before grpc-js reports DEADLINE_EXCEEDED.
+  if (error.code === grpc.status.DEADLINE_EXCEEDED || (error.code === grpc.status.CANCELLED && attemptSignal?.aborted)) {
     return upstreamFailure(upstream, ErrorCode.UPSTREAM_TIMEOUT, 'deadline', error);
   }
   if (error.code === grpc.status.UNAVAILABLE && /ECONNREFUSED|No connection established/i.test(error.details ?? '')) {

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { operation } from '../fixtures/operations.js';
+import { startBackendsProcess, type BackendsProcess, type BackendStats } from '../fixtures/startBackends.js';
+import { gql, startBff, tokenFor, type RunningBff } from '../fixtures/startBffs.js';
+
+// The N+1 guard: backend calls per request equal the backends touched per query level,
+// whatever the list length — counted both by the fan-out receipt and by the backends.
+
+let backends: BackendsProcess;
+let web: RunningBff;
+let mobile: RunningBff;
+let staff: string;
+let user: string;
+
+before(async () => {
+  backends = await startBackendsProcess();
+  [web, mobile] = await Promise.all([startBff('web', backends), startBff('mobile', backends)]);
+  staff = await tokenFor(backends, 'u-00001', 'orders:read:all customers:read');
+  user = await tokenFor(backends, 'u-00003');
+});
+after(async () => {
+  await Promise.all([web?.close(), mobile?.close()]);
+  await backends?.stop();
+});
+
+const totalCalls = (stats: BackendStats) => Object.values(stats).reduce((n, s) => n + s.calls, 0);
+
+for (const first of [10, 50]) {
+  test(`OrdersTable over ${first} orders: one call per backend per level (4), counted by receipt and backends`, async () => {
+    const { query } = operation('web', 'OrdersTable');
+    const before = await backends.admin.stats();
+    const res = await gql(web.url, query, { first }, { authorization: `Bearer ${staff}` });
+    const afterStats = await backends.admin.stats();
+    assert.equal(res.body.errors, undefined);
+    const fanout = res.body.extensions!.fanout!;
+    // Level 1: orders. Level 2: customers (users) and products (catalog). Level 3: stock (inventory).
+    assert.deepEqual(fanout.totals.byBackend, { orders: 1, users: 1, catalog: 1, inventory: 1 });
+    assert.equal(fanout.totals.calls, 4);
+    assert.equal(totalCalls(afterStats) - totalCalls(before), 4);
+    const protocols = Object.fromEntries(fanout.calls.map((c) => [c.backend, c.protocol]));
+    assert.deepEqual(protocols, { orders: 'grpc', users: 'rest', catalog: 'rest', inventory: 'grpc' });
+    // Every product id of the page went out in the one catalog call, each once.
+    const nodes = (res.body.data as any).orders.nodes as { items: { product: { id: string } }[] }[];
+    const distinctProducts = new Set(nodes.flatMap((o) => o.items.map((i) => i.product.id)));
+    assert.equal(fanout.calls.find((c) => c.backend === 'catalog')!.keys, distinctProducts.size);
+  });
+}
+
+test('mobile Home: one call per backend per level, whatever the number of orders', async () => {
+  const { query } = operation('mobile', 'Home');
+  for (const recent of [2, 10]) {
+    const res = await gql(mobile.url, query, { recent, featured: 6 }, { authorization: `Bearer ${user}` });
+    assert.equal(res.body.errors, undefined);
+    // users (viewer), orders (recent), catalog (featured list), then catalog (thumbnails) and inventory (badges).
+    assert.deepEqual(res.body.extensions!.fanout!.totals.byBackend, { users: 1, orders: 1, catalog: 2, inventory: 1 });
+  }
+});
+
+test('the same product asked for twice in one request is fetched once', async () => {
+  const res = await gql(mobile.url, 'query { a: product(id: "p-00010") { id title } b: product(id: "p-00010") { id price } }');
+  assert.equal(res.body.extensions!.fanout!.totals.calls, 1);
+  assert.equal(res.body.extensions!.fanout!.calls[0]!.keys, 1);
+});
+
+test('without x-bff-debug: fanout there is no receipt', async () => {
+  const res = await fetch(mobile.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: '{ product(id: "p-00001") { id } }' }),
+  });
+  const body = (await res.json()) as { extensions?: unknown };
+  assert.equal(body.extensions, undefined);
+});
+
+test('in production the receipt is never emitted, even when asked for', async () => {
+  const prod = await startBff('mobile', backends, { NODE_ENV: 'production', IDENTITY_HMAC_SECRET: 'dev-identity-secret-change-me' });
+  try {
+    const res = await gql(prod.url, '{ product(id: "p-00001") { id } }');
+    assert.equal(res.status, 200);
+    assert.equal((res.body.data as any).product.id, 'p-00001');
+    assert.equal(res.body.extensions?.fanout, undefined);
+  } finally {
+    await prod.close();
+  }
+});

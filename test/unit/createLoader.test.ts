@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createLoader } from '../../src/loaders/createLoader.js';
+import { BffError } from '../../src/errors/BffError.js';
+
+interface Item {
+  id: string;
+  n: number;
+}
+
+function recordingLoader(options: { maxBatchSize?: number; answer?: (keys: readonly string[]) => Item[]; missing?: 'error' | 'null'; batching?: boolean }) {
+  const calls: string[][] = [];
+  const loader = createLoader<Item>({
+    name: 'itemById',
+    upstream: 'items',
+    maxBatchSize: options.maxBatchSize ?? 100,
+    ...(options.missing && { missing: options.missing }),
+    ...(options.batching !== undefined && { batching: options.batching }),
+    batch: async (keys) => {
+      calls.push([...keys]);
+      // Answer in reverse order: the loader must put values back in key order.
+      return (options.answer ?? ((k) => k.map((id) => ({ id, n: Number(id.slice(1)) }))))(keys).reverse();
+    },
+    keyOf: (item) => item.id,
+  });
+  return { loader, calls };
+}
+
+test('keys loaded in one tick go out as one call, results in key order, duplicates fetched once', async () => {
+  const { loader, calls } = recordingLoader({});
+  const values = await Promise.all(['k1', 'k2', 'k1', 'k3'].map((k) => loader.load(k)));
+  assert.deepEqual(values.map((v) => v?.id), ['k1', 'k2', 'k1', 'k3']);
+  assert.deepEqual(calls, [['k1', 'k2', 'k3']]);
+});
+
+test('maxBatchSize splits a large batch into calls the backend accepts', async () => {
+  const { loader, calls } = recordingLoader({ maxBatchSize: 2 });
+  await loader.loadMany(['k1', 'k2', 'k3', 'k4', 'k5']);
+  assert.deepEqual(calls.map((c) => c.length), [2, 2, 1]);
+});
+
+test('a key the backend left out gets its own NOT_FOUND; the others still resolve', async () => {
+  const { loader } = recordingLoader({ answer: (keys) => keys.filter((k) => k !== 'k2').map((id) => ({ id, n: 0 })) });
+  const [a, b] = await loader.loadMany(['k1', 'k2']);
+  assert.equal((a as Item).id, 'k1');
+  assert.ok(b instanceof BffError);
+  assert.equal(b.extensions.code, 'NOT_FOUND');
+  assert.equal(b.extensions.upstream, 'items');
+});
+
+test("missing: 'null' resolves a left-out key to null", async () => {
+  const { loader } = recordingLoader({ missing: 'null', answer: () => [] });
+  assert.equal(await loader.load('k9'), null);
+});
+
+test('an answer with keys nobody asked for is UPSTREAM_BAD_RESPONSE for every key', async () => {
+  const { loader } = recordingLoader({ answer: (keys) => keys.map((id) => ({ id: `${id}-garbage`, n: 0 })) });
+  const results = await loader.loadMany(['k1', 'k2']);
+  for (const result of results) {
+    assert.ok(result instanceof BffError);
+    assert.equal(result.extensions.code, 'UPSTREAM_BAD_RESPONSE');
+  }
+});
+
+test('batching: false makes one call per key (the naive N+1 baseline)', async () => {
+  const { loader, calls } = recordingLoader({ batching: false });
+  await loader.loadMany(['k1', 'k2', 'k3']);
+  assert.equal(calls.length, 3);
+});
+
+test('a maxBatchSize below 1 is refused at creation', () => {
+  assert.throws(
+    () => createLoader<Item>({ name: 'bad', upstream: 'x', maxBatchSize: 0, batch: async () => [], keyOf: (i) => i.id }),
+    /maxBatchSize must be >= 1/,
+  );
+});
