@@ -6,12 +6,12 @@ import { InventoryClient } from '../datasources/grpc/InventoryClient.js';
 import type { OrderDto } from '../datasources/grpc/OrdersClient.js';
 import { OrdersClient } from '../datasources/grpc/OrdersClient.js';
 import type { ProductReviewsDto, ReviewSummaryDto } from '../datasources/graphql/ReviewsApi.js';
-import { ReviewsApi } from '../datasources/graphql/ReviewsApi.js';
 import type { ProductDto } from '../datasources/rest/CatalogApi.js';
 import { CatalogApi } from '../datasources/rest/CatalogApi.js';
 import type { UserDto } from '../datasources/rest/UsersApi.js';
 import { UsersApi } from '../datasources/rest/UsersApi.js';
 import { createLoader } from './createLoader.js';
+import { createReviewsLoaders, type KeyedLoader, type ReviewsLoaders } from './createReviewsLoaders.js';
 
 /** The named loaders of one request, one per backend entity. Made on first use. */
 export interface Loaders {
@@ -19,9 +19,10 @@ export interface Loaders {
   readonly productById: DataLoader<string, ProductDto | null>;
   readonly stockByProductId: DataLoader<string, ProductStockDto | null>;
   readonly orderById: DataLoader<string, OrderDto | null>;
-  readonly reviewSummaryByProductId: DataLoader<string, ReviewSummaryDto | null>;
-  /** Reviews per product, `limit` per product (one loader per distinct limit). */
-  reviewsByProductId(limit: number): DataLoader<string, ProductReviewsDto | null>;
+  /** Summaries and reviews share one loader: asked for together, they cost one call. */
+  readonly reviewSummaryByProductId: KeyedLoader<ReviewSummaryDto | null>;
+  /** Reviews per product, `limit` per product. */
+  reviewsByProductId(limit: number): KeyedLoader<ProductReviewsDto | null>;
 }
 
 /**
@@ -33,8 +34,7 @@ export function createLoaders(backends: Backends, scope: CallScope, batching: bo
   let productById: Loaders['productById'] | undefined;
   let stockByProductId: Loaders['stockByProductId'] | undefined;
   let orderById: Loaders['orderById'] | undefined;
-  let reviewSummaryByProductId: Loaders['reviewSummaryByProductId'] | undefined;
-  let reviewsByLimit: Map<number, DataLoader<string, ProductReviewsDto | null>> | undefined;
+  let reviews: ReviewsLoaders | undefined;
 
   return {
     get userById() {
@@ -79,32 +79,10 @@ export function createLoaders(backends: Backends, scope: CallScope, batching: bo
       }));
     },
     get reviewSummaryByProductId() {
-      return (reviewSummaryByProductId ??= createLoader({
-        name: 'reviewSummaryByProductId',
-        upstream: 'reviews',
-        maxBatchSize: ReviewsApi.maxBatchSize,
-        batching,
-        batch: (ids) => backends.reviews.getReviewSummaries(scope, ids),
-        keyOf: (summary) => summary.productId,
-        missing: 'null',
-      }));
+      return (reviews ??= createReviewsLoaders(backends.reviews, scope, batching)).summaryByProductId;
     },
     reviewsByProductId(limit: number) {
-      reviewsByLimit ??= new Map();
-      let loader = reviewsByLimit.get(limit);
-      if (!loader) {
-        loader = createLoader({
-          name: 'reviewsByProductId',
-          upstream: 'reviews',
-          maxBatchSize: ReviewsApi.maxBatchSize,
-          batching,
-          batch: (ids) => backends.reviews.getReviews(scope, ids, limit),
-          keyOf: (entry) => entry.productId,
-          missing: 'null',
-        });
-        reviewsByLimit.set(limit, loader);
-      }
-      return loader;
+      return (reviews ??= createReviewsLoaders(backends.reviews, scope, batching)).reviewsByProductId(limit);
     },
   };
 }

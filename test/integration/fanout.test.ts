@@ -57,6 +57,14 @@ test('mobile Home: one call per backend per level, whatever the number of orders
   }
 });
 
+test('ProductPage: rating summary and reviews of a product cost one reviews call, not one per field', async () => {
+  const { query } = operation('web', 'ProductPage');
+  const res = await gql(web.url, query, { id: 'p-00042', reviews: 5 });
+  assert.equal(res.body.errors, undefined);
+  assert.deepEqual(res.body.extensions!.fanout!.totals.byBackend, { catalog: 1, inventory: 1, reviews: 1 });
+  assert.equal(res.body.extensions!.fanout!.calls.find((c) => c.backend === 'reviews')!.operation, 'reviewSummaries+reviews');
+});
+
 test('the same product asked for twice in one request is fetched once', async () => {
   const res = await gql(mobile.url, 'query { a: product(id: "p-00010") { id title } b: product(id: "p-00010") { id price } }');
   assert.equal(res.body.extensions!.fanout!.totals.calls, 1);

@@ -32,6 +32,18 @@ export interface ProductReviewsDto {
   reviews: ReviewDto[];
 }
 
+export interface ReviewDataRequest {
+  /** Products whose rating summary is wanted. */
+  summaryIds: readonly string[];
+  /** Products whose reviews are wanted, by how many reviews per product. */
+  reviewsByLimit: ReadonlyMap<number, readonly string[]>;
+}
+
+export interface ReviewDataDto {
+  summaries: ReviewSummaryDto[];
+  reviews: Map<number, ProductReviewsDto[]>;
+}
+
 export interface ReviewsApiOptions extends Omit<UpstreamOptions, 'protocol' | 'name'> {
   /** GraphQL endpoint of the reviews service, e.g. `http://127.0.0.1:5005/graphql`. */
   url: string;
@@ -87,30 +99,53 @@ export class ReviewsApi {
     this.source = new ReviewsDataSource(options.url, this.pool);
   }
 
-  /** @returns one summary per product id the backend knows (count 0 for none). */
-  async getReviewSummaries(scope: CallScope, productIds: readonly string[]): Promise<ReviewSummaryDto[]> {
-    const data = await this.query<{ reviewSummaries?: ReviewSummaryDto[] }>(
+  /**
+   * Summaries and reviews for many products in ONE GraphQL request: a product page that asks
+   * for both costs one call to the reviews backend, not one per field. Each distinct
+   * `limitPerProduct` becomes an aliased `reviews` field of the same document.
+   *
+   * @returns the summaries and, per limit, the reviews lists the backend sent.
+   */
+  async getReviewData(scope: CallScope, request: ReviewDataRequest): Promise<ReviewDataDto> {
+    const limits = [...request.reviewsByLimit.keys()].sort((a, b) => a - b);
+    const wantSummaries = request.summaryIds.length > 0;
+    const fields: string[] = [];
+    const variableDefs: string[] = [];
+    const variables: Record<string, unknown> = {};
+    let keys = 0;
+    if (wantSummaries) {
+      variableDefs.push('$s: [ID!]!');
+      variables.s = request.summaryIds;
+      keys += request.summaryIds.length;
+      fields.push('summaries: reviewSummaries(productIds: $s) { productId averageRating count histogram }');
+    }
+    for (const limit of limits) {
+      if (!Number.isInteger(limit) || limit < 0) throw new TypeError(`getReviewData: limit must be a whole number, got ${limit}`);
+      const ids = request.reviewsByLimit.get(limit)!;
+      variableDefs.push(`$r${limit}: [ID!]!`);
+      variables[`r${limit}`] = ids;
+      keys += ids.length;
+      fields.push(
+        `r${limit}: reviews(productIds: $r${limit}, limitPerProduct: ${limit}) { productId reviews { id productId authorName rating title body createdAt } }`,
+      );
+    }
+    const operation = [wantSummaries && 'reviewSummaries', limits.length > 0 && 'reviews'].filter(Boolean).join('+');
+    const data = await this.query<Record<string, unknown>>(
       scope,
-      'reviewSummaries',
-      productIds.length,
-      'query ReviewSummaries($ids: [ID!]!) { reviewSummaries(productIds: $ids) { productId averageRating count histogram } }',
-      { ids: productIds },
+      operation,
+      keys,
+      `query ReviewData(${variableDefs.join(', ')}) { ${fields.join(' ')} }`,
+      variables,
     );
-    if (!Array.isArray(data.reviewSummaries)) throw badResponse('reviews', 'shape');
-    return data.reviewSummaries;
-  }
-
-  /** @returns up to `limitPerProduct` reviews for each product id. */
-  async getReviews(scope: CallScope, productIds: readonly string[], limitPerProduct: number): Promise<ProductReviewsDto[]> {
-    const data = await this.query<{ reviews?: ProductReviewsDto[] }>(
-      scope,
-      'reviews',
-      productIds.length,
-      'query Reviews($ids: [ID!]!, $limit: Int) { reviews(productIds: $ids, limitPerProduct: $limit) { productId reviews { id productId authorName rating title body createdAt } } }',
-      { ids: productIds, limit: limitPerProduct },
-    );
-    if (!Array.isArray(data.reviews)) throw badResponse('reviews', 'shape');
-    return data.reviews;
+    const summaries = wantSummaries ? data.summaries : [];
+    if (!Array.isArray(summaries)) throw badResponse('reviews', 'shape');
+    const reviews = new Map<number, ProductReviewsDto[]>();
+    for (const limit of limits) {
+      const list = data[`r${limit}`];
+      if (!Array.isArray(list)) throw badResponse('reviews', 'shape');
+      reviews.set(limit, list as ProductReviewsDto[]);
+    }
+    return { summaries: summaries as ReviewSummaryDto[], reviews };
   }
 
   private query<T>(scope: CallScope, operation: string, keys: number, query: string, variables: Record<string, unknown>): Promise<T> {
