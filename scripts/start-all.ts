@@ -15,7 +15,8 @@ let stopping = false;
 function start(name: string, entry: string, env: Record<string, string> = {}): ChildProcess {
   const child = spawn(process.execPath, ['--import', tsx, entry], {
     cwd: root,
-    env: { ...process.env, ...env },
+    // The children write to a pipe, not a terminal: tell them whether a person is watching.
+    env: { LOG_PRETTY: process.stdout.isTTY && process.env.NODE_ENV !== 'production' ? 'true' : 'false', ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);
