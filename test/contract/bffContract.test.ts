@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
+import { gql, startBff, tokenFor, type RunningBff } from '../fixtures/startBffs.js';
+
+// One contract, both BFFs: what a client of either can rely on whatever its schema.
+
+let backends: BackendsProcess;
+const bffs: RunningBff[] = [];
+
+before(async () => {
+  backends = await startBackendsProcess();
+  bffs.push(await startBff('mobile', backends), await startBff('web', backends));
+});
+after(async () => {
+  await Promise.all(bffs.map((b) => b.close()));
+  await backends?.stop();
+});
+beforeEach(() => backends.admin.reset());
+
+// The same entity through each schema: a product with its stock.
+const productQuery: Record<string, string> = {
+  mobile: 'query P($id: ID!) { product(id: $id) { id title stock } }',
+  web: 'query P($id: ID!) { product(id: $id) { id title stock { totalAvailable } } }',
+};
+
+for (const name of ['mobile', 'web'] as const) {
+  describe(`bff-${name}`, () => {
+    const bff = () => bffs.find((b) => b.name === name)!;
+
+    test('the request id is taken from x-request-id and returned in the header and in every error', async () => {
+      const res = await gql(bff().url, '{ nope }', {}, { 'x-request-id': 'contract-req-1' });
+      assert.equal(res.headers.get('x-request-id'), 'contract-req-1');
+      assert.equal(res.status, 400);
+      assert.equal(res.body.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
+      assert.equal(res.body.errors?.[0]?.extensions?.requestId, 'contract-req-1');
+    });
+
+    test('a request without x-request-id gets one made', async () => {
+      const res = await gql(bff().url, '{ __typename }');
+      assert.match(res.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    });
+
+    test('the request id and the client name reach the backends', async () => {
+      await gql(bff().url, productQuery[name]!, { id: 'p-00001' }, { 'x-request-id': `contract-${name}` });
+      const stats = await backends.admin.stats();
+      assert.equal(stats.catalog.last?.requestId, `contract-${name}`);
+      assert.equal(stats.inventory.last?.requestId, `contract-${name}`);
+      // Anonymous: no user, but the signed calls are still attributed to this BFF.
+      assert.deepEqual(stats.catalog.last?.identity, { client: name, userId: null, scopes: [] });
+    });
+
+    test('a signed-in viewer is propagated as the verified identity', async () => {
+      const token = await tokenFor(backends, 'u-00042');
+      await gql(bff().url, productQuery[name]!, { id: 'p-00001' }, { authorization: `Bearer ${token}` });
+      const identity = (await backends.admin.stats()).catalog.last?.identity;
+      assert.equal(identity?.userId, 'u-00042');
+      assert.equal(identity?.client, name);
+    });
+
+    test('an unknown product is null, not an error', async () => {
+      const res = await gql(bff().url, productQuery[name]!, { id: 'p-99999' });
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body.data, { product: null });
+      assert.equal(res.body.errors, undefined);
+    });
+
+    test('a failing backend nulls only its field, with the same code and upstream in both shapes', async () => {
+      await backends.admin.faults({ inventory: { errorRate: 1, grpcCode: 'INTERNAL' } });
+      const res = await gql<{ product: any }>(bff().url, productQuery[name]!, { id: 'p-00001' });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.data!.product.id, 'p-00001');
+      assert.equal(res.body.data!.product.stock, null);
+      assert.deepEqual(res.body.errors?.[0]?.path, ['product', 'stock']);
+      assert.equal(res.body.errors?.[0]?.extensions?.code, 'UPSTREAM_ERROR');
+      assert.equal(res.body.errors?.[0]?.extensions?.upstream, 'inventory');
+    });
+
+    test('an unknown route is a JSON 404 with a code, not HTML', async () => {
+      const res = await fetch(`${bff().origin}/nope`);
+      assert.equal(res.status, 404);
+      assert.match(res.headers.get('content-type') ?? '', /application\/json/);
+      const body = (await res.json()) as { errors: { extensions: { code: string } }[] };
+      assert.equal(body.errors[0]!.extensions.code, 'NOT_FOUND');
+    });
+  });
+}
