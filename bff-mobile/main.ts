@@ -1,5 +1,4 @@
-import { loadConfig } from '../src/config/loadConfig.js';
 import { runServer } from '../src/server/runServer.js';
 import { createBffMobile } from './createBffMobile.js';
 
-await runServer('mobile', () => createBffMobile(loadConfig('mobile')));
+await runServer('mobile', (config) => createBffMobile(config));

@@ -1,5 +1,4 @@
-import { loadConfig } from '../src/config/loadConfig.js';
 import { runServer } from '../src/server/runServer.js';
 import { createBffWeb } from './createBffWeb.js';
 
-await runServer('web', () => createBffWeb(loadConfig('web')));
+await runServer('web', (config) => createBffWeb(config));

@@ -12,8 +12,12 @@ const tsx = import.meta.resolve('tsx');
 const children: ChildProcess[] = [];
 let stopping = false;
 
-function start(name: string, entry: string, env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, ['--import', tsx, entry], {
+// Loaded ahead of each BFF so that tracing (when the OTEL_* variables enable it) can hook the
+// modules it instruments before they load; without those variables it does nothing.
+const tracing = './src/observability/tracing/register.ts';
+
+function start(name: string, entry: string, env: Record<string, string> = {}, preload: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, ['--import', tsx, ...preload.flatMap((p) => ['--import', p]), entry], {
     cwd: root,
     // The children write to a pipe, not a terminal: tell them whether a person is watching.
     env: { LOG_PRETTY: process.stdout.isTTY && process.env.NODE_ENV !== 'production' ? 'true' : 'false', ...process.env, ...env },
@@ -57,8 +61,8 @@ process.on('SIGTERM', () => stop(0));
 
 const backends = start('backends', 'backends/main.ts');
 await waitForLine(backends, /"event":"backends.ready"/);
-const mobile = start('mobile', 'bff-mobile/main.ts', { BFF_PORT: process.env.MOBILE_PORT ?? '4001' });
-const web = start('web', 'bff-web/main.ts', { BFF_PORT: process.env.WEB_PORT ?? '4002' });
+const mobile = start('mobile', 'bff-mobile/main.ts', { BFF_PORT: process.env.MOBILE_PORT ?? '4001' }, [tracing]);
+const web = start('web', 'bff-web/main.ts', { BFF_PORT: process.env.WEB_PORT ?? '4002' }, [tracing]);
 await Promise.all([waitForLine(mobile, /ready at/), waitForLine(web, /ready at/)]);
 process.stdout.write(
   [
@@ -67,6 +71,7 @@ process.stdout.write(
     `  bff-mobile  http://127.0.0.1:${process.env.MOBILE_PORT ?? '4001'}/graphql   (open in a browser for Apollo Sandbox)`,
     `  bff-web     http://127.0.0.1:${process.env.WEB_PORT ?? '4002'}/graphql`,
     '  backends    users :5001 (REST)  catalog :5002 (REST)  orders :5003 (gRPC)  inventory :5004 (gRPC)  reviews :5005 (GraphQL)  idp :5006',
+    '  operations  /healthz  /readyz  /metrics on both BFFs (e.g. http://127.0.0.1:4001/metrics); access logs below',
     '  a token     npm run token -- --sub u-00007',
     'Ctrl-C stops everything.',
     '',

@@ -1,12 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import type { BffConfig } from '../config/loadConfig.js';
 import { BffError } from '../errors/BffError.js';
 import { ErrorCode } from '../errors/codes.js';
 
 export interface TokenVerifierOptions {
   auth: BffConfig['auth'];
-  /** The clock, for tests. Default: the system clock. */
+  /** The clock, for tests: `exp`, `nbf` and `iat` are checked against it. Default: the system clock. */
   now?: () => Date;
 }
 
@@ -21,26 +28,37 @@ export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
 /** The one body every bad token gets: the reason goes to the log, never to the client. */
 export const INVALID_TOKEN_MESSAGE = 'Invalid or expired access token.';
 
+const IDP_UNAVAILABLE_MESSAGE = 'The identity provider is unavailable.';
+
+/** A compact JWS: three base64url parts, the signature possibly empty (alg `none`, refused later). */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
 /**
  * Builds the process's token verifier with one key set, created once: a remote JWKS (cached,
- * refetched on an unknown `kid` at most once per cooldown) or a local JWKS file.
+ * refetched on an unknown `kid` at most once per cooldown, so a flood of forged `kid`s costs
+ * the IdP one request per cooldown) or a local JWKS file for development.
+ *
+ * What a token must have: a `kid`-matched key of an allowed algorithm (never `none`, never
+ * HMAC: the allowlist holds asymmetric algorithms only, which also defeats "HS256 signed with
+ * the public key"), the configured `iss` and `aud`, `exp` and `sub`; `nbf` and `iat` are
+ * honoured when present. Every time check allows `clockToleranceSeconds` of skew.
+ *
+ * When the JWKS cannot be fetched (refused, timeout, non-200, not a key set), keys already
+ * cached still verify tokens they sign; only a token no cached key fits gets 503.
  *
  * @returns a function that resolves the verified identity of a bearer token.
+ * @throws TypeError when neither a JWKS URL nor a file is configured, or the file is not a JWK Set.
  * @throws (from the returned function) BffError UNAUTHENTICATED (401) for any bad token, with
  * the jose error code as `reason` for the log; IDENTITY_PROVIDER_UNAVAILABLE (503) when the
  * key set cannot be fetched and no cached key fits.
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const { auth } = options;
-  const keySet = auth.jwksFile
-    ? createLocalJWKSet(JSON.parse(readFileSync(auth.jwksFile, 'utf8')))
-    : auth.jwksUrl
-      ? createRemoteJWKSet(new URL(auth.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 2_000 })
-      : undefined;
-  if (!keySet) throw new TypeError('createTokenVerifier: set JWKS_URL or JWKS_FILE');
+  const keySet = createKeySet(auth);
 
   return async (token) => {
-    if (token.length > auth.maxTokenBytes) throw unauthenticated('token_too_large');
+    if (Buffer.byteLength(token) > auth.maxTokenBytes) throw unauthenticated('token_too_large');
+    if (!COMPACT_JWS.test(token)) throw unauthenticated('malformed_token');
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, keySet, {
@@ -52,7 +70,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         ...(options.now && { currentDate: options.now() }),
       }));
     } catch (error) {
-      throw translateJoseError(error);
+      throw translateError(error);
     }
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw unauthenticated('missing_sub');
     const scope = typeof payload.scope === 'string' ? payload.scope : '';
@@ -60,21 +78,69 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   };
 }
 
+function createKeySet(auth: BffConfig['auth']): JWTVerifyGetKey {
+  if (auth.jwksFile) {
+    const file = auth.jwksFile;
+    let jwks: unknown;
+    try {
+      jwks = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new TypeError(`createTokenVerifier: JWKS_FILE ${file} cannot be read as JSON (${(error as Error).message})`);
+    }
+    if (!Array.isArray((jwks as { keys?: unknown }).keys)) throw new TypeError(`createTokenVerifier: JWKS_FILE ${file} is not a JWK Set`);
+    return createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]);
+  }
+  if (!auth.jwksUrl) throw new TypeError('createTokenVerifier: set JWKS_URL or JWKS_FILE');
+
+  const remote = createRemoteJWKSet(new URL(auth.jwksUrl), {
+    cooldownDuration: auth.jwks.cooldownMs,
+    cacheMaxAge: auth.jwks.cacheMaxAgeMs,
+    timeoutDuration: auth.jwks.timeoutMs,
+  });
+  return async (header, token) => {
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      if (!isKeySetFetchFailure(error)) throw error;
+      // Stale-if-error: a key that was good a minute ago still is; an unknown kid is not
+      // decidable while the IdP is down, so it is a 503 (retry later), not a 401.
+      const cached = remote.jwks();
+      if (cached) {
+        try {
+          return await createLocalJWKSet(cached)(header, token);
+        } catch {
+          // No cached key fits: fall through to the IdP's unavailability.
+        }
+      }
+      throw BffError.request(ErrorCode.IDENTITY_PROVIDER_UNAVAILABLE, IDP_UNAVAILABLE_MESSAGE, { reason: 'jwks_unavailable', cause: error });
+    }
+  };
+}
+
+/**
+ * Errors the remote key set throws that are about the token, not the fetch: everything else
+ * it throws (a refused connection, a timeout, a non-200, a body that is not a key set) means
+ * the key set could not be loaded.
+ */
+function isKeySetFetchFailure(error: unknown): boolean {
+  return !(
+    error instanceof joseErrors.JWKSNoMatchingKey ||
+    error instanceof joseErrors.JWKSMultipleMatchingKeys ||
+    error instanceof joseErrors.JOSENotSupported
+  );
+}
+
 function unauthenticated(reason: string, cause?: unknown): BffError {
   return BffError.request(ErrorCode.UNAUTHENTICATED, INVALID_TOKEN_MESSAGE, { reason, cause });
 }
 
-function translateJoseError(error: unknown): BffError {
-  if (error instanceof joseErrors.JWKSTimeout) {
-    return BffError.request(ErrorCode.IDENTITY_PROVIDER_UNAVAILABLE, 'The identity provider is unavailable.', { reason: error.code, cause: error });
-  }
+function translateError(error: unknown): BffError {
+  if (error instanceof BffError) return error;
+  // ERR_JWKS_NO_MATCHING_KEY, ERR_JWT_EXPIRED, ERR_JWT_CLAIM_VALIDATION_FAILED (iss, aud, nbf),
+  // ERR_JOSE_ALG_NOT_ALLOWED, ERR_JWS_SIGNATURE_VERIFICATION_FAILED, …
   if (error instanceof joseErrors.JOSEError) {
-    // ERR_JWKS_NO_MATCHING_KEY after a refetch, ERR_JWT_EXPIRED, ERR_JWS_SIGNATURE_VERIFICATION_FAILED, …
-    return unauthenticated(error.code, error);
+    const claim = error instanceof joseErrors.JWTClaimValidationFailed ? `:${error.claim}` : '';
+    return unauthenticated(`${error.code}${claim}`, error);
   }
-  // Not a jose error: the key set could not be fetched at all (refused, DNS, bad JSON).
-  return BffError.request(ErrorCode.IDENTITY_PROVIDER_UNAVAILABLE, 'The identity provider is unavailable.', {
-    reason: 'jwks_fetch_failed',
-    cause: error,
-  });
+  return unauthenticated('token_unreadable', error);
 }

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseApiKeys, type ApiKeyRecord } from '../auth/parseApiKeys.js';
 
 /**
  * One typed configuration per BFF process, read from environment variables and validated
@@ -46,6 +48,12 @@ export interface BffConfig {
   };
   /** Off only for the benchmark's naive mode: every entity becomes its own backend call. */
   batching: boolean;
+  /**
+   * How operations execute: `jit` compiles each distinct operation once with graphql-jit
+   * (src/server/createJitGateway.ts); `graphql-js` interprets it per request. Same data and
+   * errors either way; docs/performance.md has the measured difference.
+   */
+  executor: 'jit' | 'graphql-js';
   /** Emit `extensions.fanout` when a request asks with `x-bff-debug: fanout` (never in production). */
   fanoutDebug: boolean;
   /** Secret for signing the propagated identity; backends verify it. */
@@ -58,9 +66,74 @@ export interface BffConfig {
     algorithms: string[];
     clockToleranceSeconds: number;
     maxTokenBytes: number;
+    /** The remote key set: re-fetched on an unknown `kid` at most once per cooldown; kept at most cacheMaxAge. */
+    jwks: { cooldownMs: number; cacheMaxAgeMs: number; timeoutMs: number };
+    /** Partner and device keys (hashed), from API_KEYS or API_KEYS_FILE; none by default. */
+    apiKeys: ApiKeyRecord[];
+  };
+  /** Refused before any resolver runs, with OPERATION_LIMIT_EXCEEDED and the limit as `reason` (docs/security.md). */
+  operationLimits: {
+    depth: number;
+    aliases: number;
+    rootFields: number;
+    directivesPerField: number;
+    /** How often one response name may repeat in one selection set (validation is quadratic in it). */
+    repeatedFields: number;
+    tokens: number;
+    /** The estimated objects an operation may resolve (src/limits/estimateCost.ts). */
+    cost: number;
+  };
+  /** The HTTP edge: body cap and the timeouts that shed slow or idle clients. */
+  http: {
+    bodyLimitBytes: number;
+    /** Time to receive the request headers (slowloris). */
+    headersTimeoutMs: number;
+    /** Time to receive the whole request, headers and body. */
+    receiveTimeoutMs: number;
+    /** A connection with no traffic for this long is closed; longer than requestTimeoutMs. */
+    idleTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+  };
+  persistedQueries: {
+    /** `off`, `log` or `enforce` the client's safelist (bff-<name>/operations/manifest.json). */
+    safelist: 'off' | 'log' | 'enforce';
+    /** The manifest; undefined: the BFF's own bff-<name>/operations/manifest.json. */
+    manifestFile: string | undefined;
+    /** Automatic persisted queries: registrations in memory, or in Redis with REDIS_URL. */
+    apq: boolean;
+    apqTtlSeconds: number;
   };
   log: { level: string; pretty: boolean };
   redisUrl: string | undefined;
+  /** Worker processes (node:cluster) sharing the port; 1 runs the server in this process. */
+  workers: number;
+  /** How long SIGTERM waits for in-flight requests before cutting them off. */
+  shutdownTimeoutMs: number;
+  /** Proxy hops in front of the BFF whose `X-Forwarded-For` is trusted (the client IP of anonymous rate limits). */
+  trustProxyHops: number;
+  metrics: {
+    /** Distinct operation names used as metric labels; later names are counted as `other`. */
+    maxOperations: number;
+  };
+  rateLimit: {
+    enabled: boolean;
+    /** The window every limit below counts in. */
+    windowSeconds: number;
+    /** Requests per window per anonymous client IP. */
+    anonymous: number;
+    /** Requests per window per signed-in user. */
+    user: number;
+    /** Requests per window per API-key plan; a plan not listed gets `user`. */
+    plans: Readonly<Record<string, number>>;
+    /** Mutations per window per caller, counted on top of the caller's request limit. */
+    mutations: number;
+  };
+  shedding: {
+    /** GraphQL requests in flight above which new ones get 503 OVERLOADED; 0 turns the cap off. */
+    maxInFlight: number;
+    /** Event-loop utilization (0..1) above which new requests are shed; undefined turns it off. */
+    maxEventLoopUtilization: number | undefined;
+  };
 }
 
 const DEV_IDENTITY_SECRET = 'dev-identity-secret-change-me';
@@ -85,6 +158,7 @@ function schemaFor(name: BffName) {
       UPSTREAM_CONCURRENCY: int(1, 256).default(8),
       UPSTREAM_CONNECTIONS: int(1, 1024).default(32),
       BFF_BATCHING: bool.default(true),
+      BFF_EXECUTOR: z.enum(['jit', 'graphql-js']).default('jit'),
       BFF_FANOUT_DEBUG: bool.default(true),
       IDENTITY_HMAC_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
       JWKS_URL: z.url().optional(),
@@ -94,15 +168,69 @@ function schemaFor(name: BffName) {
       JWT_ALGORITHMS: csv.pipe(z.array(z.enum(['ES256', 'ES384', 'RS256', 'RS384', 'RS512', 'PS256', 'EdDSA'])).min(1)).default(['ES256', 'RS256']),
       JWT_CLOCK_TOLERANCE_S: int(0, 300).default(30),
       JWT_MAX_BYTES: int(256, 65_536).default(4_096),
+      JWKS_COOLDOWN_MS: int(0, 3_600_000).default(30_000),
+      JWKS_CACHE_MAX_AGE_MS: int(1_000, 86_400_000).default(600_000),
+      JWKS_TIMEOUT_MS: int(100, 60_000).default(2_000),
+      API_KEYS: z.string().transform(apiKeysFrom((json) => json)).optional(),
+      API_KEYS_FILE: z.string().min(1).transform(apiKeysFrom((path) => readFileSync(path, 'utf8'), true)).optional(),
+      // Per BFF: the mobile app's operations are small; the dashboard's tables are big.
+      LIMIT_DEPTH: int(1, 100).default(name === 'mobile' ? 8 : 10),
+      LIMIT_ALIASES: int(1, 1_000).default(15),
+      LIMIT_ROOT_FIELDS: int(1, 100).default(10),
+      LIMIT_DIRECTIVES_PER_FIELD: int(1, 50).default(4),
+      LIMIT_REPEATED_FIELDS: int(1, 100).default(3),
+      LIMIT_TOKENS: int(10, 100_000).default(1_000),
+      LIMIT_COST: int(1, 10_000_000).default(name === 'mobile' ? 200 : 10_000),
+      BFF_BODY_LIMIT_BYTES: int(1_024, 10 * 1024 * 1024).default(100 * 1024),
+      BFF_HEADERS_TIMEOUT_MS: int(100, 120_000).default(5_000),
+      BFF_RECEIVE_TIMEOUT_MS: int(100, 300_000).default(10_000),
+      BFF_IDLE_TIMEOUT_MS: int(100, 600_000).default(30_000),
+      BFF_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(5_000),
+      SAFELIST_MODE: z.enum(['off', 'log', 'enforce']).optional(),
+      SAFELIST_MANIFEST: z.string().min(1).optional(),
+      APQ_ENABLED: bool.default(true),
+      APQ_TTL_S: int(1, 30 * 86_400).default(86_400),
       LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       LOG_PRETTY: bool.optional(),
       REDIS_URL: z.url().optional(),
+      BFF_WORKERS: int(1, 64).default(1),
+      SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+      BFF_TRUST_PROXY_HOPS: int(0, 16).default(0),
+      METRICS_MAX_OPERATIONS: int(1, 10_000).default(100),
+      RATE_LIMIT_ENABLED: bool.optional(),
+      RATE_LIMIT_WINDOW_S: int(1, 86_400).default(60),
+      RATE_LIMIT_ANONYMOUS: int(1, 1_000_000).default(300),
+      RATE_LIMIT_USER: int(1, 1_000_000).default(600),
+      RATE_LIMIT_MUTATIONS: int(1, 1_000_000).default(60),
+      RATE_LIMIT_PLANS: csv.pipe(z.array(z.string().regex(/^[\w-]+:\d+$/, 'must be plan:requests, e.g. partner:6000'))).default([]),
+      SHED_MAX_IN_FLIGHT: int(0, 1_000_000).default(512),
+      SHED_MAX_ELU: z.coerce.number().gt(0).max(1).optional(),
     })
     .superRefine((env, ctx) => {
       if (env.NODE_ENV === 'production' && !env.IDENTITY_HMAC_SECRET) {
         ctx.addIssue({ code: 'custom', path: ['IDENTITY_HMAC_SECRET'], message: 'is required in production' });
       }
+      if (env.API_KEYS && env.API_KEYS_FILE) ctx.addIssue({ code: 'custom', path: ['API_KEYS_FILE'], message: 'set API_KEYS or API_KEYS_FILE, not both' });
+      // An idle timeout shorter than the request budget would cut off slow but legitimate responses.
+      if (env.BFF_IDLE_TIMEOUT_MS <= env.BFF_REQUEST_TIMEOUT_MS) {
+        ctx.addIssue({ code: 'custom', path: ['BFF_IDLE_TIMEOUT_MS'], message: `must be longer than BFF_REQUEST_TIMEOUT_MS (${env.BFF_REQUEST_TIMEOUT_MS})` });
+      }
+      if (env.BFF_HEADERS_TIMEOUT_MS > env.BFF_RECEIVE_TIMEOUT_MS) {
+        ctx.addIssue({ code: 'custom', path: ['BFF_HEADERS_TIMEOUT_MS'], message: `must not exceed BFF_RECEIVE_TIMEOUT_MS (${env.BFF_RECEIVE_TIMEOUT_MS})` });
+      }
     });
+}
+
+/** A zod transform reading API keys (the variable's JSON, or the file it names); a bad one is a zod issue. */
+function apiKeysFrom(read: (value: string) => string, isFile = false) {
+  return (value: string, ctx: z.RefinementCtx): ApiKeyRecord[] => {
+    try {
+      return parseApiKeys(read(value));
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `${isFile ? `${value}: ` : ''}${(error as Error).message}` });
+      return z.NEVER;
+    }
+  };
 }
 
 /** Thrown when the environment holds a bad value; the message names every bad variable. */
@@ -118,7 +246,8 @@ export class ConfigError extends Error {
  * @throws ConfigError naming each bad variable and what is wrong with it.
  */
 export function loadConfig(name: BffName, env: NodeJS.ProcessEnv = process.env): BffConfig {
-  const parsed = schemaFor(name).safeParse(env);
+  const schema = schemaFor(name);
+  const parsed = schema.safeParse(env.BFF_CONFIG_FILE ? { ...readConfigFile(env.BFF_CONFIG_FILE, schema), ...env } : env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
   }
@@ -146,6 +275,7 @@ export function loadConfig(name: BffName, env: NodeJS.ProcessEnv = process.env):
       connections: e.UPSTREAM_CONNECTIONS,
     },
     batching: e.BFF_BATCHING,
+    executor: e.BFF_EXECUTOR,
     fanoutDebug: e.BFF_FANOUT_DEBUG && !production,
     identitySecret: e.IDENTITY_HMAC_SECRET ?? DEV_IDENTITY_SECRET,
     auth: {
@@ -156,8 +286,82 @@ export function loadConfig(name: BffName, env: NodeJS.ProcessEnv = process.env):
       algorithms: e.JWT_ALGORITHMS,
       clockToleranceSeconds: e.JWT_CLOCK_TOLERANCE_S,
       maxTokenBytes: e.JWT_MAX_BYTES,
+      jwks: { cooldownMs: e.JWKS_COOLDOWN_MS, cacheMaxAgeMs: e.JWKS_CACHE_MAX_AGE_MS, timeoutMs: e.JWKS_TIMEOUT_MS },
+      apiKeys: e.API_KEYS ?? e.API_KEYS_FILE ?? [],
+    },
+    operationLimits: {
+      depth: e.LIMIT_DEPTH,
+      aliases: e.LIMIT_ALIASES,
+      rootFields: e.LIMIT_ROOT_FIELDS,
+      directivesPerField: e.LIMIT_DIRECTIVES_PER_FIELD,
+      repeatedFields: e.LIMIT_REPEATED_FIELDS,
+      tokens: e.LIMIT_TOKENS,
+      cost: e.LIMIT_COST,
+    },
+    http: {
+      bodyLimitBytes: e.BFF_BODY_LIMIT_BYTES,
+      headersTimeoutMs: e.BFF_HEADERS_TIMEOUT_MS,
+      receiveTimeoutMs: e.BFF_RECEIVE_TIMEOUT_MS,
+      idleTimeoutMs: e.BFF_IDLE_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.BFF_KEEP_ALIVE_TIMEOUT_MS,
+    },
+    persistedQueries: {
+      // The app store ships known operations only; the dashboard deploys with its BFF.
+      safelist: e.SAFELIST_MODE ?? (name === 'mobile' && production ? 'enforce' : 'off'),
+      manifestFile: e.SAFELIST_MANIFEST,
+      apq: e.APQ_ENABLED,
+      apqTtlSeconds: e.APQ_TTL_S,
     },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? (!production && process.stdout.isTTY === true) },
     redisUrl: e.REDIS_URL,
+    workers: e.BFF_WORKERS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    trustProxyHops: e.BFF_TRUST_PROXY_HOPS,
+    metrics: { maxOperations: e.METRICS_MAX_OPERATIONS },
+    rateLimit: {
+      // Off by default outside production: the demo, the tests and the benchmark send
+      // thousands of anonymous requests from one address.
+      enabled: e.RATE_LIMIT_ENABLED ?? production,
+      windowSeconds: e.RATE_LIMIT_WINDOW_S,
+      anonymous: e.RATE_LIMIT_ANONYMOUS,
+      user: e.RATE_LIMIT_USER,
+      plans: Object.fromEntries(e.RATE_LIMIT_PLANS.map((entry) => {
+        const [plan, points] = entry.split(':') as [string, string];
+        return [plan, Number(points)];
+      })),
+      mutations: e.RATE_LIMIT_MUTATIONS,
+    },
+    shedding: { maxInFlight: e.SHED_MAX_IN_FLIGHT, maxEventLoopUtilization: e.SHED_MAX_ELU },
   };
+}
+
+/**
+ * Reads the optional JSON settings file: one object whose keys are the variable names above
+ * (`{ "BFF_PORT": 4001 }`). Environment variables win over it, so a deployment can override
+ * one value without editing the file.
+ *
+ * @throws ConfigError naming BFF_CONFIG_FILE when the file cannot be read or parsed, or holds
+ * a key that is not a setting.
+ */
+function readConfigFile(path: string, schema: ReturnType<typeof schemaFor>): Record<string, string> {
+  let content: unknown;
+  try {
+    content = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError([`BFF_CONFIG_FILE: cannot read ${path}: ${(error as Error).message}`]);
+  }
+  if (typeof content !== 'object' || content === null || Array.isArray(content)) {
+    throw new ConfigError([`BFF_CONFIG_FILE: ${path} must hold one JSON object of settings`]);
+  }
+  const known = new Set(Object.keys(schema.shape));
+  const issues: string[] = [];
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(content)) {
+    if (!known.has(key)) issues.push(`BFF_CONFIG_FILE: ${key} is not a setting`);
+    else if (Array.isArray(value)) values[key] = value.join(',');
+    else if (value !== null && typeof value !== 'object') values[key] = String(value);
+    else issues.push(`BFF_CONFIG_FILE: ${key} must be a string, number, boolean or list`);
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return values;
 }

@@ -37,10 +37,13 @@ export interface ContextDeps {
 export function buildContext(input: BuildContextInput, deps: ContextDeps): BffContext {
   const { config, backends } = deps;
   const propagated = identityHeaders(input.viewer, input.requestId, config.identitySecret, input.startedAt);
-  // With an OpenTelemetry SDK registered, inject the active span's context; without one
-  // the API injects nothing, and the caller's own traceparent is passed through as-is.
-  propagation.inject(otelContext.active(), propagated);
-  if (propagated.traceparent === undefined && input.traceparent !== undefined) propagated.traceparent = input.traceparent;
+  // With the OpenTelemetry SDK started (src/observability/tracing), its undici, http and gRPC
+  // instrumentations inject each backend call's own client span into its headers or metadata;
+  // adding the request's span here too would send two traceparent values. Without the SDK the
+  // API injects nothing, and the caller's own traceparent is passed through as-is.
+  const active: Record<string, string> = {};
+  propagation.inject(otelContext.active(), active);
+  if (active.traceparent === undefined && input.traceparent !== undefined) propagated.traceparent = input.traceparent;
 
   const fanout = new FanoutRecorder();
   const concurrency = config.upstream.concurrencyPerRequest;

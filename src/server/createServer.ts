@@ -6,8 +6,10 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
+import { createApiKeyVerifier } from '../auth/createApiKeyVerifier.js';
 import { createAuthenticator, type Authenticator } from '../auth/createAuthenticator.js';
 import { createTokenVerifier } from '../auth/createTokenVerifier.js';
+import { useAuthorization } from '../auth/useAuthorization.js';
 import type { Viewer } from '../auth/Viewer.js';
 import type { BffConfig } from '../config/loadConfig.js';
 import type { BffContext } from '../context/BffContext.js';
@@ -15,7 +17,21 @@ import { buildContext } from '../context/buildContext.js';
 import { createBackends, type Backends } from '../datasources/createBackends.js';
 import { asBffError } from '../errors/BffError.js';
 import { ErrorCode } from '../errors/codes.js';
+import { createRateLimiter } from '../limits/createRateLimiter.js';
+import { useLoadShedder } from '../limits/useLoadShedder.js';
+import { admitRequest, useMutationRateLimit } from '../limits/useRateLimit.js';
+import { useCostLimit } from '../limits/useCostLimit.js';
 import { createLogger, type Logger } from '../observability/createLogger.js';
+import { bindOutcome } from '../observability/RequestOutcome.js';
+import { useAccessLog } from '../observability/useAccessLog.js';
+import { useMetrics } from '../observability/useMetrics.js';
+import { useOperationOutcome, useRequestOutcome } from '../observability/useRequestOutcome.js';
+import { createPersistedQueries } from '../persisted/createPersistedQueries.js';
+import { createRedisClient, type RedisClient } from '../redis/createRedisClient.js';
+import { createOperationGate, type OperationParams } from './createOperationGate.js';
+import { createReadinessCheck } from './createReadinessCheck.js';
+import { useHealthRoutes } from './useHealthRoutes.js';
+import { createJitGateway } from './createJitGateway.js';
 import { createFormatError, useErrorMasking } from './plugins/useErrorMasking.js';
 import { useFanoutReceipt } from './plugins/useFanoutReceipt.js';
 import { sendError } from './sendError.js';
@@ -46,10 +62,19 @@ export interface BffServer {
   readonly backends: Backends;
   readonly config: BffConfig;
   readonly log: Logger;
+  /** The process's Redis connection, when REDIS_URL is set. */
+  readonly redis: RedisClient | undefined;
   /** @returns the URL of the GraphQL endpoint. */
   listen(): Promise<string>;
+  /**
+   * Readiness turns false, the listener closes (new connections are refused), in-flight
+   * requests finish, then Apollo, the backend channels and Redis close.
+   */
   close(): Promise<void>;
 }
+
+/** Routes for machines (probes, scrapes): never shed, not in request metrics, logged at debug. */
+const MACHINE_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -64,15 +89,42 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   const { config, schema } = options;
   const log = options.logger ?? createLogger(config);
   const backends = options.backends ?? createBackends(config);
+  const redis = config.redisUrl ? await createRedisClient(config.redisUrl, log) : undefined;
+  const rateLimiter = config.rateLimit.enabled
+    ? createRateLimiter({ limits: config.rateLimit, redis, keyPrefix: `bff-${config.name}:rl`, log })
+    : undefined;
   const authenticate =
-    options.authenticate ?? createAuthenticator({ client: config.name, verifyToken: createTokenVerifier({ auth: config.auth }) });
+    options.authenticate ??
+    createAuthenticator({
+      client: config.name,
+      verifyToken: createTokenVerifier({ auth: config.auth }),
+      verifyApiKey: createApiKeyVerifier({ bff: config.name, keys: config.auth.apiKeys }),
+    });
+  const persisted = createPersistedQueries(config, { redis, log });
+  const admitOperation = createOperationGate({
+    limits: config.operationLimits,
+    safelist: config.persistedQueries.safelist,
+    operations: persisted.operations,
+    log,
+  });
 
   const apollo = new ApolloServer<BffContext>({
-    schema,
+    // The jit executor reaches Apollo through its gateway interface, which then supplies the schema.
+    ...(config.executor === 'jit' ? { gateway: createJitGateway(schema) } : { schema }),
     introspection: !config.production,
+    // No "Did you mean …?" in production: it would leak the schema introspection hides.
+    hideSchemaDetailsFromClientErrors: config.production,
     includeStacktraceInErrorResponses: !config.production,
     formatError: createFormatError({ mask: config.production }),
+    // Apollo's defaults, stated because the edge relies on them: a GET or a "simple" POST needs a
+    // preflight-forcing header (CSRF), and a JSON array body is refused before it gets here.
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    persistedQueries: persisted.options,
     plugins: [
+      // Refusals that need the validated operation, first: before anything calls a backend.
+      useCostLimit(config.operationLimits.cost),
+      useAuthorization(),
       // No response cache reads cache hints here; computing them cost a third of the
       // dashboard's throughput in measurements (see README, Performance).
       ApolloServerPluginCacheControlDisabled(),
@@ -81,6 +133,8 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
         : ApolloServerPluginLandingPageLocalDefault({ embed: { endpointIsEditable: false }, includeCookies: false }),
       useErrorMasking(),
       useFanoutReceipt(),
+      useOperationOutcome(),
+      ...(rateLimiter ? [useMutationRateLimit(rateLimiter)] : []),
       ...(options.plugins ?? []),
     ],
   });
@@ -88,19 +142,46 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
 
   const app = Fastify({
     logger: false,
-    bodyLimit: 1024 * 1024,
+    bodyLimit: config.http.bodyLimitBytes,
+    // Shed slow and idle clients: headers, the whole request, and silence each have a deadline.
+    // Node checks the first two only every connectionsCheckingInterval (30 s by default), which
+    // would let a client trickling one header byte at a time hold a socket that long.
+    http: { headersTimeout: config.http.headersTimeoutMs, connectionsCheckingInterval: 1_000 },
+    requestTimeout: config.http.receiveTimeoutMs,
+    connectionTimeout: config.http.idleTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    // Hops of proxies whose X-Forwarded-For is believed: `request.ip` keys anonymous rate limits.
+    trustProxy: (_address: string, hop: number) => hop < config.trustProxyHops,
     genReqId: (req) => {
       const header = req.headers['x-request-id'];
       return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
     },
   });
+  // GraphQL over HTTP takes application/json only: a text/plain body would be a "simple"
+  // cross-site request, and anything else is a 415, answered as JSON by the error handler.
+  app.removeContentTypeParser('text/plain');
   app.decorateRequest('viewer', undefined as unknown as Viewer);
   app.decorateRequest('startedAt', 0);
+  useRequestOutcome(app);
 
   app.addHook('onRequest', async (request, reply) => {
     request.startedAt = Date.now();
     void reply.header('x-request-id', request.id);
   });
+  const shedder = useLoadShedder(app, {
+    url: '/graphql',
+    maxInFlight: config.shedding.maxInFlight,
+    maxEventLoopUtilization: config.shedding.maxEventLoopUtilization,
+  });
+  useMetrics(app, {
+    bff: config.name,
+    backends,
+    maxOperations: config.metrics.maxOperations,
+    inFlight: () => shedder.inFlight,
+    unmetered: MACHINE_ROUTES,
+  });
+  // After the metrics: once a request's access line is written, it has been counted.
+  useAccessLog(app, log, { quiet: MACHINE_ROUTES });
 
   app.setErrorHandler((error, request, reply) => {
     const bff = asBffError(error);
@@ -113,7 +194,14 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, request, ErrorCode.NOT_FOUND, `No route ${request.method} ${request.url.split('?')[0]}.`, { status: 404 }));
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  let closing = false;
+  const readiness = createReadinessCheck({
+    backends,
+    targets: config.backends,
+    auth: options.authenticate ? undefined : config.auth,
+    redis,
+  });
+  useHealthRoutes(app, () => readiness(closing));
 
   const graphqlHandler = fastifyApolloHandler<BffContext>(apollo, {
     context: async (request) => contextOf(request),
@@ -124,7 +212,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       if (!request.raw.complete || !request.raw.socket?.writable) controller.abort();
     });
     const traceparent = request.headers.traceparent;
-    return buildContext(
+    const context = buildContext(
       {
         requestId: request.id,
         viewer: request.viewer,
@@ -136,10 +224,28 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       },
       { config, backends },
     );
+    bindOutcome(context, request.outcome);
+    return context;
   };
 
   const authenticated = async (request: FastifyRequest, reply: FastifyReply) => {
-    request.viewer = await authenticate(request.headers);
+    if (Array.isArray(request.body)) {
+      return sendError(reply, request, ErrorCode.BAD_REQUEST, 'Batched operations are not accepted: send one operation per request.', { status: 400 });
+    }
+    const refusal = admitOperation(((request.method === 'GET' ? request.query : request.body) ?? {}) as OperationParams, request.id);
+    if (refusal) return sendError(reply, request, refusal.code, refusal.message, undefined, refusal.extensions);
+    try {
+      request.viewer = await authenticate(request.headers);
+    } catch (error) {
+      // The client gets the same body whatever went wrong; the reason is for the operator.
+      const refused = asBffError(error);
+      if (refused) {
+        const level = refused.code === ErrorCode.IDENTITY_PROVIDER_UNAVAILABLE ? 'warn' : 'info';
+        log[level]({ requestId: request.id, code: refused.code, reason: refused.reason, err: refused.originalError }, 'authentication refused');
+      }
+      throw error;
+    }
+    if (rateLimiter && !(await admitRequest(rateLimiter, request, reply))) return reply;
     return graphqlHandler.call(app, request, reply);
   };
   app.route({ method: ['GET', 'POST'], url: '/graphql', handler: authenticated });
@@ -158,14 +264,18 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     backends,
     config,
     log,
+    redis,
     async listen() {
       const address = await app.listen({ host: config.host, port: config.port });
       return `${address}/graphql`;
     },
     async close() {
+      closing = true;
+      shedder.close();
       await app.close();
       await apollo.stop();
       await backends.close();
+      await redis?.close();
     },
   };
 }

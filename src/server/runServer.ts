@@ -1,36 +1,63 @@
-import { ConfigError } from '../config/loadConfig.js';
+import cluster from 'node:cluster';
+import { ConfigError, loadConfig, type BffConfig, type BffName } from '../config/loadConfig.js';
+import { createLogger } from '../observability/createLogger.js';
+import { stopTracing } from '../observability/tracing/stopTracing.js';
 import type { BffServer } from './createServer.js';
+import { runCluster } from './runCluster.js';
 
 /**
- * Runs one BFF as a process: builds it (a bad configuration exits 1 with the message that
- * names the variable), listens, and on SIGTERM/SIGINT closes it (in-flight requests finish)
- * and exits 0.
+ * Runs one BFF as a process. Reads the configuration first: a bad value exits 1 with a
+ * message on stderr that names the variable. With `BFF_WORKERS` > 1 this process becomes the
+ * primary of a cluster whose workers each run a server; otherwise it builds the server,
+ * listens, and logs `{ "event": "bff.ready", "url": … }`.
+ *
+ * On SIGTERM or SIGINT: readiness turns false, new connections are refused, in-flight
+ * requests finish, backend channels and Redis close, buffered spans are exported, exit 0.
+ * Requests still running after `SHUTDOWN_TIMEOUT_MS` are cut off, and the exit code is 1.
  */
-export async function runServer(name: string, create: () => Promise<BffServer>): Promise<void> {
-  let server: BffServer;
+export async function runServer(name: BffName, create: (config: BffConfig) => Promise<BffServer>): Promise<void> {
+  let config: BffConfig;
   try {
-    server = await create();
+    config = loadConfig(name);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`bff-${name}: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`bff-${name}: ${error.message}\n`);
+    process.exit(1);
   }
+  if (config.workers > 1 && cluster.isPrimary) {
+    runCluster({ name: `bff-${name}`, workers: config.workers, log: createLogger(config) });
+    return;
+  }
+
+  const server = await create(config);
   const url = await server.listen();
-  server.log.info({ url }, `bff-${name} ready at ${url}`);
+  server.log.info({ event: 'bff.ready', url, pid: process.pid }, `bff-${name} ready at ${url}`);
+
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
     server.log.info({ signal }, `bff-${name} shutting down`);
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        server.log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    let cutOff = false;
+    const deadline = setTimeout(() => {
+      cutOff = true;
+      server.log.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed; closing the connections still open');
+      server.app.server.closeAllConnections();
+    }, config.shutdownTimeoutMs);
+    server
+      .close()
+      .then(() => stopTracing())
+      .then(
+        () => {
+          clearTimeout(deadline);
+          server.log.info({ cutOff }, `bff-${name} stopped`);
+          process.exit(cutOff ? 1 : 0);
+        },
+        (error: unknown) => {
+          server.log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

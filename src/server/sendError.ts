@@ -15,6 +15,8 @@ export function sendError(
   extensions?: Record<string, unknown>,
 ): FastifyReply {
   const status = http?.status ?? httpStatusOf[code];
+  // Read by the access log and the metrics; unset only if the very first hook failed.
+  request.outcome?.errorCodes.push(code);
   if (http?.headers) void reply.headers(http.headers);
   return reply
     .code(status)

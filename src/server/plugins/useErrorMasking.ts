@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { BffContext } from '../../context/BffContext.js';
 import { asBffError } from '../../errors/BffError.js';
 import { ErrorCode } from '../../errors/codes.js';
@@ -32,6 +32,10 @@ export function createFormatError(options: ErrorMaskingOptions) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (asBffError(original)) return formatted;
+    // Apollo refuses a GET mutation with BAD_REQUEST and status 405: 405 has its own code here.
+    if (formatted.extensions?.code === ErrorCode.BAD_REQUEST && httpStatusOf(error) === 405) {
+      return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.METHOD_NOT_ALLOWED } };
+    }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && PIPELINE_CODES.has(code)) {
       if (!options.mask) return formatted;
@@ -46,6 +50,10 @@ export function createFormatError(options: ErrorMaskingOptions) {
       extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
     };
   };
+}
+
+function httpStatusOf(error: unknown): unknown {
+  return error instanceof GraphQLError ? (error.extensions.http as { status?: unknown } | undefined)?.status : undefined;
 }
 
 /**

@@ -1,0 +1,111 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  getDirectiveValues,
+  getNamedType,
+  isCompositeType,
+  isInterfaceType,
+  isObjectType,
+  Kind,
+  type DocumentNode,
+  type GraphQLCompositeType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import type { BffContext } from '../context/BffContext.js';
+import { BffError } from '../errors/BffError.js';
+import { ErrorCode } from '../errors/codes.js';
+import type { Viewer } from './Viewer.js';
+
+/** What an operation asks of its viewer: the union of the `@auth` of every field it selects. */
+export interface OperationRequirement {
+  /** The first field (`Type.field`) with `@auth`: it needs a signed-in user. */
+  userField: string | undefined;
+  /** Each scope needed, with the first field that needs it. */
+  scopes: ReadonlyMap<string, string>;
+}
+
+/**
+ * Enforces the schema's `@auth` directive (schema/common/directives.graphql) for the whole
+ * operation once it is validated (`didResolveOperation`), so a refused request makes no
+ * backend call at all: UNAUTHENTICATED (401) when a field needs a user and there is none,
+ * FORBIDDEN (403) when the user lacks a scope. Every field the operation could select counts,
+ * whatever `@skip`/`@include` or a fragment's type condition would decide at run time.
+ *
+ * The requirement of each operation is computed once per parsed document (Apollo keeps
+ * documents it has seen), so a repeated operation costs one map lookup.
+ */
+export function useAuthorization(): ApolloServerPlugin<BffContext> {
+  const requirements = new WeakMap<DocumentNode, Map<string, OperationRequirement>>();
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, operation, contextValue }) {
+          if (!operation) return; // Apollo answers a missing operation itself, after this hook.
+          let byOperation = requirements.get(document);
+          if (!byOperation) requirements.set(document, (byOperation = new Map()));
+          const key = operation.name?.value ?? '';
+          let requirement = byOperation.get(key);
+          if (!requirement) byOperation.set(key, (requirement = requirementOf(schema, document, operation)));
+          authorize(contextValue.viewer, requirement);
+        },
+      };
+    },
+  };
+}
+
+/**
+ * @throws BffError UNAUTHENTICATED (401) or FORBIDDEN (403) unless `viewer` meets `requirement`.
+ * The field that refused is in `extensions.field`; which scope is missing is in `reason`.
+ */
+function authorize(viewer: Viewer, requirement: OperationRequirement): void {
+  // Every `@auth` field needs a user, so a requirement without a user field has no scopes either.
+  if (requirement.userField === undefined) return;
+  if (viewer.kind !== 'user') {
+    throw BffError.request(ErrorCode.UNAUTHENTICATED, 'Sign in to do this.', { reason: 'no_user', extensions: { field: requirement.userField } });
+  }
+  for (const [scope, field] of requirement.scopes) {
+    if (!viewer.scopes.has(scope)) {
+      throw BffError.request(ErrorCode.FORBIDDEN, `This needs the ${scope} scope.`, { reason: 'missing_scope', extensions: { field, scope } });
+    }
+  }
+}
+
+/** @returns what `operation` (with the fragments it spreads) asks of its viewer. */
+function requirementOf(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): OperationRequirement {
+  const auth = schema.getDirective('auth');
+  const fragments = new Map(
+    document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
+  );
+  let userField: string | undefined;
+  const scopes = new Map<string, string>();
+  const seenFragments = new Set<string>();
+
+  function walk(selectionSet: SelectionSetNode, parent: GraphQLCompositeType): void {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (!isObjectType(parent) && !isInterfaceType(parent)) continue;
+        const field = parent.getFields()[selection.name.value];
+        if (!field) continue;
+        const directive = auth && field.astNode && getDirectiveValues(auth, field.astNode);
+        if (directive) {
+          const coordinate = `${parent.name}.${field.name}`;
+          userField ??= coordinate;
+          for (const scope of directive.scopes as string[]) if (!scopes.has(scope)) scopes.set(scope, coordinate);
+        }
+        const type = getNamedType(field.type);
+        if (selection.selectionSet && isCompositeType(type)) walk(selection.selectionSet, type);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
+        if (type && isCompositeType(type)) walk(selection.selectionSet, type);
+      } else if (!seenFragments.has(selection.name.value)) {
+        seenFragments.add(selection.name.value);
+        const fragment = fragments.get(selection.name.value);
+        const type = fragment && schema.getType(fragment.typeCondition.name.value);
+        if (fragment && type && isCompositeType(type)) walk(fragment.selectionSet, type);
+      }
+    }
+  }
+  walk(operation.selectionSet, schema.getRootType(operation.operation) as GraphQLCompositeType);
+  return { userField, scopes };
+}

@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+import { parse, type DocumentNode } from 'graphql';
+import { LRUCache } from 'lru-cache';
+import type { BffConfig } from '../config/loadConfig.js';
+import { ErrorCode } from '../errors/codes.js';
+import { countTokens } from '../limits/countTokens.js';
+import { limitExceeded, type LimitRefusal } from '../limits/limitExceeded.js';
+import { measureDocument } from '../limits/measureDocument.js';
+import type { Logger } from '../observability/createLogger.js';
+
+/** What a client sent: the POST body, or the GET query string with `extensions` still JSON text. */
+export interface OperationParams {
+  query?: unknown;
+  operationName?: unknown;
+  extensions?: unknown;
+}
+
+/** What the edge answers instead of running the operation (HTTP 400 either way). */
+export type OperationRefusal =
+  | LimitRefusal
+  | { code: typeof ErrorCode.PERSISTED_QUERY_NOT_ALLOWED; message: string; extensions: Record<string, never> };
+
+export interface OperationGateOptions {
+  limits: BffConfig['operationLimits'];
+  safelist: BffConfig['persistedQueries']['safelist'];
+  /** The client's safelisted operations by SHA-256. */
+  operations: ReadonlyMap<string, string>;
+  log: Logger;
+  /** Documents remembered as admitted (by hash), so a repeated one is not parsed twice. Default 1000. */
+  maxAdmitted?: number;
+}
+
+/** @returns a refusal for the request, or undefined to let Apollo run it. */
+export type OperationGate = (params: OperationParams, requestId: string) => OperationRefusal | undefined;
+
+/**
+ * The edge's check of the operation text, before Apollo parses or validates it: the safelist,
+ * then the token count, then the document's shape (depth, aliases, root fields, directives
+ * per field, repeated fields). It runs here, not in an Apollo plugin, because Apollo has no
+ * hook that can refuse a request before validation (an error thrown there becomes a 500),
+ * and graphql-js validation is quadratic in repeated fields: 240 copies of `price { formatted }`
+ * in one selection take 45 ms to validate, so a hostile document must not reach it.
+ *
+ * Cost depends on the variables and the schema; it is checked after validation (useCostLimit).
+ * A request with only `extensions.persistedQuery.sha256Hash` names a document that was
+ * admitted when it was registered (or is in the manifest), so only the safelist applies.
+ */
+export function createOperationGate(options: OperationGateOptions): OperationGate {
+  const { limits, safelist, operations, log } = options;
+  const admitted = new LRUCache<string, true>({ max: options.maxAdmitted ?? 1000 });
+
+  return (params, requestId) => {
+    const query = typeof params.query === 'string' ? params.query : undefined;
+    const hash = query !== undefined ? createHash('sha256').update(query).digest('hex') : persistedHashOf(params.extensions);
+    // Nothing to check: Apollo answers a request without a document itself.
+    if (hash === undefined) return undefined;
+
+    if (safelist !== 'off' && !operations.has(hash)) {
+      if (safelist === 'enforce') {
+        return { code: ErrorCode.PERSISTED_QUERY_NOT_ALLOWED, message: 'This operation is not in the allowed list.', extensions: {} };
+      }
+      log.warn({ requestId, queryHash: hash, operationName: params.operationName }, 'operation not in the safelist');
+    }
+    if (query === undefined || operations.has(hash) || admitted.has(hash)) return undefined;
+
+    if (countTokens(query, limits.tokens) > limits.tokens) return limitExceeded('tokens', limits.tokens);
+    let document: DocumentNode;
+    try {
+      document = parse(query, { noLocation: true });
+    } catch {
+      return undefined; // Apollo reports the syntax error, with its location.
+    }
+    const shape = measureDocument(document);
+    if (shape.depth > limits.depth) return limitExceeded('depth', limits.depth);
+    if (shape.aliases > limits.aliases) return limitExceeded('aliases', limits.aliases);
+    if (shape.rootFields > limits.rootFields) return limitExceeded('rootFields', limits.rootFields);
+    if (shape.directivesPerField > limits.directivesPerField) return limitExceeded('directives', limits.directivesPerField);
+    if (shape.repeatedFields > limits.repeatedFields) return limitExceeded('repeatedFields', limits.repeatedFields);
+    admitted.set(hash, true);
+    return undefined;
+  };
+}
+
+/** The `sha256Hash` of an APQ request's `extensions` (an object in a POST, JSON text in a GET). */
+function persistedHashOf(extensions: unknown): string | undefined {
+  let value = extensions;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return undefined; // Apollo answers the malformed parameter.
+    }
+  }
+  const hash = (value as { persistedQuery?: { sha256Hash?: unknown } } | null)?.persistedQuery?.sha256Hash;
+  return typeof hash === 'string' ? hash.toLowerCase() : undefined;
+}
