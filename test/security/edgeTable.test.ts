@@ -1,0 +1,149 @@
+/**
+ * The edge's refusals, one row per bad input, against both BFFs over HTTP with the real
+ * backends: status, error code (and reason), and no backend call where the request must not
+ * reach one. Tokens are signed by the test's own issuer and verified at a controlled clock.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { BffName } from '../../src/config/loadConfig.js';
+import { INVALID_TOKEN_MESSAGE } from '../../src/auth/createTokenVerifier.js';
+import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
+import type { RunningBff } from '../fixtures/startBffs.js';
+import { API_KEYS, backendCalls, post, send, startSecuredBff, type RawResponse } from './startSecuredBff.js';
+import { createTestIssuer, NOW_S, type TestIssuer } from './testIssuer.js';
+
+/** Public on both BFFs and calls the catalog: a refusal shows as zero backend calls. */
+const PROBE = '{ product(id: "p-00001") { id title } }';
+
+interface Row {
+  name: string;
+  /** Skip the row on the BFF that has nothing to test for it. */
+  only?: BffName;
+  request: (bff: RunningBff) => Promise<RawResponse>;
+  status: number;
+  code?: string;
+  reason?: string;
+  /** The request must make no backend call (default: true for refusals). */
+  reachesBackends?: boolean;
+  /**
+   * Apollo refuses it before any request context exists (its CSRF check), so the request id
+   * is only in the `x-request-id` header, not in the body.
+   */
+  noBodyRequestId?: boolean;
+}
+
+let backends: BackendsProcess;
+let issuer: TestIssuer;
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const probeWith = (headers: Record<string, string>) => (bff: RunningBff) => post(bff.url, { query: PROBE }, headers);
+const probeWithToken = (token: () => Promise<string>) => async (bff: RunningBff) => post(bff.url, { query: PROBE }, bearer(await token()));
+const query = (text: string, headers: Record<string, string> = {}) => (bff: RunningBff) => post(bff.url, { query: text }, headers);
+
+const rows: Row[] = [
+  // Identity: tokens.
+  { name: 'no credentials (anonymous)', request: probeWith({}), status: 200, reachesBackends: true },
+  { name: 'a valid token', request: probeWithToken(() => issuer.sign('u-00007')), status: 200, reachesBackends: true },
+  { name: 'expired 10 s ago (within the 30 s tolerance)', request: probeWithToken(() => issuer.sign('u-00007', { iat: NOW_S - 3600, exp: NOW_S - 10 })), status: 200, reachesBackends: true },
+  { name: 'expired token', request: probeWithToken(() => issuer.sign('u-00007', { iat: NOW_S - 7200, exp: NOW_S - 3600 })), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'not-yet-valid token (nbf in an hour)', request: probeWithToken(() => issuer.sign('u-00007', { nbf: NOW_S + 3600 })), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'wrong audience', request: probeWithToken(() => issuer.sign('u-00007', { aud: 'another-api' })), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'wrong issuer', request: probeWithToken(() => issuer.sign('u-00007', { iss: 'https://evil.example' })), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'no exp claim', request: probeWithToken(() => issuer.sign('u-00007', { exp: undefined })), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'alg: none', request: probeWithToken(async () => issuer.unsigned('u-00007')), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'HS256 signed with the public key', request: probeWithToken(() => issuer.hs256WithPublicKey('u-00007')), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'unknown kid', request: probeWithToken(() => issuer.signWithUnknownKey('u-00007')), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'oversized token (> 4 KiB)', request: probeWithToken(() => issuer.sign('u-00007', { scope: 'x '.repeat(3000) })), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'not a JWT', request: probeWith(bearer('not-a-jwt')), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'Basic credentials', request: probeWith({ authorization: 'Basic dTpw' }), status: 401, code: 'UNAUTHENTICATED' },
+  // Identity: API keys.
+  { name: "this BFF's API key", request: (bff) => post(bff.url, { query: PROBE }, { 'x-api-key': bff.name === 'mobile' ? API_KEYS.mobileDevice : API_KEYS.webPartner }), status: 200, reachesBackends: true },
+  { name: 'an unknown API key', request: probeWith({ 'x-api-key': 'nope_0123456789abcdef0123456789' }), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'a revoked API key', request: probeWith({ 'x-api-key': API_KEYS.revoked }), status: 401, code: 'UNAUTHENTICATED' },
+  { name: "the other BFF's API key", request: (bff) => post(bff.url, { query: PROBE }, { 'x-api-key': bff.name === 'mobile' ? API_KEYS.webPartner : API_KEYS.mobileDevice }), status: 403, code: 'FORBIDDEN' },
+  { name: 'a bad API key with a valid token', request: async (bff) => post(bff.url, { query: PROBE }, { ...bearer(await issuer.sign('u-00007')), 'x-api-key': API_KEYS.revoked }), status: 401, code: 'UNAUTHENTICATED' },
+  // Authorization (@auth), before any backend call.
+  { name: 'anonymous myOrders', only: 'mobile', request: query('{ myOrders { orders { id } } }'), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'API key alone on myOrders', only: 'mobile', request: query('{ myOrders { orders { id } } }', { 'x-api-key': API_KEYS.mobileDevice }), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'anonymous order(id)', only: 'web', request: query('{ order(id: "o-000001") { id } }'), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'a user without orders:read:all on orders', only: 'web', request: async (bff) => post(bff.url, { query: '{ orders { nodes { id } } }' }, bearer(await issuer.sign('u-00007'))), status: 403, code: 'FORBIDDEN' },
+  { name: 'a user without customers:read on customer, in a fragment', only: 'web', request: async (bff) => post(bff.url, { query: '{ ...Q } fragment Q on Query { product(id: "p-00001") { id } customer(id: "u-00001") { id } }' }, bearer(await issuer.sign('u-00007'))), status: 403, code: 'FORBIDDEN' },
+  // Operation limits.
+  { name: 'alias bomb (20 aliases)', request: query(`{ ${Array.from({ length: 20 }, (_, i) => `a${i}: product(id: "p-00001") { id }`).join(' ')} }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'aliases' },
+  { name: '2,000 aliases (6,000 tokens)', request: query(`{ ${Array.from({ length: 2_000 }, (_, i) => `a${i}: __typename`).join(' ')} }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'tokens' },
+  { name: 'depth 50', request: query(`{ product(id: "p-00001") ${'{ a '.repeat(50)}${'}'.repeat(50)} }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'depth' },
+  { name: 'field duplication (title × 50)', request: query(`{ product(id: "p-00001") { ${'title '.repeat(50)} } }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'repeatedFields' },
+  { name: 'directive overload (@include × 10 on one field)', request: query(`{ product(id: "p-00001") { title ${'@include(if: true) '.repeat(10)} } }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'directives' },
+  { name: '11 root fields', request: query(`{ ${Array.from({ length: 11 }, (_, i) => `r${i}: product(id: "p-00001") { id }`).join(' ')} }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'rootFields' },
+  {
+    name: 'cost bomb through nested first: 1000',
+    request: (bff) =>
+      post(bff.url, {
+        query:
+          bff.name === 'mobile'
+            ? `{ home { ${Array.from({ length: 10 }, (_, i) => `f${i}: featured(first: 1000) { id }`).join(' ')} } }`
+            : '{ orders(first: 1000) { nodes { customer { orders(first: 1000) { nodes { items { product { reviews(first: 1000) { id } } } } } } } } }',
+      }),
+    status: 400,
+    code: 'OPERATION_LIMIT_EXCEEDED',
+    reason: 'cost',
+  },
+  { name: 'cost bomb through a variable', only: 'web', request: (bff) => post(bff.url, { query: 'query ($n: Int) { orders(first: $n) { nodes { customer { orders(first: $n) { nodes { id } } } } } }', variables: { n: 100 } }), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'cost' },
+  // HTTP.
+  { name: 'oversized body (200 KiB)', request: query(`{ product(id: "p-00001") { id } } # ${'x'.repeat(200 * 1024)}`), status: 413, code: 'PAYLOAD_TOO_LARGE' },
+  { name: 'invalid JSON', request: (bff) => send(bff.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": "{ product' }), status: 400, code: 'BAD_REQUEST' },
+  { name: 'empty JSON body', request: (bff) => send(bff.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' }), status: 400, code: 'BAD_REQUEST' },
+  { name: 'batched array', request: (bff) => send(bff.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ query: PROBE }, { query: PROBE }]) }), status: 400, code: 'BAD_REQUEST' },
+  { name: 'text/plain body (a "simple" cross-site POST)', request: (bff) => send(bff.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: PROBE }) }), status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  { name: 'form-encoded body', request: (bff) => send(bff.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `query=${encodeURIComponent(PROBE)}` }), status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  { name: 'GET mutation', request: (bff) => send(`${bff.url}?query=${encodeURIComponent('mutation { updateProfile(input: { name: "x" }) { __typename } }')}`, { headers: { 'apollo-require-preflight': 'true' } }), status: 405, code: 'METHOD_NOT_ALLOWED' },
+  { name: 'GET without a CSRF preflight header', request: (bff) => send(`${bff.url}?query=${encodeURIComponent(PROBE)}`), status: 400, code: 'BAD_REQUEST', noBodyRequestId: true },
+  { name: 'GET with a preflight header', request: (bff) => send(`${bff.url}?query=${encodeURIComponent(PROBE)}`, { headers: { 'apollo-require-preflight': 'true' } }), status: 200, reachesBackends: true },
+  { name: 'PUT', request: (bff) => send(bff.url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: PROBE }) }), status: 405, code: 'METHOD_NOT_ALLOWED' },
+];
+
+before(async () => {
+  [backends, issuer] = await Promise.all([startBackendsProcess(), createTestIssuer()]);
+});
+after(async () => {
+  await backends?.stop();
+});
+
+for (const name of ['mobile', 'web'] as const) {
+  describe(`bff-${name} edge`, () => {
+    let bff: RunningBff;
+    before(async () => {
+      bff = await startSecuredBff(name, backends, issuer);
+    });
+    after(async () => {
+      await bff?.close();
+    });
+
+    for (const row of rows.filter((r) => r.only === undefined || r.only === name)) {
+      test(row.name, async () => {
+        const callsBefore = await backendCalls(backends);
+        const res = await row.request(bff);
+        const calls = (await backendCalls(backends)) - callsBefore;
+
+        assert.equal(res.status, row.status, res.text.slice(0, 300));
+        assert.ok(res.requestId, 'every answer names its request in x-request-id');
+        assert.match(res.contentType, /^application\/(graphql-response\+)?json/);
+        if (row.code) {
+          const error = res.body.errors?.[0];
+          assert.equal(error?.extensions?.code, row.code, res.text.slice(0, 300));
+          if (!row.noBodyRequestId) assert.equal(error?.extensions?.requestId, res.requestId);
+          if (row.reason) assert.equal(error?.extensions?.reason, row.reason);
+          assert.equal(res.body.data, undefined, 'a refused request has no data');
+        } else {
+          assert.equal(res.body.errors, undefined, res.text.slice(0, 300));
+        }
+        if (row.reachesBackends) assert.ok(calls > 0, 'the probe reaches the catalog when admitted');
+        else assert.equal(calls, 0, 'no backend call');
+        // A bad credential gets one body whatever the cause: the reason is only logged.
+        if (row.code === 'UNAUTHENTICATED' && row.status === 401 && !row.name.includes('myOrders') && !row.name.includes('order(id)')) {
+          assert.deepEqual(Object.keys(res.body.errors![0]!.extensions!).sort(), ['code', 'requestId']);
+          assert.match(res.body.errors![0]!.message, new RegExp(`^(${INVALID_TOKEN_MESSAGE.replace(/\./g, '\\.')}|Invalid API key\\.)$`));
+        }
+      });
+    }
+  });
+}

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { createBffMobile } from '../../bff-mobile/createBffMobile.js';
+import { createBffWeb } from '../../bff-web/createBffWeb.js';
+import { createApiKeyVerifier } from '../../src/auth/createApiKeyVerifier.js';
+import { createAuthenticator } from '../../src/auth/createAuthenticator.js';
+import { createTokenVerifier } from '../../src/auth/createTokenVerifier.js';
+import { loadConfig, type BffName } from '../../src/config/loadConfig.js';
+import type { CreateServerOptions } from '../../src/server/createServer.js';
+import type { BackendsProcess } from '../fixtures/startBackends.js';
+import { backendEnv, type RunningBff } from '../fixtures/startBffs.js';
+import { ISSUER, NOW, type TestIssuer } from './testIssuer.js';
+
+/** Plain-text API keys the tests present; the BFF is configured with their hashes only. */
+export const API_KEYS = {
+  mobileDevice: 'mk_test_device_0123456789abcdef',
+  webPartner: 'wk_test_partner_0123456789abcdef',
+  revoked: 'rk_test_revoked_0123456789abcdef',
+} as const;
+
+const sha256 = (key: string) => createHash('sha256').update(key).digest('hex');
+
+export const API_KEYS_ENV = JSON.stringify([
+  { client: 'kiosk-app', sha256: sha256(API_KEYS.mobileDevice), bffs: ['mobile'], plan: 'device', scopes: ['catalog:read'] },
+  { client: 'acme-partner', sha256: sha256(API_KEYS.webPartner), bffs: ['web'], plan: 'partner', scopes: ['catalog:read'] },
+  { client: 'old-partner', sha256: sha256(API_KEYS.revoked), bffs: ['mobile', 'web'], revoked: true },
+]);
+
+/**
+ * A BFF trusting the test's own issuer (a JWKS file) and verifying tokens at the controlled
+ * clock NOW, with the test API keys; otherwise as startBff builds it.
+ */
+export async function startSecuredBff(
+  name: BffName,
+  backends: BackendsProcess,
+  issuer: TestIssuer,
+  env: Record<string, string> = {},
+  overrides: Partial<CreateServerOptions> = {},
+): Promise<RunningBff> {
+  const config = loadConfig(name, {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    BFF_HOST: '127.0.0.1',
+    BFF_PORT: '0',
+    RATE_LIMIT_ENABLED: 'false',
+    ...backendEnv(backends),
+    JWKS_FILE: issuer.jwksFile,
+    JWT_ISSUER: ISSUER,
+    API_KEYS: API_KEYS_ENV,
+    ...env,
+  });
+  const authenticate = createAuthenticator({
+    client: config.name,
+    verifyToken: createTokenVerifier({ auth: config.auth, now: NOW }),
+    verifyApiKey: createApiKeyVerifier({ bff: config.name, keys: config.auth.apiKeys }),
+  });
+  const create = name === 'mobile' ? createBffMobile : createBffWeb;
+  const server = await create(config, { authenticate, ...overrides });
+  const url = await server.listen();
+  return { name, server, config, url, origin: new URL(url).origin, close: () => server.close() };
+}
+
+/** Every backend call the backends process has counted so far. */
+export async function backendCalls(backends: BackendsProcess): Promise<number> {
+  return Object.values(await backends.admin.stats()).reduce((sum, service) => sum + service.calls, 0);
+}
+
+export interface RawResponse {
+  status: number;
+  contentType: string;
+  /** The `x-request-id` response header. */
+  requestId: string | null;
+  body: { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+  text: string;
+}
+
+/** Sends any HTTP request and parses the body as JSON (failing loudly when it is not). */
+export async function send(url: string, init: RequestInit = {}): Promise<RawResponse> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let body: RawResponse['body'];
+  try {
+    body = JSON.parse(text) as RawResponse['body'];
+  } catch {
+    throw new Error(`non-JSON response (${res.status} ${res.headers.get('content-type')}): ${text.slice(0, 200)}`);
+  }
+  return { status: res.status, contentType: res.headers.get('content-type') ?? '', requestId: res.headers.get('x-request-id'), body, text };
+}
+
+/** POSTs `{ query, variables, extensions }` as JSON. */
+export function post(url: string, payload: Record<string, unknown>, headers: Record<string, string> = {}): Promise<RawResponse> {
+  return send(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(payload) });
+}
