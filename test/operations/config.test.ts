@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config/loadConfig.js';
+
+// The optional settings file (BFF_CONFIG_FILE) under the environment; the process-level
+// check (a bad value exits 1) is in lifecycle.test.ts.
+
+function settingsFile(content: unknown): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'bff-config-')), 'settings.json');
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+test('the settings file fills in what the environment does not set; the environment wins', () => {
+  const file = settingsFile({ BFF_PORT: 4100, RATE_LIMIT_ENABLED: true, RATE_LIMIT_PLANS: ['partner:100', 'free:10'], SHED_MAX_IN_FLIGHT: 64 });
+  const config = loadConfig('web', { BFF_CONFIG_FILE: file, SHED_MAX_IN_FLIGHT: '8' });
+  assert.equal(config.port, 4100);
+  assert.equal(config.rateLimit.enabled, true);
+  assert.deepEqual(config.rateLimit.plans, { partner: 100, free: 10 });
+  assert.equal(config.shedding.maxInFlight, 8);
+});
+
+test('defaults: rate limits on only in production, the in-flight cap on, ELU shedding and cluster mode off', () => {
+  const dev = loadConfig('mobile', {});
+  assert.equal(dev.rateLimit.enabled, false);
+  assert.equal(dev.shedding.maxInFlight, 512);
+  assert.equal(dev.shedding.maxEventLoopUtilization, undefined);
+  assert.equal(dev.workers, 1);
+  assert.equal(dev.shutdownTimeoutMs, 10_000);
+  const prod = loadConfig('mobile', { NODE_ENV: 'production', IDENTITY_HMAC_SECRET: 'a-production-secret-value' });
+  assert.equal(prod.rateLimit.enabled, true);
+});
+
+for (const [what, content, pattern] of [
+  ['a value that is wrong', { BFF_PORT: 'abc' }, /BFF_PORT/],
+  ['a key that is not a setting', { BFF_PROT: 4100 }, /BFF_CONFIG_FILE: BFF_PROT is not a setting/],
+  ['a file that is not JSON', '{ BFF_PORT: 4100', /BFF_CONFIG_FILE: cannot read/],
+  ['JSON that is not an object', [4100], /BFF_CONFIG_FILE: .* must hold one JSON object/],
+  ['a nested object', { RATE_LIMIT_PLANS: { partner: 1 } }, /RATE_LIMIT_PLANS must be a string, number, boolean or list/],
+] as const) {
+  test(`the settings file with ${what} is refused with a message naming it`, () => {
+    assert.throws(() => loadConfig('web', { BFF_CONFIG_FILE: settingsFile(content) }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, pattern);
+      return true;
+    });
+  });
+}
+
+test('a missing settings file is named', () => {
+  assert.throws(() => loadConfig('web', { BFF_CONFIG_FILE: '/nonexistent/settings.json' }), /BFF_CONFIG_FILE: cannot read \/nonexistent/);
+});

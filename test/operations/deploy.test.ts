@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { load, loadAll } from 'js-yaml';
+
+// The deployment files cannot run here (no container engine): what can be checked is.
+
+const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
+
+// Manifests are untyped YAML: walk them loosely.
+type Doc = Record<string, any>;
+const manifests: Doc[] = readdirSync(`${DEPLOY}k8s`)
+  .filter((file) => file.endsWith('.yaml'))
+  .flatMap((file) => loadAll(readFileSync(`${DEPLOY}k8s/${file}`, 'utf8')) as Doc[]);
+const find = (kind: string, name: string) => manifests.find((m) => m.kind === kind && m.metadata?.name === name);
+
+for (const bff of ['bff-mobile', 'bff-web']) {
+  test(`k8s ${bff}: Deployment with probes, limits, non-root and a grace period; Service, HPA and PDB`, () => {
+    const deployment = find('Deployment', bff);
+    assert.ok(deployment, 'Deployment');
+    const pod = deployment.spec.template.spec;
+    const container = pod.containers[0];
+    const port = container.ports[0].containerPort;
+    assert.equal(container.readinessProbe.httpGet.path, '/readyz');
+    assert.equal(container.livenessProbe.httpGet.path, '/healthz');
+    assert.ok(container.resources.requests.cpu && container.resources.requests.memory);
+    assert.ok(container.resources.limits.cpu && container.resources.limits.memory);
+    assert.equal(pod.securityContext.runAsNonRoot, true);
+    assert.equal(container.securityContext.allowPrivilegeEscalation, false);
+    assert.deepEqual(container.args, [`dist/${bff}/main.js`]);
+    assert.ok(container.env.some((e: Doc) => e.name === 'BFF_PORT' && Number(e.value) === port));
+    assert.ok(container.env.some((e: Doc) => e.name === 'IDENTITY_HMAC_SECRET' && e.valueFrom?.secretKeyRef), 'secrets come from a Secret');
+    assert.deepEqual(deployment.spec.selector.matchLabels, { 'app.kubernetes.io/name': bff });
+    // The grace period covers the preStop pause and the shutdown deadline.
+    const config = find('ConfigMap', 'bff-config')!.data;
+    const preStop = Number(container.lifecycle.preStop.exec.command.at(-1));
+    assert.ok(pod.terminationGracePeriodSeconds > preStop + Number(config.SHUTDOWN_TIMEOUT_MS) / 1000);
+
+    const service = find('Service', bff);
+    assert.deepEqual(service?.spec.selector, deployment.spec.selector.matchLabels);
+    const hpa = find('HorizontalPodAutoscaler', bff);
+    assert.equal(hpa?.apiVersion, 'autoscaling/v2');
+    assert.equal(hpa.spec.scaleTargetRef.name, bff);
+    assert.ok(hpa.spec.minReplicas >= 2 && hpa.spec.maxReplicas > hpa.spec.minReplicas);
+    const pdb = find('PodDisruptionBudget', bff);
+    assert.equal(pdb?.apiVersion, 'policy/v1');
+    assert.deepEqual(pdb.spec.selector.matchLabels, deployment.spec.selector.matchLabels);
+    assert.ok(pdb.spec.minAvailable < hpa.spec.minReplicas, 'a node drain can always proceed');
+  });
+}
+
+test('k8s Redis and the shared config: BFFs share state only through Redis', () => {
+  const redis = find('Deployment', 'redis');
+  assert.ok(redis?.spec.template.spec.containers[0].readinessProbe);
+  assert.ok(find('Service', 'redis'));
+  const config = find('ConfigMap', 'bff-config')!.data;
+  assert.equal(config.REDIS_URL, 'redis://redis:6379');
+  assert.equal(config.NODE_ENV, 'production');
+  const kustomization = load(readFileSync(`${DEPLOY}k8s/kustomization.yaml`, 'utf8')) as Doc;
+  const files = readdirSync(`${DEPLOY}k8s`).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
+  assert.deepEqual([...kustomization.resources].sort(), files.sort(), 'every manifest is in the kustomization');
+});
+
+test('compose: backends, Redis and both BFFs; the file validates with docker-compose', (t) => {
+  const compose = load(readFileSync(`${DEPLOY}compose.yaml`, 'utf8')) as Doc;
+  assert.deepEqual(Object.keys(compose.services).sort(), ['backends', 'bff-mobile', 'bff-web', 'redis']);
+  for (const bff of ['bff-mobile', 'bff-web']) {
+    assert.equal(compose.services[bff].environment.REDIS_URL, 'redis://redis:6379');
+    assert.deepEqual(compose.services[bff].command, [`dist/${bff}/main.js`]);
+  }
+  if (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status !== 0) {
+    if (process.env.CI) throw new Error('docker-compose is required in CI (apt-get install -y docker-compose)');
+    t.skip('docker-compose is not installed');
+    return;
+  }
+  const check = spawnSync('docker-compose', ['-f', `${DEPLOY}compose.yaml`, 'config', '-q'], { encoding: 'utf8' });
+  assert.equal(check.status, 0, check.stderr);
+});
+
+test('Dockerfile: multi-stage, production dependencies only, non-root, compiled code', () => {
+  const dockerfile = readFileSync(`${DEPLOY}Dockerfile`, 'utf8');
+  const stages = [...dockerfile.matchAll(/^FROM \S+ AS (\w+)$/gm)].map((m) => m[1]);
+  assert.deepEqual(stages, ['build', 'deps', 'runtime']);
+  const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
+  assert.match(dockerfile, /npm ci --omit=dev/);
+  assert.match(runtime, /^USER node$/m);
+  assert.doesNotMatch(runtime, /tsx/);
+  assert.match(runtime, /COPY --from=deps .*node_modules/);
+  assert.match(runtime, /COPY --from=build .*dist/);
+});
