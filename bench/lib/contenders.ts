@@ -1,0 +1,173 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/** What the benchmark compares: each runs as its own process from `entry`. */
+export type ContenderKind = 'bff' | 'variant' | 'naive' | 'floor' | 'empty';
+
+export interface ContenderSpec {
+  /** Short id used in tables and results.json (`bff`, `naive`, `floor`, …). */
+  id: string;
+  kind: ContenderKind;
+  /** Which BFF it plays (the floor and the empty handler answer for both). */
+  client: 'mobile' | 'web' | 'any';
+  /** Human label for the report. */
+  label: string;
+  /** Entry file, relative to the repository root. */
+  entry: string;
+  /** Environment on top of the common one (backend addresses, secret, port, log level). */
+  env: Record<string, string>;
+}
+
+export interface RunningContender {
+  readonly spec: ContenderSpec;
+  readonly pid: number;
+  /** http://127.0.0.1:N/graphql */
+  readonly url: string;
+  /** CPU seconds (user + system) used so far by the process and every process it started. */
+  cpuSeconds(): number;
+  /** Peak resident set size (VmHWM) of the largest process of the tree, in bytes. */
+  peakRssBytes(): number;
+  stop(): Promise<void>;
+}
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on every Linux this runs on; /proc times are in these ticks.
+const READY_TIMEOUT_MS = 30_000;
+
+/** @returns a TCP port that was free a moment ago on 127.0.0.1 (the contender binds it next). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** The process and every descendant (cluster workers), from /proc's children lists. */
+function processTree(pid: number): number[] {
+  const pids = [pid];
+  for (let i = 0; i < pids.length; i++) {
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${pids[i]}/task`);
+    } catch {
+      continue; // exited meanwhile
+    }
+    for (const tid of tasks) {
+      try {
+        for (const child of readFileSync(`/proc/${pids[i]}/task/${tid}/children`, 'utf8').split(' ')) {
+          if (child.trim()) pids.push(Number(child));
+        }
+      } catch {
+        // thread gone
+      }
+    }
+  }
+  return pids;
+}
+
+/** utime + stime of one process (all its threads), in seconds; 0 when it is gone. */
+function cpuOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
+function peakRssOf(pid: number): number {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Polls until something answers HTTP on `url` (any status: the server is up). */
+async function waitUntilServing(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited (${child.exitCode ?? child.signalCode}) before serving:\n${stderr()}`);
+    try {
+      const res = await fetch(url, { method: 'GET', signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`not serving after ${READY_TIMEOUT_MS} ms:\n${stderr()}`);
+}
+
+/**
+ * Starts one contender as a child process (`node --import tsx <entry>`) on a free port of
+ * 127.0.0.1 and resolves once it answers HTTP.
+ *
+ * @throws Error with the child's stderr when it exits or stays silent for 30 s.
+ */
+export async function startContender(spec: ContenderSpec, commonEnv: Record<string, string>): Promise<RunningContender> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), spec.entry], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...commonEnv, ...spec.env, BFF_HOST: '127.0.0.1', BFF_PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-8000);
+  });
+  const url = `http://127.0.0.1:${port}/graphql`;
+  try {
+    await waitUntilServing(url, child, () => stderr);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`contender ${spec.id} (${spec.entry}): ${(error as Error).message}`);
+  }
+  const pid = child.pid!;
+  return {
+    spec,
+    pid,
+    url,
+    cpuSeconds: () => processTree(pid).reduce((sum, p) => sum + cpuOf(p), 0),
+    peakRssBytes: () => Math.max(...processTree(pid).map(peakRssOf)),
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+      clearTimeout(kill);
+    },
+  };
+}
+
+/**
+ * Waits until every process this one started (backends, contenders and their workers) is
+ * nearly idle: under 10% of one core over 200 ms. A run that ends leaves work behind — in a
+ * naive BFF, thousands of backend calls still in flight — and the next contender must not
+ * pay for it. Gives up after `maxMs`.
+ *
+ * @returns how long it waited, ms.
+ */
+export async function quiesce(maxMs = 20_000): Promise<number> {
+  const started = Date.now();
+  const children = () => processTree(process.pid).filter((pid) => pid !== process.pid);
+  const busy = () => children().reduce((sum, pid) => sum + cpuOf(pid), 0);
+  let before = busy();
+  while (Date.now() - started < maxMs) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const now = busy();
+    if (now - before < 0.02) break;
+    before = now;
+  }
+  return Date.now() - started;
+}

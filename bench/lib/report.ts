@@ -1,0 +1,174 @@
+import type { ContenderKind } from './contenders.js';
+
+export interface ContenderResult {
+  id: string;
+  label: string;
+  kind: ContenderKind;
+  /** Median over rounds of req/s at saturation. */
+  rps: number;
+  rpsRounds: number[];
+  /** Median over rounds of contender CPU (all its processes) per request, ms. */
+  cpuMsPerRequest: number;
+  /** At the scenario's common fixed rate; null when the contender cannot sustain that rate. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+  /** Peak RSS of the contender's largest process over the whole run, MB. */
+  peakRssMb: number;
+  /** Backend calls per request, from the backends' counters; null for the empty handler. */
+  callsPerRequest: number | null;
+  callsByBackend: Record<string, number>;
+  /** Failed requests (non-2xx, socket errors, timeouts) over every load run of this row. */
+  failed: number;
+  rpsVsFloor: number;
+  cpuVsFloor: number;
+  rpsVsNaive: number | null;
+  cpuVsNaive: number | null;
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  title: string;
+  latencyMs: number;
+  minimalCalls: number;
+  /** Requests per second of the latency runs: half the slower of the shipped BFF and the floor. */
+  commonRate: number;
+  responseBytes: number;
+  contenders: ContenderResult[];
+}
+
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  mode: 'quick' | 'full';
+  command: string;
+  machine: { nproc: number; cpuModel: string; node: string; memoryGb: number; loadAverageAtEnd: string };
+  settings: {
+    rounds: number;
+    saturationSeconds: number;
+    saturationConnections: number;
+    naiveConnections: number;
+    rateSeconds: number;
+    rateConnections: number;
+    executor: string;
+  };
+  results: ScenarioResult[];
+  targets: TargetCheck[];
+  elapsedSeconds: number;
+}
+
+const fmt = (n: number | null, digits = 0): string => (n === null || !Number.isFinite(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const ratio = (n: number | null): string => (n === null || !Number.isFinite(n) ? '—' : `${n.toFixed(2)}×`);
+
+/** @returns the Markdown report: machine, settings, one table per scenario and latency, the targets. */
+export function toMarkdown(results: BenchResults, chartFile: string): string {
+  const { machine, settings } = results;
+  const lines: string[] = [
+    `# Benchmark ${results.startedAt} (${results.mode})`,
+    '',
+    `Machine: ${machine.nproc} cores, ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}; load average at the end ${machine.loadAverageAtEnd}. ` +
+      `Command: \`${results.command}\` (${Math.round(results.elapsedSeconds)} s).`,
+    '',
+    `Saturation: ${settings.saturationConnections} connections (naive: ${settings.naiveConnections}) × ${settings.saturationSeconds} s, median of ${settings.rounds} round(s). ` +
+      `Latency: ${settings.rateConnections} connections × ${settings.rateSeconds} s at the common rate (half the slower of the shipped BFF and the floor). ` +
+      `BFF executor as shipped: \`${settings.executor}\`. CPU is the contender's own (all its processes), from /proc. ` +
+      'Backend calls are counted by the backends themselves.',
+    '',
+    `![req/s and CPU per request](${chartFile})`,
+    '',
+  ];
+  for (const s of results.results) {
+    lines.push(
+      `## ${s.title}, backend latency ${s.latencyMs} ms`,
+      '',
+      `Response ≈ ${fmt(s.responseBytes / 1024, 1)} KB; minimal backend calls ${s.minimalCalls}; common rate ${s.commonRate} req/s.`,
+      '',
+      '| contender | req/s | CPU ms/req | p50 ms | p99 ms | peak RSS MB | backend calls/req | failed | req/s vs floor | CPU vs floor | req/s vs naive | CPU vs naive |',
+      '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    );
+    for (const c of s.contenders) {
+      lines.push(
+        `| ${c.label} | ${fmt(c.rps)} | ${fmt(c.cpuMsPerRequest, 2)} | ${fmt(c.p50Ms, 1)} | ${fmt(c.p99Ms, 1)} | ${fmt(c.peakRssMb)} | ` +
+          `${c.callsPerRequest === null ? '—' : fmt(c.callsPerRequest, c.callsPerRequest % 1 ? 1 : 0)} | ${c.failed} | ` +
+          `${ratio(c.rpsVsFloor)} | ${ratio(c.cpuVsFloor)} | ${ratio(c.rpsVsNaive)} | ${ratio(c.cpuVsNaive)} |`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push('## Targets (shipped BFF against the floor of the same run)', '', '| target | measured | met |', '|---|---|---|');
+  for (const t of results.targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`);
+  lines.push('');
+  return lines.join('\n');
+}
+
+const COLORS: Record<string, string> = { bff: '#2563eb', variant: '#93c5fd', naive: '#dc2626', floor: '#16a34a', empty: '#9ca3af' };
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * @returns an SVG grouped bar chart: one group per scenario and latency, one bar per
+ * contender; req/s above, CPU ms per request below, both on log scales (the contenders span
+ * three orders of magnitude), each bar labelled with its value.
+ */
+export function toSvg(results: BenchResults): string {
+  const groups = results.results;
+  const ids = [...new Map(groups.flatMap((g) => g.contenders.map((c) => [c.id, c] as const))).values()];
+  const bar = 16;
+  const gap = 26;
+  const groupWidth = ids.length * bar + gap;
+  const left = 64;
+  const width = left + groups.length * groupWidth + 20;
+  const panelHeight = 200;
+  const top = 60;
+  const panels = [
+    { title: 'req/s at saturation (log scale, higher is better)', value: (c: ContenderResult) => c.rps, digits: 0 },
+    { title: 'gateway CPU per request, ms (log scale, lower is better)', value: (c: ContenderResult) => c.cpuMsPerRequest, digits: 2 },
+  ];
+  const height = top + panels.length * (panelHeight + 70) + 20;
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="10">`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+    `<text x="${left}" y="18" font-size="13" font-weight="bold">${escapeXml(`BFF vs floor — ${results.startedAt} (${results.mode}), ${results.machine.nproc} cores, Node ${results.machine.node}`)}</text>`,
+  ];
+  ids.forEach((c, i) => {
+    const x = left + i * 150;
+    out.push(`<rect x="${x}" y="30" width="10" height="10" fill="${COLORS[c.kind] ?? '#000'}"/>`, `<text x="${x + 14}" y="39">${escapeXml(c.label)}</text>`);
+  });
+  panels.forEach((panel, p) => {
+    const y0 = top + p * (panelHeight + 70) + 20;
+    const values = groups.flatMap((g) => g.contenders.map(panel.value)).filter((v) => v > 0 && Number.isFinite(v));
+    const lo = Math.floor(Math.log10(Math.min(...values)));
+    const hi = Math.ceil(Math.log10(Math.max(...values)));
+    const yOf = (v: number) => y0 + panelHeight - ((Math.log10(v) - lo) / Math.max(1, hi - lo)) * panelHeight;
+    out.push(`<text x="${left}" y="${y0 - 8}" font-size="11" font-weight="bold">${escapeXml(panel.title)}</text>`);
+    for (let e = lo; e <= hi; e++) {
+      const y = yOf(10 ** e);
+      out.push(`<line x1="${left}" x2="${width - 20}" y1="${y}" y2="${y}" stroke="#e5e7eb"/>`, `<text x="${left - 6}" y="${y + 3}" text-anchor="end">${fmt(10 ** e, e < 0 ? -e : 0)}</text>`);
+    }
+    groups.forEach((g, gi) => {
+      const gx = left + gi * groupWidth + gap / 2;
+      ids.forEach((id, i) => {
+        const c = g.contenders.find((x) => x.id === id.id);
+        if (!c) return;
+        const v = panel.value(c);
+        if (!(v > 0)) return;
+        const y = yOf(v);
+        const x = gx + i * bar;
+        out.push(
+          `<rect x="${x}" y="${y}" width="${bar - 2}" height="${y0 + panelHeight - y}" fill="${COLORS[c.kind] ?? '#000'}"><title>${escapeXml(`${c.label}: ${fmt(v, panel.digits)}`)}</title></rect>`,
+          `<text x="${x + bar / 2 - 1}" y="${y - 3}" font-size="7" text-anchor="start" transform="rotate(-90 ${x + bar / 2 - 1} ${y - 3})">${fmt(v, v < 10 ? panel.digits : 0)}</text>`,
+        );
+      });
+      out.push(`<text x="${gx + (ids.length * bar) / 2}" y="${y0 + panelHeight + 14}" text-anchor="middle">${escapeXml(g.scenario)}</text>`);
+      out.push(`<text x="${gx + (ids.length * bar) / 2}" y="${y0 + panelHeight + 26}" text-anchor="middle" fill="#6b7280">${g.latencyMs} ms</text>`);
+    });
+  });
+  out.push('</svg>');
+  return out.join('\n');
+}

@@ -1,0 +1,319 @@
+/**
+ * `npm run bench [-- options]`: the side-by-side benchmark of issue 5.
+ *
+ * Starts the demo backends and every contender in its own process (the BFFs as shipped, a
+ * BFF with the other executor, the BFFs with batching off, the no-GraphQL floor and the empty
+ * handler), checks that they all return the same data and counts their backend calls, then
+ * drives each with autocannon over 127.0.0.1: req/s at saturation (median of rounds), CPU
+ * per request, p50/p99 at a common fixed rate, peak RSS. Writes
+ * bench/results/<timestamp>/{report.md,results.json,chart.svg} and bench/results/latest.{md,svg}.
+ *
+ * Options:
+ *   --quick                one short round at 0 ms and the dashboard at 2 ms (well under a minute)
+ *   --rounds N             saturation rounds (full default 3)
+ *   --duration S           seconds per saturation run (full default 2.5)
+ *   --rate-duration S      seconds per fixed-rate run (full default 2)
+ *   --latencies 0,2        backend latencies in ms (admin faults on every service)
+ *   --scenarios a,b        of home, orders10, orders50, orders100
+ *   --workers N            also run the shipped BFFs with BFF_WORKERS=N (when the config has it)
+ *   --no-variant           leave out the other-executor BFF
+ *   --out DIR              results root (default bench/results)
+ */
+import { cpus, totalmem } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config/loadConfig.js';
+import { startBackendsProcess, type BackendsProcess } from '../test/fixtures/startBackends.js';
+import { backendEnv } from '../test/fixtures/startBffs.js';
+import { REPO_ROOT, startContender, type ContenderSpec, type RunningContender } from './lib/contenders.js';
+import { runLoad, type LoadResult } from './lib/load.js';
+import { toMarkdown, toSvg, type BenchResults, type ContenderResult, type ScenarioResult, type TargetCheck } from './lib/report.js';
+import { buildScenarios, collectCursors, SCENARIO_IDS, type Scenario } from './lib/scenarios.js';
+import { checkSameData, countCalls, send, type CallCount } from './lib/verify.js';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    duration: { type: 'string' },
+    'rate-duration': { type: 'string' },
+    latencies: { type: 'string' },
+    scenarios: { type: 'string' },
+    workers: { type: 'string' },
+    'no-variant': { type: 'boolean', default: false },
+    out: { type: 'string', default: join(REPO_ROOT, 'bench/results') },
+  },
+});
+
+const quick = args.quick === true;
+const num = (value: string | undefined, fallback: number, name: string): number => {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!(n > 0)) throw new TypeError(`--${name} must be a positive number, got ${value}`);
+  return n;
+};
+const settings = {
+  rounds: num(args.rounds, quick ? 1 : 3, 'rounds'),
+  saturationSeconds: num(args.duration, quick ? 1 : 2.5, 'duration'),
+  saturationConnections: 32,
+  naiveConnections: 8,
+  rateSeconds: num(args['rate-duration'], quick ? 1 : 2, 'rate-duration'),
+  rateConnections: 16,
+  warmupSeconds: quick ? 0.5 : 1,
+};
+const latencies = (args.latencies ?? '0,2').split(',').map((v) => {
+  const ms = Number(v);
+  if (!(ms >= 0 && ms <= 1000)) throw new TypeError(`--latencies: each must be 0..1000 ms, got ${v}`);
+  return ms;
+});
+const scenarioIds = (args.scenarios?.split(',') ?? SCENARIO_IDS) as Scenario['id'][];
+for (const id of scenarioIds) if (!SCENARIO_IDS.includes(id)) throw new TypeError(`--scenarios: unknown scenario ${id} (${SCENARIO_IDS.join(', ')})`);
+// Quick mode keeps the 2 ms latency for the dashboard only: the rest at 0 ms is what moves.
+const configs = latencies.flatMap((latencyMs) =>
+  scenarioIds.filter((id) => !quick || latencyMs === 0 || id === 'orders50').map((id) => ({ id, latencyMs })),
+);
+
+const IDENTITY_SECRET = 'bench-identity-secret-0123456789';
+const shippedExecutor = loadConfig('web', {}).executor;
+const otherExecutor = shippedExecutor === 'jit' ? 'graphql-js' : 'jit';
+const workers = args.workers === undefined ? undefined : num(args.workers, 2, 'workers');
+if (workers !== undefined && !('workers' in loadConfig('web', {}))) throw new TypeError('--workers: this build has no BFF_WORKERS setting');
+
+function specsFor(client: 'mobile' | 'web'): ContenderSpec[] {
+  const entry = `bff-${client}/main.ts`;
+  const name = `bff-${client}`;
+  return [
+    { id: 'bff', kind: 'bff', client, label: `${name} (shipped: ${shippedExecutor})`, entry, env: {} },
+    ...(args['no-variant'] || quick
+      ? []
+      : [{ id: `bff-${otherExecutor}`, kind: 'variant' as const, client, label: `${name}, ${otherExecutor} executor`, entry, env: { BFF_EXECUTOR: otherExecutor } }]),
+    ...(workers
+      ? [{ id: `bff-${workers}w`, kind: 'variant' as const, client, label: `${name}, ${workers} workers`, entry, env: { BFF_WORKERS: String(workers) } }]
+      : []),
+    { id: 'naive', kind: 'naive', client, label: `${name}, naive (BFF_BATCHING=false)`, entry, env: { BFF_BATCHING: 'false' } },
+  ];
+}
+const shared: ContenderSpec[] = [
+  { id: 'floor', kind: 'floor', client: 'any', label: 'floor (node:http, same calls, no GraphQL)', entry: 'bench/floor/main.ts', env: {} },
+  { id: 'empty', kind: 'empty', client: 'any', label: 'empty handler (HTTP ceiling)', entry: 'bench/empty/main.ts', env: {} },
+];
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+async function setLatency(backends: BackendsProcess, latencyMs: number): Promise<void> {
+  const spec = latencyMs > 0 ? { latencyMs } : {};
+  await backends.admin.faults({ users: spec, catalog: spec, orders: spec, inventory: spec, reviews: spec });
+}
+
+const startedAt = new Date();
+const started = performance.now();
+log(`bench: ${quick ? 'quick' : 'full'} — ${configs.length} scenario/latency configs, ${settings.rounds} round(s) of ${settings.saturationSeconds} s saturation`);
+
+const backends = await startBackendsProcess({ IDENTITY_HMAC_SECRET: IDENTITY_SECRET, LOG_LEVEL: 'warn' });
+const running: RunningContender[] = [];
+let exitCode = 0;
+try {
+  const commonEnv = {
+    ...backendEnv(backends),
+    NODE_ENV: 'production',
+    IDENTITY_HMAC_SECRET: IDENTITY_SECRET,
+    LOG_LEVEL: 'warn',
+    // Every request comes from one address and a handful of users: a limiter would measure itself.
+    RATE_LIMIT_ENABLED: 'false',
+  };
+  const clients = [...new Set(configs.map((c) => (c.id === 'home' ? 'mobile' : 'web')))] as ('mobile' | 'web')[];
+  const specs = [...clients.flatMap(specsFor), ...shared];
+  running.push(...(await Promise.all(specs.map((spec) => startContender(spec, commonEnv)))));
+  log(`bench: ${running.length} contenders up (pids ${running.map((r) => `${r.spec.client}:${r.spec.id}=${r.pid}`).join(', ')})`);
+  const floor = running.find((r) => r.spec.id === 'floor')!;
+  const empty = running.find((r) => r.spec.id === 'empty')!;
+  const contendersOf = (scenario: Scenario) => running.filter((r) => r.spec.client === scenario.client);
+
+  const cursors = await collectCursors(floor.url, backends.urls.idp);
+  const scenarios = new Map((await buildScenarios({ idpUrl: backends.urls.idp, cursors })).map((s) => [s.id, s]));
+
+  // 1. Same data and backend calls, before anything is timed.
+  const calls = new Map<string, CallCount>();
+  const responseBytes = new Map<string, number>();
+  for (const latencyMs of [...new Set(configs.map((c) => c.latencyMs))]) {
+    await setLatency(backends, latencyMs);
+    for (const config of configs.filter((c) => c.latencyMs === latencyMs)) {
+      const scenario = scenarios.get(config.id)!;
+      const { mismatches } = await checkSameData(scenario, floor, contendersOf(scenario));
+      if (mismatches.length) throw new Error(`${scenario.id} @ ${latencyMs} ms: contenders disagree:\n  ${mismatches.join('\n  ')}`);
+      for (const contender of [...contendersOf(scenario), floor]) {
+        calls.set(`${config.id}@${latencyMs}:${contender.spec.id}`, await countCalls(scenario, contender, backends.admin.stats));
+      }
+      const sample = await send(floor.url, scenario.requests[0]!);
+      responseBytes.set(config.id, JSON.stringify({ data: sample.data }).length);
+    }
+  }
+  log(`bench: same data from every contender; backend calls counted`);
+
+  // 2. Saturation rounds; the order of contenders rotates per round so drift spreads evenly.
+  const saturation = new Map<string, LoadResult[]>();
+  const key = (configId: string, latencyMs: number, id: string) => `${configId}@${latencyMs}:${id}`;
+  const emptyRuns: LoadResult[] = [];
+  for (let round = 0; round < settings.rounds; round++) {
+    for (const latencyMs of [...new Set(configs.map((c) => c.latencyMs))]) {
+      await setLatency(backends, latencyMs);
+      for (const config of configs.filter((c) => c.latencyMs === latencyMs)) {
+        const scenario = scenarios.get(config.id)!;
+        const list = [...contendersOf(scenario), floor];
+        const rotated = [...list.slice(round % list.length), ...list.slice(0, round % list.length)];
+        for (const contender of rotated) {
+          // The naive BFF gets fewer connections: at 32, each request's hundreds of backend calls
+          // queue behind the others' and few complete within a run; its throughput is bound by
+          // the backends either way, and a shorter queue keeps its CPU per request honest.
+          const connections = contender.spec.kind === 'naive' ? settings.naiveConnections : settings.saturationConnections;
+          if (round === 0) await runLoad(contender, scenario.requests, { duration: settings.warmupSeconds, connections });
+          const result = await runLoad(contender, scenario.requests, { duration: settings.saturationSeconds, connections });
+          const k = key(config.id, latencyMs, contender.spec.id);
+          saturation.set(k, [...(saturation.get(k) ?? []), result]);
+          log(`  round ${round + 1} ${k}: ${result.requestsPerSecond.toFixed(0)} req/s, ${((result.cpuSeconds * 1000) / Math.max(1, result.ok)).toFixed(2)} ms CPU/req${result.failed ? `, ${result.failed} failed` : ''}`);
+        }
+      }
+    }
+    // The ceiling does not depend on scenario or latency: once per round.
+    if (round === 0) await runLoad(empty, scenarios.get(configs[0]!.id)!.requests, { duration: settings.warmupSeconds, connections: settings.saturationConnections });
+    emptyRuns.push(await runLoad(empty, scenarios.get(configs[0]!.id)!.requests, { duration: settings.saturationSeconds, connections: settings.saturationConnections }));
+  }
+
+  // 3. Latency at a common fixed rate: half the slower of the shipped BFF and the floor, so
+  // both have headroom; a contender slower than 1.2× that rate is marked as unable.
+  const results: ScenarioResult[] = [];
+  for (const latencyMs of [...new Set(configs.map((c) => c.latencyMs))]) {
+    await setLatency(backends, latencyMs);
+    for (const config of configs.filter((c) => c.latencyMs === latencyMs)) {
+      const scenario = scenarios.get(config.id)!;
+      const list = [...contendersOf(scenario), floor, empty];
+      const rpsOf = (id: string) => (id === 'empty' ? median(emptyRuns.map((r) => r.requestsPerSecond)) : median(saturation.get(key(config.id, latencyMs, id))!.map((r) => r.requestsPerSecond)));
+      const commonRate = Math.max(1, Math.floor(0.5 * Math.min(rpsOf('bff'), rpsOf('floor'))));
+      const rows: ContenderResult[] = [];
+      for (const contender of list) {
+        const id = contender.spec.id;
+        const runs = id === 'empty' ? emptyRuns : saturation.get(key(config.id, latencyMs, id))!;
+        const rps = rpsOf(id);
+        let fixed: LoadResult | undefined;
+        if (rps >= commonRate * 1.2) {
+          fixed = await runLoad(contender, scenario.requests, { duration: settings.rateSeconds, connections: settings.rateConnections, overallRate: commonRate, recordLatencies: true });
+        }
+        const count = id === 'empty' ? undefined : calls.get(`${config.id}@${latencyMs}:${id}`);
+        rows.push({
+          id,
+          label: contender.spec.label,
+          kind: contender.spec.kind,
+          rps,
+          rpsRounds: runs.map((r) => Math.round(r.requestsPerSecond)),
+          cpuMsPerRequest: median(runs.map((r) => (r.cpuSeconds * 1000) / Math.max(1, r.ok))),
+          p50Ms: fixed ? fixed.p50 : null,
+          p99Ms: fixed ? fixed.p99 : null,
+          peakRssMb: 0,
+          callsPerRequest: count ? count.perRequest : null,
+          callsByBackend: count?.byBackend ?? {},
+          failed: runs.reduce((n, r) => n + r.failed, 0) + (fixed?.failed ?? 0),
+          rpsVsFloor: 0,
+          cpuVsFloor: 0,
+          rpsVsNaive: null,
+          cpuVsNaive: null,
+        });
+      }
+      const floorRow = rows.find((r) => r.id === 'floor')!;
+      const naiveRow = rows.find((r) => r.id === 'naive');
+      for (const row of rows) {
+        row.rpsVsFloor = row.rps / floorRow.rps;
+        row.cpuVsFloor = row.cpuMsPerRequest / floorRow.cpuMsPerRequest;
+        row.rpsVsNaive = naiveRow ? row.rps / naiveRow.rps : null;
+        row.cpuVsNaive = naiveRow ? row.cpuMsPerRequest / naiveRow.cpuMsPerRequest : null;
+      }
+      results.push({ scenario: scenario.id, title: scenario.title, latencyMs, minimalCalls: scenario.minimalCalls, commonRate, responseBytes: responseBytes.get(scenario.id) ?? 0, contenders: rows });
+    }
+  }
+
+  // Peak RSS is a process-lifetime high-water mark: read once, after all the load.
+  const rss = new Map(running.map((r) => [`${r.spec.client}:${r.spec.id}`, r.peakRssBytes() / (1024 * 1024)]));
+  for (const s of results) {
+    const client = s.scenario === 'home' ? 'mobile' : 'web';
+    for (const row of s.contenders) row.peakRssMb = rss.get(`${client}:${row.id}`) ?? rss.get(`any:${row.id}`) ?? 0;
+  }
+
+  const targets = checkTargets(results);
+  const failedTotal = results.reduce((n, s) => n + s.contenders.reduce((m, c) => m + c.failed, 0), 0);
+  const bench: BenchResults = {
+    startedAt: startedAt.toISOString(),
+    mode: quick ? 'quick' : 'full',
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    machine: {
+      nproc: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      node: process.versions.node,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      // Other work on the machine skews every number: the load averages at the end say how much there was.
+      loadAverageAtEnd: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+    },
+    settings: { ...settings, executor: shippedExecutor },
+    results,
+    targets,
+    elapsedSeconds: (performance.now() - started) / 1000,
+  };
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const dir = join(args.out!, stamp);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'results.json'), `${JSON.stringify(bench, null, 2)}\n`);
+  writeFileSync(join(dir, 'report.md'), toMarkdown(bench, 'chart.svg'));
+  writeFileSync(join(dir, 'chart.svg'), toSvg(bench));
+  writeFileSync(join(args.out!, 'latest.md'), toMarkdown(bench, 'latest.svg').replace(/^# Benchmark /, `# Latest benchmark (${stamp}/) `));
+  writeFileSync(join(args.out!, 'latest.svg'), toSvg(bench));
+
+  log('');
+  for (const s of results) {
+    log(`${s.title} @ ${s.latencyMs} ms (common rate ${s.commonRate}/s)`);
+    for (const c of s.contenders) {
+      log(
+        `  ${c.label.padEnd(46)} ${c.rps.toFixed(0).padStart(6)} req/s  ${c.cpuMsPerRequest.toFixed(2).padStart(7)} ms CPU  ` +
+          `p99 ${c.p99Ms === null ? '    —' : c.p99Ms.toFixed(1).padStart(6)} ms  ${(c.callsPerRequest ?? 0).toFixed(1).padStart(6)} calls  ×${c.rpsVsFloor.toFixed(2)} floor`,
+      );
+    }
+  }
+  log('');
+  for (const t of targets) log(`${t.met ? 'MET ' : 'MISS'} ${t.target}: ${t.measured}`);
+  log(`\nbench: wrote ${dir}/ and ${args.out}/latest.{md,svg} in ${Math.round(bench.elapsedSeconds)} s${failedTotal ? ` — ${failedTotal} requests failed` : ''}`);
+  if (failedTotal) exitCode = 1;
+} catch (error) {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  exitCode = 1;
+} finally {
+  await Promise.allSettled(running.map((r) => r.stop()));
+  await backends.stop();
+}
+process.exit(exitCode);
+
+/** The issue's targets, for the shipped BFF against the floor measured in the same run. */
+function checkTargets(results: ScenarioResult[]): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const row = (s: ScenarioResult, id: string) => s.contenders.find((c) => c.id === id);
+  for (const s of results) {
+    const bff = row(s, 'bff');
+    const floor = row(s, 'floor');
+    if (!bff || !floor) continue;
+    const at = `${s.scenario} @ ${s.latencyMs} ms`;
+    if (s.scenario === 'orders50') {
+      checks.push({ target: `${at}: throughput ≥ 0.5× floor`, measured: `${bff.rpsVsFloor.toFixed(2)}×`, met: bff.rpsVsFloor >= 0.5 });
+      checks.push({ target: `${at}: CPU/request ≤ 2× floor`, measured: `${bff.cpuVsFloor.toFixed(2)}×`, met: bff.cpuVsFloor <= 2 });
+    }
+    if (s.scenario === 'home') checks.push({ target: `${at}: throughput ≥ 0.7× floor`, measured: `${bff.rpsVsFloor.toFixed(2)}×`, met: bff.rpsVsFloor >= 0.7 });
+    checks.push({ target: `${at}: backend calls = ${s.minimalCalls} (minimal)`, measured: `${bff.callsPerRequest}`, met: bff.callsPerRequest === s.minimalCalls });
+    if (bff.p99Ms !== null && floor.p99Ms !== null) {
+      checks.push({ target: `${at}: p99 ≤ floor + 5 ms at ${s.commonRate} req/s`, measured: `${bff.p99Ms.toFixed(1)} vs ${floor.p99Ms.toFixed(1)} ms`, met: bff.p99Ms <= floor.p99Ms + 5 });
+    }
+  }
+  const peak = Math.max(...results.flatMap((s) => s.contenders.filter((c) => c.kind === 'bff').map((c) => c.peakRssMb)));
+  checks.push({ target: 'peak RSS of one BFF under load < 150 MB', measured: `${peak.toFixed(0)} MB`, met: peak < 150 });
+  return checks;
+}
