@@ -43,8 +43,8 @@ const server = createServer((req, res) => {
   // The BFF's own cancellation, line for line (src/server/createServer.ts), so both pay the
   // same for it and behave the same when a load run ends with requests in flight.
   const controller = new AbortController();
-  req.once('close', () => {
-    if (!req.complete || !req.socket?.writable) controller.abort();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
   });
   const send = (status: number, body: unknown) => {
     const json = JSON.stringify(body);

@@ -37,9 +37,15 @@ export type Attempt<T> = (signal: AbortSignal, timeoutMs: number) => Promise<T>;
 /** Reasons a protocol client gives when it knows the request never left this process. */
 export const NOT_SENT_REASONS: ReadonlySet<string> = new Set(['connect_refused', 'circuit_open', 'request_deadline']);
 
-/** Failures that say something about the backend's health (what the breaker counts). */
+/**
+ * Failures that say something about the backend's health (what the breaker counts). A call
+ * cancelled because the client went away says nothing about the backend: counted, a few
+ * impatient clients would open a healthy backend's circuit.
+ */
 function isUpstreamFault(error: unknown): boolean {
-  const code = asBffError(error)?.code;
+  const bff = asBffError(error);
+  const code = bff?.code;
+  if (bff?.reason === 'request_cancelled') return false;
   return (
     code === ErrorCode.UPSTREAM_UNAVAILABLE ||
     code === ErrorCode.UPSTREAM_TIMEOUT ||
@@ -80,7 +86,10 @@ export class Upstream {
     // Only "unavailable" is retried: a timeout has already spent the budget, and a 4xx or
     // a bad answer will not change on a second try.
     const retryPolicy = retry(
-      handleWhen((error) => asBffError(error)?.code === ErrorCode.UPSTREAM_UNAVAILABLE && asBffError(error)?.reason !== 'circuit_open'),
+      handleWhen((error) => {
+        const bff = asBffError(error);
+        return bff?.code === ErrorCode.UPSTREAM_UNAVAILABLE && bff.reason !== 'circuit_open' && bff.reason !== 'request_cancelled';
+      }),
       { maxAttempts: retries, backoff: new ExponentialBackoff({ initialDelay: 10, maxDelay: 100 }) },
     );
     this.readPolicy = retries > 0 ? wrap(this.breaker, retryPolicy) : this.breaker;
@@ -107,6 +116,10 @@ export class Upstream {
       return await scope.limit(this.name)(() =>
         (idempotent ? this.readPolicy : this.writePolicy).execute(() => {
           attempts++;
+          // An abort listener added to an already-aborted signal never fires: check first.
+          if (scope.signal.aborted) {
+            throw upstreamFailure(this.name, ErrorCode.UPSTREAM_UNAVAILABLE, 'request_cancelled');
+          }
           const remaining = scope.remainingMs();
           if (remaining <= 0) {
             throw upstreamFailure(this.name, ErrorCode.UPSTREAM_TIMEOUT, 'request_deadline');

@@ -204,12 +204,14 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   useHealthRoutes(app, () => readiness(closing));
 
   const graphqlHandler = fastifyApolloHandler<BffContext>(apollo, {
-    context: async (request) => contextOf(request),
+    context: async (request, reply) => contextOf(request, reply),
   });
-  const contextOf = (request: FastifyRequest): BffContext => {
+  const contextOf = (request: FastifyRequest, reply: FastifyReply): BffContext => {
     const controller = new AbortController();
-    request.raw.once('close', () => {
-      if (!request.raw.complete || !request.raw.socket?.writable) controller.abort();
+    // The response closing before it was written means the client went away: stop the
+    // request's backend calls. (The request's own 'close' fires once its body is read.)
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) controller.abort();
     });
     const traceparent = request.headers.traceparent;
     const context = buildContext(

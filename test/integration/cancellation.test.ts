@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { after, before, test } from 'node:test';
+import type { UpstreamCallEvent } from '../../src/observability/channels.js';
+import { operation } from '../fixtures/operations.js';
+import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
+import { gql, startBff, tokenFor, type RunningBff } from '../fixtures/startBffs.js';
+
+// A client that hangs up stops its request's backend calls, and its impatience is not held
+// against the backend: the circuit breaker does not count cancelled calls.
+
+let backends: BackendsProcess;
+let web: RunningBff;
+let staff: string;
+
+before(async () => {
+  backends = await startBackendsProcess();
+  // A breaker that opens on the first counted failure: any cancellation counted would open it.
+  web = await startBff('web', backends, { BREAKER_THRESHOLD: '1', UPSTREAM_TIMEOUT_MS: '5000' });
+  staff = await tokenFor(backends, 'u-00001', 'orders:read:all customers:read');
+});
+after(async () => {
+  await web?.close();
+  await backends?.stop();
+});
+
+test('a client hanging up cancels the backend call, and the breaker stays closed', async () => {
+  await backends.admin.faults({ orders: { latencyMs: 3000 } });
+  const finished = new Promise<UpstreamCallEvent>((resolve) => {
+    const onCall = (message: unknown) => {
+      const event = message as UpstreamCallEvent;
+      if (event.backend !== 'orders') return;
+      unsubscribe('bff:upstream:call', onCall);
+      resolve(event);
+    };
+    subscribe('bff:upstream:call', onCall);
+  });
+
+  const client = new AbortController();
+  const request = fetch(web.url, {
+    method: 'POST',
+    signal: client.signal,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${staff}` },
+    body: JSON.stringify({ query: operation('web', 'OrdersTable').query, variables: { first: 10 } }),
+  }).catch((error: unknown) => error);
+  // Hang up once the backend has the call.
+  while ((await backends.admin.stats()).orders.calls === 0) await new Promise((resolve) => setImmediate(resolve));
+  client.abort();
+  await request;
+
+  const event = await finished;
+  // Cancelled, not completed after the backend's 3 s and not timed out after 5 s.
+  assert.equal(event.error, 'UPSTREAM_UNAVAILABLE');
+  assert.ok(event.ms < 2500, `cancelled after ${event.ms} ms`);
+
+  await backends.admin.faults({ orders: {} });
+  const res = await gql(web.url, operation('web', 'OrdersTable').query, { first: 10 }, { authorization: `Bearer ${staff}` });
+  assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+});
