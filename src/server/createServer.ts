@@ -121,6 +121,10 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     persistedQueries: persisted.options,
+    // runServer owns the process's signals and the order of shutdown. Apollo's own SIGTERM
+    // handler (on outside NODE_ENV=test) would start a second stop that waits out the
+    // shutdown deadline whenever a client keeps an idle keep-alive connection.
+    stopOnTerminationSignals: false,
     plugins: [
       // Refusals that need the validated operation, first: before anything calls a backend.
       useCostLimit(config.operationLimits.cost),

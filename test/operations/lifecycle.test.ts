@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
+import { Agent, request } from 'undici';
 import { fileURLToPath } from 'node:url';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { startBffProcess, type BffProcess } from '../fixtures/startBffProcess.js';
@@ -80,6 +81,33 @@ test('SIGTERM: new connections are refused, in-flight requests finish with 200, 
     assert.ok(bff.lines.some((line) => line.msg === 'bff-web stopped' && line.cutOff === false));
   } finally {
     await backends.admin.faults({ catalog: {} });
+  }
+});
+
+test('SIGTERM with an idle keep-alive connection open: the process stops at once, not at the shutdown deadline', async () => {
+  // NODE_ENV=development: outside NODE_ENV=test, Apollo Server would install its own signal
+  // handlers unless told not to, and its second stop waited out the whole deadline here.
+  const bff = await startBffProcess('mobile', backends, { NODE_ENV: 'development', SHUTDOWN_TIMEOUT_MS: '60000' });
+  started.push(bff);
+  const agent = new Agent({ keepAliveTimeout: 120_000, keepAliveMaxTimeout: 120_000 });
+  try {
+    const res = await request(bff.url, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ product(id: "p-00001") { id } }' }),
+    });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers.connection, 'keep-alive');
+    await res.body.text();
+
+    bff.child.kill('SIGTERM');
+    assert.equal(await bff.exited, 0);
+    // Stopped by draining, not cut off by the 60 s deadline.
+    assert.ok(bff.lines.some((line) => line.msg === 'bff-mobile stopped' && line.cutOff === false));
+    assert.ok(!bff.lines.some((line) => String(line.msg).startsWith('shutdown deadline passed')));
+  } finally {
+    await agent.close();
   }
 });
 
