@@ -1,20 +1,7 @@
-import { createClient } from 'redis';
-
-function connectClient(url: string, connectTimeoutMs: number) {
-  return createClient({
-    url,
-    socket: {
-      connectTimeout: connectTimeoutMs,
-      // Keep trying in the background after start-up; readiness reports the outage meanwhile.
-      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2_000),
-    },
-    // Commands fail fast while disconnected instead of queueing without bound.
-    disableOfflineQueue: true,
-  });
-}
 import type { Logger } from '../observability/createLogger.js';
+import type { RedisClient } from './connectRedis.js';
 
-export type RedisClient = ReturnType<typeof connectClient>;
+export type { RedisClient };
 
 /**
  * The process's one Redis connection (node-redis), for state shared across replicas:
@@ -26,7 +13,8 @@ export type RedisClient = ReturnType<typeof connectClient>;
  * @throws the connection error when Redis cannot be reached within `connectTimeoutMs`.
  */
 export async function createRedisClient(url: string, log: Logger, connectTimeoutMs = 5_000): Promise<RedisClient> {
-  const client = connectClient(url, connectTimeoutMs);
+  const { connectRedis } = await import('./connectRedis.js');
+  const client = connectRedis(url, connectTimeoutMs);
   client.on('error', (error: Error) => log.warn({ err: error }, 'redis error'));
   await client.connect();
   return client;
