@@ -17,6 +17,7 @@
  *   --scenarios a,b        of home, orders10, orders50, orders100
  *   --workers N            also run the shipped BFFs with BFF_WORKERS=N (when the config has it)
  *   --no-variant           leave out the other-executor BFF
+ *   --source               run contenders with tsx from source instead of compiled (as deployed)
  *   --out DIR              results root (default bench/results)
  */
 import { cpus, totalmem } from 'node:os';
@@ -26,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/loadConfig.js';
 import { startBackendsProcess, type BackendsProcess } from '../test/fixtures/startBackends.js';
 import { backendEnv } from '../test/fixtures/startBffs.js';
-import { REPO_ROOT, startContender, type ContenderSpec, type RunningContender } from './lib/contenders.js';
+import { compileForBench, REPO_ROOT, startContender, type ContenderSpec, type RunningContender } from './lib/contenders.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { toMarkdown, toSvg, type BenchResults, type ContenderResult, type ScenarioResult, type TargetCheck } from './lib/report.js';
 import { buildScenarios, collectCursors, SCENARIO_IDS, type Scenario } from './lib/scenarios.js';
@@ -42,6 +43,7 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string' },
     workers: { type: 'string' },
     'no-variant': { type: 'boolean', default: false },
+    source: { type: 'boolean', default: false },
     out: { type: 'string', default: join(REPO_ROOT, 'bench/results') },
   },
 });
@@ -117,6 +119,8 @@ log(`bench: ${quick ? 'quick' : 'full'} — ${configs.length} scenario/latency c
 
 const backends = await startBackendsProcess({ IDENTITY_HMAC_SECRET: IDENTITY_SECRET, LOG_LEVEL: 'warn' });
 const running: RunningContender[] = [];
+// Compiled with tsc and run by plain node, as deployed, unless --source asks for tsx.
+const compiledRoot = args.source ? undefined : compileForBench();
 let exitCode = 0;
 try {
   const commonEnv = {
@@ -129,7 +133,7 @@ try {
   };
   const clients = [...new Set(configs.map((c) => (c.id === 'home' ? 'mobile' : 'web')))] as ('mobile' | 'web')[];
   const specs = [...clients.flatMap(specsFor), ...shared];
-  running.push(...(await Promise.all(specs.map((spec) => startContender(spec, commonEnv)))));
+  running.push(...(await Promise.all(specs.map((spec) => startContender(spec, commonEnv, compiledRoot)))));
   log(`bench: ${running.length} contenders up (pids ${running.map((r) => `${r.spec.client}:${r.spec.id}=${r.pid}`).join(', ')})`);
   const floor = running.find((r) => r.spec.id === 'floor')!;
   const empty = running.find((r) => r.spec.id === 'empty')!;

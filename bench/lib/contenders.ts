@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** What the benchmark compares: each runs as its own process from `entry`. */
@@ -110,14 +111,32 @@ async function waitUntilServing(url: string, child: ChildProcess, stderr: () => 
 }
 
 /**
- * Starts one contender as a child process (`node --import tsx <entry>`) on a free port of
+ * Compiles the kit, both BFFs and the floor and empty contenders with tsc into
+ * `.bench-dist/` and returns that root. Contenders then run as deployed (plain node on
+ * JavaScript): under tsx each process also carries the compiler and source maps, some
+ * 60 MB of memory and start-up work that production never pays.
+ */
+export function compileForBench(): string {
+  const tsc = fileURLToPath(import.meta.resolve('typescript/bin/tsc'));
+  execFileSync(process.execPath, [tsc, '-p', join(REPO_ROOT, 'bench/tsconfig.json')], { cwd: REPO_ROOT, stdio: 'inherit' });
+  return join(REPO_ROOT, '.bench-dist');
+}
+
+/**
+ * Starts one contender as a child process (`node --import tsx <entry>`, or the compiled entry) on a free port of
  * 127.0.0.1 and resolves once it answers HTTP.
  *
  * @throws Error with the child's stderr when it exits or stays silent for 30 s.
  */
-export async function startContender(spec: ContenderSpec, commonEnv: Record<string, string>): Promise<RunningContender> {
+export async function startContender(
+  spec: ContenderSpec,
+  commonEnv: Record<string, string>,
+  /** A compiled tree (see `compileForBench`): run `node <root>/<entry>.js`, as deployed, instead of tsx. */
+  compiledRoot?: string,
+): Promise<RunningContender> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), spec.entry], {
+  const args = compiledRoot ? [join(compiledRoot, spec.entry.replace(/\.ts$/, '.js'))] : ['--import', import.meta.resolve('tsx'), spec.entry];
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...commonEnv, ...spec.env, BFF_HOST: '127.0.0.1', BFF_PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
