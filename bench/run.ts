@@ -4,7 +4,7 @@
  * Starts the demo backends and every contender in its own process (the BFFs as shipped, a
  * BFF with the other executor, the BFFs with batching off, the no-GraphQL floor and the empty
  * handler), checks that they all return the same data and counts their backend calls, then
- * drives each with autocannon over 127.0.0.1: req/s at saturation (median of rounds), CPU
+ * drives each over 127.0.0.1 (autocannon for saturation, an evenly paced open loop for latency): req/s at saturation (median of rounds), CPU
  * per request, p50/p99 at a common fixed rate, peak RSS. Writes
  * bench/results/<timestamp>/{report.md,results.json,chart.svg} and bench/results/latest.{md,svg}.
  *
@@ -28,7 +28,7 @@ import { loadConfig } from '../src/config/loadConfig.js';
 import { startBackendsProcess, type BackendsProcess } from '../test/fixtures/startBackends.js';
 import { backendEnv } from '../test/fixtures/startBffs.js';
 import { compileForBench, REPO_ROOT, startContender, type ContenderSpec, type RunningContender } from './lib/contenders.js';
-import { runLoad, type LoadResult } from './lib/load.js';
+import { runLoad, runPacedLoad, type LoadResult } from './lib/load.js';
 import { toMarkdown, toSvg, type BenchResults, type ContenderResult, type ScenarioResult, type TargetCheck } from './lib/report.js';
 import { buildScenarios, collectCursors, SCENARIO_IDS, type Scenario } from './lib/scenarios.js';
 import { checkSameData, countCalls, send, type CallCount } from './lib/verify.js';
@@ -206,7 +206,9 @@ try {
         const rps = rpsOf(id);
         let fixed: LoadResult | undefined;
         if (rps >= commonRate * 1.2) {
-          fixed = await runLoad(contender, scenario.requests, { duration: settings.rateSeconds, connections: settings.rateConnections, overallRate: commonRate, recordLatencies: true });
+          // Enough samples for a p99 that is not just the slowest request: ~400, within limits.
+          const duration = Math.min(settings.rateSeconds * 4, Math.max(settings.rateSeconds, 400 / commonRate));
+          fixed = await runPacedLoad(contender, scenario.requests, { duration, connections: settings.rateConnections, rate: commonRate });
         }
         const count = id === 'empty' ? undefined : calls.get(`${config.id}@${latencyMs}:${id}`);
         rows.push({
