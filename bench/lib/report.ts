@@ -123,7 +123,8 @@ export function toSvg(results: BenchResults): string {
   const gap = 26;
   const groupWidth = ids.length * bar + gap;
   const left = 64;
-  const width = left + groups.length * groupWidth + 20;
+  const legendWidth = left + ids.reduce((w, c) => w + 24 + c.label.length * 6, 0);
+  const width = Math.max(left + groups.length * groupWidth + 20, legendWidth);
   const panelHeight = 200;
   const top = 60;
   const panels = [
@@ -136,9 +137,14 @@ export function toSvg(results: BenchResults): string {
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="${left}" y="18" font-size="13" font-weight="bold">${escapeXml(`BFF vs floor — ${results.startedAt} (${results.mode}), ${results.machine.nproc} cores, Node ${results.machine.node}`)}</text>`,
   ];
-  ids.forEach((c, i) => {
-    const x = left + i * 150;
-    out.push(`<rect x="${x}" y="30" width="10" height="10" fill="${COLORS[c.kind] ?? '#000'}"/>`, `<text x="${x + 14}" y="39">${escapeXml(c.label)}</text>`);
+  // One legend entry per contender id, named without the client (a scenario's BFF is mobile
+  // or web), spaced by the length of its text (about 6 px a character at font-size 10).
+  let legendX = left;
+  ids.forEach((c) => {
+    const x = legendX;
+    const label = c.label.replace(/^bff-(mobile|web)\b/, 'BFF');
+    legendX += 24 + label.length * 6;
+    out.push(`<rect x="${x}" y="30" width="10" height="10" fill="${COLORS[c.kind] ?? '#000'}"/>`, `<text x="${x + 14}" y="39">${escapeXml(label)}</text>`);
   });
   panels.forEach((panel, p) => {
     const y0 = top + p * (panelHeight + 70) + 20;

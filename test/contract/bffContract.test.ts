@@ -3,7 +3,8 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { gql, startBff, tokenFor, type RunningBff } from '../fixtures/startBffs.js';
 
-// One contract, both BFFs: what a client of either can rely on whatever its schema.
+// One contract, both BFFs: what a client of either can rely on whatever its schema,
+// including Apollo Sandbox for developers (GET on the endpoint from a browser).
 
 let backends: BackendsProcess;
 const bffs: RunningBff[] = [];
@@ -76,6 +77,16 @@ for (const name of ['mobile', 'web'] as const) {
       assert.equal(res.body.errors?.[0]?.extensions?.upstream, 'inventory');
     });
 
+    test('GET with Accept: text/html serves the Apollo Sandbox landing page, endpoint pre-filled', async () => {
+      const res = await fetch(bff().url, { headers: { accept: 'text/html' } });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+      const html = await res.text();
+      assert.match(html, /embeddable-sandbox|EmbeddedSandbox/);
+      // The embedded Sandbox points at the page's own URL: this BFF's endpoint.
+      assert.match(html, /initialEndpoint/);
+    });
+
     test('an unknown route is a JSON 404 with a code, not HTML', async () => {
       const res = await fetch(`${bff().origin}/nope`);
       assert.equal(res.status, 404);
@@ -85,3 +96,14 @@ for (const name of ['mobile', 'web'] as const) {
     });
   });
 }
+
+test('no landing page in production: GET with Accept: text/html is not answered with HTML', async () => {
+  const prod = await startBff('web', backends, { NODE_ENV: 'production', IDENTITY_HMAC_SECRET: 'dev-identity-secret-change-me' });
+  try {
+    const res = await fetch(prod.url, { headers: { accept: 'text/html' } });
+    assert.doesNotMatch(res.headers.get('content-type') ?? '', /text\/html/);
+    await res.arrayBuffer();
+  } finally {
+    await prod.close();
+  }
+});
