@@ -12,6 +12,7 @@ import {
   type DocumentNode,
   type FieldNode,
   type GraphQLCompositeType,
+  type GraphQLArgument,
   type GraphQLDirective,
   type GraphQLField,
   type GraphQLSchema,
@@ -105,7 +106,19 @@ export function estimateCost(
   return selectionSetCost(operation.selectionSet, schema.getRootType(operation.operation) as GraphQLCompositeType, undefined);
 }
 
+// A field's `@listSize(max:)` and its `first` argument are fixed by the schema: looked up once
+// per field, not per field per request (getDirectiveValues was most of this function's cost).
+const maxByField = new WeakMap<GraphQLField<unknown, unknown>, number | undefined>();
+const firstArgByField = new WeakMap<GraphQLField<unknown, unknown>, GraphQLArgument | undefined>();
+
 function maxOf(listSize: GraphQLDirective, field: GraphQLField<unknown, unknown>): number | undefined {
+  if (maxByField.has(field)) return maxByField.get(field);
+  const max = uncachedMaxOf(listSize, field);
+  maxByField.set(field, max);
+  return max;
+}
+
+function uncachedMaxOf(listSize: GraphQLDirective, field: GraphQLField<unknown, unknown>): number | undefined {
   if (!field.astNode) return undefined;
   const values = getDirectiveValues(listSize, field.astNode);
   return typeof values?.max === 'number' ? values.max : undefined;
@@ -113,7 +126,11 @@ function maxOf(listSize: GraphQLDirective, field: GraphQLField<unknown, unknown>
 
 /** The `first` the field will see: the literal, the variable's value, or the argument's default. */
 function firstOf(node: FieldNode, field: GraphQLField<unknown, unknown>, variables: Record<string, unknown>): number | undefined {
-  const definition = field.args.find((arg) => arg.name === SLICING_ARGUMENT);
+  let definition = firstArgByField.get(field);
+  if (definition === undefined && !firstArgByField.has(field)) {
+    definition = field.args.find((arg) => arg.name === SLICING_ARGUMENT);
+    firstArgByField.set(field, definition);
+  }
   if (!definition) return undefined;
   const argument = node.arguments?.find((arg) => arg.name.value === SLICING_ARGUMENT);
   // A missing or null value leaves the resolver to its default, as the argument's default says.

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode } from '../errors/codes.js';
 import type { ShedReason } from '../observability/RequestOutcome.js';
 import { sendError } from '../server/sendError.js';
@@ -15,6 +15,12 @@ export interface LoadShedderOptions {
   eluWindowMs?: number;
   /** What `retry-after` says. Default 1 s. */
   retryAfterSeconds?: number;
+  /**
+   * Called when the response of a counted request closes (finished or not), from the one
+   * `'close'` listener the shedder already has: other per-request close work (cancellation)
+   * shares it instead of adding a listener of its own to every response.
+   */
+  onClose?: (request: FastifyRequest, reply: FastifyReply) => void;
 }
 
 export interface LoadShedder {
@@ -59,12 +65,15 @@ export function useLoadShedder(app: FastifyInstance, options: LoadShedderOptions
     return undefined;
   };
 
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.url !== url) return;
+  // A callback hook, not an async one: fastify then needs no promise and microtask for it on
+  // every request. A shed request is answered here and `done` is not called (fastify's
+  // documented way for a callback hook to respond), which ends the hook chain as before.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.routeOptions.url !== url) return done();
     const reason = shedReason();
     if (reason !== undefined) {
       request.outcome.shed = reason;
-      return sendError(
+      sendError(
         reply,
         request,
         ErrorCode.OVERLOADED,
@@ -72,12 +81,16 @@ export function useLoadShedder(app: FastifyInstance, options: LoadShedderOptions
         { status: 503, headers: { 'retry-after': String(retryAfterSeconds) } },
         { retryAfterSeconds },
       );
+      return;
     }
     inFlight++;
     // 'close' fires once whether the response finished or the client went away.
+    const { onClose } = options;
     reply.raw.once('close', () => {
       inFlight--;
+      onClose?.(request, reply);
     });
+    done();
   });
 
   return {

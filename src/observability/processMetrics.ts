@@ -54,17 +54,31 @@ export function processMetrics(): Registry {
     registers: [registry],
   });
 
+  // The labelled children, made once per backend (a handful): prom-client's `labels()` child
+  // skips the closure and exemplar bookkeeping `observe(labels, v)` redoes on every call, and
+  // a call publishes here several times per request.
+  const byBackend = new Map<string, { by: { backend: string; protocol: string }; calls: { inc(): void }; duration: { observe(v: number): void } }>();
+  const batchSizeByLoader = new Map<string, { observe(v: number): void }>();
   upstreamCallChannel.subscribe((message) => {
     const event = message as UpstreamCallEvent;
-    const by = { backend: event.backend, protocol: event.protocol };
-    calls.inc(by);
-    duration.observe(by, event.ms / 1000);
+    const key = `${event.backend}\u0000${event.protocol}`;
+    let series = byBackend.get(key);
+    if (!series) {
+      const by = { backend: event.backend, protocol: event.protocol };
+      series = { by, calls: calls.labels(by), duration: duration.labels(by) };
+      byBackend.set(key, series);
+    }
+    const { by } = series;
+    series.calls.inc();
+    series.duration.observe(event.ms / 1000);
     if (event.error !== undefined) errors.inc({ ...by, code: event.error });
     if (event.attempts > 1) retries.inc(by, event.attempts - 1);
   });
   loaderBatchChannel.subscribe((message) => {
     const event = message as LoaderBatchEvent;
-    batchSize.observe({ loader: event.loader }, event.size);
+    let series = batchSizeByLoader.get(event.loader);
+    if (!series) batchSizeByLoader.set(event.loader, (series = batchSize.labels({ loader: event.loader })));
+    series.observe(event.size);
   });
   return registry;
 }

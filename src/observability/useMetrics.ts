@@ -15,14 +15,18 @@ export function useMetrics(app: FastifyInstance, options: MetricsOptions & { unm
     const body = await metrics.registry.metrics();
     return reply.header('content-type', metrics.registry.contentType).send(body);
   });
-  app.addHook('onResponse', async (request, reply) => {
-    if (options.unmetered.has(request.routeOptions.url ?? '')) return;
-    metrics.observeRequest({
-      client: (request.viewer as Viewer | undefined)?.client ?? 'unknown',
-      status: reply.statusCode,
-      seconds: reply.elapsedTime / 1000,
-      outcome: request.outcome,
-    });
+  // A callback hook, not an async one: fastify then needs no promise and microtask for it.
+  // A throw still reaches fastify (its hook runner catches it), as a rejection did.
+  app.addHook('onResponse', (request, reply, done) => {
+    if (!options.unmetered.has(request.routeOptions.url ?? '')) {
+      metrics.observeRequest({
+        client: (request.viewer as Viewer | undefined)?.client ?? 'unknown',
+        status: reply.statusCode,
+        seconds: reply.elapsedTime / 1000,
+        outcome: request.outcome,
+      });
+    }
+    done();
   });
   return metrics;
 }

@@ -17,8 +17,10 @@ declare module 'fastify' {
  */
 export function useRequestOutcome(app: FastifyInstance): void {
   app.decorateRequest('outcome', undefined as unknown as RequestOutcome);
-  app.addHook('onRequest', async (request) => {
+  // A callback hook, not an async one: fastify then needs no promise and microtask for it.
+  app.addHook('onRequest', (request, _reply, done) => {
     request.outcome = new RequestOutcome();
+    done();
   });
 }
 
