@@ -2,6 +2,7 @@ import type { IResolvers } from '@graphql-tools/utils';
 import { requireUser } from '../../src/auth/requireViewer.js';
 import type { BffContext } from '../../src/context/BffContext.js';
 import type { ProductDto } from '../../src/datasources/rest/CatalogApi.js';
+import { isNotFound, loadOrNull } from '../../src/loaders/createLoader.js';
 import { pageSize } from '../../src/shaping/format.js';
 import { placeOrderResult, updateProfileResult } from '../../src/shaping/writeResults.js';
 import {
@@ -35,10 +36,7 @@ export const mobileResolvers: IResolvers<unknown, BffContext> = {
   Query: {
     home: () => ({}),
     product: async (_: unknown, { id }: { id: string }, ctx: BffContext): Promise<ProductScreenShape | null> => {
-      const product = await ctx.loaders.productById.load(id).catch((error: unknown) => {
-        if ((error as { code?: string }).code === 'NOT_FOUND') return null;
-        throw error;
-      });
+      const product = await loadOrNull(ctx.loaders.productById, id);
       return product ? toProductScreen(product) : null;
     },
     myOrders: async (_: unknown, args: { first?: number; after?: string }, ctx: BffContext) => {
@@ -107,7 +105,7 @@ export const mobileResolvers: IResolvers<unknown, BffContext> = {
       for (const product of products) {
         // A product the catalog no longer has is left out of the strip; a catalog outage fails the field.
         if (product instanceof Error) {
-          if ((product as { code?: string }).code === 'NOT_FOUND') continue;
+          if (isNotFound(product)) continue;
           throw product;
         }
         if (product) thumbs.push(product.images.thumb);

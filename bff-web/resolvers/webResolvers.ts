@@ -3,6 +3,7 @@ import { requireUser } from '../../src/auth/requireViewer.js';
 import type { BffContext } from '../../src/context/BffContext.js';
 import type { ProductSort } from '../../src/datasources/rest/CatalogApi.js';
 import type { OrderStatusDto } from '../../src/datasources/grpc/OrdersClient.js';
+import { loadOrNull } from '../../src/loaders/createLoader.js';
 import { grpcOrderStatus, pageSize } from '../../src/shaping/format.js';
 import { placeOrderResult, updateProfileResult } from '../../src/shaping/writeResults.js';
 import {
@@ -24,7 +25,6 @@ export const MAX_PAGE = 100;
 export const STAFF_ORDERS_SCOPE = 'orders:read:all';
 export const STAFF_CUSTOMERS_SCOPE = 'customers:read';
 
-const isNotFound = (error: unknown) => (error as { code?: string }).code === 'NOT_FOUND';
 
 /** Staff with the scope, or the customer themself, may see contact details. */
 function maySeeContact(ctx: BffContext, customerId: string): boolean {
@@ -53,13 +53,13 @@ export const webResolvers: IResolvers<unknown, BffContext> = {
     },
     order: async (_: unknown, { id }: { id: string }, ctx: BffContext): Promise<OrderShape | null> => {
       const userId = requireUser(ctx);
-      const order = await ctx.loaders.orderById.load(id).catch((error: unknown) => (isNotFound(error) ? null : Promise.reject(error)));
+      const order = await loadOrNull(ctx.loaders.orderById, id);
       // Someone else's order reads as missing: its existence is not the viewer's business.
       if (!order || (order.userId !== userId && !ctx.viewer.scopes.has(STAFF_ORDERS_SCOPE))) return null;
       return toOrder(order);
     },
     product: async (_: unknown, { id }: { id: string }, ctx: BffContext): Promise<ProductShape | null> => {
-      const product = await ctx.loaders.productById.load(id).catch((error: unknown) => (isNotFound(error) ? null : Promise.reject(error)));
+      const product = await loadOrNull(ctx.loaders.productById, id);
       return product ? toProduct(product) : null;
     },
     products: async (_: unknown, args: { category?: string; sort?: string; first?: number; after?: string }, ctx: BffContext) => {
@@ -73,7 +73,7 @@ export const webResolvers: IResolvers<unknown, BffContext> = {
       return toProductConnection(page);
     },
     customer: async (_: unknown, { id }: { id: string }, ctx: BffContext): Promise<CustomerShape | null> => {
-      const user = await ctx.loaders.userById.load(id).catch((error: unknown) => (isNotFound(error) ? null : Promise.reject(error)));
+      const user = await loadOrNull(ctx.loaders.userById, id);
       return user ? toCustomer(user) : null;
     },
   },

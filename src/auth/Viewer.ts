@@ -18,8 +18,3 @@ export interface Viewer {
 export function anonymousViewer(client: string): Viewer {
   return { kind: 'anonymous', userId: undefined, scopes: new Set(), client, plan: 'default' };
 }
-
-/** Whether the viewer holds `scope`. */
-export function hasScope(viewer: Viewer, scope: string): boolean {
-  return viewer.scopes.has(scope);
-}

@@ -35,7 +35,7 @@ export interface UpstreamOptions {
 export type Attempt<T> = (signal: AbortSignal, timeoutMs: number) => Promise<T>;
 
 /** Reasons a protocol client gives when it knows the request never left this process. */
-export const NOT_SENT_REASONS: ReadonlySet<string> = new Set(['connect_refused', 'circuit_open', 'request_deadline']);
+const NOT_SENT_REASONS: ReadonlySet<string> = new Set(['connect_refused', 'circuit_open', 'request_deadline']);
 
 /**
  * Failures that say something about the backend's health (what the breaker counts). A call

@@ -5,6 +5,23 @@ import { badResponse } from '../errors/fromUpstream.js';
 import { loaderBatchChannel } from '../observability/channels.js';
 import { traceLoaderBatch } from '../observability/traceLoaderBatch.js';
 
+/** Whether `error` is the per-key NOT_FOUND a loader gives a key its backend left out. */
+export function isNotFound(error: unknown): boolean {
+  return error instanceof BffError && error.code === ErrorCode.NOT_FOUND;
+}
+
+/**
+ * For root fields that answer null for an unknown id: the entity, or null when the backend
+ * does not know it.
+ * @throws whatever else the load failed with (a backend outage stays an error).
+ */
+export function loadOrNull<V>(loader: DataLoader<string, V | null>, key: string): Promise<V | null> {
+  return loader.load(key).catch((error: unknown) => {
+    if (isNotFound(error)) return null;
+    throw error;
+  });
+}
+
 export interface LoaderOptions<V> {
   /** Name for traces and metrics, e.g. `productById`. */
   name: string;

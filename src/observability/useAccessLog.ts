@@ -13,11 +13,12 @@ import type { Logger } from './createLogger.js';
  */
 export function useAccessLog(app: FastifyInstance, log: Logger, options: { quiet: ReadonlySet<string> }): void {
   app.addHook('onResponse', async (request, reply) => {
-    // Neither level is on (debug is below info): skip building `routeOptions`, a fresh object
-    // per read, on every request of a server running at `LOG_LEVEL=warn`.
-    if (!log.isLevelEnabled('info') && !log.isLevelEnabled('debug')) return;
+    // Below info nothing is written (debug is enabled only when info is): skip building
+    // `routeOptions`, a fresh object per read, on every request at `LOG_LEVEL=warn`.
+    if (!log.isLevelEnabled('info')) return;
+    const route = request.routeOptions.url;
     // Probes and scrapes come every few seconds from machines: they are logged at debug.
-    const level = options.quiet.has(request.routeOptions.url ?? '') ? 'debug' : 'info';
+    const level = options.quiet.has(route ?? '') ? 'debug' : 'info';
     if (!log.isLevelEnabled(level)) return;
     const outcome = request.outcome;
     // The viewer is a decorated property that stays unset when authentication rejected the request.
@@ -26,7 +27,7 @@ export function useAccessLog(app: FastifyInstance, log: Logger, options: { quiet
       {
         requestId: request.id,
         method: request.method,
-        path: request.routeOptions.url ?? request.url.split('?')[0],
+        path: route ?? request.url.split('?')[0],
         status: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime * 100) / 100,
         client: viewer?.client,

@@ -43,11 +43,8 @@ export class CatalogApi {
   }
 
   /** @returns the products found, in any order; unknown ids are left out. */
-  async getProductsByIds(scope: CallScope, ids: readonly string[]): Promise<ProductDto[]> {
-    const body = await this.client.get(scope, `/products?ids=${ids.map(encodeURIComponent).join(',')}`, 'GET /products', ids.length);
-    const products = (body as { products?: unknown } | null)?.products;
-    if (!Array.isArray(products)) throw badResponse('catalog', 'shape');
-    return products as ProductDto[];
+  getProductsByIds(scope: CallScope, ids: readonly string[]): Promise<ProductDto[]> {
+    return this.client.getByIds(scope, '/products', ids, 'products');
   }
 
   /** @returns one page of products, filtered and sorted by the backend. */

@@ -110,6 +110,18 @@ export class RestClient {
     return this.request(scope, { method: 'GET', path, operation, keys });
   }
 
+  /**
+   * GETs many entities by id in one call: `<path>?ids=a,b,c`, answered as `{ <field>: [...] }`.
+   * @returns the array the backend sent (in any order; unknown ids left out).
+   * @throws BffError UPSTREAM_BAD_RESPONSE when the body has no such array.
+   */
+  async getByIds<T>(scope: CallScope, path: string, ids: readonly string[], field: string): Promise<T[]> {
+    const body = await this.get(scope, `${path}?ids=${ids.map(encodeURIComponent).join(',')}`, `GET ${path}`, ids.length);
+    const list = (body as Record<string, unknown> | null)?.[field];
+    if (!Array.isArray(list)) throw badResponse(this.upstream.name, 'shape');
+    return list as T[];
+  }
+
   close(): Promise<void> {
     return this.pool.close();
   }

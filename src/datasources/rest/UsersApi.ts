@@ -36,11 +36,8 @@ export class UsersApi {
   }
 
   /** @returns the users found, in any order; unknown ids are left out. */
-  async getUsersByIds(scope: CallScope, ids: readonly string[]): Promise<UserDto[]> {
-    const body = await this.client.get(scope, `/users?ids=${ids.map(encodeURIComponent).join(',')}`, 'GET /users', ids.length);
-    const users = (body as { users?: unknown } | null)?.users;
-    if (!Array.isArray(users)) throw badResponse('users', 'shape');
-    return users as UserDto[];
+  getUsersByIds(scope: CallScope, ids: readonly string[]): Promise<UserDto[]> {
+    return this.client.getByIds(scope, '/users', ids, 'users');
   }
 
   /**
