@@ -16,7 +16,7 @@
  *   --latencies 0,2        backend latencies in ms (admin faults on every service)
  *   --scenarios a,b        of home, orders10, orders50, orders100
  *   --workers N            also run the shipped BFFs with BFF_WORKERS=N (when the config has it)
- *   --no-variant           leave out the other-executor BFF
+ *   --no-variant           leave out the variant BFFs (every request through Apollo; the other executor)
  *   --source               run contenders with tsx from source instead of compiled (as deployed)
  *   --out DIR              results root (default bench/results)
  */
@@ -78,6 +78,7 @@ const configs = latencies.flatMap((latencyMs) =>
 
 const IDENTITY_SECRET = 'bench-identity-secret-0123456789';
 const shippedExecutor = loadConfig('web', {}).executor;
+const shippedFastPath = loadConfig('web', {}).fastPath && shippedExecutor === 'jit';
 const otherExecutor = shippedExecutor === 'jit' ? 'graphql-js' : 'jit';
 const workers = args.workers === undefined ? undefined : num(args.workers, 2, 'workers');
 if (workers !== undefined && !('workers' in loadConfig('web', {}))) throw new TypeError('--workers: this build has no BFF_WORKERS setting');
@@ -86,10 +87,14 @@ function specsFor(client: 'mobile' | 'web'): ContenderSpec[] {
   const entry = `bff-${client}/main.ts`;
   const name = `bff-${client}`;
   return [
-    { id: 'bff', kind: 'bff', client, label: `${name} (shipped: ${shippedExecutor})`, entry, env: {} },
+    { id: 'bff', kind: 'bff', client, label: `${name} (shipped: ${shippedExecutor}${shippedFastPath ? ' + fast path' : ''})`, entry, env: {} },
     ...(args['no-variant'] || quick
       ? []
-      : [{ id: `bff-${otherExecutor}`, kind: 'variant' as const, client, label: `${name}, ${otherExecutor} executor`, entry, env: { BFF_EXECUTOR: otherExecutor } }]),
+      : [
+          // The fast path's own gain: the same compiled executor, every request through Apollo's pipeline.
+          { id: 'bff-apollo', kind: 'variant' as const, client, label: `${name}, via Apollo (no fast path)`, entry, env: { BFF_FAST_PATH: 'false' } },
+          { id: `bff-${otherExecutor}`, kind: 'variant' as const, client, label: `${name}, ${otherExecutor} executor`, entry, env: { BFF_EXECUTOR: otherExecutor } },
+        ]),
     ...(workers
       ? [{ id: `bff-${workers}w`, kind: 'variant' as const, client, label: `${name}, ${workers} workers`, entry, env: { BFF_WORKERS: String(workers) } }]
       : []),

@@ -58,7 +58,7 @@ export function useAuthorization(): ApolloServerPlugin<BffContext> {
  * @throws BffError UNAUTHENTICATED (401) or FORBIDDEN (403) unless `viewer` meets `requirement`.
  * The field that refused is in `extensions.field`; which scope is missing is in `reason`.
  */
-function authorize(viewer: Viewer, requirement: OperationRequirement): void {
+export function authorize(viewer: Viewer, requirement: OperationRequirement): void {
   // Every `@auth` field needs a user, so a requirement without a user field has no scopes either.
   if (requirement.userField === undefined) return;
   if (viewer.kind !== 'user') {
@@ -72,7 +72,7 @@ function authorize(viewer: Viewer, requirement: OperationRequirement): void {
 }
 
 /** @returns what `operation` (with the fragments it spreads) asks of its viewer. */
-function requirementOf(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): OperationRequirement {
+export function requirementOf(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): OperationRequirement {
   const auth = schema.getDirective('auth');
   const fragments = new Map(
     document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),

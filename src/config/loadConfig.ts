@@ -54,6 +54,13 @@ export interface BffConfig {
    * errors either way; docs/performance.md has the measured difference.
    */
   executor: 'jit' | 'graphql-js';
+  /**
+   * Serve the client's own queries (its operation manifest) without Apollo's request pipeline:
+   * parsed, validated and compiled once at start, then checked (variables, cost, `@auth`),
+   * run and answered directly (src/server/createFastPath.ts). Anything else, and every
+   * refusal, goes through Apollo. Only with the `jit` executor and no extra Apollo plugins.
+   */
+  fastPath: boolean;
   /** Emit `extensions.fanout` when a request asks with `x-bff-debug: fanout` (never in production). */
   fanoutDebug: boolean;
   /** Secret for signing the propagated identity; backends verify it. */
@@ -159,6 +166,7 @@ function schemaFor(name: BffName) {
       UPSTREAM_CONNECTIONS: int(1, 1024).default(32),
       BFF_BATCHING: bool.default(true),
       BFF_EXECUTOR: z.enum(['jit', 'graphql-js']).default('jit'),
+      BFF_FAST_PATH: bool.default(true),
       BFF_FANOUT_DEBUG: bool.default(true),
       IDENTITY_HMAC_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
       JWKS_URL: z.url().optional(),
@@ -276,6 +284,7 @@ export function loadConfig(name: BffName, env: NodeJS.ProcessEnv = process.env):
     },
     batching: e.BFF_BATCHING,
     executor: e.BFF_EXECUTOR,
+    fastPath: e.BFF_FAST_PATH,
     fanoutDebug: e.BFF_FANOUT_DEBUG && !production,
     identitySecret: e.IDENTITY_HMAC_SECRET ?? DEV_IDENTITY_SECRET,
     auth: {

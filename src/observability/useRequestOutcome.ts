@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { FastifyInstance } from 'fastify';
+import type { GraphQLFormattedError } from 'graphql';
 import type { BffContext } from '../context/BffContext.js';
 import { outcomeOf, RequestOutcome } from './RequestOutcome.js';
 
@@ -45,13 +46,17 @@ export function useOperationOutcome(): ApolloServerPlugin<BffContext> {
           // A document that failed to parse or validate never resolved; its hash still
           // groups the log lines of one bad client.
           outcome.documentHash ??= queryHash;
-          if (response.body.kind !== 'single') return;
-          for (const error of response.body.singleResult.errors ?? []) {
-            const code = error.extensions?.code;
-            if (typeof code === 'string') outcome.errorCodes.push(code);
-          }
+          if (response.body.kind === 'single') recordErrorCodes(outcome, response.body.singleResult.errors);
         },
       };
     },
   };
+}
+
+/** Adds the codes of the errors a client gets, in order, to the request's outcome. */
+export function recordErrorCodes(outcome: RequestOutcome, errors: readonly GraphQLFormattedError[] | undefined): void {
+  for (const error of errors ?? []) {
+    const code = error.extensions?.code;
+    if (typeof code === 'string') outcome.errorCodes.push(code);
+  }
 }

@@ -80,22 +80,7 @@ export function createJitGateway(schema: GraphQLSchema, options: JitGatewayOptio
     if (operation.variableDefinitions?.length && 'errors' in getVariableValues(schema, operation.variableDefinitions, variables)) {
       return graphqlJs();
     }
-    const query = entry.query;
-    // OpenTelemetry's graphql instrumentation wraps graphql-js's execute, which this path
-    // skips: the operation span it would make is made here, named as it names it. Without a
-    // registered SDK the API's tracer is a no-op.
-    return tracer.startActiveSpan(`${operation.operation} ${operationName ?? ''}`.trim(), { attributes: {
-      'graphql.operation.type': operation.operation,
-      ...(operationName && { 'graphql.operation.name': operationName }),
-    } }, async (span) => {
-      try {
-        const result = (await query(undefined, context, variables)) as ExecutionResult;
-        if (result.errors?.length) return { ...result, errors: result.errors.map(asGraphqlJsError) };
-        return result;
-      } finally {
-        span.end();
-      }
-    });
+    return executeCompiled(entry.query, operation, operationName, context, variables);
   };
 
   return {
@@ -113,6 +98,32 @@ export function createJitGateway(schema: GraphQLSchema, options: JitGatewayOptio
       compiled.clear();
     },
   };
+}
+
+/**
+ * Runs a compiled operation inside the operation span OpenTelemetry's graphql instrumentation
+ * would have made (it wraps graphql-js's `execute`, which a compiled operation never calls;
+ * without a registered SDK the API's tracer is a no-op), with graphql-js's error objects.
+ */
+export function executeCompiled(
+  query: CompiledQuery['query'],
+  operation: OperationDefinitionNode,
+  operationName: string | null | undefined,
+  context: unknown,
+  variables: Record<string, unknown>,
+): Promise<ExecutionResult> {
+  return tracer.startActiveSpan(`${operation.operation} ${operationName ?? ''}`.trim(), { attributes: {
+    'graphql.operation.type': operation.operation,
+    ...(operationName && { 'graphql.operation.name': operationName }),
+  } }, async (span) => {
+    try {
+      const result = (await query(undefined, context, variables)) as ExecutionResult;
+      if (result.errors?.length) return { ...result, errors: result.errors.map(asGraphqlJsError) };
+      return result;
+    } finally {
+      span.end();
+    }
+  });
 }
 
 /**

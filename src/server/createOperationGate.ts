@@ -30,8 +30,14 @@ export interface OperationGateOptions {
   maxAdmitted?: number;
 }
 
-/** @returns a refusal for the request, or undefined to let Apollo run it. */
-export type OperationGate = (params: OperationParams, requestId: string) => OperationRefusal | undefined;
+/** What the gate decided: a refusal, or none; and the document's SHA-256 (or APQ hash) when it has one. */
+export interface GateDecision {
+  refusal: OperationRefusal | undefined;
+  hash: string | undefined;
+}
+
+/** @returns the refusal for the request (undefined to let it run) and its document's hash. */
+export type OperationGate = (params: OperationParams, requestId: string) => GateDecision;
 
 /**
  * The edge's check of the operation text, before Apollo parses or validates it: the safelist,
@@ -49,12 +55,7 @@ export function createOperationGate(options: OperationGateOptions): OperationGat
   const { limits, safelist, operations, log } = options;
   const admitted = new LRUCache<string, true>({ max: options.maxAdmitted ?? 1000 });
 
-  return (params, requestId) => {
-    const query = typeof params.query === 'string' ? params.query : undefined;
-    const hash = query !== undefined ? createHash('sha256').update(query).digest('hex') : persistedHashOf(params.extensions);
-    // Nothing to check: Apollo answers a request without a document itself.
-    if (hash === undefined) return undefined;
-
+  const check = (params: OperationParams, requestId: string, query: string | undefined, hash: string): OperationRefusal | undefined => {
     if (safelist !== 'off' && !operations.has(hash)) {
       if (safelist === 'enforce') {
         return { code: ErrorCode.PERSISTED_QUERY_NOT_ALLOWED, message: 'This operation is not in the allowed list.', extensions: {} };
@@ -78,6 +79,14 @@ export function createOperationGate(options: OperationGateOptions): OperationGat
     if (shape.repeatedFields > limits.repeatedFields) return limitExceeded('repeatedFields', limits.repeatedFields);
     admitted.set(hash, true);
     return undefined;
+  };
+
+  return (params, requestId) => {
+    const query = typeof params.query === 'string' ? params.query : undefined;
+    const hash = query !== undefined ? createHash('sha256').update(query).digest('hex') : persistedHashOf(params.extensions);
+    // Nothing to check: Apollo answers a request without a document itself.
+    if (hash === undefined) return { refusal: undefined, hash };
+    return { refusal: check(params, requestId, query, hash), hash };
   };
 }
 

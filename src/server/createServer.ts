@@ -34,6 +34,7 @@ import { createRedisClient, type RedisClient } from '../redis/createRedisClient.
 import { createOperationGate, type OperationParams } from './createOperationGate.js';
 import { createReadinessCheck } from './createReadinessCheck.js';
 import { useHealthRoutes } from './useHealthRoutes.js';
+import { createFastPath, type FastPath } from './createFastPath.js';
 import { createJitGateway } from './createJitGateway.js';
 import { createFormatError, useErrorMasking } from './plugins/useErrorMasking.js';
 import { useFanoutReceipt } from './plugins/useFanoutReceipt.js';
@@ -69,6 +70,8 @@ export interface BffServer {
   readonly log: Logger;
   /** The process's Redis connection, when REDIS_URL is set. */
   readonly redis: RedisClient | undefined;
+  /** The fast path for the client's own queries, when it is on (see createFastPath). */
+  readonly fastPath: FastPath | undefined;
   /** @returns the URL of the GraphQL endpoint. */
   listen(): Promise<string>;
   /**
@@ -113,6 +116,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     log,
   });
 
+  const formatError = createFormatError({ mask: config.production });
   const apollo = new ApolloServer<BffContext>({
     // The jit executor reaches Apollo through its gateway interface, which then supplies the schema.
     ...(config.executor === 'jit' ? { gateway: createJitGateway(schema) } : { schema }),
@@ -120,7 +124,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     // No "Did you mean …?" in production: it would leak the schema introspection hides.
     hideSchemaDetailsFromClientErrors: config.production,
     includeStacktraceInErrorResponses: !config.production,
-    formatError: createFormatError({ mask: config.production }),
+    formatError,
     // Apollo's defaults, stated because the edge relies on them: a GET or a "simple" POST needs a
     // preflight-forcing header (CSRF), and a JSON array body is refused before it gets here.
     csrfPrevention: true,
@@ -226,6 +230,18 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   });
   useHealthRoutes(app, () => readiness(closing));
 
+  // The client's own queries skip Apollo's request pipeline (createFastPath explains when and
+  // why); it runs the jit executor, and cannot run plugins it does not know of.
+  const fastPath =
+    config.fastPath && config.executor === 'jit' && !options.plugins?.length
+      ? createFastPath({
+          schema,
+          operations: persisted.operations,
+          maxCost: config.operationLimits.cost,
+          formatError,
+          includeStacktrace: !config.production,
+        })
+      : undefined;
   const graphqlHandler = fastifyApolloHandler<BffContext>(apollo, {
     context: async (request) => contextOf(request),
   });
@@ -255,7 +271,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     if (Array.isArray(request.body)) {
       return sendError(reply, request, ErrorCode.BAD_REQUEST, 'Batched operations are not accepted: send one operation per request.', { status: 400 });
     }
-    const refusal = admitOperation(((request.method === 'GET' ? request.query : request.body) ?? {}) as OperationParams, request.id);
+    const { refusal, hash } = admitOperation(((request.method === 'GET' ? request.query : request.body) ?? {}) as OperationParams, request.id);
     if (refusal) return sendError(reply, request, refusal.code, refusal.message, undefined, refusal.extensions);
     try {
       request.viewer = await authenticate(request.headers);
@@ -269,7 +285,11 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       throw error;
     }
     if (rateLimiter && !(await admitRequest(rateLimiter, request, reply))) return reply;
-    return graphqlHandler.call(app, request, reply);
+    const fast = fastPath?.match(request, hash);
+    if (!fast) return graphqlHandler.call(app, request, reply);
+    const response = await fastPath!.run(fast, contextOf(request), request.outcome);
+    if (response.headers) for (const [name, value] of response.headers) void reply.header(name, value);
+    return reply.code(response.status).type('application/json; charset=utf-8').send(response.body);
   };
   app.route({ method: ['GET', 'POST'], url: '/graphql', handler: authenticated });
   app.route({
@@ -288,6 +308,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     config,
     log,
     redis,
+    fastPath,
     async listen() {
       const address = await app.listen({ host: config.host, port: config.port });
       return `${address}/graphql`;

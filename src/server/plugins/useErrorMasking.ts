@@ -65,24 +65,30 @@ export function useErrorMasking(): ApolloServerPlugin<BffContext> {
     async requestDidStart() {
       return {
         async didEncounterErrors({ contextValue, errors }) {
-          for (const error of errors) {
-            const original = unwrapResolverError(error);
-            if (asBffError(original)) continue;
-            const code = error.extensions?.code;
-            if (typeof code === 'string' && PIPELINE_CODES.has(code)) continue;
-            contextValue.log.error({ err: original, path: error.path, requestId: contextValue.requestId }, 'unexpected error in operation');
-          }
+          logUnexpectedErrors(contextValue, errors);
         },
         async willSendResponse({ contextValue, response }) {
           if (response.body.kind !== 'single') return;
           const errors = response.body.singleResult.errors;
-          if (!errors) return;
-          response.body.singleResult.errors = errors.map((e) => ({
-            ...e,
-            extensions: { ...e.extensions, requestId: contextValue.requestId },
-          }));
+          if (errors) response.body.singleResult.errors = withRequestId(errors, contextValue.requestId);
         },
       };
     },
   };
+}
+
+/** Logs in full (message, stack, path, request id) each error that is neither ours nor Apollo's request errors. */
+export function logUnexpectedErrors(context: BffContext, errors: readonly GraphQLError[]): void {
+  for (const error of errors) {
+    const original = unwrapResolverError(error);
+    if (asBffError(original)) continue;
+    const code = error.extensions?.code;
+    if (typeof code === 'string' && PIPELINE_CODES.has(code)) continue;
+    context.log.error({ err: original, path: error.path, requestId: context.requestId }, 'unexpected error in operation');
+  }
+}
+
+/** @returns the errors as the client gets them: each with the request id in its extensions. */
+export function withRequestId(errors: readonly GraphQLFormattedError[], requestId: string): GraphQLFormattedError[] {
+  return errors.map((e) => ({ ...e, extensions: { ...e.extensions, requestId } }));
 }

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
+import { gql, startBff, tokenFor, type GqlResponse, type RunningBff } from '../fixtures/startBffs.js';
+import { operation } from '../fixtures/operations.js';
+
+/**
+ * How an operation runs must be invisible to clients. Three ways, compared response by
+ * response: the fast path (the default: a manifest query, precompiled, without Apollo's request
+ * pipeline), graphql-jit behind Apollo (BFF_FAST_PATH=false), and graphql-js
+ * (BFF_EXECUTOR=graphql-js). Same data, same errors (message, path, locations, code,
+ * upstream, reason), same status and content type, same backend calls — including partial
+ * failures, bad variables and refusals, which the fast path hands to Apollo.
+ */
+type Body = GqlResponse['body'];
+
+/** What a client sees, minus what differs per request (the request id, the receipt's timings). */
+function visible(response: GqlResponse) {
+  const { data, errors } = response.body as Body;
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    data,
+    errors: errors?.map(({ extensions, ...error }) => {
+      const { requestId: _id, stacktrace: _stack, ...rest } = extensions ?? {};
+      return { ...error, extensions: rest };
+    }),
+    calls: response.body.extensions?.fanout?.totals.byBackend,
+  };
+}
+
+type Trio = { fast: RunningBff; jit: RunningBff; js: RunningBff };
+
+describe('executors: fast path, jit behind Apollo, graphql-js', { timeout: 60_000 }, () => {
+  let backends: BackendsProcess;
+  const bffs: RunningBff[] = [];
+  let web: Trio;
+  let mobile: Trio;
+  let staff: string;
+  let customer: string;
+
+  before(async () => {
+    backends = await startBackendsProcess();
+    const start = async (name: 'web' | 'mobile'): Promise<Trio> => {
+      const [fast, jit, js] = await Promise.all([
+        startBff(name, backends),
+        startBff(name, backends, { BFF_FAST_PATH: 'false' }),
+        startBff(name, backends, { BFF_EXECUTOR: 'graphql-js' }),
+      ]);
+      bffs.push(fast, jit, js);
+      return { fast, jit, js };
+    };
+    [web, mobile] = await Promise.all([start('web'), start('mobile')]);
+    staff = await tokenFor(backends, 'u-00001', 'orders:read:all customers:read');
+    customer = await tokenFor(backends, 'u-00007');
+  });
+  after(async () => {
+    await Promise.allSettled(bffs.map((b) => b.close()));
+    await backends?.stop();
+  });
+
+  /** The same request to all three, one after the other (a deterministic fault rate must hit each alike). */
+  async function all(trio: Trio, query: string, variables: Record<string, unknown>, token: string) {
+    const headers = { authorization: `Bearer ${token}` };
+    const servedBefore = trio.fast.server.fastPath!.served;
+    const fast = visible(await gql(trio.fast.url, query, variables, headers));
+    const fastPathTaken = trio.fast.server.fastPath!.served > servedBefore;
+    const jit = visible(await gql(trio.jit.url, query, variables, headers));
+    const js = visible(await gql(trio.js.url, query, variables, headers));
+    assert.deepEqual(fast, jit, 'fast path and jit behind Apollo differ');
+    assert.deepEqual(jit, js, 'jit and graphql-js differ');
+    return { fast, fastPathTaken };
+  }
+
+  it('is on by default, and only where it can be (jit, no extra plugins)', () => {
+    assert.ok(web.fast.server.fastPath && mobile.fast.server.fastPath);
+    assert.equal(web.jit.server.fastPath, undefined);
+    assert.equal(web.js.server.fastPath, undefined);
+  });
+
+  it('gives the same data and backend calls on the happy path, served by the fast path', async () => {
+    const orders = await all(web, operation('web', 'OrdersTable').query, { first: 10 }, staff);
+    assert.equal(orders.fast.errors, undefined);
+    assert.equal(orders.fast.status, 200);
+    assert.equal(orders.fast.calls?.catalog, 1, 'the receipt is there and counts one catalog call');
+    assert.equal(orders.fastPathTaken, true);
+    const home = await all(mobile, operation('mobile', 'Home').query, {}, customer);
+    assert.equal(home.fastPathTaken, true);
+    const product = await all(mobile, operation('mobile', 'ProductScreen').query, operation('mobile', 'ProductScreen').variables, customer);
+    assert.equal(product.fastPathTaken, true);
+  });
+
+  it('gives the same partial data and path-tagged errors when inventory fails', async () => {
+    await backends.admin.faults({ inventory: { errorRate: 1 } });
+    try {
+      const { fast, fastPathTaken } = await all(web, operation('web', 'OrdersTable').query, { first: 3 }, staff);
+      assert.ok(fast.errors && fast.errors.length > 0, 'inventory faults surface as errors');
+      assert.deepEqual(fast.errors[0]!.path?.slice(-2), ['product', 'stock']);
+      assert.equal(fast.errors[0]!.extensions.code, 'UPSTREAM_UNAVAILABLE');
+      assert.equal(fastPathTaken, true);
+      await all(mobile, operation('mobile', 'Home').query, {}, customer);
+    } finally {
+      await backends.admin.faults({ inventory: {} });
+    }
+  });
+
+  it('hands bad variables, missing scopes and documents outside the manifest to Apollo, with the same answers', async () => {
+    const { query } = operation('web', 'OrdersTable');
+    const bad = await all(web, query, { first: 'ten' }, staff);
+    assert.equal(bad.fast.status, 400);
+    assert.equal(bad.fastPathTaken, false);
+    const forbidden = await all(web, query, { first: 5 }, customer);
+    assert.equal(forbidden.fast.status, 403);
+    assert.equal(forbidden.fastPathTaken, false);
+    const adHoc = await all(web, '{ orders(first: 2) { totalCount nodes { id } } }', {}, staff);
+    assert.equal(adHoc.fast.status, 200);
+    assert.equal(adHoc.fastPathTaken, false);
+  });
+
+  it('serves a hash-only persisted query (APQ) of the manifest as the full document', async () => {
+    const { query } = operation('mobile', 'Home');
+    const sha256Hash = createHash('sha256').update(query).digest('hex');
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${customer}` };
+    const send = (url: string) =>
+      fetch(url, { method: 'POST', headers, body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash } } }) });
+    const servedBefore = mobile.fast.server.fastPath!.served;
+    const [fast, jit] = await Promise.all([send(mobile.fast.url), send(mobile.jit.url)]);
+    assert.equal(mobile.fast.server.fastPath!.served, servedBefore + 1);
+    assert.equal(fast.status, 200);
+    const [fastBody, jitBody] = (await Promise.all([fast.json(), jit.json()])) as { data: unknown }[];
+    assert.ok(fastBody!.data);
+    assert.deepEqual(fastBody, jitBody);
+  });
+});
