@@ -27,6 +27,10 @@ for (const bff of ['bff-mobile', 'bff-web']) {
     assert.equal(container.livenessProbe.httpGet.path, '/healthz');
     assert.ok(container.resources.requests.cpu && container.resources.requests.memory);
     assert.ok(container.resources.limits.cpu && container.resources.limits.memory);
+    // The V8 heap is sized explicitly, and below the container's memory limit.
+    const heapMb = Number(/--max-old-space-size=(\d+)/.exec(container.env.find((e: Doc) => e.name === 'NODE_OPTIONS')?.value ?? '')?.[1]);
+    const limitMi = Number(/^(\d+)Mi$/.exec(container.resources.limits.memory)?.[1]);
+    assert.ok(heapMb > 0 && heapMb <= limitMi * 0.75, `old space ${heapMb} MB within ${limitMi} Mi`);
     assert.equal(pod.securityContext.runAsNonRoot, true);
     assert.equal(container.securityContext.allowPrivilegeEscalation, false);
     assert.deepEqual(container.args, [`dist/${bff}/main.js`]);
