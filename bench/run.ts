@@ -62,6 +62,7 @@ const settings = {
   naiveConnections: 8,
   rateSeconds: num(args['rate-duration'], quick ? 1 : 2, 'rate-duration'),
   rateConnections: 16,
+  rateSamples: quick ? 400 : 1000,
   warmupSeconds: quick ? 0.5 : 1,
 };
 const latencies = (args.latencies ?? '0,2').split(',').map((v) => {
@@ -211,8 +212,11 @@ try {
         const rps = rpsOf(id);
         let fixed: LoadResult | undefined;
         if (rps >= commonRate * 1.2) {
-          // Enough samples for a p99 that is not just the slowest request: ~400, within limits.
-          const duration = Math.min(settings.rateSeconds * 4, Math.max(settings.rateSeconds, 400 / commonRate));
+          // Enough samples for a p99 that is not just the few slowest requests, and a window long
+          // enough to hold the contender's full garbage collections (a major GC of a busy process
+          // stalls it for tens of ms, and those stalls are what a p99 shows): ~1,000 requests
+          // (~400 in quick mode), within limits.
+          const duration = Math.min(settings.rateSeconds * 5, Math.max(settings.rateSeconds, settings.rateSamples / commonRate));
           fixed = await runPacedLoad(contender, scenario.requests, { duration, connections: settings.rateConnections, rate: commonRate });
         }
         const count = id === 'empty' ? undefined : calls.get(`${config.id}@${latencyMs}:${id}`);

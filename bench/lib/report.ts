@@ -54,6 +54,7 @@ export interface BenchResults {
     naiveConnections: number;
     rateSeconds: number;
     rateConnections: number;
+    rateSamples: number;
     executor: string;
   };
   results: ScenarioResult[];
@@ -74,7 +75,7 @@ export function toMarkdown(results: BenchResults, chartFile: string): string {
       `Command: \`${results.command}\` (${Math.round(results.elapsedSeconds)} s).`,
     '',
     `Saturation: ${settings.saturationConnections} connections (naive: ${settings.naiveConnections}) × ${settings.saturationSeconds} s, median of ${settings.rounds} round(s). ` +
-      `Latency: requests evenly paced at the common rate (half the slower of the shipped BFF and the floor) for ${settings.rateSeconds}–${settings.rateSeconds * 4} s (about 400 requests) over up to ${settings.rateConnections} connections, timed from when each was due. ` +
+      `Latency: requests evenly paced at the common rate (half the slower of the shipped BFF and the floor) for ${settings.rateSeconds}–${settings.rateSeconds * 5} s (about ${settings.rateSamples} requests) over up to ${settings.rateConnections} connections, timed from when each was due. ` +
       `BFF executor as shipped: \`${settings.executor}\`. CPU is the contender's own (all its processes), from /proc. ` +
       'Backend calls are counted by the backends themselves.',
     '',
