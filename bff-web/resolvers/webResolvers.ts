@@ -3,7 +3,9 @@ import { requireUser } from '../../src/auth/requireViewer.js';
 import type { BffContext } from '../../src/context/BffContext.js';
 import type { ProductSort } from '../../src/datasources/rest/CatalogApi.js';
 import type { OrderStatusDto } from '../../src/datasources/grpc/OrdersClient.js';
-import { loadOrNull } from '../../src/loaders/createLoader.js';
+import type { GraphQLResolveInfo } from 'graphql';
+import { loadNow, loadOrNull, mapNow } from '../../src/loaders/createLoader.js';
+import { selects } from '../../src/schema/selects.js';
 import { grpcOrderStatus, pageSize } from '../../src/shaping/format.js';
 import { placeOrderResult, updateProfileResult } from '../../src/shaping/writeResults.js';
 import {
@@ -32,6 +34,30 @@ function maySeeContact(ctx: BffContext, customerId: string): boolean {
 }
 
 /**
+ * Fetches the joins an order list's selection asks for (customers; products, then their
+ * stock) as soon as the list is known, one batched call per backend as the per-field loads
+ * would make (same keys, same order, same levels), so that `Order.customer`,
+ * `LineItem.product` and `Product.stock` then answer synchronously from the loaders instead
+ * of through a promise each: hundreds of them on a dashboard page. Failures stay with the
+ * keys they concern and surface, as before, at those fields' paths.
+ */
+async function prefetchOrderJoins(orders: readonly OrderShape[], info: GraphQLResolveInfo, ctx: BffContext): Promise<void> {
+  const wantsProduct = selects(info, ['nodes', 'items', 'product']);
+  const wantsStock = wantsProduct && selects(info, ['nodes', 'items', 'product', 'stock']);
+  const products = async () => {
+    const productIds = [...new Set(orders.flatMap((order) => order.items.map((item) => item.productId)))];
+    const found = await ctx.loaders.productById.loadMany(productIds);
+    if (!wantsStock) return;
+    const stocked = found.flatMap((product) => (product && !(product instanceof Error) ? [product.id] : []));
+    await ctx.loaders.stockByProductId.loadMany(stocked);
+  };
+  await Promise.all([
+    selects(info, ['nodes', 'customer']) ? ctx.loaders.userById.loadMany([...new Set(orders.map((order) => order.userId))]) : undefined,
+    wantsProduct ? products() : undefined,
+  ]);
+}
+
+/**
  * bff-web's resolvers: each root field makes at most one backend call; every join goes
  * through the request's loaders, so the orders table costs one batched call per backend
  * per level whatever its length.
@@ -43,13 +69,15 @@ export const webResolvers: IResolvers<unknown, BffContext> = {
       const user = await ctx.loaders.userById.load(ctx.viewer.userId);
       return user ? toWebViewer(user, ctx.viewer.scopes) : null;
     },
-    orders: async (_: unknown, args: { first?: number; after?: string; status?: string }, ctx: BffContext) => {
+    orders: async (_: unknown, args: { first?: number; after?: string; status?: string }, ctx: BffContext, info: GraphQLResolveInfo) => {
       const page = await ctx.backends.orders.listRecentOrders(ctx.scope, {
         pageSize: pageSize(args.first, 20, MAX_PAGE),
         ...(args.after && { pageToken: args.after }),
         ...(args.status && { status: grpcOrderStatus(args.status) as OrderStatusDto }),
       });
-      return toOrderConnection(page);
+      const connection = toOrderConnection(page);
+      await prefetchOrderJoins(connection.nodes, info, ctx);
+      return connection;
     },
     order: async (_: unknown, { id }: { id: string }, ctx: BffContext): Promise<OrderShape | null> => {
       const userId = requireUser(ctx);
@@ -91,25 +119,20 @@ export const webResolvers: IResolvers<unknown, BffContext> = {
     },
   },
 
+  // Synchronous once their list's joins are fetched (prefetchOrderJoins); a load otherwise.
   Order: {
-    customer: async (order: OrderShape, _: unknown, ctx: BffContext) => {
-      const user = await ctx.loaders.userById.load(order.userId);
-      return user ? toCustomer(user) : null;
-    },
+    customer: (order: OrderShape, _: unknown, ctx: BffContext) =>
+      mapNow(loadNow(ctx.loaders.userById, order.userId), (user) => (user ? toCustomer(user) : null)),
   },
 
   LineItem: {
-    product: async (item: LineItemShape, _: unknown, ctx: BffContext) => {
-      const product = await ctx.loaders.productById.load(item.productId);
-      return product ? toProduct(product) : null;
-    },
+    product: (item: LineItemShape, _: unknown, ctx: BffContext) =>
+      mapNow(loadNow(ctx.loaders.productById, item.productId), (product) => (product ? toProduct(product) : null)),
   },
 
   Product: {
-    stock: async (product: ProductShape, _: unknown, ctx: BffContext) => {
-      const stock = await ctx.loaders.stockByProductId.load(product.id);
-      return stock ? toStock(stock) : null;
-    },
+    stock: (product: ProductShape, _: unknown, ctx: BffContext) =>
+      mapNow(loadNow(ctx.loaders.stockByProductId, product.id), (stock) => (stock ? toStock(stock) : null)),
     reviewSummary: (product: ProductShape, _: unknown, ctx: BffContext) => ctx.loaders.reviewSummaryByProductId.load(product.id),
     reviews: async (product: ProductShape, args: { first?: number }, ctx: BffContext) => {
       const entry = await ctx.loaders.reviewsByProductId(pageSize(args.first, 5, 20)).load(product.id);
@@ -121,14 +144,16 @@ export const webResolvers: IResolvers<unknown, BffContext> = {
     email: (customer: CustomerShape, _: unknown, ctx: BffContext) => (maySeeContact(ctx, customer.id) ? customer.email : null),
     phone: (customer: CustomerShape, _: unknown, ctx: BffContext) => (maySeeContact(ctx, customer.id) ? customer.phone : null),
     address: (customer: CustomerShape, _: unknown, ctx: BffContext) => (maySeeContact(ctx, customer.id) ? customer.address : null),
-    orders: async (customer: CustomerShape, args: { first?: number; after?: string }, ctx: BffContext) => {
+    orders: async (customer: CustomerShape, args: { first?: number; after?: string }, ctx: BffContext, info: GraphQLResolveInfo) => {
       if (!maySeeContact(ctx, customer.id) && !ctx.viewer.scopes.has(STAFF_ORDERS_SCOPE)) return null;
       const page = await ctx.backends.orders.listUserOrders(ctx.scope, {
         userId: customer.id,
         pageSize: pageSize(args.first, 20, MAX_PAGE),
         ...(args.after && { pageToken: args.after }),
       });
-      return toOrderConnection(page);
+      const connection = toOrderConnection(page);
+      await prefetchOrderJoins(connection.nodes, info, ctx);
+      return connection;
     },
   },
 

@@ -1,4 +1,3 @@
-import type DataLoader from 'dataloader';
 import type { CallScope } from '../datasources/CallScope.js';
 import type { Backends } from '../datasources/createBackends.js';
 import type { ProductStockDto } from '../datasources/grpc/InventoryClient.js';
@@ -10,15 +9,15 @@ import type { ProductDto } from '../datasources/rest/CatalogApi.js';
 import { CatalogApi } from '../datasources/rest/CatalogApi.js';
 import type { UserDto } from '../datasources/rest/UsersApi.js';
 import { UsersApi } from '../datasources/rest/UsersApi.js';
-import { createLoader } from './createLoader.js';
+import { createLoader, type Loader } from './createLoader.js';
 import { createReviewsLoaders, type KeyedLoader, type ReviewsLoaders } from './createReviewsLoaders.js';
 
 /** The named loaders of one request, one per backend entity. Made on first use. */
 export interface Loaders {
-  readonly userById: DataLoader<string, UserDto | null>;
-  readonly productById: DataLoader<string, ProductDto | null>;
-  readonly stockByProductId: DataLoader<string, ProductStockDto | null>;
-  readonly orderById: DataLoader<string, OrderDto | null>;
+  readonly userById: Loader<UserDto>;
+  readonly productById: Loader<ProductDto>;
+  readonly stockByProductId: Loader<ProductStockDto>;
+  readonly orderById: Loader<OrderDto>;
   /** Summaries and reviews share one loader: asked for together, they cost one call. */
   readonly reviewSummaryByProductId: KeyedLoader<ReviewSummaryDto | null>;
   /** Reviews per product, `limit` per product. */

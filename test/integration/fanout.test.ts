@@ -47,6 +47,45 @@ for (const first of [10, 50]) {
   });
 }
 
+test('an order list fetches only the joins its selection asks for (the prefetch looks ahead, and not past @skip)', async () => {
+  const auth = { authorization: `Bearer ${staff}` };
+  const byBackend = async (query: string, variables: Record<string, unknown> = {}) => {
+    const res = await gql(web.url, query, variables, auth);
+    assert.equal(res.body.errors, undefined);
+    return res.body.extensions!.fanout!.totals.byBackend;
+  };
+  assert.deepEqual(await byBackend('{ orders(first: 20) { nodes { id customer { name } } } }'), { orders: 1, users: 1 });
+  assert.deepEqual(await byBackend('{ orders(first: 20) { nodes { items { product { title } } } } }'), { orders: 1, catalog: 1 });
+  assert.deepEqual(
+    await byBackend('query($s: Boolean!) { orders(first: 20) { nodes { items @skip(if: $s) { product { stock { totalAvailable } } } } } }', { s: true }),
+    { orders: 1 },
+  );
+  assert.deepEqual(
+    await byBackend('query($s: Boolean!) { orders(first: 20) { nodes { items @skip(if: $s) { product { stock { totalAvailable } } } } } }', { s: false }),
+    { orders: 1, catalog: 1, inventory: 1 },
+  );
+});
+
+test('when the catalog fails, each line item\'s product is an error at its own path and stock is never asked for', async () => {
+  await backends.admin.faults({ catalog: { errorRate: 1 } });
+  try {
+    const res = await gql(web.url, operation('web', 'OrdersTable').query, { first: 5 }, { authorization: `Bearer ${staff}` });
+    assert.equal(res.status, 200);
+    const errors = res.body.errors as { path: (string | number)[]; extensions: { code: string } }[];
+    assert.ok(errors.length > 0);
+    for (const error of errors) {
+      assert.equal(error.path.at(-1), 'product');
+      assert.equal(error.extensions.code, 'UPSTREAM_ERROR'); // the catalog answers 500
+    }
+    const nodes = (res.body.data as any).orders.nodes as { id: string; customer: { name: string } | null }[];
+    assert.equal(nodes.length, 5);
+    assert.ok(nodes.every((order) => order.customer !== null), 'the other joins still answer');
+    assert.equal(res.body.extensions!.fanout!.totals.byBackend.inventory, undefined);
+  } finally {
+    await backends.admin.faults({ catalog: {} });
+  }
+});
+
 test('mobile Home: one call per backend per level, whatever the number of orders', async () => {
   const { query } = operation('mobile', 'Home');
   for (const recent of [2, 10]) {

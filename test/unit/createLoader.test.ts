@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createLoader } from '../../src/loaders/createLoader.js';
+import { createLoader, loadNow, mapNow } from '../../src/loaders/createLoader.js';
 import { BffError } from '../../src/errors/BffError.js';
 
 interface Item {
@@ -73,4 +73,35 @@ test('a maxBatchSize below 1 is refused at creation', () => {
     () => createLoader<Item>({ name: 'bad', upstream: 'x', maxBatchSize: 0, batch: async () => [], keyOf: (i) => i.id }),
     /maxBatchSize must be >= 1/,
   );
+});
+
+test('loadNow answers synchronously once a key has been loaded: its value, its null, or its error', async () => {
+  const { loader, calls } = recordingLoader({ answer: (keys) => keys.filter((k) => k !== 'gone').map((id) => ({ id, n: 1 })) });
+  const pending = loadNow(loader, 'k1');
+  assert.ok(pending instanceof Promise, 'not loaded yet: the load itself');
+  await Promise.all([pending, loader.loadMany(['k2', 'gone'])]);
+  assert.deepEqual(loadNow(loader, 'k1'), { id: 'k1', n: 1 });
+  assert.throws(() => loadNow(loader, 'gone'), (error: unknown) => error instanceof BffError && error.code === 'NOT_FOUND');
+  // The same error object the promise rejects with, so both paths format it alike.
+  const rejected = await loader.load('gone').catch((error: unknown) => error);
+  assert.throws(() => loadNow(loader, 'gone'), (error: unknown) => error === rejected);
+  assert.equal(calls.length, 1, 'answered from the finished batch, no new call');
+  assert.deepEqual(mapNow(loadNow(loader, 'k2'), (item) => item?.id), 'k2');
+});
+
+test('loadNow throws a failed batch\'s error for each of its keys; a primed value is there at once', async () => {
+  const loader = createLoader<Item>({
+    name: 'itemById',
+    upstream: 'items',
+    maxBatchSize: 10,
+    batch: async () => {
+      throw new BffError('UPSTREAM_UNAVAILABLE', 'down', { upstream: 'items' });
+    },
+    keyOf: (item) => item.id,
+  });
+  await loader.loadMany(['a', 'b']);
+  assert.throws(() => loadNow(loader, 'a'), (error: unknown) => error instanceof BffError && error.code === 'UPSTREAM_UNAVAILABLE');
+  assert.throws(() => loadNow(loader, 'b'), /down/);
+  loader.prime('c', { id: 'c', n: 3 });
+  assert.deepEqual(loadNow(loader, 'c'), { id: 'c', n: 3 });
 });
