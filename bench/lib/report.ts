@@ -107,6 +107,13 @@ export function toMarkdown(results: BenchResults, chartFile: string): string {
 }
 
 const COLORS: Record<string, string> = { bff: '#2563eb', variant: '#93c5fd', naive: '#dc2626', floor: '#16a34a', empty: '#9ca3af' };
+/** Variants told apart: through Apollo, the other executor, more workers. */
+const VARIANT_COLORS: [RegExp, string][] = [[/^bff-apollo$/, '#60a5fa'], [/^bff-\d+w$/, '#7c3aed'], [/^bff-/, '#bfdbfe']];
+
+function colorOf(c: Pick<ContenderResult, 'id' | 'kind'>): string {
+  if (c.kind === 'variant') return VARIANT_COLORS.find(([pattern]) => pattern.test(c.id))?.[1] ?? COLORS.variant!;
+  return COLORS[c.kind] ?? '#000';
+}
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -124,7 +131,8 @@ export function toSvg(results: BenchResults): string {
   const gap = 26;
   const groupWidth = ids.length * bar + gap;
   const left = 64;
-  const legendWidth = left + ids.reduce((w, c) => w + 24 + c.label.length * 6, 0);
+  const legendLabel = (c: ContenderResult) => c.label.replace(/^bff-(mobile|web)\b/, 'BFF');
+  const legendWidth = left + ids.reduce((w, c) => w + 24 + legendLabel(c).length * 6, 0);
   const width = Math.max(left + groups.length * groupWidth + 20, legendWidth);
   const panelHeight = 200;
   const top = 60;
@@ -143,9 +151,9 @@ export function toSvg(results: BenchResults): string {
   let legendX = left;
   ids.forEach((c) => {
     const x = legendX;
-    const label = c.label.replace(/^bff-(mobile|web)\b/, 'BFF');
+    const label = legendLabel(c);
     legendX += 24 + label.length * 6;
-    out.push(`<rect x="${x}" y="30" width="10" height="10" fill="${COLORS[c.kind] ?? '#000'}"/>`, `<text x="${x + 14}" y="39">${escapeXml(label)}</text>`);
+    out.push(`<rect x="${x}" y="30" width="10" height="10" fill="${colorOf(c)}"/>`, `<text x="${x + 14}" y="39">${escapeXml(label)}</text>`);
   });
   panels.forEach((panel, p) => {
     const y0 = top + p * (panelHeight + 70) + 20;
@@ -168,7 +176,7 @@ export function toSvg(results: BenchResults): string {
         const y = yOf(v);
         const x = gx + i * bar;
         out.push(
-          `<rect x="${x}" y="${y}" width="${bar - 2}" height="${y0 + panelHeight - y}" fill="${COLORS[c.kind] ?? '#000'}"><title>${escapeXml(`${c.label}: ${fmt(v, panel.digits)}`)}</title></rect>`,
+          `<rect x="${x}" y="${y}" width="${bar - 2}" height="${y0 + panelHeight - y}" fill="${colorOf(c)}"><title>${escapeXml(`${c.label}: ${fmt(v, panel.digits)}`)}</title></rect>`,
           `<text x="${x + bar / 2 - 1}" y="${y - 3}" font-size="7" text-anchor="start" transform="rotate(-90 ${x + bar / 2 - 1} ${y - 3})">${fmt(v, v < 10 ? panel.digits : 0)}</text>`,
         );
       });
