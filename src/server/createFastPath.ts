@@ -173,7 +173,8 @@ function isPlainApq(extensions: unknown): boolean {
   const persisted = (extensions as { persistedQuery?: unknown }).persistedQuery;
   if (typeof persisted !== 'object' || persisted === null || Object.keys(persisted).length !== 2) return false;
   const { version, sha256Hash } = persisted as { version?: unknown; sha256Hash?: unknown };
-  return version === 1 && typeof sha256Hash === 'string';
+  // Lower-case hex only: the gate lower-cases the hash it looks up, Apollo's cache does not.
+  return version === 1 && typeof sha256Hash === 'string' && /^[0-9a-f]{64}$/.test(sha256Hash);
 }
 
 /**
