@@ -12,10 +12,10 @@ import {
   toCustomer,
   toOrder,
   toOrderConnection,
-  toProduct,
   toProductConnection,
   toReview,
-  toStock,
+  toMoney,
+  toWarehouses,
   toWebViewer,
   type CustomerShape,
   type LineItemShape,
@@ -88,7 +88,7 @@ export const webResolvers: IResolvers<unknown, BffContext> = {
     },
     product: async (_: unknown, { id }: { id: string }, ctx: BffContext): Promise<ProductShape | null> => {
       const product = await loadOrNull(ctx.loaders.productById, id);
-      return product ? toProduct(product) : null;
+      return product;
     },
     products: async (_: unknown, args: { category?: string; sort?: string; first?: number; after?: string }, ctx: BffContext) => {
       const page = await ctx.backends.catalog.listProducts(ctx.scope, {
@@ -127,17 +127,22 @@ export const webResolvers: IResolvers<unknown, BffContext> = {
 
   LineItem: {
     product: (item: LineItemShape, _: unknown, ctx: BffContext) =>
-      mapNow(loadNow(ctx.loaders.productById, item.productId), (product) => (product ? toProduct(product) : null)),
+      loadNow(ctx.loaders.productById, item.productId),
   },
 
   Product: {
     stock: (product: ProductShape, _: unknown, ctx: BffContext) =>
-      mapNow(loadNow(ctx.loaders.stockByProductId, product.id), (stock) => (stock ? toStock(stock) : null)),
+      loadNow(ctx.loaders.stockByProductId, product.id),
+    price: (product: ProductShape) => toMoney(product.price.amountCents, product.price.currency),
     reviewSummary: (product: ProductShape, _: unknown, ctx: BffContext) => ctx.loaders.reviewSummaryByProductId.load(product.id),
     reviews: async (product: ProductShape, args: { first?: number }, ctx: BffContext) => {
       const entry = await ctx.loaders.reviewsByProductId(pageSize(args.first, 5, 20)).load(product.id);
       return (entry?.reviews ?? []).map(toReview);
     },
+  },
+
+  Stock: {
+    warehouses: toWarehouses,
   },
 
   Customer: {
