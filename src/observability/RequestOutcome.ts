@@ -31,6 +31,8 @@ export class RequestOutcome {
   /** Every rate-limit decision taken for the request (the caller's, then the mutation limit). */
   readonly rateLimits: RateLimitDecision[] = [];
   shed: ShedReason | undefined;
+  /** Served by the fast path (src/server/createFastPath.ts) rather than Apollo's pipeline. */
+  fastPath = false;
   /** The key rate limits count this caller under (`user:u-1`, `ip:10.0.0.1`, …). */
   caller: string | undefined;
   /** The GraphQL context, when the request got that far: its fan-out recorder counts backend calls. */

@@ -36,6 +36,7 @@ export function useAccessLog(app: FastifyInstance, log: Logger, options: { quiet
         operationType: outcome.operationType,
         documentHash: outcome.documentHash,
         backendCalls: outcome.backendCalls,
+        ...(outcome.fastPath && { fastPath: true }),
         ...(outcome.errorCodes.length > 0 && { errorCodes: outcome.errorCodes }),
         ...(outcome.rateLimits.length > 0 && { rateLimit: outcome.rateLimits }),
         ...(outcome.shed !== undefined && { shed: outcome.shed }),

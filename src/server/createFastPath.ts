@@ -124,6 +124,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
 
     async run({ query, variables }, context, outcome) {
       served++;
+      outcome.fastPath = true;
       outcome.operationName = query.name;
       outcome.operationType = 'query';
       outcome.documentHash = query.hash;

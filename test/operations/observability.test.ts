@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config/loadConfig.js';
 import type { BffServer } from '../../src/server/createServer.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { backendEnv, gql } from '../fixtures/startBffs.js';
+import { operation } from '../fixtures/operations.js';
 
 // Access log, /metrics, /healthz and /readyz of a BFF built in-process with a captured logger.
 
@@ -83,6 +84,18 @@ test('one access line per request: GraphQL, and rejections before GraphQL (401, 
   assert.ok((line.backendCalls as number) >= 2);
   assert.equal(typeof line.durationMs, 'number');
   assert.equal(line.bff, 'web');
+  assert.equal(line.fastPath, undefined, 'an ad-hoc document goes through Apollo');
+
+  // One of the client's own operations is served by the fast path, and its line says so.
+  const page = operation('web', 'ProductPage');
+  const fast = await gql(web.url, page.query, page.variables, { 'x-request-id': 'req-ops-fast' });
+  assert.equal(fast.status, 200);
+  const fastLine = await web.lineOf('req-ops-fast');
+  assert.equal(fastLine.fastPath, true);
+  assert.equal(fastLine.operation, 'ProductPage');
+  assert.equal(fastLine.operationType, 'query');
+  assert.match(fastLine.documentHash as string, /^[0-9a-f]{64}$/);
+  assert.equal(fastLine.backendCalls, fast.body.extensions!.fanout!.totals.calls);
 
   const unauthenticated = await gql(web.url, PRODUCT, { id: 'p-00042' }, { authorization: 'Bearer a.b.c', 'x-request-id': 'req-ops-401' });
   assert.equal(unauthenticated.status, 401);
