@@ -10,13 +10,13 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import type { CompiledQuery } from 'graphql-jit';
 import { authorize, requirementOf, type OperationRequirement } from '../auth/useAuthorization.js';
 import type { BffContext } from '../context/BffContext.js';
 import { estimateCost } from '../limits/estimateCost.js';
 import type { RequestOutcome } from '../observability/RequestOutcome.js';
 import { recordErrorCodes } from '../observability/useRequestOutcome.js';
-import { executeCompiled } from './createJitGateway.js';
+import { compileOperation, executeCompiled } from './createJitGateway.js';
 import { logUnexpectedErrors, withRequestId } from './plugins/useErrorMasking.js';
 
 /** One of the client's own queries, parsed, validated and compiled once, at start. */
@@ -161,10 +161,9 @@ function prepare(schema: GraphQLSchema, hash: string, body: string): PreparedQue
   // Mutations keep Apollo's path (and its mutation rate limit); a document must name one query.
   if (operations.length !== 1 || !operation || operation.operation !== 'query') return undefined;
   if (validate(schema, document).length > 0) return undefined;
-  if (operation.selectionSet.selections.some((s) => s.kind === Kind.FIELD && s.name.value.startsWith('__'))) return undefined;
   const name = operation.name?.value;
-  const compiled = compileQuery(schema, document, name, { disablingCapturingStackErrors: true });
-  if (!isCompiledQuery(compiled)) return undefined;
+  const compiled = compileOperation(schema, document, operation, name);
+  if (typeof compiled === 'string') return undefined;
   return { hash, name, operation, document, run: compiled.query, requirement: requirementOf(schema, document, operation) };
 }
 

@@ -54,21 +54,12 @@ export function createJitGateway(schema: GraphQLSchema, options: JitGatewayOptio
   const compiled = new LRUCache<string, CompiledQuery | Fallback>({ max: options.maxCompiledOperations ?? 1000 });
   const listeners = new Set<Parameters<Gateway['onSchemaLoadOrUpdate']>[0]>();
 
-  const compile = (document: DocumentNode, operation: OperationDefinitionNode, operationName: string | null): CompiledQuery | Fallback => {
-    if (operation.selectionSet.selections.some((s) => s.kind === 'Field' && (s.name.value === '__schema' || s.name.value === '__type'))) {
-      return 'introspection';
-    }
-    // Stack traces of the wrapping errors are never shown: the original error keeps its own.
-    const result = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
-    return isCompiledQuery(result) ? result : 'not_compilable';
-  };
-
   const executor: GatewayExecutor = async (requestContext) => {
     const { document, operation, operationName, queryHash, request, context } = requestContext;
     const key = `${queryHash}:${operationName ?? ''}`;
     let entry = compiled.get(key);
     if (entry === undefined) {
-      entry = compile(document, operation, operationName);
+      entry = compileOperation(schema, document, operation, operationName);
       compiled.set(key, entry);
     }
     const variables = request.variables ?? {};
@@ -98,6 +89,25 @@ export function createJitGateway(schema: GraphQLSchema, options: JitGatewayOptio
       compiled.clear();
     },
   };
+}
+
+/**
+ * Compiles one operation of a validated document with graphql-jit, or says why it stays on
+ * graphql-js: introspection (`__schema`/`__type` at the root), or a document graphql-jit
+ * refuses. Used by the jit executor per distinct operation and by the fast path at start.
+ */
+export function compileOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  operationName: string | null | undefined,
+): CompiledQuery | Fallback {
+  if (operation.selectionSet.selections.some((s) => s.kind === 'Field' && (s.name.value === '__schema' || s.name.value === '__type'))) {
+    return 'introspection';
+  }
+  // Stack traces of the wrapping errors are never shown: the original error keeps its own.
+  const result = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
+  return isCompiledQuery(result) ? result : 'not_compilable';
 }
 
 /**
