@@ -54,19 +54,10 @@ export class GrpcClient {
       keys,
       (signal, timeoutMs) =>
         new Promise<Res>((resolve, reject) => {
-          const call = fn.call(
-            this.stub,
-            request,
-            metadataOf(scope),
-            { deadline: Date.now() + timeoutMs },
-            (error, response) => {
-              signal.removeEventListener('abort', onAbort);
-              if (error) reject(translateServiceError(name, error, scope.signal, signal));
-              else resolve(response as Res);
-            },
-          );
-          const onAbort = (): void => call.cancel();
-          signal.addEventListener('abort', onAbort, { once: true });
+          const pending: PendingUnary = { resolve: resolve as (value: unknown) => void, reject, upstream: name, requestSignal: scope.signal, attemptSignal: signal };
+          const call = fn.call(this.stub, request, metadataOf(scope), { deadline: Date.now() + timeoutMs }, settleUnary(pending));
+          pending.cancel = call.cancel.bind(call);
+          signal.addEventListener('abort', pending.cancel, { once: true });
         }),
       idempotent,
     );
@@ -95,6 +86,36 @@ export class GrpcClient {
   }
 }
 
+type UnaryCallback = (error: grpc.ServiceError | null, response: unknown) => void;
+
+/** What a unary call's callback needs, dropped once it has run. */
+interface PendingUnary {
+  resolve?: (value: unknown) => void;
+  reject?: (reason: unknown) => void;
+  cancel?: () => void;
+  upstream: string;
+  requestSignal?: AbortSignal;
+  attemptSignal?: AbortSignal;
+}
+
+/**
+ * The callback handed to grpc-js. It is made here, outside any request's scope, and forgets
+ * the request once it has run, because of how long grpc-js keeps it: the call's HTTP/2 stream
+ * holds it, and V8's young-generation collections keep a finished stream alive until the next
+ * full collection. A callback closing over the request (its scope, the resolver that awaits
+ * it) dragged the whole request, its loaders and their data, into the old generation with it
+ * on every gRPC call (measured in docs/performance.md, "Memory").
+ */
+function settleUnary(pending: PendingUnary): UnaryCallback {
+  return (error, response) => {
+    const { resolve, reject, cancel, upstream, requestSignal, attemptSignal } = pending;
+    pending.resolve = pending.reject = pending.cancel = pending.requestSignal = pending.attemptSignal = undefined;
+    if (cancel) attemptSignal?.removeEventListener('abort', cancel);
+    if (error) reject?.(translateServiceError(upstream, error, requestSignal, attemptSignal));
+    else resolve?.(response);
+  };
+}
+
 function metadataOf(scope: CallScope): grpc.Metadata {
   const metadata = new grpc.Metadata();
   for (const key in scope.propagation) metadata.set(key, scope.propagation[key]!);
@@ -104,10 +125,10 @@ function metadataOf(scope: CallScope): grpc.Metadata {
 function translateServiceError(
   upstream: string,
   error: grpc.ServiceError,
-  requestSignal: AbortSignal,
+  requestSignal: AbortSignal | undefined,
   attemptSignal?: AbortSignal,
 ): BffError {
-  if (error.code === grpc.status.CANCELLED && requestSignal.aborted) {
+  if (error.code === grpc.status.CANCELLED && requestSignal?.aborted) {
     return upstreamFailure(upstream, ErrorCode.UPSTREAM_UNAVAILABLE, 'request_cancelled', error);
   }
   // Our own timer may cancel the call a hair before grpc-js reports DEADLINE_EXCEEDED.
