@@ -11,8 +11,9 @@
  * Options:
  *   --quick                one short round at 0 ms and the dashboard at 2 ms (well under a minute)
  *   --rounds N             saturation rounds (full default 3)
- *   --duration S           seconds per saturation run (full default 2.5)
+ *   --duration S           seconds per saturation run (full default 3)
  *   --rate-duration S      seconds per fixed-rate run (full default 2)
+ *   --warmup S             seconds of load before every measured run (full default 1.5)
  *   --latencies 0,2        backend latencies in ms (admin faults on every service)
  *   --scenarios a,b        of home, orders10, orders50, orders100
  *   --workers N            also run the shipped BFFs with BFF_WORKERS=N (when the config has it)
@@ -39,6 +40,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string' },
     duration: { type: 'string' },
     'rate-duration': { type: 'string' },
+    warmup: { type: 'string' },
     latencies: { type: 'string' },
     scenarios: { type: 'string' },
     workers: { type: 'string' },
@@ -57,13 +59,13 @@ const num = (value: string | undefined, fallback: number, name: string): number 
 };
 const settings = {
   rounds: num(args.rounds, quick ? 1 : 3, 'rounds'),
-  saturationSeconds: num(args.duration, quick ? 1 : 2.5, 'duration'),
+  saturationSeconds: num(args.duration, quick ? 1 : 3, 'duration'),
   saturationConnections: 32,
   naiveConnections: 8,
   rateSeconds: num(args['rate-duration'], quick ? 1 : 2, 'rate-duration'),
   rateConnections: 16,
   rateSamples: quick ? 400 : 1000,
-  warmupSeconds: quick ? 0.5 : 1,
+  warmupSeconds: num(args.warmup, quick ? 0.5 : 1.5, 'warmup'),
 };
 const latencies = (args.latencies ?? '0,2').split(',').map((v) => {
   const ms = Number(v);
@@ -182,7 +184,10 @@ try {
           // queue behind the others' and few complete within a run; its throughput is bound by
           // the backends either way, and a shorter queue keeps its CPU per request honest.
           const connections = contender.spec.kind === 'naive' ? settings.naiveConnections : settings.saturationConnections;
-          if (round === 0) await runLoad(contender, scenario.requests, { duration: settings.warmupSeconds, connections });
+          // Warm before every window, not just the first: a contender sits idle while the others
+          // run, and V8 shrinks an idle process's heap (its memory reducer), so a window that
+          // started cold would time the regrowth, not the steady state a busy server is in.
+          await runLoad(contender, scenario.requests, { duration: settings.warmupSeconds, connections });
           const result = await runLoad(contender, scenario.requests, { duration: settings.saturationSeconds, connections });
           const k = key(config.id, latencyMs, contender.spec.id);
           saturation.set(k, [...(saturation.get(k) ?? []), result]);
@@ -191,7 +196,7 @@ try {
       }
     }
     // The ceiling does not depend on scenario or latency: once per round.
-    if (round === 0) await runLoad(empty, scenarios.get(configs[0]!.id)!.requests, { duration: settings.warmupSeconds, connections: settings.saturationConnections });
+    await runLoad(empty, scenarios.get(configs[0]!.id)!.requests, { duration: settings.warmupSeconds, connections: settings.saturationConnections });
     emptyRuns.push(await runLoad(empty, scenarios.get(configs[0]!.id)!.requests, { duration: settings.saturationSeconds, connections: settings.saturationConnections }));
   }
 
@@ -217,6 +222,9 @@ try {
           // stalls it for tens of ms, and those stalls are what a p99 shows): ~1,000 requests
           // (~400 in quick mode), within limits.
           const duration = Math.min(settings.rateSeconds * 5, Math.max(settings.rateSeconds, settings.rateSamples / commonRate));
+          // The same warm-up at the paced rate first: the contender has been idle since its last
+          // saturation window.
+          await runPacedLoad(contender, scenario.requests, { duration: settings.warmupSeconds, connections: settings.rateConnections, rate: commonRate });
           fixed = await runPacedLoad(contender, scenario.requests, { duration, connections: settings.rateConnections, rate: commonRate });
         }
         const count = id === 'empty' ? undefined : calls.get(`${config.id}@${latencyMs}:${id}`);
