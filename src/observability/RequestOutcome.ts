@@ -1,4 +1,5 @@
 import type { BffContext } from '../context/BffContext.js';
+import type { FanoutRecorder } from '../context/FanoutRecorder.js';
 
 /** Why a request was shed: too many in flight, or the event loop too busy. */
 export type ShedReason = 'in_flight' | 'event_loop';
@@ -35,12 +36,16 @@ export class RequestOutcome {
   fastPath = false;
   /** The key rate limits count this caller under (`user:u-1`, `ip:10.0.0.1`, …). */
   caller: string | undefined;
-  /** The GraphQL context, when the request got that far: its fan-out recorder counts backend calls. */
-  context: BffContext | undefined;
+  /**
+   * The fan-out recorder of the request's GraphQL context, when the request got that far: it
+   * counts backend calls. Only the recorder, not the context: the outcome lives as long as
+   * fastify's request does, and the context holds every loader and everything they loaded.
+   */
+  fanout: FanoutRecorder | undefined;
 
   /** @returns how many backend calls the request made (0 when it never reached GraphQL). */
   get backendCalls(): number {
-    return this.context?.scope.fanout.count ?? 0;
+    return this.fanout?.count ?? 0;
   }
 }
 
@@ -52,7 +57,7 @@ const byScope = new WeakMap<BffContext['scope'], RequestOutcome>();
 
 /** Links a request's GraphQL context to its outcome (done once, where the context is built). */
 export function bindOutcome(context: BffContext, outcome: RequestOutcome): void {
-  outcome.context = context;
+  outcome.fanout = context.scope.fanout;
   byScope.set(context.scope, outcome);
 }
 
