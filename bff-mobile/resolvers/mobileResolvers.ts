@@ -1,8 +1,10 @@
 import type { IResolvers } from '@graphql-tools/utils';
+import type { GraphQLResolveInfo } from 'graphql';
 import { requireUser } from '../../src/auth/requireViewer.js';
 import type { BffContext } from '../../src/context/BffContext.js';
 import type { ProductDto } from '../../src/datasources/rest/CatalogApi.js';
 import { isNotFound, loadOrNull } from '../../src/loaders/createLoader.js';
+import { selects } from '../../src/schema/selects.js';
 import { pageSize } from '../../src/shaping/format.js';
 import { placeOrderResult, updateProfileResult } from '../../src/shaping/writeResults.js';
 import {
@@ -29,6 +31,38 @@ function primeProducts(ctx: BffContext, products: readonly ProductDto[]): void {
 }
 
 /**
+ * Fetches the thumbnails of a list of order rows ahead, in one batch (the same call the rows'
+ * `thumbnails` fields would make in the next tick), so that each row's strip then answers
+ * synchronously instead of through a promise per product. `path` leads from the list's field
+ * to `thumbnails`; nothing is fetched when the operation does not select it.
+ */
+async function prefetchThumbnails(
+  rows: readonly OrderRowShape[],
+  info: GraphQLResolveInfo,
+  path: readonly string[],
+  ctx: BffContext,
+): Promise<void> {
+  if (!selects(info, path)) return;
+  const ids = new Set<string>();
+  for (const row of rows) for (const id of row.thumbnailProductIds) ids.add(id);
+  if (ids.size) await ctx.loaders.productById.loadMany([...ids]);
+}
+
+/** A row's thumbnails once its products are in; a catalog outage fails the field. */
+function thumbnailsOf(products: readonly (ProductDto | null | Error)[]): string[] {
+  const thumbs: string[] = [];
+  for (const product of products) {
+    // A product the catalog no longer has is left out of the strip.
+    if (product instanceof Error) {
+      if (isNotFound(product)) continue;
+      throw product;
+    }
+    if (product) thumbs.push(product.images.thumb);
+  }
+  return thumbs;
+}
+
+/**
  * bff-mobile's resolvers: each root field makes at most one backend call; every join goes
  * through the request's loaders, so lists cost one batched call per backend per level.
  */
@@ -39,14 +73,16 @@ export const mobileResolvers: IResolvers<unknown, BffContext> = {
       const product = await loadOrNull(ctx.loaders.productById, id);
       return product ? toProductScreen(product) : null;
     },
-    myOrders: async (_: unknown, args: { first?: number; after?: string }, ctx: BffContext) => {
+    myOrders: async (_: unknown, args: { first?: number; after?: string }, ctx: BffContext, info: GraphQLResolveInfo) => {
       const userId = requireUser(ctx);
       const page = await ctx.backends.orders.listUserOrders(ctx.scope, {
         userId,
         pageSize: pageSize(args.first, 10, MAX_HISTORY_PAGE),
         ...(args.after && { pageToken: args.after }),
       });
-      return { orders: page.orders.map((order) => toOrderRow(order, ctx.now)), nextCursor: page.nextPageToken || null };
+      const orders = page.orders.map((order) => toOrderRow(order, ctx.now));
+      await prefetchThumbnails(orders, info, ['orders', 'thumbnails'], ctx);
+      return { orders, nextCursor: page.nextPageToken || null };
     },
   },
 
@@ -69,13 +105,15 @@ export const mobileResolvers: IResolvers<unknown, BffContext> = {
       const user = await ctx.loaders.userById.load(ctx.viewer.userId);
       return user ? toMobileViewer(user) : null;
     },
-    recentOrders: async (_: unknown, args: { first?: number }, ctx: BffContext): Promise<OrderRowShape[]> => {
+    recentOrders: async (_: unknown, args: { first?: number }, ctx: BffContext, info: GraphQLResolveInfo): Promise<OrderRowShape[]> => {
       if (ctx.viewer.userId === undefined) return [];
       const page = await ctx.backends.orders.listUserOrders(ctx.scope, {
         userId: ctx.viewer.userId,
         pageSize: pageSize(args.first, 5, MAX_RECENT_ORDERS),
       });
-      return page.orders.map((order) => toOrderRow(order, ctx.now));
+      const rows = page.orders.map((order) => toOrderRow(order, ctx.now));
+      await prefetchThumbnails(rows, info, ['thumbnails'], ctx);
+      return rows;
     },
     featured: async (_: unknown, args: { first?: number }, ctx: BffContext): Promise<ProductCardShape[]> => {
       const page = await ctx.backends.catalog.listProducts(ctx.scope, { sort: 'rating_desc', limit: pageSize(args.first, 6, MAX_FEATURED) });
@@ -99,18 +137,16 @@ export const mobileResolvers: IResolvers<unknown, BffContext> = {
   },
 
   OrderRow: {
-    thumbnails: async (row: OrderRowShape, _: unknown, ctx: BffContext) => {
-      const products = await ctx.loaders.productById.loadMany(row.thumbnailProductIds);
-      const thumbs: string[] = [];
-      for (const product of products) {
-        // A product the catalog no longer has is left out of the strip; a catalog outage fails the field.
-        if (product instanceof Error) {
-          if (isNotFound(product)) continue;
-          throw product;
-        }
-        if (product) thumbs.push(product.images.thumb);
+    // Synchronous once its list's thumbnails are fetched (prefetchThumbnails); a load otherwise.
+    thumbnails: (row: OrderRowShape, _: unknown, ctx: BffContext) => {
+      const loader = ctx.loaders.productById;
+      const products: (ProductDto | null | Error)[] = [];
+      for (const id of row.thumbnailProductIds) {
+        const product = loader.peek(id);
+        if (product === undefined) return loader.loadMany(row.thumbnailProductIds).then(thumbnailsOf);
+        products.push(product);
       }
-      return thumbs;
+      return thumbnailsOf(products);
     },
   },
 

@@ -96,6 +96,46 @@ test('mobile Home: one call per backend per level, whatever the number of orders
   }
 });
 
+test('mobile order rows: every row\'s thumbnails in one catalog call, none when thumbnails are not selected or skipped', async () => {
+  const auth = { authorization: `Bearer ${user}` };
+  const history = await gql(mobile.url, operation('mobile', 'OrderHistory').query, { first: 10 }, auth);
+  assert.equal(history.body.errors, undefined);
+  assert.deepEqual(history.body.extensions!.fanout!.totals.byBackend, { orders: 1, catalog: 1 });
+  const rows = (history.body.data as any).myOrders.orders as { thumbnails: string[] }[];
+  assert.ok(rows.length > 1 && rows.every((row) => row.thumbnails.length > 0));
+  // The same rows and thumbnails as each product asked for on its own.
+  const catalogCall = history.body.extensions!.fanout!.calls.find((c) => c.backend === 'catalog')!;
+  assert.ok(catalogCall.keys >= Math.max(...rows.map((row) => row.thumbnails.length)));
+
+  const byBackend = async (query: string, variables: Record<string, unknown> = {}) => {
+    const res = await gql(mobile.url, query, variables, auth);
+    assert.equal(res.body.errors, undefined);
+    return res.body.extensions!.fanout!.totals.byBackend;
+  };
+  assert.deepEqual(await byBackend('{ home { recentOrders { id total } } }'), { orders: 1 });
+  const skippable = 'query($s: Boolean!) { home { recentOrders { id thumbnails @skip(if: $s) } } }';
+  assert.deepEqual(await byBackend(skippable, { s: true }), { orders: 1 });
+  assert.deepEqual(await byBackend(skippable, { s: false }), { orders: 1, catalog: 1 });
+});
+
+test('mobile Home while the catalog fails: each row\'s thumbnails and the featured list are errors at their own paths', async () => {
+  await backends.admin.faults({ catalog: { errorRate: 1 } });
+  try {
+    const res = await gql(mobile.url, operation('mobile', 'Home').query, { recent: 3, featured: 6 }, { authorization: `Bearer ${user}` });
+    assert.equal(res.status, 200);
+    const errors = res.body.errors as unknown as { path: (string | number)[]; extensions: { code: string } }[];
+    const paths = errors.map((error) => error.path.join('.')).sort();
+    assert.deepEqual(paths, ['home.featured', 'home.recentOrders.0.thumbnails', 'home.recentOrders.1.thumbnails', 'home.recentOrders.2.thumbnails']);
+    for (const error of errors) assert.equal(error.extensions.code, 'UPSTREAM_ERROR');
+    const home = (res.body.data as any).home;
+    assert.ok(home.viewer, 'the other fields still answer');
+    assert.equal(home.recentOrders.length, 3);
+    assert.ok(home.recentOrders.every((row: { total: string }) => typeof row.total === 'string'));
+  } finally {
+    await backends.admin.faults({ catalog: {} });
+  }
+});
+
 test('ProductPage: rating summary and reviews of a product cost one reviews call, not one per field', async () => {
   const { query } = operation('web', 'ProductPage');
   const res = await gql(web.url, query, { id: 'p-00042', reviews: 5 });
