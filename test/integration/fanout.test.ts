@@ -136,6 +136,23 @@ test('mobile Home while the catalog fails: each row\'s thumbnails and the featur
   }
 });
 
+test('mobile Home while inventory fails: each featured card\'s badge is null with an error at its path, one inventory call', async () => {
+  await backends.admin.faults({ inventory: { errorRate: 1, grpcCode: 'INTERNAL' } });
+  try {
+    const res = await gql(mobile.url, operation('mobile', 'Home').query, { recent: 2, featured: 4 }, { authorization: `Bearer ${user}` });
+    assert.equal(res.status, 200);
+    const errors = res.body.errors as unknown as { path: (string | number)[]; extensions: { code: string; upstream: string } }[];
+    assert.deepEqual(errors.map((error) => error.path.join('.')).sort(), [0, 1, 2, 3].map((i) => `home.featured.${i}.stock`));
+    for (const error of errors) assert.deepEqual([error.extensions.code, error.extensions.upstream], ['UPSTREAM_ERROR', 'inventory']);
+    const featured = (res.body.data as any).home.featured as { id: string; stock: string | null }[];
+    assert.equal(featured.length, 4);
+    assert.ok(featured.every((card) => card.id && card.stock === null));
+    assert.equal(res.body.extensions!.fanout!.totals.byBackend.inventory, 1);
+  } finally {
+    await backends.admin.faults({ inventory: {} });
+  }
+});
+
 test('ProductPage: rating summary and reviews of a product cost one reviews call, not one per field', async () => {
   const { query } = operation('web', 'ProductPage');
   const res = await gql(web.url, query, { id: 'p-00042', reviews: 5 });
