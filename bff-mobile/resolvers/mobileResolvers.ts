@@ -3,7 +3,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { requireUser } from '../../src/auth/requireViewer.js';
 import type { BffContext } from '../../src/context/BffContext.js';
 import type { ProductDto } from '../../src/datasources/rest/CatalogApi.js';
-import { isNotFound, loadOrNull } from '../../src/loaders/createLoader.js';
+import { isNotFound, loadManyNow, loadOrNull, mapNow } from '../../src/loaders/createLoader.js';
 import { selects } from '../../src/schema/selects.js';
 import { pageSize } from '../../src/shaping/format.js';
 import { placeOrderResult, updateProfileResult } from '../../src/shaping/writeResults.js';
@@ -138,16 +138,8 @@ export const mobileResolvers: IResolvers<unknown, BffContext> = {
 
   OrderRow: {
     // Synchronous once its list's thumbnails are fetched (prefetchThumbnails); a load otherwise.
-    thumbnails: (row: OrderRowShape, _: unknown, ctx: BffContext) => {
-      const loader = ctx.loaders.productById;
-      const products: (ProductDto | null | Error)[] = [];
-      for (const id of row.thumbnailProductIds) {
-        const product = loader.peek(id);
-        if (product === undefined) return loader.loadMany(row.thumbnailProductIds).then(thumbnailsOf);
-        products.push(product);
-      }
-      return thumbnailsOf(products);
-    },
+    thumbnails: (row: OrderRowShape, _: unknown, ctx: BffContext) =>
+      mapNow(loadManyNow(ctx.loaders.productById, row.thumbnailProductIds), thumbnailsOf),
   },
 
   PlaceOrderResult: { __resolveType: (result: { __typename: string }) => result.__typename },

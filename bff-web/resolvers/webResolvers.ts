@@ -86,10 +86,7 @@ export const webResolvers: IResolvers<unknown, BffContext> = {
       if (!order || (order.userId !== userId && !ctx.viewer.scopes.has(STAFF_ORDERS_SCOPE))) return null;
       return toOrder(order);
     },
-    product: async (_: unknown, { id }: { id: string }, ctx: BffContext): Promise<ProductShape | null> => {
-      const product = await loadOrNull(ctx.loaders.productById, id);
-      return product;
-    },
+    product: (_: unknown, { id }: { id: string }, ctx: BffContext): Promise<ProductShape | null> => loadOrNull(ctx.loaders.productById, id),
     products: async (_: unknown, args: { category?: string; sort?: string; first?: number; after?: string }, ctx: BffContext) => {
       const page = await ctx.backends.catalog.listProducts(ctx.scope, {
         category: args.category,

@@ -25,7 +25,7 @@ export function loadOrNull<V>(loader: DataLoader<string, V | null>, key: string)
 /**
  * A request's DataLoader that also remembers how each finished load ended, so a resolver
  * asking for a key whose batch already came back (a list's joins fetched ahead, see
- * `prefetch` in bff-web) can answer at once instead of through a promise per field.
+ * `prefetchOrderJoins` in bff-web and `prefetchThumbnails` in bff-mobile) can answer at once instead of through a promise per field.
  */
 export class Loader<V> extends DataLoader<string, V | null> {
   constructor(
@@ -58,6 +58,20 @@ export function loadNow<V>(loader: Loader<V>, key: string): V | null | Promise<V
   if (settled === undefined) return loader.load(key);
   if (settled instanceof Error) throw settled;
   return settled;
+}
+
+/**
+ * @returns what `loader.loadMany(keys)` resolves to (each key's value, null, or error, in
+ * order), now when every key's load has finished, else `loadMany`'s promise.
+ */
+export function loadManyNow<V>(loader: Loader<V>, keys: readonly string[]): (V | null | Error)[] | Promise<(V | null | Error)[]> {
+  const values: (V | null | Error)[] = [];
+  for (const key of keys) {
+    const settled = loader.peek(key);
+    if (settled === undefined) return loader.loadMany(keys);
+    values.push(settled);
+  }
+  return values;
 }
 
 /** `f(value)`, now for a value, after it for a promise: keeps a field synchronous when its input is. */

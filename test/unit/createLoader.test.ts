@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createLoader, loadNow, mapNow } from '../../src/loaders/createLoader.js';
+import { createLoader, loadManyNow, loadNow, mapNow } from '../../src/loaders/createLoader.js';
 import { BffError } from '../../src/errors/BffError.js';
 
 interface Item {
@@ -104,4 +104,17 @@ test('loadNow throws a failed batch\'s error for each of its keys; a primed valu
   assert.throws(() => loadNow(loader, 'b'), /down/);
   loader.prime('c', { id: 'c', n: 3 });
   assert.deepEqual(loadNow(loader, 'c'), { id: 'c', n: 3 });
+});
+
+test('loadManyNow answers a list synchronously once every key has been loaded, as loadMany would', async () => {
+  const { loader, calls } = recordingLoader({ answer: (keys) => keys.filter((k) => k !== 'gone').map((id) => ({ id, n: 1 })) });
+  await loader.loadMany(['k1', 'gone']);
+  const pending = loadManyNow(loader, ['k1', 'k2']);
+  assert.ok(pending instanceof Promise, 'k2 not loaded yet: the loadMany itself');
+  assert.deepEqual(await pending, [{ id: 'k1', n: 1 }, { id: 'k2', n: 1 }]);
+  const now = loadManyNow(loader, ['k2', 'gone', 'k1']);
+  assert.ok(Array.isArray(now));
+  assert.deepEqual(now, await loader.loadMany(['k2', 'gone', 'k1']), 'the same values and errors, in key order');
+  assert.ok(now[1] instanceof BffError && now[1].code === 'NOT_FOUND');
+  assert.deepEqual(calls, [['k1', 'gone'], ['k2']], 'answered from the finished batches, no new call');
 });
