@@ -18,6 +18,7 @@
  *   --scenarios a,b        of home, orders10, orders50, orders100
  *   --workers N            also run the shipped BFFs with BFF_WORKERS=N (when the config has it)
  *   --no-variant           leave out the variant BFFs (every request through Apollo; the other executor)
+ *   --no-isolate           leave the other contenders running (not frozen) during each measured window
  *   --source               run contenders with tsx from source instead of compiled (as deployed)
  *   --out DIR              results root (default bench/results)
  */
@@ -28,7 +29,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/loadConfig.js';
 import { startBackendsProcess, type BackendsProcess } from '../test/fixtures/startBackends.js';
 import { backendEnv } from '../test/fixtures/startBffs.js';
-import { compileForBench, REPO_ROOT, startContender, type ContenderSpec, type RunningContender } from './lib/contenders.js';
+import { compileForBench, quiesce, REPO_ROOT, startContender, type ContenderSpec, type RunningContender } from './lib/contenders.js';
 import { runLoad, runPacedLoad, type LoadResult } from './lib/load.js';
 import { toMarkdown, toSvg, type BenchResults, type ContenderResult, type ScenarioResult, type TargetCheck } from './lib/report.js';
 import { buildScenarios, collectCursors, SCENARIO_IDS, type Scenario } from './lib/scenarios.js';
@@ -45,6 +46,7 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string' },
     workers: { type: 'string' },
     'no-variant': { type: 'boolean', default: false },
+    'no-isolate': { type: 'boolean', default: false },
     source: { type: 'boolean', default: false },
     out: { type: 'string', default: join(REPO_ROOT, 'bench/results') },
   },
@@ -147,6 +149,24 @@ try {
   const empty = running.find((r) => r.spec.id === 'empty')!;
   const contendersOf = (scenario: Scenario) => running.filter((r) => r.spec.client === scenario.client);
 
+  // Each measured window (its warm-up included) runs with every other contender frozen, as the
+  // only process under test besides the backends and the load tool; and its peak RSS is
+  // measured on its own, so a scenario's peak is the highest over that scenario's windows.
+  const peakRss = new Map<string, number>();
+  const measure = async <T>(contender: RunningContender, peakKey: string, run: () => Promise<T>): Promise<T> => {
+    // Frozen only once idle: a contender stopped with requests in flight would find their
+    // deadlines passed when it runs again, fail them, and open its circuit breakers.
+    await quiesce();
+    if (!args['no-isolate']) await Promise.all(running.filter((other) => other !== contender).map((other) => other.pause()));
+    contender.resume();
+    contender.resetPeakRss();
+    try {
+      return await run();
+    } finally {
+      peakRss.set(peakKey, Math.max(peakRss.get(peakKey) ?? 0, contender.peakRssBytes()));
+    }
+  };
+
   const cursors = await collectCursors(floor.url, backends.urls.idp);
   const scenarios = new Map((await buildScenarios({ idpUrl: backends.urls.idp, cursors })).map((s) => [s.id, s]));
 
@@ -187,60 +207,91 @@ try {
           // Warm before every window, not just the first: a contender sits idle while the others
           // run, and V8 shrinks an idle process's heap (its memory reducer), so a window that
           // started cold would time the regrowth, not the steady state a busy server is in.
-          await runLoad(contender, scenario.requests, { duration: settings.warmupSeconds, connections });
-          const result = await runLoad(contender, scenario.requests, { duration: settings.saturationSeconds, connections });
           const k = key(config.id, latencyMs, contender.spec.id);
+          const result = await measure(contender, k, async () => {
+            await runLoad(contender, scenario.requests, { duration: settings.warmupSeconds, connections });
+            return runLoad(contender, scenario.requests, { duration: settings.saturationSeconds, connections });
+          });
           saturation.set(k, [...(saturation.get(k) ?? []), result]);
           log(`  round ${round + 1} ${k}: ${result.requestsPerSecond.toFixed(0)} req/s, ${((result.cpuSeconds * 1000) / Math.max(1, result.ok)).toFixed(2)} ms CPU/req${result.failed ? `, ${result.failed} failed` : ''}`);
         }
       }
     }
     // The ceiling does not depend on scenario or latency: once per round.
-    await runLoad(empty, scenarios.get(configs[0]!.id)!.requests, { duration: settings.warmupSeconds, connections: settings.saturationConnections });
-    emptyRuns.push(await runLoad(empty, scenarios.get(configs[0]!.id)!.requests, { duration: settings.saturationSeconds, connections: settings.saturationConnections }));
+    const emptyLoad = scenarios.get(configs[0]!.id)!.requests;
+    emptyRuns.push(
+      await measure(empty, 'empty', async () => {
+        await runLoad(empty, emptyLoad, { duration: settings.warmupSeconds, connections: settings.saturationConnections });
+        return runLoad(empty, emptyLoad, { duration: settings.saturationSeconds, connections: settings.saturationConnections });
+      }),
+    );
   }
 
   // 3. Latency at a common fixed rate: half the slower of the shipped BFF and the floor, so
-  // both have headroom; a contender slower than 1.2× that rate is marked as unable.
-  const results: ScenarioResult[] = [];
-  for (const latencyMs of [...new Set(configs.map((c) => c.latencyMs))]) {
-    await setLatency(backends, latencyMs);
-    for (const config of configs.filter((c) => c.latencyMs === latencyMs)) {
-      const scenario = scenarios.get(config.id)!;
-      const list = [...contendersOf(scenario), floor, empty];
-      const rpsOf = (id: string) => (id === 'empty' ? median(emptyRuns.map((r) => r.requestsPerSecond)) : median(saturation.get(key(config.id, latencyMs, id))!.map((r) => r.requestsPerSecond)));
-      const commonRate = Math.max(1, Math.floor(0.5 * Math.min(rpsOf('bff'), rpsOf('floor'))));
-      const rows: ContenderResult[] = [];
-      for (const contender of list) {
-        const id = contender.spec.id;
-        const runs = id === 'empty' ? emptyRuns : saturation.get(key(config.id, latencyMs, id))!;
-        const rps = rpsOf(id);
-        let fixed: LoadResult | undefined;
-        if (rps >= commonRate * 1.2) {
+  // both have headroom; a contender slower than 1.2× that rate is marked as unable. Paced in
+  // rounds like the saturation (order rotated per round), and the median of the rounds' p50s
+  // and p99s reported: one window's p99 is its tenth-slowest request of ~1,000, so a single
+  // full garbage collection (or anything else on a 2-core machine) inside a window decides it.
+  const rpsOf = (configId: string, latencyMs: number, id: string) =>
+    id === 'empty' ? median(emptyRuns.map((r) => r.requestsPerSecond)) : median(saturation.get(key(configId, latencyMs, id))!.map((r) => r.requestsPerSecond));
+  const commonRateOf = (configId: string, latencyMs: number) =>
+    Math.max(1, Math.floor(0.5 * Math.min(rpsOf(configId, latencyMs, 'bff'), rpsOf(configId, latencyMs, 'floor'))));
+  const paced = new Map<string, LoadResult[]>();
+  for (let round = 0; round < settings.rounds; round++) {
+    for (const latencyMs of [...new Set(configs.map((c) => c.latencyMs))]) {
+      await setLatency(backends, latencyMs);
+      for (const config of configs.filter((c) => c.latencyMs === latencyMs)) {
+        const scenario = scenarios.get(config.id)!;
+        const commonRate = commonRateOf(config.id, latencyMs);
+        const list = [...contendersOf(scenario), floor, empty].filter((c) => rpsOf(config.id, latencyMs, c.spec.id) >= commonRate * 1.2);
+        const rotated = [...list.slice(round % list.length), ...list.slice(0, round % list.length)];
+        for (const contender of rotated) {
+          const id = contender.spec.id;
           // Enough samples for a p99 that is not just the few slowest requests, and a window long
           // enough to hold the contender's full garbage collections (a major GC of a busy process
           // stalls it for tens of ms, and those stalls are what a p99 shows): ~1,000 requests
           // (~400 in quick mode), within limits.
           const duration = Math.min(settings.rateSeconds * 5, Math.max(settings.rateSeconds, settings.rateSamples / commonRate));
-          // The same warm-up at the paced rate first: the contender has been idle since its last
-          // saturation window.
-          await runPacedLoad(contender, scenario.requests, { duration: settings.warmupSeconds, connections: settings.rateConnections, rate: commonRate });
-          fixed = await runPacedLoad(contender, scenario.requests, { duration, connections: settings.rateConnections, rate: commonRate });
+          const k = key(config.id, latencyMs, id);
+          const result = await measure(contender, id === 'empty' ? 'empty' : k, async () => {
+            // The same warm-up at the paced rate first: the contender has been idle since its
+            // last window.
+            await runPacedLoad(contender, scenario.requests, { duration: settings.warmupSeconds, connections: settings.rateConnections, rate: commonRate });
+            return runPacedLoad(contender, scenario.requests, { duration, connections: settings.rateConnections, rate: commonRate });
+          });
+          paced.set(k, [...(paced.get(k) ?? []), result]);
+          log(`  paced round ${round + 1} ${k} at ${commonRate}/s: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms${result.failed ? `, ${result.failed} failed` : ''}`);
         }
+      }
+    }
+  }
+
+  const results: ScenarioResult[] = [];
+  for (const latencyMs of [...new Set(configs.map((c) => c.latencyMs))]) {
+    for (const config of configs.filter((c) => c.latencyMs === latencyMs)) {
+      const scenario = scenarios.get(config.id)!;
+      const list = [...contendersOf(scenario), floor, empty];
+      const commonRate = commonRateOf(config.id, latencyMs);
+      const rows: ContenderResult[] = [];
+      for (const contender of list) {
+        const id = contender.spec.id;
+        const runs = id === 'empty' ? emptyRuns : saturation.get(key(config.id, latencyMs, id))!;
+        const fixed = paced.get(key(config.id, latencyMs, id));
         const count = id === 'empty' ? undefined : calls.get(`${config.id}@${latencyMs}:${id}`);
         rows.push({
           id,
           label: contender.spec.label,
           kind: contender.spec.kind,
-          rps,
+          rps: rpsOf(config.id, latencyMs, id),
           rpsRounds: runs.map((r) => Math.round(r.requestsPerSecond)),
           cpuMsPerRequest: median(runs.map((r) => (r.cpuSeconds * 1000) / Math.max(1, r.ok))),
-          p50Ms: fixed ? fixed.p50 : null,
-          p99Ms: fixed ? fixed.p99 : null,
-          peakRssMb: 0,
+          p50Ms: fixed ? median(fixed.map((r) => r.p50)) : null,
+          p99Ms: fixed ? median(fixed.map((r) => r.p99)) : null,
+          p99Rounds: fixed ? fixed.map((r) => Math.round(r.p99 * 10) / 10) : [],
+          peakRssMb: (peakRss.get(id === 'empty' ? 'empty' : key(config.id, latencyMs, id)) ?? 0) / (1024 * 1024),
           callsPerRequest: count ? count.perRequest : null,
           callsByBackend: count?.byBackend ?? {},
-          failed: runs.reduce((n, r) => n + r.failed, 0) + (fixed?.failed ?? 0),
+          failed: runs.reduce((n, r) => n + r.failed, 0) + (fixed ?? []).reduce((n, r) => n + r.failed, 0),
           rpsVsFloor: 0,
           cpuVsFloor: 0,
           rpsVsNaive: null,
@@ -259,12 +310,7 @@ try {
     }
   }
 
-  // Peak RSS is a process-lifetime high-water mark: read once, after all the load.
-  const rss = new Map(running.map((r) => [`${r.spec.client}:${r.spec.id}`, r.peakRssBytes() / (1024 * 1024)]));
-  for (const s of results) {
-    const client = s.scenario === 'home' ? 'mobile' : 'web';
-    for (const row of s.contenders) row.peakRssMb = rss.get(`${client}:${row.id}`) ?? rss.get(`any:${row.id}`) ?? 0;
-  }
+  for (const contender of running) contender.resume();
 
   const targets = checkTargets(results);
   const failedTotal = results.reduce((n, s) => n + s.contenders.reduce((m, c) => m + c.failed, 0), 0);
@@ -280,7 +326,7 @@ try {
       // Other work on the machine skews every number: the load averages at the end say how much there was.
       loadAverageAtEnd: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     },
-    settings: { ...settings, executor: shippedExecutor },
+    settings: { ...settings, executor: shippedExecutor, isolated: !args['no-isolate'] },
     results,
     targets,
     elapsedSeconds: (performance.now() - started) / 1000,

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,8 +29,19 @@ export interface RunningContender {
   readonly url: string;
   /** CPU seconds (user + system) used so far by the process and every process it started. */
   cpuSeconds(): number;
-  /** Peak resident set size (VmHWM) of the largest process of the tree, in bytes. */
+  /** Peak resident set size (VmHWM) of the largest process of the tree, in bytes, since start or the last `resetPeakRss`. */
   peakRssBytes(): number;
+  /** Starts the peak over from the current RSS (Linux `clear_refs` 5), so a window can be measured on its own. */
+  resetPeakRss(): void;
+  /**
+   * Freezes the process tree (SIGSTOP) while another contender is measured: an idle Node
+   * process still runs timers and its heap's memory reducer (full collections some seconds
+   * after its load ends), which would take CPU from whichever contender is being timed.
+   * Resolves once the kernel reports every process of the tree stopped.
+   */
+  pause(): Promise<void>;
+  /** Lets a paused tree run again (SIGCONT). */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -85,7 +96,37 @@ function cpuOf(pid: number): number {
   }
 }
 
-function peakRssOf(pid: number): number {
+function signalTree(pid: number, signal: NodeJS.Signals): void {
+  for (const p of processTree(pid)) {
+    try {
+      process.kill(p, signal);
+    } catch {
+      // exited meanwhile
+    }
+  }
+}
+
+/** @returns the process state letter from /proc (R, S, T, …); '' when it is gone. */
+function stateOf(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2);
+  } catch {
+    return '';
+  }
+}
+
+/** Starts one process's peak RSS (VmHWM) over from its current RSS (Linux `clear_refs` 5). */
+export function resetPeakRssOf(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // exited meanwhile
+  }
+}
+
+/** @returns one process's peak RSS (VmHWM) in bytes; 0 when it is gone. */
+export function peakRssOf(pid: number): number {
   try {
     const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) * 1024 : 0;
@@ -159,8 +200,17 @@ export async function startContender(
     url,
     cpuSeconds: () => processTree(pid).reduce((sum, p) => sum + cpuOf(p), 0),
     peakRssBytes: () => Math.max(...processTree(pid).map(peakRssOf)),
+    resetPeakRss: () => processTree(pid).forEach(resetPeakRssOf),
+    async pause() {
+      signalTree(pid, 'SIGSTOP');
+      // The signal is delivered asynchronously: wait for state T (stopped) in /proc.
+      while (processTree(pid).some((p) => stateOf(p) !== 'T' && stateOf(p) !== '')) await new Promise((resolve) => setTimeout(resolve, 1));
+    },
+    resume: () => signalTree(pid, 'SIGCONT'),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
+      // A stopped process would hold SIGTERM until continued.
+      signalTree(pid, 'SIGCONT');
       const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
       child.kill('SIGTERM');
       await once(child, 'exit');

@@ -12,7 +12,9 @@ export interface ContenderResult {
   /** At the scenario's common fixed rate; null when the contender cannot sustain that rate. */
   p50Ms: number | null;
   p99Ms: number | null;
-  /** Peak RSS of the contender's largest process over the whole run, MB. */
+  /** Each paced round's p99 (p50Ms and p99Ms are the medians); empty when it could not sustain the rate. */
+  p99Rounds: number[];
+  /** Peak RSS of the contender's largest process over its windows in this scenario (warm-ups included), MB. */
   peakRssMb: number;
   /** Backend calls per request, from the backends' counters; null for the empty handler. */
   callsPerRequest: number | null;
@@ -56,6 +58,8 @@ export interface BenchResults {
     rateConnections: number;
     rateSamples: number;
     executor: string;
+    /** Whether the other contenders were frozen during each measured window (false with --no-isolate; absent in older results). */
+    isolated?: boolean;
   };
   results: ScenarioResult[];
   targets: TargetCheck[];
@@ -75,8 +79,10 @@ export function toMarkdown(results: BenchResults, chartFile: string): string {
       `Command: \`${results.command}\` (${Math.round(results.elapsedSeconds)} s).`,
     '',
     `Saturation: ${settings.saturationConnections} connections (naive: ${settings.naiveConnections}) × ${settings.saturationSeconds} s, median of ${settings.rounds} round(s). ` +
-      `Latency: requests evenly paced at the common rate (half the slower of the shipped BFF and the floor) for ${settings.rateSeconds}–${settings.rateSeconds * 5} s (about ${settings.rateSamples} requests) over up to ${settings.rateConnections} connections, timed from when each was due. ` +
+      `Latency: requests evenly paced at the common rate (half the slower of the shipped BFF and the floor) for ${settings.rateSeconds}–${settings.rateSeconds * 5} s (about ${settings.rateSamples} requests) over up to ${settings.rateConnections} connections, timed from when each was due; p50 and p99 are the medians of ${settings.rounds} such round(s). ` +
       `BFF executor as shipped: \`${settings.executor}\`. CPU is the contender's own (all its processes), from /proc. ` +
+      `${settings.isolated ? 'Every other contender is frozen (SIGSTOP) while one is measured. ' : 'The other contenders stay running (--no-isolate) while one is measured. '}` +
+      'Peak RSS is the largest process\'s high-water mark over the scenario\'s windows (reset before each). ' +
       'Backend calls are counted by the backends themselves.',
     '',
     `![req/s and CPU per request](${chartFile})`,

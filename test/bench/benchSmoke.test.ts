@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { backendEnv } from '../fixtures/startBffs.js';
-import { startContender, type ContenderSpec, type RunningContender } from '../../bench/lib/contenders.js';
+import { peakRssOf, resetPeakRssOf, startContender, type ContenderSpec, type RunningContender } from '../../bench/lib/contenders.js';
 import { runLoad } from '../../bench/lib/load.js';
 import { buildScenarios, collectCursors, type Scenario } from '../../bench/lib/scenarios.js';
 import { checkSameData, countCalls } from '../../bench/lib/verify.js';
@@ -68,6 +70,36 @@ describe('benchmark smoke', { timeout: 120_000 }, () => {
       const result = await runLoad(contender(client, id), scenarios.get(scenario)!.requests, { duration: 1, connections: 4 });
       assert.equal(result.failed, 0, `${client}:${id} ${scenario}`);
       assert.ok(result.ok > 0, `${client}:${id} ${scenario} answered nothing`);
+    }
+  });
+
+  it('freezes the contenders not being measured, and each answers again once resumed', async () => {
+    const idle = contender('web', 'naive');
+    await idle.pause();
+    try {
+      const cpuBefore = idle.cpuSeconds();
+      const result = await runLoad(contender('mobile', 'bff'), scenarios.get('home')!.requests, { duration: 1, connections: 4 });
+      assert.ok(result.ok > 0);
+      // A stopped process is given no CPU at all, timers and garbage collection included.
+      assert.equal(idle.cpuSeconds(), cpuBefore);
+    } finally {
+      idle.resume();
+    }
+    const table = await checkSameData(scenarios.get('orders10')!, contender('any', 'floor'), [idle], 1);
+    assert.deepEqual(table.mismatches, []);
+  });
+
+  it('measures a window’s peak RSS on its own once reset', async () => {
+    // A process whose peak is known: it touched 200 MB, gave them back, and idles.
+    const child = spawn(process.execPath, ['--expose-gc', '-e', "let b = Buffer.alloc(2e8, 1); b = null; gc(); console.log('ready'); setInterval(() => {}, 1000)"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await once(child.stdout!, 'data');
+      const MB = 1024 * 1024;
+      assert.ok(peakRssOf(child.pid!) >= 190 * MB, `lifetime peak ${peakRssOf(child.pid!) / MB} MB`);
+      resetPeakRssOf(child.pid!);
+      assert.ok(peakRssOf(child.pid!) < 150 * MB, `peak after reset ${peakRssOf(child.pid!) / MB} MB`);
+    } finally {
+      child.kill('SIGKILL');
     }
   });
 });
