@@ -29,59 +29,88 @@ export interface Loaders {
  * every load into its own backend call: the N+1 baseline the benchmark compares with.
  */
 export function createLoaders(backends: Backends, scope: CallScope, batching: boolean): Loaders {
-  let userById: Loaders['userById'] | undefined;
-  let productById: Loaders['productById'] | undefined;
-  let stockByProductId: Loaders['stockByProductId'] | undefined;
-  let orderById: Loaders['orderById'] | undefined;
-  let reviews: ReviewsLoaders | undefined;
+  return new RequestLoaders(backends, scope, batching);
+}
 
-  return {
-    get userById() {
-      return (userById ??= createLoader({
-        name: 'userById',
-        upstream: 'users',
-        maxBatchSize: UsersApi.maxBatchSize,
-        batching,
-        batch: (ids) => backends.users.getUsersByIds(scope, ids),
-        keyOf: (user) => user.id,
-      }));
-    },
-    get productById() {
-      return (productById ??= createLoader({
-        name: 'productById',
-        upstream: 'catalog',
-        maxBatchSize: CatalogApi.maxBatchSize,
-        batching,
-        batch: (ids) => backends.catalog.getProductsByIds(scope, ids),
-        keyOf: (product) => product.id,
-      }));
-    },
-    get stockByProductId() {
-      return (stockByProductId ??= createLoader({
-        name: 'stockByProductId',
-        upstream: 'inventory',
-        maxBatchSize: InventoryClient.maxBatchSize,
-        batching,
-        batch: (ids) => backends.inventory.batchGetStock(scope, ids),
-        keyOf: (stock) => stock.productId,
-        missing: 'null',
-      }));
-    },
-    get orderById() {
-      return (orderById ??= createLoader({
-        name: 'orderById',
-        upstream: 'orders',
-        maxBatchSize: OrdersClient.maxBatchSize,
-        batching,
-        batch: (ids) => backends.orders.batchGetOrders(scope, ids),
-        keyOf: (order) => order.id,
-      }));
-    },
-    get reviewSummaryByProductId() {
-      return (reviews ??= createReviewsLoaders(backends.reviews, scope, batching)).summaryByProductId;
-    },
-    reviewsByProductId(limit: number) {
-      return (reviews ??= createReviewsLoaders(backends.reviews, scope, batching)).reviewsByProductId(limit);
-    },
-  };
+/**
+ * A class, not an object literal with getters: a literal's getters are closures made per
+ * request, which V8 keeps in a map (hidden class) of that one object, and maps live in the old
+ * generation. Each request's map then pointed from the old generation at its closures, its
+ * loaders and everything they had loaded, so young collections kept all of it until the next
+ * full collection (measured with `npm run bench:promotion`; docs/performance.md, "What is left").
+ * Getters on a prototype are made once.
+ */
+class RequestLoaders implements Loaders {
+  #userById: Loaders['userById'] | undefined;
+  #productById: Loaders['productById'] | undefined;
+  #stockByProductId: Loaders['stockByProductId'] | undefined;
+  #orderById: Loaders['orderById'] | undefined;
+  #reviews: ReviewsLoaders | undefined;
+
+  constructor(
+    private readonly backends: Backends,
+    private readonly scope: CallScope,
+    private readonly batching: boolean,
+  ) {}
+
+  get userById(): Loaders['userById'] {
+    const { backends, scope } = this;
+    return (this.#userById ??= createLoader({
+      name: 'userById',
+      upstream: 'users',
+      maxBatchSize: UsersApi.maxBatchSize,
+      batching: this.batching,
+      batch: (ids) => backends.users.getUsersByIds(scope, ids),
+      keyOf: (user) => user.id,
+    }));
+  }
+
+  get productById(): Loaders['productById'] {
+    const { backends, scope } = this;
+    return (this.#productById ??= createLoader({
+      name: 'productById',
+      upstream: 'catalog',
+      maxBatchSize: CatalogApi.maxBatchSize,
+      batching: this.batching,
+      batch: (ids) => backends.catalog.getProductsByIds(scope, ids),
+      keyOf: (product) => product.id,
+    }));
+  }
+
+  get stockByProductId(): Loaders['stockByProductId'] {
+    const { backends, scope } = this;
+    return (this.#stockByProductId ??= createLoader({
+      name: 'stockByProductId',
+      upstream: 'inventory',
+      maxBatchSize: InventoryClient.maxBatchSize,
+      batching: this.batching,
+      batch: (ids) => backends.inventory.batchGetStock(scope, ids),
+      keyOf: (stock) => stock.productId,
+      missing: 'null',
+    }));
+  }
+
+  get orderById(): Loaders['orderById'] {
+    const { backends, scope } = this;
+    return (this.#orderById ??= createLoader({
+      name: 'orderById',
+      upstream: 'orders',
+      maxBatchSize: OrdersClient.maxBatchSize,
+      batching: this.batching,
+      batch: (ids) => backends.orders.batchGetOrders(scope, ids),
+      keyOf: (order) => order.id,
+    }));
+  }
+
+  get reviewSummaryByProductId(): Loaders['reviewSummaryByProductId'] {
+    return this.#reviewLoaders().summaryByProductId;
+  }
+
+  reviewsByProductId(limit: number): KeyedLoader<ProductReviewsDto | null> {
+    return this.#reviewLoaders().reviewsByProductId(limit);
+  }
+
+  #reviewLoaders(): ReviewsLoaders {
+    return (this.#reviews ??= createReviewsLoaders(this.backends.reviews, this.scope, this.batching));
+  }
 }
