@@ -20,6 +20,10 @@ export interface ContenderSpec {
   entry: string;
   /** Environment on top of the common one (backend addresses, secret, port, log level). */
   env: Record<string, string>;
+  /** Node flags before the entry (e.g. `--trace-gc-nvp`); none for the benchmark's contenders. */
+  nodeArgs?: string[];
+  /** Receives the contender's stdout (ignored otherwise). */
+  onStdout?: (chunk: string) => void;
 }
 
 export interface RunningContender {
@@ -177,11 +181,12 @@ export async function startContender(
 ): Promise<RunningContender> {
   const port = await freePort();
   const args = compiledRoot ? [join(compiledRoot, spec.entry.replace(/\.ts$/, '.js'))] : ['--import', import.meta.resolve('tsx'), spec.entry];
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...commonEnv, ...spec.env, BFF_HOST: '127.0.0.1', BFF_PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', spec.onStdout ? 'pipe' : 'ignore', 'pipe'],
   });
+  if (spec.onStdout) child.stdout!.setEncoding('utf8').on('data', spec.onStdout);
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-8000);
@@ -204,7 +209,8 @@ export async function startContender(
     async pause() {
       signalTree(pid, 'SIGSTOP');
       // The signal is delivered asynchronously: wait for state T (stopped) in /proc.
-      while (processTree(pid).some((p) => stateOf(p) !== 'T' && stateOf(p) !== '')) await new Promise((resolve) => setTimeout(resolve, 1));
+      const running = (p: number) => !['T', ''].includes(stateOf(p));
+      while (processTree(pid).some(running)) await new Promise((resolve) => setTimeout(resolve, 1));
     },
     resume: () => signalTree(pid, 'SIGCONT'),
     async stop() {

@@ -54,50 +54,46 @@ class RequestLoaders implements Loaders {
   ) {}
 
   get userById(): Loaders['userById'] {
-    const { backends, scope } = this;
     return (this.#userById ??= createLoader({
       name: 'userById',
       upstream: 'users',
       maxBatchSize: UsersApi.maxBatchSize,
       batching: this.batching,
-      batch: (ids) => backends.users.getUsersByIds(scope, ids),
+      batch: (ids) => this.backends.users.getUsersByIds(this.scope, ids),
       keyOf: (user) => user.id,
     }));
   }
 
   get productById(): Loaders['productById'] {
-    const { backends, scope } = this;
     return (this.#productById ??= createLoader({
       name: 'productById',
       upstream: 'catalog',
       maxBatchSize: CatalogApi.maxBatchSize,
       batching: this.batching,
-      batch: (ids) => backends.catalog.getProductsByIds(scope, ids),
+      batch: (ids) => this.backends.catalog.getProductsByIds(this.scope, ids),
       keyOf: (product) => product.id,
     }));
   }
 
   get stockByProductId(): Loaders['stockByProductId'] {
-    const { backends, scope } = this;
     return (this.#stockByProductId ??= createLoader({
       name: 'stockByProductId',
       upstream: 'inventory',
       maxBatchSize: InventoryClient.maxBatchSize,
       batching: this.batching,
-      batch: (ids) => backends.inventory.batchGetStock(scope, ids),
+      batch: (ids) => this.backends.inventory.batchGetStock(this.scope, ids),
       keyOf: (stock) => stock.productId,
       missing: 'null',
     }));
   }
 
   get orderById(): Loaders['orderById'] {
-    const { backends, scope } = this;
     return (this.#orderById ??= createLoader({
       name: 'orderById',
       upstream: 'orders',
       maxBatchSize: OrdersClient.maxBatchSize,
       batching: this.batching,
-      batch: (ids) => backends.orders.batchGetOrders(scope, ids),
+      batch: (ids) => this.backends.orders.batchGetOrders(this.scope, ids),
       keyOf: (order) => order.id,
     }));
   }
