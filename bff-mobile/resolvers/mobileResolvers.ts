@@ -45,7 +45,7 @@ async function prefetchThumbnails(
   if (!selects(info, path)) return;
   const ids = new Set<string>();
   for (const row of rows) for (const id of row.thumbnailProductIds) ids.add(id);
-  if (ids.size) await ctx.loaders.productById.loadMany([...ids]);
+  await ctx.loaders.productById.prefetch(ids);
 }
 
 /** A row's thumbnails once its products are in; a catalog outage fails the field. */

@@ -45,14 +45,19 @@ async function prefetchOrderJoins(orders: readonly OrderShape[], info: GraphQLRe
   const wantsProduct = selects(info, ['nodes', 'items', 'product']);
   const wantsStock = wantsProduct && selects(info, ['nodes', 'items', 'product', 'stock']);
   const products = async () => {
-    const productIds = [...new Set(orders.flatMap((order) => order.items.map((item) => item.productId)))];
-    const found = await ctx.loaders.productById.loadMany(productIds);
+    const productIds = new Set<string>();
+    for (const order of orders) for (const item of order.items) productIds.add(item.productId);
+    await ctx.loaders.productById.prefetch(productIds);
     if (!wantsStock) return;
-    const stocked = found.flatMap((product) => (product && !(product instanceof Error) ? [product.id] : []));
-    await ctx.loaders.stockByProductId.loadMany(stocked);
+    const stocked: string[] = [];
+    for (const id of productIds) {
+      const product = ctx.loaders.productById.peek(id);
+      if (product && !(product instanceof Error)) stocked.push(product.id);
+    }
+    await ctx.loaders.stockByProductId.prefetch(stocked);
   };
   await Promise.all([
-    selects(info, ['nodes', 'customer']) ? ctx.loaders.userById.loadMany([...new Set(orders.map((order) => order.userId))]) : undefined,
+    selects(info, ['nodes', 'customer']) ? ctx.loaders.userById.prefetch(new Set(orders.map((order) => order.userId))) : undefined,
     wantsProduct ? products() : undefined,
   ]);
 }

@@ -118,3 +118,32 @@ test('loadManyNow answers a list synchronously once every key has been loaded, a
   assert.ok(now[1] instanceof BffError && now[1].code === 'NOT_FOUND');
   assert.deepEqual(calls, [['k1', 'gone'], ['k2']], 'answered from the finished batches, no new call');
 });
+
+test('prefetch loads keys as loadMany would (one batched call, duplicates and finished keys not fetched again) and settles them for loadNow', async () => {
+  const { loader, calls } = recordingLoader({ maxBatchSize: 3, answer: (keys) => keys.filter((k) => k !== 'gone').map((id) => ({ id, n: 1 })) });
+  await loader.load('k1');
+  const done = loader.prefetch(['k1', 'k2', 'gone', 'k2', 'k3', 'k4']);
+  assert.equal(loadNow(loader, 'k1')?.id, 'k1', 'a finished key is there at once');
+  assert.equal(await done, undefined);
+  assert.deepEqual(calls, [['k1'], ['k2', 'gone', 'k3'], ['k4']], 'k1 not fetched again, k2 once, batches of maxBatchSize');
+  assert.deepEqual(loadNow(loader, 'k4'), { id: 'k4', n: 1 });
+  assert.throws(() => loadNow(loader, 'gone'), (error: unknown) => error instanceof BffError && error.code === 'NOT_FOUND');
+  assert.equal(await loader.prefetch(['k2', 'gone']), undefined, 'all settled: resolves without a call');
+  assert.equal(await loader.prefetch([]), undefined);
+  assert.equal(calls.length, 3);
+});
+
+test('prefetch resolves (does not reject) when the batch fails; each key then holds the error', async () => {
+  const loader = createLoader<Item>({
+    name: 'itemById',
+    upstream: 'items',
+    maxBatchSize: 10,
+    batch: async () => {
+      throw new BffError('UPSTREAM_UNAVAILABLE', 'down', { upstream: 'items' });
+    },
+    keyOf: (item) => item.id,
+  });
+  await loader.prefetch(new Set(['a', 'b']));
+  assert.throws(() => loadNow(loader, 'a'), (error: unknown) => error instanceof BffError && error.code === 'UPSTREAM_UNAVAILABLE');
+  assert.throws(() => loadNow(loader, 'b'), /down/);
+});
