@@ -26,6 +26,19 @@ function recordingLoader(options: { maxBatchSize?: number; answer?: (keys: reado
   return { loader, calls };
 }
 
+/** A loader whose backend is down: every batch fails with UPSTREAM_UNAVAILABLE. */
+function failingLoader() {
+  return createLoader<Item>({
+    name: 'itemById',
+    upstream: 'items',
+    maxBatchSize: 10,
+    batch: async () => {
+      throw new BffError('UPSTREAM_UNAVAILABLE', 'down', { upstream: 'items' });
+    },
+    keyOf: (item) => item.id,
+  });
+}
+
 test('keys loaded in one tick go out as one call, results in key order, duplicates fetched once', async () => {
   const { loader, calls } = recordingLoader({});
   const values = await Promise.all(['k1', 'k2', 'k1', 'k3'].map((k) => loader.load(k)));
@@ -90,15 +103,7 @@ test('loadNow answers synchronously once a key has been loaded: its value, its n
 });
 
 test('loadNow throws a failed batch\'s error for each of its keys; a primed value is there at once', async () => {
-  const loader = createLoader<Item>({
-    name: 'itemById',
-    upstream: 'items',
-    maxBatchSize: 10,
-    batch: async () => {
-      throw new BffError('UPSTREAM_UNAVAILABLE', 'down', { upstream: 'items' });
-    },
-    keyOf: (item) => item.id,
-  });
+  const loader = failingLoader();
   await loader.loadMany(['a', 'b']);
   assert.throws(() => loadNow(loader, 'a'), (error: unknown) => error instanceof BffError && error.code === 'UPSTREAM_UNAVAILABLE');
   assert.throws(() => loadNow(loader, 'b'), /down/);
@@ -134,15 +139,7 @@ test('prefetch loads keys as loadMany would (one batched call, duplicates and fi
 });
 
 test('prefetch resolves (does not reject) when the batch fails; each key then holds the error', async () => {
-  const loader = createLoader<Item>({
-    name: 'itemById',
-    upstream: 'items',
-    maxBatchSize: 10,
-    batch: async () => {
-      throw new BffError('UPSTREAM_UNAVAILABLE', 'down', { upstream: 'items' });
-    },
-    keyOf: (item) => item.id,
-  });
+  const loader = failingLoader();
   await loader.prefetch(new Set(['a', 'b']));
   assert.throws(() => loadNow(loader, 'a'), (error: unknown) => error instanceof BffError && error.code === 'UPSTREAM_UNAVAILABLE');
   assert.throws(() => loadNow(loader, 'b'), /down/);
