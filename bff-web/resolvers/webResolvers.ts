@@ -52,7 +52,7 @@ async function prefetchOrderJoins(orders: readonly OrderShape[], info: GraphQLRe
     const stocked: string[] = [];
     for (const id of productIds) {
       const product = ctx.loaders.productById.peek(id);
-      if (product && !(product instanceof Error)) stocked.push(product.id);
+      if (product && !(product instanceof Error)) stocked.push(id);
     }
     await ctx.loaders.stockByProductId.prefetch(stocked);
   };

@@ -149,10 +149,10 @@ export function createFastPath(options: FastPathOptions): FastPath {
 
 /**
  * `value` as Apollo's prettyJSONStringify writes it (JSON and a newline), encoded once into the
- * buffer that is sent. `${JSON.stringify(value)}\n` made a second string, copied again when it
- * was measured for content-length, then encoded on its way to the socket: on a 120 KB page
- * (whose text holds non-Latin-1 characters, so two bytes per character) that was ~0.5 MB of
- * young-generation garbage per request (docs/performance.md, "What was tried").
+ * buffer that is sent. A `${JSON.stringify(value)}\n` string sent as is was encoded again on
+ * its way to the socket: on a 120 KB page (whose text holds non-Latin-1 characters, so two
+ * bytes per character) ~250 KB more young-generation garbage per request (docs/performance.md,
+ * "What was tried").
  */
 function jsonBody(value: unknown): Buffer {
   const json = JSON.stringify(value);
