@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+
+/**
+ * The whole repository (kit, both BFFs, backends, tests, scripts, benchmark) compiles under
+ * the strict tsconfig. Tests and contenders run through tsx, which strips types without
+ * checking them, so without this a type error only shows in `npm run typecheck`.
+ */
+const root = fileURLToPath(new URL('..', import.meta.url));
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+
+describe('typecheck', { timeout: 120_000 }, () => {
+  it('tsc --noEmit reports no errors', async () => {
+    const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
+      execFile(process.execPath, [tsc, '--noEmit', '-p', 'tsconfig.json'], { cwd: root, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+        const status = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ code: status, output: `${stdout}${stderr}` });
+      });
+    });
+    assert.equal(code, 0, `tsc --noEmit failed:\n${output}`);
+  });
+});
