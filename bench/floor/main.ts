@@ -17,9 +17,12 @@ import { FanoutRecorder } from '../../src/context/FanoutRecorder.js';
 import { CallScope } from '../../src/datasources/CallScope.js';
 import { createBackends } from '../../src/datasources/createBackends.js';
 import { asBffError } from '../../src/errors/BffError.js';
+import { applyV8Settings } from '../../src/server/v8Settings.js';
 import { floorOperations } from './floorOperations.js';
 
 const config = loadConfig('web');
+// The BFF's own V8 settings: the floor measures what GraphQL costs, not a runtime setting.
+applyV8Settings(config);
 const backends = createBackends(config);
 const verifyToken = createTokenVerifier({ auth: config.auth });
 // The client name the BFF serving each operation would propagate to the backends.

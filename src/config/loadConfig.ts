@@ -114,6 +114,13 @@ export interface BffConfig {
   redisUrl: string | undefined;
   /** Worker processes (node:cluster) sharing the port; 1 runs the server in this process. */
   workers: number;
+  /**
+   * V8's allocation-site pretenuring (src/server/v8Settings.ts). Off by default: under one load
+   * burst V8 decides that some sites' objects live long, and in a process whose heap is mostly
+   * long-lived code and schema it never takes that back, so afterwards every request's objects
+   * from those sites go straight to the old generation (3× the full collections at a steady rate).
+   */
+  pretenuring: boolean;
   /** How long SIGTERM waits for in-flight requests before cutting them off. */
   shutdownTimeoutMs: number;
   /** Proxy hops in front of the BFF whose `X-Forwarded-For` is trusted (the client IP of anonymous rate limits). */
@@ -202,6 +209,7 @@ function schemaFor(name: BffName) {
       LOG_PRETTY: bool.optional(),
       REDIS_URL: z.url().optional(),
       BFF_WORKERS: int(1, 64).default(1),
+      BFF_V8_PRETENURING: bool.default(false),
       SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
       BFF_TRUST_PROXY_HOPS: int(0, 16).default(0),
       METRICS_MAX_OPERATIONS: int(1, 10_000).default(100),
@@ -324,6 +332,7 @@ export function loadConfig(name: BffName, env: NodeJS.ProcessEnv = process.env):
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? (!production && process.stdout.isTTY === true) },
     redisUrl: e.REDIS_URL,
     workers: e.BFF_WORKERS,
+    pretenuring: e.BFF_V8_PRETENURING,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     trustProxyHops: e.BFF_TRUST_PROXY_HOPS,
     metrics: { maxOperations: e.METRICS_MAX_OPERATIONS },

@@ -4,10 +4,11 @@ import { createLogger } from '../observability/createLogger.js';
 import { stopTracing } from '../observability/tracing/stopTracing.js';
 import type { BffServer } from './createServer.js';
 import { runCluster } from './runCluster.js';
+import { applyV8Settings } from './v8Settings.js';
 
 /**
  * Runs one BFF as a process. Reads the configuration first: a bad value exits 1 with a
- * message on stderr that names the variable. With `BFF_WORKERS` > 1 this process becomes the
+ * message on stderr that names the variable. Then applies its V8 settings (v8Settings.ts). With `BFF_WORKERS` > 1 this process becomes the
  * primary of a cluster whose workers each run a server; otherwise it builds the server,
  * listens, and logs `{ "event": "bff.ready", "url": … }`.
  *
@@ -24,6 +25,7 @@ export async function runServer(name: BffName, create: (config: BffConfig) => Pr
     process.stderr.write(`bff-${name}: ${error.message}\n`);
     process.exit(1);
   }
+  applyV8Settings(config);
   if (config.workers > 1 && cluster.isPrimary) {
     runCluster({ name: `bff-${name}`, workers: config.workers, log: createLogger(config) });
     return;

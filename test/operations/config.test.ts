@@ -23,13 +23,16 @@ test('the settings file fills in what the environment does not set; the environm
   assert.equal(config.shedding.maxInFlight, 8);
 });
 
-test('defaults: rate limits on only in production, the in-flight cap on, ELU shedding and cluster mode off', () => {
+test('defaults: rate limits on only in production, the in-flight cap on, ELU shedding, cluster mode and V8 pretenuring off', () => {
   const dev = loadConfig('mobile', {});
   assert.equal(dev.rateLimit.enabled, false);
   assert.equal(dev.shedding.maxInFlight, 512);
   assert.equal(dev.shedding.maxEventLoopUtilization, undefined);
   assert.equal(dev.workers, 1);
   assert.equal(dev.shutdownTimeoutMs, 10_000);
+  assert.equal(dev.pretenuring, false);
+  assert.equal(loadConfig('mobile', { BFF_V8_PRETENURING: 'true' }).pretenuring, true);
+  assert.throws(() => loadConfig('mobile', { BFF_V8_PRETENURING: 'sometimes' }), /BFF_V8_PRETENURING/);
   const prod = loadConfig('mobile', { NODE_ENV: 'production', IDENTITY_HMAC_SECRET: 'a-production-secret-value' });
   assert.equal(prod.rateLimit.enabled, true);
 });
