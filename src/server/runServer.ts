@@ -8,9 +8,10 @@ import { applyV8Settings } from './v8Settings.js';
 
 /**
  * Runs one BFF as a process. Reads the configuration first: a bad value exits 1 with a
- * message on stderr that names the variable. Then applies its V8 settings (v8Settings.ts). With `BFF_WORKERS` > 1 this process becomes the
- * primary of a cluster whose workers each run a server; otherwise it builds the server,
- * listens, and logs `{ "event": "bff.ready", "url": … }`.
+ * message on stderr that names the variable. Then applies its V8 settings (v8Settings.ts).
+ * With `BFF_WORKERS` > 1 this process becomes the primary of a cluster whose workers each run
+ * a server; otherwise it builds the server, listens, and logs
+ * `{ "event": "bff.ready", "url": … }`.
  *
  * On SIGTERM or SIGINT: readiness turns false, new connections are refused, in-flight
  * requests finish, backend channels and Redis close, buffered spans are exported, exit 0.

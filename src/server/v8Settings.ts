@@ -7,9 +7,8 @@ export const NO_PRETENURING_FLAG = '--no-allocation-site-pretenuring';
 /**
  * Applies the V8 settings of the configuration to this process, once at start-up, before the
  * server takes its first request (every entry point calls it right after `loadConfig`; cluster
- * workers too, each in its own process). Both are settings V8 reads at run time, so setting
- * them here works like passing them on the command line, where `NODE_OPTIONS` does not allow
- * them.
+ * workers too, each in its own process). V8 reads the flag at run time, so setting it here
+ * works like passing it on the command line (`NODE_OPTIONS` does not accept it).
  *
  * Why pretenuring is off by default: V8 watches, per allocation site (an object or array
  * literal in the code), how many of its objects survive a young collection, and once nearly all
@@ -20,7 +19,7 @@ export const NO_PRETENURING_FLAG = '--no-allocation-site-pretenuring';
  * in a BFF: most of its old generation is code, the schema and the compiled operations. So one
  * burst leaves every later request putting those objects straight into the old generation.
  * Measured (`docs/performance.md`, "Latency"): at a steady 85 req/s after a 3 s burst, the web
- * BFF's 50-order page ran 5–8 full collections per 12 s instead of 2, its old generation
+ * BFF's 50-order page ran 6–7 full collections per 12 s instead of 1–2, its old generation
  * filling at ~50 MB/s instead of ~16, and each full collection is a burst of slow requests.
  *
  * @param setFlags how flags are set (a test passes its own)
