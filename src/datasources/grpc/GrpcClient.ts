@@ -63,24 +63,6 @@ export class GrpcClient {
     );
   }
 
-  /** Opens a server stream with the scope's metadata; the caller consumes and cancels it. */
-  protected serverStream<Res>(scope: CallScope, method: string, request: unknown): AsyncIterable<Res> & { cancel(): void } {
-    const fn = (this.stub as unknown as Record<string, (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<Res>>)[method];
-    if (!fn) throw new TypeError(`${this.upstream.name} has no gRPC method ${method}`);
-    const stream = fn.call(this.stub, request, metadataOf(scope));
-    const name = this.upstream.name;
-    return {
-      cancel: () => stream.cancel(),
-      async *[Symbol.asyncIterator]() {
-        try {
-          for await (const message of stream) yield message as Res;
-        } catch (error) {
-          throw translateServiceError(name, error as grpc.ServiceError, scope.signal);
-        }
-      },
-    };
-  }
-
   close(): void {
     this.stub.close();
   }

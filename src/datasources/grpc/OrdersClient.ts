@@ -47,12 +47,6 @@ export type PlaceOrderResultDto =
       priceChanged: { productId: string; expectedUnitPriceCents: number; actualUnitPriceCents: number };
     };
 
-export interface OrderStatusEventDto {
-  orderId: string;
-  status: OrderStatusDto;
-  atMs: number;
-}
-
 /** The orders backend (gRPC `shop.orders.v1.OrdersService`). */
 export class OrdersClient extends GrpcClient {
   static readonly maxBatchSize = 200;
@@ -86,10 +80,5 @@ export class OrdersClient extends GrpcClient {
     const response = await this.unary<PlaceOrderResultDto>(scope, 'PlaceOrder', input, input.items.length, false);
     if (!response.result) throw badResponse('orders', 'empty_result');
     return response;
-  }
-
-  /** Status changes of one order, until the backend ends the stream. */
-  watchOrderStatus(scope: CallScope, orderId: string): AsyncIterable<OrderStatusEventDto> & { cancel(): void } {
-    return this.serverStream(scope, 'WatchOrderStatus', { orderId });
   }
 }
