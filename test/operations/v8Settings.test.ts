@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import { applyV8Settings, NO_PRETENURING_FLAG } from '../../src/server/v8Settings.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+const run = promisify(execFile);
 
 interface ProbeResult {
   flags: string[];
@@ -13,18 +15,12 @@ interface ProbeResult {
 }
 
 /** Runs test/fixtures/pretenuringProbe.ts in a fresh process with `env` added. */
-function probe(env: Record<string, string>): Promise<ProbeResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['--expose-gc', '--import', 'tsx', 'test/fixtures/pretenuringProbe.ts'],
-      { cwd: root, env: { ...process.env, ...env } },
-      (error, stdout, stderr) => {
-        if (error) reject(new Error(`probe failed: ${error.message}\n${stderr}`));
-        else resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as ProbeResult);
-      },
-    );
+async function probe(env: Record<string, string>): Promise<ProbeResult> {
+  const { stdout } = await run(process.execPath, ['--expose-gc', '--import', 'tsx', 'test/fixtures/pretenuringProbe.ts'], {
+    cwd: root,
+    env: { ...process.env, ...env },
   });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as ProbeResult;
 }
 
 describe('V8 settings', { timeout: 60_000 }, () => {
