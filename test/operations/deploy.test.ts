@@ -28,9 +28,15 @@ for (const bff of ['bff-mobile', 'bff-web']) {
     assert.ok(container.resources.requests.cpu && container.resources.requests.memory);
     assert.ok(container.resources.limits.cpu && container.resources.limits.memory);
     // The V8 heap is sized explicitly, and below the container's memory limit.
-    const heapMb = Number(/--max-old-space-size=(\d+)/.exec(container.env.find((e: Doc) => e.name === 'NODE_OPTIONS')?.value ?? '')?.[1]);
+    const nodeOptions = container.env.find((e: Doc) => e.name === 'NODE_OPTIONS')?.value ?? '';
+    const heapMb = Number(/--max-old-space-size=(\d+)/.exec(nodeOptions)?.[1]);
     const limitMi = Number(/^(\d+)Mi$/.exec(container.resources.limits.memory)?.[1]);
     assert.ok(heapMb > 0 && heapMb <= limitMi * 0.75, `old space ${heapMb} MB within ${limitMi} Mi`);
+    // V8's background threads fit the CPU limit: one fewer than its cores, at least 1 (Node's default is 4).
+    const poolSize = Number(/--v8-pool-size=(\d+)/.exec(nodeOptions)?.[1]);
+    const cpu = String(container.resources.limits.cpu);
+    const cpuLimit = cpu.endsWith('m') ? Number(cpu.slice(0, -1)) / 1000 : Number(cpu);
+    assert.ok(poolSize >= 1 && poolSize <= Math.max(1, Math.ceil(cpuLimit) - 1), `--v8-pool-size=${poolSize} for a CPU limit of ${cpuLimit}`);
     assert.equal(pod.securityContext.runAsNonRoot, true);
     assert.equal(container.securityContext.allowPrivilegeEscalation, false);
     assert.deepEqual(container.args, [`dist/${bff}/main.js`]);
