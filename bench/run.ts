@@ -9,7 +9,7 @@
  * bench/results/<timestamp>/{report.md,results.json,chart.svg} and bench/results/latest.{md,svg}.
  *
  * Options:
- *   --quick                one short round at 0 ms and the dashboard at 2 ms (well under a minute)
+ *   --quick                one short round of Home and the dashboard at 0 ms (well under a minute)
  *   --rounds N             saturation rounds (full default 3)
  *   --duration S           seconds per saturation run (full default 3)
  *   --rate-duration S      seconds per fixed-rate run (full default 2)
@@ -17,12 +17,13 @@
  *   --latencies 0,2        backend latencies in ms (admin faults on every service)
  *   --scenarios a,b        of home, orders10, orders50, orders100
  *   --workers N            also run the shipped BFFs with BFF_WORKERS=N (when the config has it)
+ *   --v8-pool-size N       V8 background threads of every contender and the backends (default: cores - 1, min 1)
  *   --no-variant           leave out the variant BFFs (every request through Apollo; the other executor)
  *   --no-isolate           leave the other contenders running (not frozen) during each measured window
  *   --source               run contenders with tsx from source instead of compiled (as deployed)
  *   --out DIR              results root (default bench/results)
  */
-import { cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, totalmem } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -45,6 +46,7 @@ const { values: args } = parseArgs({
     latencies: { type: 'string' },
     scenarios: { type: 'string' },
     workers: { type: 'string' },
+    'v8-pool-size': { type: 'string' },
     'no-variant': { type: 'boolean', default: false },
     'no-isolate': { type: 'boolean', default: false },
     source: { type: 'boolean', default: false },
@@ -68,18 +70,21 @@ const settings = {
   rateConnections: 16,
   rateSamples: quick ? 400 : 1000,
   warmupSeconds: num(args.warmup, quick ? 0.5 : 1.5, 'warmup'),
+  // V8's background threads (concurrent marking and sweeping, compilation) for every contender
+  // alike: one fewer than the cores, as the deploy manifests set it. Node's default of 4 on a
+  // 2-core machine lets a full collection's markers take both cores from the event loop for
+  // tens of ms (docs/performance.md, "GC threads"); --v8-pool-size 4 measures that default.
+  v8PoolSize: Math.floor(num(args['v8-pool-size'], Math.max(1, availableParallelism() - 1), 'v8-pool-size')),
 };
-const latencies = (args.latencies ?? '0,2').split(',').map((v) => {
+// Quick mode measures the two pages the targets are about, at 0 ms: well under a minute.
+const latencies = (args.latencies ?? (quick ? '0' : '0,2')).split(',').map((v) => {
   const ms = Number(v);
   if (!(ms >= 0 && ms <= 1000)) throw new TypeError(`--latencies: each must be 0..1000 ms, got ${v}`);
   return ms;
 });
-const scenarioIds = (args.scenarios?.split(',') ?? SCENARIO_IDS) as Scenario['id'][];
+const scenarioIds = (args.scenarios?.split(',') ?? (quick ? ['home', 'orders50'] : SCENARIO_IDS)) as Scenario['id'][];
 for (const id of scenarioIds) if (!SCENARIO_IDS.includes(id)) throw new TypeError(`--scenarios: unknown scenario ${id} (${SCENARIO_IDS.join(', ')})`);
-// Quick mode keeps the 2 ms latency for the dashboard only: the rest at 0 ms is what moves.
-const configs = latencies.flatMap((latencyMs) =>
-  scenarioIds.filter((id) => !quick || latencyMs === 0 || id === 'orders50').map((id) => ({ id, latencyMs })),
-);
+const configs = latencies.flatMap((latencyMs) => scenarioIds.map((id) => ({ id, latencyMs })));
 
 const IDENTITY_SECRET = 'bench-identity-secret-0123456789';
 const shippedExecutor = loadConfig('web', {}).executor;
@@ -127,7 +132,14 @@ const startedAt = new Date();
 const started = performance.now();
 log(`bench: ${quick ? 'quick' : 'full'} — ${configs.length} scenario/latency configs, ${settings.rounds} round(s) of ${settings.saturationSeconds} s saturation`);
 
-const backends = await startBackendsProcess({ IDENTITY_HMAC_SECRET: IDENTITY_SECRET, LOG_LEVEL: 'warn' });
+// The backends and the load tool (this process, which `npm run bench` starts with one thread)
+// share the machine with the contender being measured: their garbage collections must not
+// spread over more threads than there are cores either, or they stall every contender alike.
+const backends = await startBackendsProcess({
+  IDENTITY_HMAC_SECRET: IDENTITY_SECRET,
+  LOG_LEVEL: 'warn',
+  NODE_OPTIONS: [process.env.NODE_OPTIONS, `--v8-pool-size=${settings.v8PoolSize}`].filter(Boolean).join(' '),
+});
 const running: RunningContender[] = [];
 // Compiled with tsc and run by plain node, as deployed, unless --source asks for tsx.
 const compiledRoot = args.source ? undefined : compileForBench();
@@ -142,7 +154,7 @@ try {
     RATE_LIMIT_ENABLED: 'false',
   };
   const clients = [...new Set(configs.map((c) => (c.id === 'home' ? 'mobile' : 'web')))] as ('mobile' | 'web')[];
-  const specs = [...clients.flatMap(specsFor), ...shared];
+  const specs = [...clients.flatMap(specsFor), ...shared].map((spec) => ({ ...spec, nodeArgs: [`--v8-pool-size=${settings.v8PoolSize}`, ...(spec.nodeArgs ?? [])] }));
   running.push(...(await Promise.all(specs.map((spec) => startContender(spec, commonEnv, compiledRoot)))));
   log(`bench: ${running.length} contenders up (pids ${running.map((r) => `${r.spec.client}:${r.spec.id}=${r.pid}`).join(', ')})`);
   const floor = running.find((r) => r.spec.id === 'floor')!;
@@ -243,7 +255,8 @@ try {
       for (const config of configs.filter((c) => c.latencyMs === latencyMs)) {
         const scenario = scenarios.get(config.id)!;
         const commonRate = commonRateOf(config.id, latencyMs);
-        const list = [...contendersOf(scenario), floor, empty].filter((c) => rpsOf(config.id, latencyMs, c.spec.id) >= commonRate * 1.2);
+        // The empty handler's latency is a reference, not a target: quick mode leaves it out.
+        const list = [...contendersOf(scenario), floor, ...(quick ? [] : [empty])].filter((c) => rpsOf(config.id, latencyMs, c.spec.id) >= commonRate * 1.2);
         const rotated = [...list.slice(round % list.length), ...list.slice(0, round % list.length)];
         for (const contender of rotated) {
           const id = contender.spec.id;
