@@ -60,7 +60,7 @@ export interface BenchResults {
     executor: string;
     /** Whether the other contenders were frozen during each measured window (false with --no-isolate; absent in older results). */
     isolated?: boolean;
-    /** `--v8-pool-size` every contender ran with (absent in older results: Node's default, 4). */
+    /** `--v8-pool-size` every contender and the backends ran with (absent in older results: Node's default, 4). */
     v8PoolSize?: number;
   };
   results: ScenarioResult[];
@@ -83,7 +83,7 @@ export function toMarkdown(results: BenchResults, chartFile: string): string {
     `Saturation: ${settings.saturationConnections} connections (naive: ${settings.naiveConnections}) × ${settings.saturationSeconds} s, median of ${settings.rounds} round(s). ` +
       `Latency: requests evenly paced at the common rate (half the slower of the shipped BFF and the floor) for ${settings.rateSeconds}–${settings.rateSeconds * 5} s (about ${settings.rateSamples} requests) over up to ${settings.rateConnections} connections, timed from when each was due; p50 and p99 are the medians of ${settings.rounds} such round(s). ` +
       `BFF executor as shipped: \`${settings.executor}\`. ` +
-      `${settings.v8PoolSize ? `Every contender and the backends run with \`--v8-pool-size=${settings.v8PoolSize}\` (V8's background threads: one fewer than the cores), the load tool with 1. ` : ''}` +
+      `${settings.v8PoolSize ? `Every contender and the backends run with \`--v8-pool-size=${settings.v8PoolSize}\` (V8's background threads; Node's default is 4), the load tool with 1. ` : ''}` +
       "CPU is the contender's own (all its processes), from /proc. " +
       `${settings.isolated ? 'Every other contender is frozen (SIGSTOP) while one is measured. ' : 'The other contenders stay running (--no-isolate) while one is measured. '}` +
       'Peak RSS is the largest process\'s high-water mark over the scenario\'s windows (reset before each). ' +
