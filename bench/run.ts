@@ -76,6 +76,7 @@ const settings = {
   // tens of ms (docs/performance.md, "GC threads"); --v8-pool-size 4 measures that default.
   v8PoolSize: Math.floor(num(args['v8-pool-size'], Math.max(1, availableParallelism() - 1), 'v8-pool-size')),
 };
+const poolSizeFlag = `--v8-pool-size=${settings.v8PoolSize}`;
 // Quick mode measures the two pages the targets are about, at 0 ms: well under a minute.
 const latencies = (args.latencies ?? (quick ? '0' : '0,2')).split(',').map((v) => {
   const ms = Number(v);
@@ -138,7 +139,7 @@ log(`bench: ${quick ? 'quick' : 'full'} — ${configs.length} scenario/latency c
 const backends = await startBackendsProcess({
   IDENTITY_HMAC_SECRET: IDENTITY_SECRET,
   LOG_LEVEL: 'warn',
-  NODE_OPTIONS: [process.env.NODE_OPTIONS, `--v8-pool-size=${settings.v8PoolSize}`].filter(Boolean).join(' '),
+  NODE_OPTIONS: [process.env.NODE_OPTIONS, poolSizeFlag].filter(Boolean).join(' '),
 });
 const running: RunningContender[] = [];
 // Compiled with tsc and run by plain node, as deployed, unless --source asks for tsx.
@@ -154,7 +155,7 @@ try {
     RATE_LIMIT_ENABLED: 'false',
   };
   const clients = [...new Set(configs.map((c) => (c.id === 'home' ? 'mobile' : 'web')))] as ('mobile' | 'web')[];
-  const specs = [...clients.flatMap(specsFor), ...shared].map((spec) => ({ ...spec, nodeArgs: [`--v8-pool-size=${settings.v8PoolSize}`, ...(spec.nodeArgs ?? [])] }));
+  const specs = [...clients.flatMap(specsFor), ...shared].map((spec) => ({ ...spec, nodeArgs: [poolSizeFlag, ...(spec.nodeArgs ?? [])] }));
   running.push(...(await Promise.all(specs.map((spec) => startContender(spec, commonEnv, compiledRoot)))));
   log(`bench: ${running.length} contenders up (pids ${running.map((r) => `${r.spec.client}:${r.spec.id}=${r.pid}`).join(', ')})`);
   const floor = running.find((r) => r.spec.id === 'floor')!;

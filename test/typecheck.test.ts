@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 
 /**
@@ -11,15 +12,15 @@ import { describe, it } from 'node:test';
  */
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const run = promisify(execFile);
 
 describe('typecheck', { timeout: 120_000 }, () => {
   it('tsc --noEmit reports no errors', async () => {
-    const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
-      execFile(process.execPath, [tsc, '--noEmit', '-p', 'tsconfig.json'], { cwd: root, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-        const status = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-        resolve({ code: status, output: `${stdout}${stderr}` });
-      });
-    });
-    assert.equal(code, 0, `tsc --noEmit failed:\n${output}`);
+    try {
+      await run(process.execPath, [tsc, '--noEmit', '-p', 'tsconfig.json'], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+    } catch (error) {
+      const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+      assert.fail(`tsc --noEmit failed:\n${stdout}${stderr}`);
+    }
   });
 });
