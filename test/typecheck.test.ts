@@ -14,7 +14,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const run = promisify(execFile);
 
-describe('typecheck', { timeout: 120_000 }, () => {
+describe('typecheck', { timeout: 600_000 }, () => {
   it('tsc --noEmit reports no errors', async () => {
     try {
       await run(process.execPath, [tsc, '--noEmit', '-p', 'tsconfig.json'], { cwd: root, maxBuffer: 16 * 1024 * 1024 });

@@ -22,7 +22,7 @@ const specs: ContenderSpec[] = [
   { id: 'floor', kind: 'floor', client: 'any', label: 'floor', entry: 'bench/floor/main.ts', env: {} },
 ];
 
-describe('benchmark smoke', { timeout: 120_000 }, () => {
+describe('benchmark smoke', { timeout: 600_000 }, () => {
   let backends: BackendsProcess;
   let contenders: RunningContender[] = [];
   let scenarios: Map<Scenario['id'], Scenario>;

@@ -32,7 +32,7 @@ function visible(response: GqlResponse) {
 
 type Trio = { fast: RunningBff; jit: RunningBff; js: RunningBff };
 
-describe('executors: fast path, jit behind Apollo, graphql-js', { timeout: 60_000 }, () => {
+describe('executors: fast path, jit behind Apollo, graphql-js', { timeout: 600_000 }, () => {
   let backends: BackendsProcess;
   const bffs: RunningBff[] = [];
   let web: Trio;

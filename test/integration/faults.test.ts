@@ -16,8 +16,9 @@ const ORDERS_TABLE = operation('web', 'OrdersTable').query;
 
 before(async () => {
   backends = await startBackendsProcess();
-  // A short per-call timeout makes "slow past its deadline" quick to provoke.
-  web = await startBff('web', backends, { UPSTREAM_TIMEOUT_MS: '300', BREAKER_THRESHOLD: '1000' });
+  // Default deadlines: on a loaded machine a short one would time out calls these tests expect to
+  // succeed. The deadline tests start their own BFF with a short deadline on the one slow backend.
+  web = await startBff('web', backends, { BREAKER_THRESHOLD: '1000' });
   staff = await tokenFor(backends, 'u-00001', 'orders:read:all customers:read');
 });
 after(async () => {
@@ -101,17 +102,31 @@ test('orders answers a gRPC error: the orders field is null with the translated 
   assert.equal(res.body.errors![0]!.extensions!.reason, 'grpc_INTERNAL');
 });
 
+/** Runs `check` against a web BFF whose deadline for `backend` alone is 300 ms (the deadline under test). */
+async function withShortDeadline(backend: 'orders' | 'users', check: (bff: RunningBff) => Promise<void>) {
+  const bff = await startBff('web', backends, { [`${backend.toUpperCase()}_TIMEOUT_MS`]: '300', BREAKER_THRESHOLD: '1000' });
+  try {
+    await check(bff);
+  } finally {
+    await bff.close();
+  }
+}
+
 test('orders slow past its deadline: UPSTREAM_TIMEOUT, and no other backend is called', async () => {
-  await backends.admin.faults({ orders: { latencyMs: 1500 } });
-  const res = await table();
-  assertFieldErrors(res, 'UPSTREAM_TIMEOUT', 'orders', 'orders');
-  assert.deepEqual(res.body.extensions!.fanout!.totals.byBackend, { orders: 1 });
+  await backends.admin.faults({ orders: { latencyMs: 3000 } });
+  await withShortDeadline('orders', async (bff) => {
+    const res = await table(bff);
+    assertFieldErrors(res, 'UPSTREAM_TIMEOUT', 'orders', 'orders');
+    assert.deepEqual(res.body.extensions!.fanout!.totals.byBackend, { orders: 1 });
+  });
 });
 
 test('a slow REST backend times out too (users, 300 ms deadline)', async () => {
-  await backends.admin.faults({ users: { latencyMs: 1500 } });
-  const res = await table();
-  assertFieldErrors(res, 'UPSTREAM_TIMEOUT', 'users', 'customer');
+  await backends.admin.faults({ users: { latencyMs: 3000 } });
+  await withShortDeadline('users', async (bff) => {
+    const res = await table(bff);
+    assertFieldErrors(res, 'UPSTREAM_TIMEOUT', 'users', 'customer');
+  });
 });
 
 test('reviews (GraphQL) answers 500: review fields are null, the product still arrives', async () => {

@@ -23,7 +23,7 @@ async function probe(env: Record<string, string>): Promise<ProbeResult> {
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as ProbeResult;
 }
 
-describe('V8 settings', { timeout: 60_000 }, () => {
+describe('V8 settings', { timeout: 600_000 }, () => {
   it('turns allocation-site pretenuring off unless BFF_V8_PRETENURING asks for it', () => {
     const set: string[] = [];
     assert.deepEqual(applyV8Settings({ pretenuring: false }, (flag) => set.push(flag)), [NO_PRETENURING_FLAG]);
