@@ -6,7 +6,8 @@
  * handler), checks that they all return the same data and counts their backend calls, then
  * drives each over 127.0.0.1 (autocannon for saturation, an evenly paced open loop for latency): req/s at saturation (median of rounds), CPU
  * per request, p50/p99 at a common fixed rate, peak RSS. Writes
- * bench/results/<timestamp>/{report.md,results.json,chart.svg} and bench/results/latest.{md,svg}.
+ * bench/results/<timestamp>/{report.md,results.json,chart.svg} (not tracked by git), and with
+ * --update-docs also the tracked bench/results/latest.{md,svg} that the README links to.
  *
  * Options:
  *   --quick                one short round of Home and the dashboard at 0 ms (well under a minute)
@@ -22,6 +23,7 @@
  *   --no-isolate           leave the other contenders running (not frozen) during each measured window
  *   --source               run contenders with tsx from source instead of compiled (as deployed)
  *   --out DIR              results root (default bench/results)
+ *   --update-docs          also rewrite the tracked latest.{md,svg} (a run never changes tracked files otherwise)
  */
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -51,6 +53,7 @@ const { values: args } = parseArgs({
     'no-isolate': { type: 'boolean', default: false },
     source: { type: 'boolean', default: false },
     out: { type: 'string', default: join(REPO_ROOT, 'bench/results') },
+    'update-docs': { type: 'boolean', default: false },
   },
 });
 
@@ -351,8 +354,10 @@ try {
   writeFileSync(join(dir, 'results.json'), `${JSON.stringify(bench, null, 2)}\n`);
   writeFileSync(join(dir, 'report.md'), toMarkdown(bench, 'chart.svg'));
   writeFileSync(join(dir, 'chart.svg'), toSvg(bench));
-  writeFileSync(join(args.out!, 'latest.md'), toMarkdown(bench, 'latest.svg').replace(/^# Benchmark /, `# Latest benchmark (${stamp}/) `));
-  writeFileSync(join(args.out!, 'latest.svg'), toSvg(bench));
+  if (args['update-docs']) {
+    writeFileSync(join(args.out!, 'latest.md'), toMarkdown(bench, 'latest.svg').replace(/^# Benchmark /, `# Latest benchmark (${stamp}/) `));
+    writeFileSync(join(args.out!, 'latest.svg'), toSvg(bench));
+  }
 
   log('');
   for (const s of results) {
@@ -366,7 +371,7 @@ try {
   }
   log('');
   for (const t of targets) log(`${t.met ? 'MET ' : 'MISS'} ${t.target}: ${t.measured}`);
-  log(`\nbench: wrote ${dir}/ and ${args.out}/latest.{md,svg} in ${Math.round(bench.elapsedSeconds)} s${failedTotal ? ` — ${failedTotal} requests failed` : ''}`);
+  log(`\nbench: wrote ${dir}/${args['update-docs'] ? ` and ${args.out}/latest.{md,svg}` : ''} in ${Math.round(bench.elapsedSeconds)} s${failedTotal ? ` — ${failedTotal} requests failed` : ''}`);
   if (failedTotal) exitCode = 1;
 } catch (error) {
   process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
