@@ -9,6 +9,10 @@ export interface FanoutCall {
   readonly ms: number;
   /** The error code when the call failed. */
   readonly error?: string;
+  /** Its detail (`http_503`, `circuit_open`, …) when the call failed. */
+  readonly reason?: string | undefined;
+  /** For a call the open circuit refused: the faults that opened it (`CODE/reason`), oldest first. */
+  readonly lastFaults?: readonly string[];
 }
 
 export interface FanoutReceipt {

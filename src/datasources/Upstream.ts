@@ -38,20 +38,20 @@ export type Attempt<T> = (signal: AbortSignal, timeoutMs: number) => Promise<T>;
 const NOT_SENT_REASONS: ReadonlySet<string> = new Set(['connect_refused', 'circuit_open', 'request_deadline']);
 
 /**
- * Failures that say something about the backend's health (what the breaker counts). A call
- * cancelled because the client went away says nothing about the backend: counted, a few
- * impatient clients would open a healthy backend's circuit.
+ * Failures that say the backend is unhealthy (what the breaker counts): those the protocol
+ * tables of `fromUpstream` mark as a fault, and malformed answers (the data sources check
+ * shapes inside the call). Never an answer about the request itself (a 4xx, INVALID_ARGUMENT,
+ * NOT_FOUND…), nor a call cancelled because the client went away: counted, a few anonymous
+ * clients could open a healthy backend's circuit for everyone (issue 14).
  */
 function isUpstreamFault(error: unknown): boolean {
-  const bff = asBffError(error);
-  const code = bff?.code;
-  if (bff?.reason === 'request_cancelled') return false;
-  return (
-    code === ErrorCode.UPSTREAM_UNAVAILABLE ||
-    code === ErrorCode.UPSTREAM_TIMEOUT ||
-    code === ErrorCode.UPSTREAM_ERROR ||
-    code === ErrorCode.UPSTREAM_BAD_RESPONSE
-  );
+  return asBffError(error)?.fault === true;
+}
+
+/** One fault the breaker counted, as the receipt and the metrics name it. */
+export interface FaultRecord {
+  code: string;
+  reason: string | undefined;
 }
 
 /**
@@ -68,6 +68,9 @@ export class Upstream {
   private readonly readPolicy: IPolicy;
   private readonly writePolicy: IPolicy;
   private readonly breaker;
+  private readonly faults: FaultRecord[] = [];
+  private readonly faultsKept: number;
+  private readonly opens = new Map<string, number>();
 
   constructor(options: UpstreamOptions) {
     this.name = options.name;
@@ -77,9 +80,22 @@ export class Upstream {
       halfOpenAfter: options.breakerHalfOpenAfterMs ?? 5000,
       breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 5),
     });
+    this.faultsKept = Math.max(1, Math.min(options.breakerThreshold ?? 5, 20));
+    // Why the breaker opens: its last faults, kept for the receipt of every call it then
+    // refuses (which all read UPSTREAM_UNAVAILABLE / circuit_open) and for the metrics.
+    this.breaker.onFailure(({ handled, reason }) => {
+      if (!handled || !('error' in reason)) return;
+      const bff = asBffError(reason.error);
+      if (this.faults.length === this.faultsKept) this.faults.shift();
+      this.faults.push({ code: bff?.code ?? 'UNKNOWN', reason: bff?.reason });
+    });
+    this.breaker.onBreak(() => {
+      const last = this.faults.at(-1)?.code ?? 'UNKNOWN';
+      this.opens.set(last, (this.opens.get(last) ?? 0) + 1);
+    });
     this.breaker.onStateChange((state) => {
       if (breakerStateChannel.hasSubscribers) {
-        breakerStateChannel.publish({ backend: this.name, state: breakerStateName(state) });
+        breakerStateChannel.publish({ backend: this.name, state: breakerStateName(state), lastFaults: this.lastFaults.map(faultLabel) });
       }
     });
     const retries = options.retries ?? 1;
@@ -88,7 +104,7 @@ export class Upstream {
     const retryPolicy = retry(
       handleWhen((error) => {
         const bff = asBffError(error);
-        return bff?.code === ErrorCode.UPSTREAM_UNAVAILABLE && bff.reason !== 'circuit_open' && bff.reason !== 'request_cancelled';
+        return bff?.code === ErrorCode.UPSTREAM_UNAVAILABLE && bff.fault;
       }),
       { maxAttempts: retries, backoff: new ExponentialBackoff({ initialDelay: 10, maxDelay: 100 }) },
     );
@@ -99,6 +115,16 @@ export class Upstream {
   /** `closed`, `open`, `half_open` or `isolated`. */
   get breakerState(): BreakerStateName {
     return breakerStateName(this.breaker.state);
+  }
+
+  /** The last faults the breaker counted, oldest first (at most the breaker's threshold, ≤ 20). */
+  get lastFaults(): readonly FaultRecord[] {
+    return this.faults.slice();
+  }
+
+  /** How many times the breaker opened, by the code of the fault that opened it. */
+  get opensByLastFault(): ReadonlyMap<string, number> {
+    return this.opens;
   }
 
   /**
@@ -139,7 +165,9 @@ export class Upstream {
         operation,
         keys,
         ms: Math.round(ms * 100) / 100,
-        ...(code !== undefined && { error: code }),
+        ...(code !== undefined && { error: code, reason: failure?.reason }),
+        // A refused call says only "circuit_open": the receipt says why the circuit opened.
+        ...(failure?.reason === 'circuit_open' && { lastFaults: this.faults.map(faultLabel) }),
       });
       if (upstreamCallChannel.hasSubscribers) {
         const event: UpstreamCallEvent = { backend: this.name, protocol: this.protocol, operation, keys, ms, error: code, attempts };
@@ -154,7 +182,7 @@ export class Upstream {
       bff = upstreamFailure(this.name, ErrorCode.UPSTREAM_UNAVAILABLE, 'circuit_open', error);
     }
     bff ??= upstreamFailure(this.name, ErrorCode.UPSTREAM_ERROR, 'unexpected', error);
-    if (!idempotent && isUpstreamFault(bff) && !NOT_SENT_REASONS.has(bff.reason ?? '')) {
+    if (!idempotent && bff.fault && !NOT_SENT_REASONS.has(bff.reason ?? '')) {
       // The request may have reached the backend: saying "failed" could make a client place
       // a second order, saying "done" could lose one. Say what we know.
       return new BffError(ErrorCode.OUTCOME_UNKNOWN, upstreamMessage(this.name, ErrorCode.OUTCOME_UNKNOWN), {
@@ -204,6 +232,11 @@ function runAttempt<T>(attempt: Attempt<T>, requestSignal: AbortSignal, timeoutM
       throw error;
     },
   );
+}
+
+/** `UPSTREAM_ERROR/http_500`: a fault as the receipt and logs show it. */
+function faultLabel(fault: FaultRecord): string {
+  return fault.reason === undefined ? fault.code : `${fault.code}/${fault.reason}`;
 }
 
 export type BreakerStateName = 'closed' | 'open' | 'half_open' | 'isolated';

@@ -6,6 +6,11 @@ export interface BffErrorOptions {
   upstream?: string;
   /** Machine-readable detail (`deadline`, `circuit_open`, `status_503`, …); never a new code. */
   reason?: string;
+  /**
+   * Whether the failure says the upstream is unhealthy: what its circuit breaker counts and
+   * what may be retried. Set only by the translation tables of `fromUpstream`; default false.
+   */
+  fault?: boolean;
   /** Set when the error rejects the whole request and must set the HTTP status. */
   httpStatus?: number;
   cause?: unknown;
@@ -21,6 +26,8 @@ export class BffError extends GraphQLError {
   readonly code: ErrorCode;
   readonly upstream: string | undefined;
   readonly reason: string | undefined;
+  /** Whether the upstream is to blame (see BffErrorOptions.fault). */
+  readonly fault: boolean;
 
   constructor(code: ErrorCode, message: string, options: BffErrorOptions = {}) {
     super(message, {
@@ -37,6 +44,7 @@ export class BffError extends GraphQLError {
     this.code = code;
     this.upstream = options.upstream;
     this.reason = options.reason;
+    this.fault = options.fault ?? false;
   }
 
   /** The same error, rejecting the whole request with the status its code implies. */

@@ -25,6 +25,8 @@ export interface LoaderBatchEvent {
 export interface BreakerStateEvent {
   backend: string;
   state: 'closed' | 'open' | 'half_open' | 'isolated';
+  /** The last faults the breaker counted (`CODE/reason`), oldest first: why it opened. */
+  lastFaults: string[];
 }
 
 export const upstreamCallChannel = channel('bff:upstream:call');

@@ -86,6 +86,22 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
   });
 
+  new Counter({
+    name: 'bff_upstream_breaker_opens_total',
+    help: 'Times a backend\'s circuit breaker opened, by the code of the last fault it counted (why it opened).',
+    labelNames: ['backend', 'last_fault'],
+    registers,
+    collect() {
+      // The breakers count; this mirrors them at scrape time (codes come from the closed set).
+      this.reset();
+      for (const upstream of options.backends.upstreams) {
+        for (const [code, n] of upstream.opensByLastFault) {
+          this.inc({ backend: upstream.name, last_fault: isKnownErrorCode(code) ? code : 'OTHER' }, n);
+        }
+      }
+    },
+  });
+
   const registry = Registry.merge([own, processMetrics()]);
   registry.setDefaultLabels({ bff: options.bff });
   const operationLabel = createOperationLabeler(options.maxOperations);

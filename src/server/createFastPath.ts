@@ -13,6 +13,7 @@ import {
 import type { CompiledQuery } from 'graphql-jit';
 import { authorize, requirementOf, type OperationRequirement } from '../auth/useAuthorization.js';
 import type { BffContext } from '../context/BffContext.js';
+import { checkArguments } from '../limits/checkArguments.js';
 import { estimateCost } from '../limits/estimateCost.js';
 import type { RequestOutcome } from '../observability/RequestOutcome.js';
 import { recordErrorCodes } from '../observability/useRequestOutcome.js';
@@ -110,10 +111,15 @@ export function createFastPath(options: FastPathOptions): FastPath {
       const raw = body.variables;
       if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) return undefined;
       const variables = (raw ?? {}) as Record<string, unknown>;
-      if (query.operation.variableDefinitions?.length && 'errors' in getVariableValues(schema, query.operation.variableDefinitions, variables)) {
-        return undefined;
+      let coerced: Record<string, unknown> = {};
+      if (query.operation.variableDefinitions?.length) {
+        const values = getVariableValues(schema, query.operation.variableDefinitions, variables);
+        if ('errors' in values) return undefined;
+        coerced = values.coerced;
       }
       if (estimateCost(schema, query.document, query.operation, variables) > maxCost) return undefined;
+      // Apollo's useArgumentCheck gives the refusal.
+      if (checkArguments(schema, query.document, query.operation, coerced)) return undefined;
       try {
         authorize(request.viewer, query.requirement);
       } catch {

@@ -23,6 +23,7 @@ import { ErrorCode } from '../errors/codes.js';
 import { createRateLimiter } from '../limits/createRateLimiter.js';
 import { useLoadShedder } from '../limits/useLoadShedder.js';
 import { admitRequest, useMutationRateLimit } from '../limits/useRateLimit.js';
+import { useArgumentCheck } from '../limits/useArgumentCheck.js';
 import { useCostLimit } from '../limits/useCostLimit.js';
 import { createLogger, type Logger } from '../observability/createLogger.js';
 import { bindOutcome } from '../observability/RequestOutcome.js';
@@ -138,6 +139,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       // Refusals that need the validated operation, first: before anything calls a backend.
       useCostLimit(config.operationLimits.cost),
       useAuthorization(),
+      useArgumentCheck(),
       // No response cache reads cache hints here; computing them cost a third of the
       // dashboard's throughput in measurements (see README, Performance).
       ApolloServerPluginCacheControlDisabled(),

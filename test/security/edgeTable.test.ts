@@ -88,6 +88,36 @@ const rows: Row[] = [
     reason: 'cost',
   },
   { name: 'cost bomb through a variable', only: 'web', request: (bff) => post(bff.url, { query: 'query ($n: Int) { orders(first: $n) { nodes { customer { orders(first: $n) { nodes { id } } } } } }', variables: { n: 100 } }), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'cost' },
+  // Free-form arguments that reach a backend URL, header or gRPC field (issue 14): refused at
+  // the edge, so a bad id can never make a backend answer 4xx (or open its breaker).
+  { name: 'a 20 KB id', request: query(`{ product(id: "${'p'.repeat(20_000)}") { id } }`), status: 400, code: 'BAD_USER_INPUT', reason: 'invalid_id' },
+  { name: 'ten aliased 1.7 KB ids', request: query(`{ ${Array.from({ length: 10 }, (_, i) => `a${i}: product(id: "${String(i).repeat(1700)}") { id }`).join(' ')} }`), status: 400, code: 'BAD_USER_INPUT', reason: 'invalid_id' },
+  { name: 'a 20 KB id in a variable', request: (bff) => post(bff.url, { query: 'query ($id: ID!) { product(id: $id) { id } }', variables: { id: 'p'.repeat(20_000) } }), status: 400, code: 'BAD_USER_INPUT', reason: 'invalid_id' },
+  { name: 'an id of 65 characters', request: query(`{ product(id: "${'p'.repeat(65)}") { id } }`), status: 400, code: 'BAD_USER_INPUT', reason: 'invalid_id' },
+  { name: 'an id of 64 characters (not found, but asked)', request: query(`{ product(id: "${'p'.repeat(64)}") { id } }`), status: 200, reachesBackends: true },
+  { name: 'an id with a comma (the batch separator)', request: query('{ product(id: "p-00001,p-00002") { id } }'), status: 400, code: 'BAD_USER_INPUT', reason: 'invalid_id' },
+  { name: 'an id with a control character', request: (bff) => post(bff.url, { query: 'query ($id: ID!) { product(id: $id) { id } }', variables: { id: 'p-00001\r\nx-evil: 1' } }), status: 400, code: 'BAD_USER_INPUT', reason: 'invalid_id' },
+  { name: 'an id with a lone surrogate', request: (bff) => post(bff.url, { query: 'query ($id: ID!) { product(id: $id) { id } }', variables: { id: 'p-\ud800' } }), status: 400, code: 'BAD_USER_INPUT', reason: 'invalid_id' },
+  { name: 'an empty id', request: query('{ product(id: "") { id } }'), status: 400, code: 'BAD_USER_INPUT', reason: 'invalid_id' },
+  { name: 'a 600-character category', only: 'web', request: query(`{ products(category: "${'c'.repeat(600)}") { nodes { id } } }`), status: 400, code: 'BAD_USER_INPUT', reason: 'string_too_long' },
+  { name: 'a cursor with a NUL', only: 'web', request: (bff) => post(bff.url, { query: 'query ($after: String) { products(after: $after) { nodes { id } } }', variables: { after: 'abc\u0000' } }), status: 400, code: 'BAD_USER_INPUT', reason: 'invalid_characters' },
+  { name: 'a 600-character cursor, signed in', only: 'mobile', request: async (bff) => post(bff.url, { query: `{ myOrders(after: "${'c'.repeat(600)}") { orders { id } } }` }, bearer(await issuer.sign('u-00007'))), status: 400, code: 'BAD_USER_INPUT', reason: 'string_too_long' },
+  { name: 'a long customer id, staff', only: 'web', request: async (bff) => post(bff.url, { query: `{ customer(id: "${'u'.repeat(2000)}") { id } }` }, bearer(await issuer.sign('u-00001', { scope: 'customers:read' }))), status: 400, code: 'BAD_USER_INPUT', reason: 'invalid_id' },
+  {
+    name: 'a long product id inside placeOrder input, signed in',
+    request: async (bff) =>
+      post(
+        bff.url,
+        {
+          query: 'mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) { __typename } }',
+          variables: { input: { idempotencyKey: 'k-1', items: [{ productId: 'p-00001', quantity: 1, expectedUnitPriceCents: 1 }, { productId: 'p'.repeat(1700), quantity: 1, expectedUnitPriceCents: 1 }] } },
+        },
+        bearer(await issuer.sign('u-00007')),
+      ),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+    reason: 'invalid_id',
+  },
   // HTTP.
   { name: 'oversized body (200 KiB)', request: query(`{ product(id: "p-00001") { id } } # ${'x'.repeat(200 * 1024)}`), status: 413, code: 'PAYLOAD_TOO_LARGE' },
   { name: 'invalid JSON', request: (bff) => send(bff.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": "{ product' }), status: 400, code: 'BAD_REQUEST' },

@@ -7,8 +7,9 @@ import { Pool, fetch as undiciFetch } from 'undici';
 import { GraphQLError } from 'graphql';
 import { asBffError, BffError } from '../../errors/BffError.js';
 import { ErrorCode } from '../../errors/codes.js';
-import { badResponse, fromHttpStatus, upstreamFailure } from '../../errors/fromUpstream.js';
+import { badResponse, fromHttpStatus, fromTransportError, upstreamFailure } from '../../errors/fromUpstream.js';
 import type { CallScope } from '../CallScope.js';
+import { checkBatch } from '../checkBatch.js';
 import { Upstream, type UpstreamOptions } from '../Upstream.js';
 
 export interface ReviewSummaryDto {
@@ -57,6 +58,8 @@ interface ReviewsCallContext {
 }
 
 const CALL_ID_HEADER = 'x-bff-internal-call-id';
+
+const byProduct = (entry: { productId: string }): string => entry.productId;
 
 /**
  * Apollo's RemoteGraphQLDataSource, taught to carry the verified identity and the request id
@@ -131,25 +134,26 @@ export class ReviewsApi {
       );
     }
     const operation = [wantSummaries && 'reviewSummaries', limits.length > 0 && 'reviews'].filter(Boolean).join('+');
-    const data = await this.query<Record<string, unknown>>(
-      scope,
-      operation,
-      keys,
-      `query ReviewData(${variableDefs.join(', ')}) { ${fields.join(' ')} }`,
-      variables,
-    );
-    const summaries = wantSummaries ? data.summaries : [];
-    if (!Array.isArray(summaries)) throw badResponse('reviews', 'shape');
-    const reviews = new Map<number, ProductReviewsDto[]>();
-    for (const limit of limits) {
-      const list = data[`r${limit}`];
-      if (!Array.isArray(list)) throw badResponse('reviews', 'shape');
-      reviews.set(limit, list as ProductReviewsDto[]);
-    }
-    return { summaries: summaries as ReviewSummaryDto[], reviews };
+    // Checked inside the call, so a malformed answer counts against the breaker.
+    const check = (data: Record<string, unknown>): ReviewDataDto => {
+      const summaries = wantSummaries ? checkBatch<ReviewSummaryDto>('reviews', data.summaries, request.summaryIds, byProduct) : [];
+      const reviews = new Map<number, ProductReviewsDto[]>();
+      for (const limit of limits) {
+        reviews.set(limit, checkBatch<ProductReviewsDto>('reviews', data[`r${limit}`], request.reviewsByLimit.get(limit)!, byProduct));
+      }
+      return { summaries, reviews };
+    };
+    return this.query(scope, operation, keys, `query ReviewData(${variableDefs.join(', ')}) { ${fields.join(' ')} }`, variables, check);
   }
 
-  private query<T>(scope: CallScope, operation: string, keys: number, query: string, variables: Record<string, unknown>): Promise<T> {
+  private query<T>(
+    scope: CallScope,
+    operation: string,
+    keys: number,
+    query: string,
+    variables: Record<string, unknown>,
+    check: (data: Record<string, unknown>) => T,
+  ): Promise<T> {
     return this.upstream.call(
       scope,
       operation,
@@ -166,10 +170,11 @@ export class ReviewsApi {
             incomingRequestContext: undefined as never,
           });
           if (response.errors?.length && !response.data) {
-            throw upstreamFailure('reviews', ErrorCode.UPSTREAM_ERROR, 'graphql_errors');
+            // Our own documents, with checked ids: errors and no data mean the service failed.
+            throw upstreamFailure('reviews', ErrorCode.UPSTREAM_ERROR, 'graphql_errors', undefined, true);
           }
           if (!response.data) throw badResponse('reviews', 'no_data');
-          return response.data as T;
+          return check(response.data);
         } catch (error) {
           throw translateGatewayError(error, scope.signal);
         } finally {
@@ -190,16 +195,12 @@ function translateGatewayError(error: unknown, requestSignal: AbortSignal): BffE
   if (known) return known;
   if (requestSignal.aborted) return upstreamFailure('reviews', ErrorCode.UPSTREAM_UNAVAILABLE, 'request_cancelled', error);
   const name = (error as { name?: string }).name;
-  if (name === 'AbortError' || name === 'TimeoutError') {
-    return upstreamFailure('reviews', ErrorCode.UPSTREAM_TIMEOUT, 'deadline', error);
-  }
   // Non-2xx answers: the gateway's errorFromResponse puts the status in extensions.response.
   const status = (error as GraphQLError).extensions?.response as { status?: number } | undefined;
   if (error instanceof GraphQLError && typeof status?.status === 'number') return fromHttpStatus('reviews', status.status, error);
-  const cause = (error as { cause?: { code?: string } }).cause;
-  if (cause?.code === 'ECONNREFUSED') return upstreamFailure('reviews', ErrorCode.UPSTREAM_UNAVAILABLE, 'connect_refused', error);
-  if (error instanceof TypeError && cause) {
-    return upstreamFailure('reviews', ErrorCode.UPSTREAM_UNAVAILABLE, (cause.code ?? 'fetch_failed').toLowerCase(), error);
+  // fetch's own failures: a TypeError with the socket's error as its cause, or our abort.
+  if (name === 'AbortError' || name === 'TimeoutError' || (error instanceof TypeError && (error as { cause?: unknown }).cause)) {
+    return fromTransportError('reviews', error, requestSignal);
   }
   // Non-JSON body, or JSON of the wrong shape.
   return badResponse('reviews', 'invalid_body', error);

@@ -41,26 +41,30 @@ export class GrpcClient {
   }
 
   /**
-   * @returns the backend's response message.
+   * `check` runs on the response inside the call, so an answer of the wrong shape counts
+   * against the backend's breaker like an INTERNAL status.
+   * @returns the backend's response message (as `check` returned it).
    * @throws BffError naming this backend.
    */
-  protected unary<Res>(scope: CallScope, method: string, request: unknown, keys: number, idempotent: boolean): Promise<Res> {
+  protected unary<Res>(
+    scope: CallScope,
+    method: string,
+    request: unknown,
+    keys: number,
+    idempotent: boolean,
+    check?: (response: Res) => Res,
+  ): Promise<Res> {
     const fn = (this.stub as unknown as Record<string, UnaryMethod>)[method];
     if (!fn) throw new TypeError(`${this.upstream.name} has no gRPC method ${method}`);
     const name = this.upstream.name;
-    return this.upstream.call(
-      scope,
-      method,
-      keys,
-      (signal, timeoutMs) =>
-        new Promise<Res>((resolve, reject) => {
-          const pending: PendingUnary = { resolve: resolve as (value: unknown) => void, reject, upstream: name, requestSignal: scope.signal, attemptSignal: signal };
-          const call = fn.call(this.stub, request, metadataOf(scope), { deadline: Date.now() + timeoutMs }, settleUnary(pending));
-          pending.cancel = call.cancel.bind(call);
-          signal.addEventListener('abort', pending.cancel, { once: true });
-        }),
-      idempotent,
-    );
+    const attempt = (signal: AbortSignal, timeoutMs: number) =>
+      new Promise<Res>((resolve, reject) => {
+        const pending: PendingUnary = { resolve: resolve as (value: unknown) => void, reject, upstream: name, requestSignal: scope.signal, attemptSignal: signal };
+        const call = fn.call(this.stub, request, metadataOf(scope), { deadline: Date.now() + timeoutMs }, settleUnary(pending));
+        pending.cancel = call.cancel.bind(call);
+        signal.addEventListener('abort', pending.cancel, { once: true });
+      });
+    return this.upstream.call(scope, method, keys, check ? async (signal, timeoutMs) => check(await attempt(signal, timeoutMs)) : attempt, idempotent);
   }
 
   close(): void {
@@ -115,11 +119,11 @@ function translateServiceError(
   }
   // Our own timer may cancel the call a hair before grpc-js reports DEADLINE_EXCEEDED.
   if (error.code === grpc.status.DEADLINE_EXCEEDED || (error.code === grpc.status.CANCELLED && attemptSignal?.aborted)) {
-    return upstreamFailure(upstream, ErrorCode.UPSTREAM_TIMEOUT, 'deadline', error);
+    return upstreamFailure(upstream, ErrorCode.UPSTREAM_TIMEOUT, 'deadline', error, true);
   }
   if (error.code === grpc.status.UNAVAILABLE && /ECONNREFUSED|No connection established/i.test(error.details ?? '')) {
     // Known not to have reached the backend: safe to say "not done" even for writes.
-    return upstreamFailure(upstream, ErrorCode.UPSTREAM_UNAVAILABLE, 'connect_refused', error);
+    return upstreamFailure(upstream, ErrorCode.UPSTREAM_UNAVAILABLE, 'connect_refused', error, true);
   }
   return fromGrpcStatus(upstream, error.code ?? grpc.status.UNKNOWN, error);
 }

@@ -1,4 +1,5 @@
 import type { CallScope } from '../CallScope.js';
+import { checkBatch } from '../checkBatch.js';
 import { GrpcClient, type GrpcClientOptions } from './GrpcClient.js';
 
 export interface WarehouseStockDto {
@@ -24,7 +25,9 @@ export class InventoryClient extends GrpcClient {
 
   /** @returns stock of the products found, in any order; unknown ids are left out. */
   async batchGetStock(scope: CallScope, productIds: readonly string[]): Promise<ProductStockDto[]> {
-    const response = await this.unary<{ stocks: ProductStockDto[] }>(scope, 'BatchGetStock', { productIds }, productIds.length, true);
+    const response = await this.unary<{ stocks: ProductStockDto[] }>(scope, 'BatchGetStock', { productIds }, productIds.length, true, (res) => ({
+      stocks: checkBatch<ProductStockDto>('inventory', res?.stocks, productIds, (stock) => stock.productId),
+    }));
     return response.stocks;
   }
 }

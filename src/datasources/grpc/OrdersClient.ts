@@ -1,5 +1,6 @@
 import { badResponse } from '../../errors/fromUpstream.js';
 import type { CallScope } from '../CallScope.js';
+import { checkBatch } from '../checkBatch.js';
 import { GrpcClient, type GrpcClientOptions } from './GrpcClient.js';
 
 export type OrderStatusDto =
@@ -56,19 +57,21 @@ export class OrdersClient extends GrpcClient {
   }
 
   listUserOrders(scope: CallScope, input: { userId: string; pageSize: number; pageToken?: string }): Promise<OrderPageDto> {
-    return this.unary(scope, 'ListUserOrders', input, 1, true);
+    return this.unary(scope, 'ListUserOrders', input, 1, true, checkPage);
   }
 
   listRecentOrders(
     scope: CallScope,
     input: { pageSize: number; pageToken?: string; status?: OrderStatusDto },
   ): Promise<OrderPageDto> {
-    return this.unary(scope, 'ListRecentOrders', input, 1, true);
+    return this.unary(scope, 'ListRecentOrders', input, 1, true, checkPage);
   }
 
   /** @returns the orders found, in any order; unknown ids are left out. */
   async batchGetOrders(scope: CallScope, ids: readonly string[]): Promise<OrderDto[]> {
-    const response = await this.unary<{ orders: OrderDto[] }>(scope, 'BatchGetOrders', { ids }, ids.length, true);
+    const response = await this.unary<{ orders: OrderDto[] }>(scope, 'BatchGetOrders', { ids }, ids.length, true, (res) => ({
+      orders: checkBatch<OrderDto>('orders', res?.orders, ids, (order) => order.id),
+    }));
     return response.orders;
   }
 
@@ -81,4 +84,10 @@ export class OrdersClient extends GrpcClient {
     if (!response.result) throw badResponse('orders', 'empty_result');
     return response;
   }
+}
+
+/** A page of orders must hold a list (checked inside the call: a bad page counts against the breaker). */
+function checkPage(page: OrderPageDto): OrderPageDto {
+  if (!Array.isArray(page?.orders)) throw badResponse('orders', 'shape');
+  return page;
 }

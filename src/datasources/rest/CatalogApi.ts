@@ -44,7 +44,7 @@ export class CatalogApi {
 
   /** @returns the products found, in any order; unknown ids are left out. */
   getProductsByIds(scope: CallScope, ids: readonly string[]): Promise<ProductDto[]> {
-    return this.client.getByIds(scope, '/products', ids, 'products');
+    return this.client.getByIds<ProductDto>(scope, '/products', ids, 'products', (product) => product.id);
   }
 
   /** @returns one page of products, filtered and sorted by the backend. */
@@ -53,8 +53,15 @@ export class CatalogApi {
     if (input.category) query.set('category', input.category);
     if (input.sort) query.set('sort', input.sort);
     if (input.cursor) query.set('cursor', input.cursor);
-    const body = (await this.client.get(scope, `/products?${query}`, 'GET /products?list', 1)) as ProductPage | null;
-    if (!Array.isArray(body?.products)) throw badResponse('catalog', 'shape');
-    return body;
+    return this.client.request<ProductPage>(scope, {
+      method: 'GET',
+      path: `/products?${query}`,
+      operation: 'GET /products?list',
+      keys: 1,
+      check: (body) => {
+        if (!Array.isArray((body as ProductPage | null)?.products)) throw badResponse('catalog', 'shape');
+        return body;
+      },
+    });
   }
 }

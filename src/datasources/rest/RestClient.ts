@@ -1,7 +1,6 @@
-import { Pool, errors as undiciErrors } from 'undici';
-import { BffError } from '../../errors/BffError.js';
-import { ErrorCode } from '../../errors/codes.js';
-import { badResponse, fromHttpStatus, upstreamFailure } from '../../errors/fromUpstream.js';
+import { Pool } from 'undici';
+import { badResponse, fromHttpStatus, fromTransportError } from '../../errors/fromUpstream.js';
+import { checkBatch } from '../checkBatch.js';
 import type { CallScope } from '../CallScope.js';
 import { Upstream, type UpstreamOptions } from '../Upstream.js';
 
@@ -10,7 +9,20 @@ export interface RestClientOptions extends Omit<UpstreamOptions, 'protocol'> {
   baseUrl: string;
   /** Keep-alive connections to this backend (undici Pool). Default 16. */
   connections?: number;
+  /**
+   * The longest path + query string a batch GET may send, in bytes; `getByIds` splits its ids
+   * over as many calls as this needs. Default 4096 (DEFAULT_MAX_URL_LENGTH).
+   */
+  maxUrlLength?: number;
 }
+
+/**
+ * What a batch GET's path + query may be at most, by default. Servers refuse longer request
+ * lines with 414 or 431 at very different sizes (Node 16 KB of headers in all, nginx 4-8 KB
+ * per line, many proxies 8 KB); 4 KB is under all of them and still holds 500 ids of 7
+ * characters, so a dashboard page stays one call.
+ */
+export const DEFAULT_MAX_URL_LENGTH = 4096;
 
 export interface RestRequest {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -28,6 +40,11 @@ export interface RestRequest {
    * `{ rejected: status, body }` instead of an error, so the refusal can become a schema type.
    */
   refusals?: readonly number[];
+  /**
+   * Checks the parsed body and returns it typed, or throws `badResponse`. It runs inside the
+   * call, so an answer of the wrong shape counts against the backend's breaker like a 500.
+   */
+  check?: (body: unknown) => unknown;
 }
 
 /** What `request` returns for a status listed in `refusals`. */
@@ -45,10 +62,13 @@ export class RestClient {
   readonly upstream: Upstream;
   private readonly pool: Pool;
   private readonly origin: string;
+  readonly maxUrlLength: number;
 
   constructor(options: RestClientOptions) {
     const url = new URL(options.baseUrl);
     this.origin = url.origin;
+    this.maxUrlLength = options.maxUrlLength ?? DEFAULT_MAX_URL_LENGTH;
+    if (!(this.maxUrlLength >= 64)) throw new TypeError(`RestClient(${options.name}): maxUrlLength must be >= 64, got ${options.maxUrlLength}`);
     this.upstream = new Upstream({ ...options, protocol: 'rest' });
     this.pool = new Pool(this.origin, {
       connections: options.connections ?? 16,
@@ -59,7 +79,8 @@ export class RestClient {
 
   /**
    * @returns the parsed JSON body of a 2xx answer.
-   * @throws BffError with the code of the status, or UPSTREAM_BAD_RESPONSE for a body that is not JSON.
+   * @throws BffError with the code of the status, or UPSTREAM_BAD_RESPONSE for a body that is
+   * not JSON or that `req.check` refuses.
    */
   request<T>(scope: CallScope, req: RestRequest): Promise<T> {
     const name = this.upstream.name;
@@ -84,7 +105,7 @@ export class RestClient {
             ...(req.body !== undefined && { body: JSON.stringify(req.body) }),
           });
         } catch (error) {
-          throw transportError(name, error, scope.signal);
+          throw fromTransportError(name, error, scope.signal);
         }
         const { statusCode, body } = response;
         if (req.refusals?.includes(statusCode)) {
@@ -95,12 +116,14 @@ export class RestClient {
           await body.dump().catch(() => undefined);
           throw fromHttpStatus(name, statusCode);
         }
+        let json: unknown;
         try {
-          return (await body.json()) as T;
+          json = await body.json();
         } catch (error) {
-          if (signal.aborted) throw transportError(name, error, scope.signal);
+          if (signal.aborted) throw fromTransportError(name, error, scope.signal);
           throw badResponse(name, 'invalid_json', error);
         }
+        return (req.check ? req.check(json) : json) as T;
       },
       idempotent,
     );
@@ -111,15 +134,27 @@ export class RestClient {
   }
 
   /**
-   * GETs many entities by id in one call: `<path>?ids=a,b,c`, answered as `{ <field>: [...] }`.
-   * @returns the array the backend sent (in any order; unknown ids left out).
-   * @throws BffError UPSTREAM_BAD_RESPONSE when the body has no such array.
+   * GETs many entities by id: `<path>?ids=a,b,c`, answered as `{ <field>: [...] }`. The ids go
+   * out in as few calls as fit `maxUrlLength` (in parallel; usually one), so a batch never
+   * exceeds what the backend accepts whatever its ids. An id that alone does not fit cannot
+   * name anything the backend has: it is not sent, and reads as not found.
+   * @returns the entities the backend sent, in any order; unknown ids left out.
+   * @throws BffError UPSTREAM_BAD_RESPONSE (counted by the breaker) when a body has no such
+   * array, or holds an entity whose `keyOf` is not one of the ids asked for.
    */
-  async getByIds<T>(scope: CallScope, path: string, ids: readonly string[], field: string): Promise<T[]> {
-    const body = await this.get(scope, `${path}?ids=${ids.map(encodeURIComponent).join(',')}`, `GET ${path}`, ids.length);
-    const list = (body as Record<string, unknown> | null)?.[field];
-    if (!Array.isArray(list)) throw badResponse(this.upstream.name, 'shape');
-    return list as T[];
+  async getByIds<T>(scope: CallScope, path: string, ids: readonly string[], field: string, keyOf: (entity: T) => unknown): Promise<T[]> {
+    const chunks = splitIds(`${path}?ids=`, ids, this.maxUrlLength);
+    const get = (chunk: readonly string[]) =>
+      this.request<T[]>(scope, {
+        method: 'GET',
+        path: `${path}?ids=${chunk.map(encodeURIComponent).join(',')}`,
+        operation: `GET ${path}`,
+        keys: chunk.length,
+        check: (body) => checkBatch(this.upstream.name, (body as Record<string, unknown> | null)?.[field], chunk, keyOf),
+      });
+    if (chunks.length === 0) return [];
+    if (chunks.length === 1) return get(chunks[0]!);
+    return (await Promise.all(chunks.map(get))).flat();
   }
 
   close(): Promise<void> {
@@ -127,21 +162,29 @@ export class RestClient {
   }
 }
 
-/** Socket-level failures: refused (never sent), timed out, or cut off mid-way. */
-function transportError(upstream: string, error: unknown, requestSignal: AbortSignal): BffError {
-  if (requestSignal.aborted) {
-    return upstreamFailure(upstream, ErrorCode.UPSTREAM_UNAVAILABLE, 'request_cancelled', error);
+/**
+ * Splits `ids` into runs whose `<prefix><id,id,…>` (ids URL-encoded) is at most `maxLength`
+ * bytes, in order; ids too long to fit alone are dropped.
+ * @returns the runs; none when no id fits.
+ */
+export function splitIds(prefix: string, ids: readonly string[], maxLength: number): string[][] {
+  const room = maxLength - Buffer.byteLength(prefix);
+  const chunks: string[][] = [];
+  let chunk: string[] = [];
+  let length = 0;
+  for (const id of ids) {
+    const size = encodeURIComponent(id).length;
+    if (size > room) continue;
+    const added = chunk.length === 0 ? size : size + 1;
+    if (length + added > room) {
+      chunks.push(chunk);
+      chunk = [id];
+      length = size;
+    } else {
+      chunk.push(id);
+      length += added;
+    }
   }
-  const code = (error as { code?: string } | null)?.code;
-  const name = (error as { name?: string } | null)?.name;
-  if (name === 'AbortError' || name === 'TimeoutError' || error instanceof undiciErrors.RequestAbortedError) {
-    return upstreamFailure(upstream, ErrorCode.UPSTREAM_TIMEOUT, 'deadline', error);
-  }
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return upstreamFailure(upstream, ErrorCode.UPSTREAM_UNAVAILABLE, 'connect_refused', error);
-  }
-  if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
-    return upstreamFailure(upstream, ErrorCode.UPSTREAM_TIMEOUT, 'deadline', error);
-  }
-  return upstreamFailure(upstream, ErrorCode.UPSTREAM_UNAVAILABLE, code ? code.toLowerCase() : 'socket_error', error);
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
 }

@@ -37,7 +37,7 @@ export class UsersApi {
 
   /** @returns the users found, in any order; unknown ids are left out. */
   getUsersByIds(scope: CallScope, ids: readonly string[]): Promise<UserDto[]> {
-    return this.client.getByIds(scope, '/users', ids, 'users');
+    return this.client.getByIds<UserDto>(scope, '/users', ids, 'users', (user) => user.id);
   }
 
   /**
