@@ -26,7 +26,7 @@ export interface RedisStreamsQueueOptions {
 
 /** An entry as XREAD, XREADGROUP and XAUTOCLAIM answer it in RESP2: [id, [field, value, …]]. */
 type RawEntry = [string, string[]] | null;
-type RawStreams = [string, RawEntry[]][] | null;
+type RawStreams = [string, RawEntry[]][] | Record<string, RawEntry[]> | Map<string, RawEntry[]> | null;
 
 /** A reader is a blocking loop: at most this long per blocking read, so `close()` is noticed. */
 const BLOCK_MS = 1000;
@@ -129,7 +129,7 @@ export class RedisStreamsQueue implements MessageQueue {
           }
           const reply = await reader.sendCommand<RawStreams>(['XREAD', 'COUNT', '100', 'BLOCK', String(BLOCK_MS), 'STREAMS', topic, lastId]);
           failures = 0;
-          for (const entry of reply?.[0]?.[1] ?? []) {
+          for (const entry of entriesOf(reply, topic)) {
             if (!entry) continue;
             lastId = entry[0];
             try {
@@ -212,7 +212,7 @@ export class RedisStreamsQueue implements MessageQueue {
           if (!ownPendingDone) {
             // What this consumer name was given before a restart and never acknowledged.
             const reply = await r.sendCommand<RawStreams>(['XREADGROUP', 'GROUP', group, consumer, 'COUNT', '100', 'STREAMS', topic, '0']);
-            for (const entry of reply?.[0]?.[1] ?? []) if (entry) await deliver(r, entry, await deliveriesOf(r, entry[0]));
+            for (const entry of entriesOf(reply, topic)) if (entry) await deliver(r, entry, await deliveriesOf(r, entry[0]));
             ownPendingDone = true;
           }
           if (Date.now() - lastClaim >= Math.min(claimIdleMs, BLOCK_MS)) {
@@ -224,7 +224,7 @@ export class RedisStreamsQueue implements MessageQueue {
             'XREADGROUP', 'GROUP', group, consumer, 'COUNT', '10', 'BLOCK', String(Math.min(claimIdleMs, BLOCK_MS)), 'STREAMS', topic, '>',
           ]);
           failures = 0;
-          for (const entry of reply?.[0]?.[1] ?? []) if (entry) await deliver(r, entry, 1);
+          for (const entry of entriesOf(reply, topic)) if (entry) await deliver(r, entry, 1);
         } catch (error) {
           if (stopped) break;
           options.onError?.(error);
@@ -257,6 +257,17 @@ export class RedisStreamsQueue implements MessageQueue {
     if (this.client.isOpen) await this.client.close();
     else this.client.destroy();
   }
+}
+
+/**
+ * The entries of `topic` in an XREAD / XREADGROUP reply: RESP2's list of [stream, entries]
+ * pairs, or the map node-redis makes of it.
+ */
+function entriesOf(reply: RawStreams, topic: string): RawEntry[] {
+  if (reply === null) return [];
+  if (Array.isArray(reply)) return reply.find(([name]) => name === topic)?.[1] ?? [];
+  if (reply instanceof Map) return reply.get(topic) ?? [];
+  return reply[topic] ?? [];
 }
 
 /** A stream entry as a QueueMessage; the id's first part is Redis's own clock (epoch ms). */
