@@ -37,7 +37,9 @@ function startWorker(env: Record<string, string>): Worker {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stderr!.resume();
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
   const lines: Record<string, unknown>[] = [];
   const waiters: { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
   createInterface({ input: child.stdout! }).on('line', (text) => {
@@ -45,14 +47,20 @@ function startWorker(env: Record<string, string>): Worker {
     lines.push(line);
     for (const w of [...waiters]) if (w.match(line)) waiters.splice(waiters.indexOf(w), 1) && w.resolve(line);
   });
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
   return {
     child,
     lines,
     exited,
+    // A worker that exits first rejects with what it said, instead of hanging the test.
     waitFor: (match) => {
       const seen = lines.find(match);
-      return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ match, resolve }));
+      if (seen) return Promise.resolve(seen);
+      return Promise.race([
+        new Promise<Record<string, unknown>>((resolve) => waiters.push({ match, resolve })),
+        exited.then((code) => {
+          throw new Error(`returns worker exited (${code}) first:\n${stderr}`);
+        }),
+      ]);
     },
   };
 }

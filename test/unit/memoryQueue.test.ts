@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config/loadConfig.js';
+import { createMessageQueue } from '../../src/messaging/createMessageQueue.js';
 import { HttpQueue } from '../../src/messaging/HttpQueue.js';
 import { MemoryQueue } from '../../src/messaging/MemoryQueue.js';
 import { QueueError, type QueueMessage } from '../../src/messaging/MessageQueue.js';
@@ -94,4 +96,13 @@ test('HttpQueue: an embedded broker that is not there is broker_unavailable, not
   await assert.rejects(queue.publish('t', message('k')), (error: unknown) => error instanceof QueueError && error.reason === 'broker_unavailable');
   assert.equal(queue.connected, false);
   await queue.close();
+});
+
+test('BROKER_URL: the embedded broker by default, a bad value stops the start naming the variable', async () => {
+  const config = loadConfig('mobile', {});
+  assert.deepEqual(config.broker, { url: 'http://127.0.0.1:5007', publishTimeoutMs: 1000 });
+  assert.throws(() => loadConfig('mobile', { BROKER_URL: 'amqp://rabbit' }), (e: unknown) => e instanceof ConfigError && /BROKER_URL/.test(e.message));
+  assert.equal((await createMessageQueue('memory:')).kind, 'memory');
+  assert.equal((await createMessageQueue('http://127.0.0.1:5007')).kind, 'http');
+  await assert.rejects(createMessageQueue('amqp://rabbit'), TypeError);
 });
