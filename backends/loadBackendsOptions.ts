@@ -3,8 +3,17 @@ import { DEFAULT_BACKEND_PORTS, EPHEMERAL_BACKEND_PORTS, type BackendPorts, type
 
 const PORT_VARS: Record<keyof BackendPorts, string> = {
   admin: 'ADMIN_PORT', users: 'USERS_PORT', catalog: 'CATALOG_PORT', orders: 'ORDERS_PORT',
-  inventory: 'INVENTORY_PORT', reviews: 'REVIEWS_PORT', idp: 'IDP_PORT',
+  inventory: 'INVENTORY_PORT', reviews: 'REVIEWS_PORT', idp: 'IDP_PORT', broker: 'BROKER_PORT',
 };
+
+/** A non-negative integer setting, or `fallback`; throws naming the variable. */
+function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > max) throw new Error(`${name} must be an integer 0..${max}, got ${JSON.stringify(text)}`);
+  return value;
+}
 
 /**
  * Returns startBackends options from the environment (see README of backends in main.ts).
@@ -35,7 +44,19 @@ export function loadBackendsOptions(env: NodeJS.ProcessEnv): StartBackendsOption
   }
   const latency = env.BACKEND_LATENCY_MS ? Number(env.BACKEND_LATENCY_MS) : 0;
   if (!(latency >= 0 && latency <= 60_000)) throw new Error(`BACKEND_LATENCY_MS must be 0..60000, got ${JSON.stringify(env.BACKEND_LATENCY_MS)}`);
+  // BROKER_URL as the BFFs read it: redis:// is the shared broker; anything else (unset, or the
+  // embedded broker's own http:// address) means this process hosts the embedded one.
+  const brokerUrl = env.BROKER_URL && /^rediss?:\/\//.test(env.BROKER_URL) ? env.BROKER_URL : undefined;
+  if (env.BROKER_URL && !brokerUrl && !/^(https?:\/\/|memory:)/.test(env.BROKER_URL)) {
+    throw new Error(`BROKER_URL must be redis://…, http://… or memory:, got ${JSON.stringify(env.BROKER_URL)}`);
+  }
+  const consumers = env.BACKENDS_CONSUMERS ?? 'true';
+  if (!['true', 'false', '1', '0'].includes(consumers)) throw new Error(`BACKENDS_CONSUMERS must be true or false, got ${JSON.stringify(consumers)}`);
   return {
+    brokerUrl,
+    consumers: consumers === 'true' || consumers === '1',
+    claimIdleMs: intSetting(env, 'QUEUE_CLAIM_IDLE_MS', 30_000, 3_600_000),
+    fulfilmentIntervalMs: intSetting(env, 'ORDERS_FULFILMENT_MS', 0, 3_600_000),
     host: env.BACKENDS_HOST || '127.0.0.1',
     ports,
     identitySecret: env.IDENTITY_HMAC_SECRET || undefined,

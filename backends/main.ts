@@ -4,13 +4,18 @@
  * Environment (defaults in brackets):
  *   BACKENDS_HOST [127.0.0.1]            bind address of every server
  *   ADMIN_PORT [5000] USERS_PORT [5001] CATALOG_PORT [5002] ORDERS_PORT [5003]
- *   INVENTORY_PORT [5004] REVIEWS_PORT [5005] IDP_PORT [5006]
+ *   INVENTORY_PORT [5004] REVIEWS_PORT [5005] IDP_PORT [5006] BROKER_PORT [5007]
  *   BACKENDS_PORTS=ephemeral             every port 0 (OS-chosen); overrides the *_PORT vars
  *   IDENTITY_HMAC_SECRET [dev-identity-secret-change-me]
  *   JWT_ISSUER [https://idp.demo.shop]  JWT_AUDIENCE [shop-bff]
  *   IDP_EPHEMERAL_KEYS=1                 IdP keys in memory, not .dev-keys/idp-key.json
  *   BACKEND_FAULTS                       JSON, as POST /faults on the admin port takes it
  *   BACKEND_LATENCY_MS [0]               latency added to every call of every service
+ *   BROKER_URL                           redis://… : Redis Streams; unset (or http://…): this
+ *                                        process hosts the embedded broker on BROKER_PORT
+ *   BACKENDS_CONSUMERS [true]            run the returns and analytics queue consumers here
+ *   QUEUE_CLAIM_IDLE_MS [30000]          an unacknowledged message is redelivered after this
+ *   ORDERS_FULFILMENT_MS [0]             placed orders move one status on this often (0: never)
  *
  * Stdout carries exactly one line, once all servers listen:
  *   {"event":"backends.ready","ports":{"admin":N,...,"idp":N}}

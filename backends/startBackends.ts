@@ -13,6 +13,13 @@ import { createOrdersServer } from './orders/createOrdersServer.js';
 import { createReviewsServer } from './reviews/createReviewsServer.js';
 import { createIdp, type Idp } from './idp/createIdp.js';
 import { createAdminServer, type Monitors } from './admin/createAdminServer.js';
+import { createAnalyticsService } from './analytics/createAnalyticsService.js';
+import { createMemoryDedupStore, createRedisDedupStore, type DedupStore } from './common/createDedupStore.js';
+import { createReturnsService } from './returns/createReturnsService.js';
+import { consumerName, MemoryQueue } from '../src/messaging/MemoryQueue.js';
+import type { MessageQueue } from '../src/messaging/MessageQueue.js';
+import { serveQueue } from '../src/messaging/serveQueue.js';
+import { Topics } from '../src/messaging/topics.js';
 
 export interface BackendPorts {
   admin: number;
@@ -22,10 +29,12 @@ export interface BackendPorts {
   inventory: number;
   reviews: number;
   idp: number;
+  /** The embedded message broker (serveQueue); 0 in the ready line when a Redis broker is used instead. */
+  broker: number;
 }
 
-export const DEFAULT_BACKEND_PORTS: BackendPorts = { admin: 5000, users: 5001, catalog: 5002, orders: 5003, inventory: 5004, reviews: 5005, idp: 5006 };
-export const EPHEMERAL_BACKEND_PORTS: BackendPorts = { admin: 0, users: 0, catalog: 0, orders: 0, inventory: 0, reviews: 0, idp: 0 };
+export const DEFAULT_BACKEND_PORTS: BackendPorts = { admin: 5000, users: 5001, catalog: 5002, orders: 5003, inventory: 5004, reviews: 5005, idp: 5006, broker: 5007 };
+export const EPHEMERAL_BACKEND_PORTS: BackendPorts = { admin: 0, users: 0, catalog: 0, orders: 0, inventory: 0, reviews: 0, idp: 0, broker: 0 };
 export const DEFAULT_IDENTITY_SECRET = 'dev-identity-secret-change-me';
 
 export interface StartBackendsOptions {
@@ -48,6 +57,17 @@ export interface StartBackendsOptions {
   baseLatencyMs?: number;
   /** Where the few log lines go; default stderr. */
   log?: (line: string) => void;
+  /**
+   * The message broker, `redis://…` (Redis Streams, shared with the BFFs). Undefined: this
+   * process hosts the embedded broker (a MemoryQueue) and serves it on `ports.broker`.
+   */
+  brokerUrl?: string;
+  /** Run the returns and analytics consumers here; default true. */
+  consumers?: boolean;
+  /** How long a consumer's unacknowledged message waits before another consumer takes it over; default 30000 ms. */
+  claimIdleMs?: number;
+  /** Orders placed here move one status on every this many ms (order events); 0 (default): only on POST /orders/advance. */
+  fulfilmentIntervalMs?: number;
 }
 
 export interface RunningBackends {
@@ -78,12 +98,30 @@ export async function startBackends(options: StartBackendsOptions = {}): Promise
   const httpServers: HttpServer[] = [];
   const grpcServers: GrpcServer[] = [];
   const cleanups: Array<() => void> = [];
+  const asyncCleanups: Array<() => Promise<void>> = [];
   async function close(): Promise<void> {
     await Promise.all([...httpServers.map(closeHttp), ...grpcServers.map(closeGrpc)]);
     for (const cleanup of cleanups) cleanup();
+    for (const cleanup of asyncCleanups.reverse()) await cleanup().catch(() => {});
   }
   const http = (server: HttpServer, port: number) => { httpServers.push(server); return listenHttp(server, port, host); };
   const grpc = (server: GrpcServer, port: number) => { grpcServers.push(server); return bindGrpc(server, port, host); };
+
+  // The broker: Redis Streams when configured, else an in-memory queue this process serves.
+  const logError = (what: string) => (error: unknown) => log(`${what}: ${(error as Error)?.message ?? String(error)}`);
+  let queue: MessageQueue;
+  let store: DedupStore;
+  const embedded = options.brokerUrl === undefined ? new MemoryQueue() : undefined;
+  if (embedded) {
+    queue = embedded;
+    store = createMemoryDedupStore();
+  } else {
+    const { RedisStreamsQueue } = await import('../src/messaging/RedisStreamsQueue.js');
+    queue = await RedisStreamsQueue.create({ url: options.brokerUrl!, onError: logError('broker') });
+    store = await createRedisDedupStore(options.brokerUrl!, logError('dedup store'));
+  }
+  asyncCleanups.push(() => queue.close(), () => store.close());
+  let eventSeq = 0;
 
   try {
     // Inventory first: the orders service needs its address for ReserveStock.
@@ -92,17 +130,35 @@ export async function startBackends(options: StartBackendsOptions = {}): Promise
     const orders = createOrdersServer({
       orders: seed.orders, products: seed.products, definitions, inventoryAddress: `${connectHost}:${inventoryPort}`,
       monitor: monitors.orders, identitySecret: secret,
+      fulfilmentIntervalMs: options.fulfilmentIntervalMs ?? 0,
+      publishEvent: (event) => {
+        queue
+          .publish(Topics.orderEvents, { type: event.kind === 'ORDER_PLACED' ? 'order.placed' : 'order.status_changed', key: `${event.order.id}:${event.order.status}:${++eventSeq}`, headers: {}, body: event })
+          .catch(logError('order event not published'));
+      },
     });
     cleanups.push(orders.close);
+    const consumers: { returns?: ReturnType<typeof createReturnsService>; analytics?: ReturnType<typeof createAnalyticsService> } = {};
+    if (options.consumers ?? true) {
+      consumers.returns = createReturnsService({
+        queue, store, identitySecret: secret, consumer: consumerName('returns'), claimIdleMs: options.claimIdleMs, orderOwner: orders.ownerOf,
+      });
+      consumers.analytics = createAnalyticsService({ queue, store, identitySecret: secret, consumer: consumerName('analytics'), claimIdleMs: options.claimIdleMs });
+      asyncCleanups.push(() => consumers.returns!.close(), () => consumers.analytics!.close());
+    }
     const [admin, users, catalog, ordersPort, reviews, idpPort] = await Promise.all([
-      http(createAdminServer(monitors), wanted.admin),
+      http(createAdminServer(monitors, {
+        consumers: () => ({ returns: consumers.returns?.stats(), analytics: consumers.analytics?.stats() }),
+        advanceOrders: orders.advancePlacedOrders,
+      }), wanted.admin),
       http(createUsersServer({ users: seed.users, monitor: monitors.users, identitySecret: secret }), wanted.users),
       http(createCatalogServer({ products: seed.products, categories: seed.categories, monitor: monitors.catalog, identitySecret: secret }), wanted.catalog),
       grpc(orders.server, wanted.orders),
       http(createReviewsServer({ reviews: seed.reviews, summaries: seed.summaries, monitor: monitors.reviews, identitySecret: secret }), wanted.reviews),
       http(createServer(idp.handleRequest), wanted.idp),
     ]);
-    const ports: BackendPorts = { admin, users, catalog, orders: ordersPort, inventory: inventoryPort, reviews, idp: idpPort };
+    const broker = embedded ? await http(serveQueue(embedded), wanted.broker) : 0;
+    const ports: BackendPorts = { admin, users, catalog, orders: ordersPort, inventory: inventoryPort, reviews, idp: idpPort, broker };
     log(`listening on ${host} in ${Date.now() - started} ms: ${JSON.stringify(ports)}`);
     return { ports, monitors, idp, close };
   } catch (err) {

@@ -59,7 +59,8 @@ function stop(code = 0): void {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-const backends = start('backends', 'backends/main.ts');
+// Placed orders move one status on every 20 s, so the order events of the web feed show changes.
+const backends = start('backends', 'backends/main.ts', { ORDERS_FULFILMENT_MS: process.env.ORDERS_FULFILMENT_MS ?? '20000' });
 await waitForLine(backends, /"event":"backends.ready"/);
 const mobile = start('mobile', 'bff-mobile/main.ts', { BFF_PORT: process.env.MOBILE_PORT ?? '4001' }, [tracing]);
 const web = start('web', 'bff-web/main.ts', { BFF_PORT: process.env.WEB_PORT ?? '4002' }, [tracing]);
@@ -71,6 +72,7 @@ process.stdout.write(
     `  bff-mobile  http://127.0.0.1:${process.env.MOBILE_PORT ?? '4001'}/graphql   (open in a browser for Apollo Sandbox)`,
     `  bff-web     http://127.0.0.1:${process.env.WEB_PORT ?? '4002'}/graphql`,
     '  backends    users :5001 (REST)  catalog :5002 (REST)  orders :5003 (gRPC)  inventory :5004 (gRPC)  reviews :5005 (GraphQL)  idp :5006',
+    `  queue       ${process.env.BROKER_URL ?? 'embedded in the backends process, :5007 (no durability; BROKER_URL=redis://… for Redis Streams)'}`,
     '  operations  /healthz  /readyz  /metrics on both BFFs (e.g. http://127.0.0.1:4001/metrics); access logs below',
     '  a token     npm run token -- --sub u-00007',
     'Ctrl-C stops everything.',

@@ -26,7 +26,10 @@ export function parseFaults(value: unknown): Partial<Record<ServiceName, FaultSp
  * Returns the admin server (not yet listening): GET /stats, POST /reset, GET|POST /faults,
  * GET /healthz. It is a separate port so the BFF can never reach it by accident.
  */
-export function createAdminServer(monitors: Monitors): Server {
+export function createAdminServer(
+  monitors: Monitors,
+  extras: { consumers?: () => unknown; advanceOrders?: () => number } = {},
+): Server {
   const stats = () => JSON.stringify(Object.fromEntries(SERVICE_NAMES.map((s) => [s, monitors[s].snapshot()])));
   const faults = () => JSON.stringify(Object.fromEntries(SERVICE_NAMES.map((s) => [s, monitors[s].getFaults()])));
 
@@ -49,6 +52,10 @@ export function createAdminServer(monitors: Monitors): Server {
       return faults();
     }
     if (path === '/healthz') return '{"status":"ok"}';
+    // The queue consumers' counts (deliveries, processed, duplicates, refused).
+    if (method === 'GET' && path === '/consumers' && extras.consumers) return JSON.stringify(extras.consumers());
+    // Fulfilment on demand: orders placed since start move one status on (order events).
+    if (method === 'POST' && path === '/orders/advance' && extras.advanceOrders) return JSON.stringify({ moved: extras.advanceOrders() });
     throw new HttpError(404, 'NOT_FOUND', `no route ${method} ${path}`);
   }
 

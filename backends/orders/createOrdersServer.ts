@@ -10,6 +10,7 @@ import { admitGrpcCall, grpcError, monitoredUnary } from '../common/admitGrpcCal
 import { decodeCursor, encodeCursor } from '../common/parseIds.js';
 import { withCachedFrames } from '../common/withCachedFrames.js';
 import type { VerifiedIdentity } from '../identity/verifyIdentity.js';
+import type { OrderEventBody } from '../../src/messaging/topics.js';
 
 export interface OrdersServerOptions {
   orders: Order[];
@@ -21,10 +22,22 @@ export interface OrdersServerOptions {
   identitySecret: string;
   /** Pause between WatchOrderStatus events; default 50 ms. */
   watchIntervalMs?: number;
+  /**
+   * Where order events go (`orders.events`): ORDER_PLACED for each order placed, and
+   * ORDER_STATUS_CHANGED as fulfilment moves it on. Fire and forget: the service never waits
+   * for the broker nor fails an order because of it (a real service would write an outbox).
+   */
+  publishEvent?: (event: OrderEventBody) => void;
+  /** Every this many ms, orders placed since start move one status on (PENDING → PAID → SHIPPED → DELIVERED); 0: never. Default 0. */
+  fulfilmentIntervalMs?: number;
 }
 
 export interface OrdersServer {
   server: Server;
+  /** Who placed an order; undefined for an unknown id (the returns service asks). */
+  ownerOf(orderId: string): string | undefined;
+  /** Moves every order placed since start one status on and publishes each change; returns how many moved. */
+  advancePlacedOrders(): number;
   /** Closes the inventory client; call after the server has shut down. */
   close(): void;
 }
@@ -82,6 +95,8 @@ export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
     statusList.push(order);
   }
   let nextSeq = options.orders.length + 1;
+  // Orders placed through this process: the only ones fulfilment moves on (seed orders stay as seeded).
+  const placedHere: Order[] = [];
   // In flight or done, per user + idempotency key: a concurrent retry awaits the same promise.
   const idempotent = new Map<string, Promise<PlaceOrderResponse>>();
 
@@ -149,6 +164,8 @@ export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
       currency: 'EUR',
     };
     insert(order);
+    placedHere.push(order);
+    options.publishEvent?.({ kind: 'ORDER_PLACED', order });
     return { placed: order };
   }
 
@@ -229,8 +246,40 @@ export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
   };
 
   const server = new Server();
-  // Orders never change once stored (WatchOrderStatus only simulates), so nothing invalidates.
-  const { definition } = withCachedFrames(options.definitions.orders, { ListUserOrders: 'orders', ListRecentOrders: 'orders', BatchGetOrders: 'orders' });
+  // Seed orders never change (WatchOrderStatus only simulates); fulfilment changes placed ones
+  // in place and invalidates their cached encoding.
+  const { definition, invalidate } = withCachedFrames(options.definitions.orders, { ListUserOrders: 'orders', ListRecentOrders: 'orders', BatchGetOrders: 'orders' });
   server.addService(definition, implementation as UntypedServiceImplementation);
-  return { server, close: () => inventory.close() };
+
+  function advancePlacedOrders(): number {
+    let moved = 0;
+    for (const order of placedHere) {
+      const next = NEXT_STATUS[order.status];
+      if (!next) continue;
+      const previousStatus = order.status;
+      const before = recentByStatus.get(previousStatus);
+      const at = before?.indexOf(order) ?? -1;
+      if (at >= 0) before!.splice(at, 1);
+      order.status = next;
+      order.updatedAtMs = Date.now();
+      invalidate(order);
+      const after = recentByStatus.get(next);
+      if (after) after.unshift(order); else recentByStatus.set(next, [order]);
+      options.publishEvent?.({ kind: 'ORDER_STATUS_CHANGED', order, previousStatus });
+      moved++;
+    }
+    return moved;
+  }
+  const fulfilment = options.fulfilmentIntervalMs ? setInterval(advancePlacedOrders, options.fulfilmentIntervalMs) : undefined;
+  fulfilment?.unref();
+
+  return {
+    server,
+    ownerOf: (orderId) => byId.get(orderId)?.userId,
+    advancePlacedOrders,
+    close: () => {
+      clearInterval(fulfilment);
+      inventory.close();
+    },
+  };
 }

@@ -5,6 +5,8 @@ import type { BffContext } from '../../src/context/BffContext.js';
 import type { ProductDto } from '../../src/datasources/rest/CatalogApi.js';
 import { isNotFound, loadManyNow, loadOrNull, mapNow } from '../../src/loaders/createLoader.js';
 import { selects } from '../../src/schema/selects.js';
+import { BffError } from '../../src/errors/BffError.js';
+import { ErrorCode } from '../../src/errors/codes.js';
 import { pageSize } from '../../src/shaping/format.js';
 import { placeOrderResult, updateProfileResult } from '../../src/shaping/writeResults.js';
 import {
@@ -97,6 +99,27 @@ export const mobileResolvers: IResolvers<unknown, BffContext> = {
       const result = await ctx.backends.users.updateUser(ctx.scope, userId, input);
       return updateProfileResult(result, (user) => ({ viewer: toMobileViewer(user) }));
     },
+    // Queued writes: the message is the whole call; the backend that consumes it decides.
+    requestReturn: async (_: unknown, args: { orderId: string; reason?: string | null; idempotencyKey?: string | null }, ctx: BffContext) => {
+      const userId = requireUser(ctx);
+      if (args.reason && args.reason.length > MAX_RETURN_REASON) {
+        throw new BffError(ErrorCode.BAD_USER_INPUT, `reason is at most ${MAX_RETURN_REASON} characters.`, { reason: 'reason_too_long' });
+      }
+      const { ticketId } = await ctx.queued.requestReturn(ctx, {
+        userId,
+        orderId: args.orderId,
+        reason: args.reason ?? null,
+        idempotencyKey: args.idempotencyKey,
+      });
+      return { ticketId, orderId: args.orderId };
+    },
+    trackEvent: async (_: unknown, { input }: { input: TrackEventArgs }, ctx: BffContext) =>
+      ctx.queued.trackEvent(ctx, {
+        name: checkedEventName(input.name),
+        properties: checkedProperties(input.properties ?? []),
+        occurredAtMs: input.occurredAt ? input.occurredAt.getTime() : ctx.now,
+        idempotencyKey: input.idempotencyKey,
+      }),
   },
 
   Home: {
@@ -149,4 +172,34 @@ export const mobileResolvers: IResolvers<unknown, BffContext> = {
 interface PlaceOrderArgs {
   items: { productId: string; quantity: number; expectedUnitPriceCents: number }[];
   idempotencyKey: string;
+}
+
+export const MAX_RETURN_REASON = 500;
+const EVENT_NAME = /^[a-z][a-z0-9_.]{0,63}$/;
+const MAX_EVENT_PROPERTIES = 20;
+
+interface TrackEventArgs {
+  name: string;
+  properties?: { key: string; value: string }[] | null;
+  occurredAt?: Date | null;
+  idempotencyKey?: string | null;
+}
+
+/** @throws BffError BAD_USER_INPUT unless the name is lower case, digits, `_` and `.`, at most 64 characters. */
+function checkedEventName(name: string): string {
+  if (!EVENT_NAME.test(name)) throw new BffError(ErrorCode.BAD_USER_INPUT, 'An event name is lower case letters, digits, _ and ., at most 64 characters.', { reason: 'event_name' });
+  return name;
+}
+
+/** @throws BffError BAD_USER_INPUT past 20 properties, a key over 64 or a value over 256 characters, or a repeated key. */
+function checkedProperties(properties: readonly { key: string; value: string }[]): Record<string, string> {
+  if (properties.length > MAX_EVENT_PROPERTIES) throw new BffError(ErrorCode.BAD_USER_INPUT, `At most ${MAX_EVENT_PROPERTIES} properties.`, { reason: 'event_properties' });
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const { key, value } of properties) {
+    if (key.length === 0 || key.length > 64 || value.length > 256 || key in out) {
+      throw new BffError(ErrorCode.BAD_USER_INPUT, 'Property keys are 1..64 characters and unique, values at most 256.', { reason: 'event_properties' });
+    }
+    out[key] = value;
+  }
+  return { ...out };
 }

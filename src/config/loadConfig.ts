@@ -112,6 +112,13 @@ export interface BffConfig {
   };
   log: { level: string; pretty: boolean };
   redisUrl: string | undefined;
+  /**
+   * The message broker of queued writes and order events (src/messaging): `redis://…` for Redis
+   * Streams, `http://…` for the embedded broker the demo backends host (the default), `memory:`
+   * for one process only. Not part of readiness: with the broker down, queued writes answer
+   * UPSTREAM_UNAVAILABLE and everything else still works.
+   */
+  broker: { url: string; publishTimeoutMs: number };
   /** Worker processes (node:cluster) sharing the port; 1 runs the server in this process. */
   workers: number;
   /**
@@ -214,6 +221,8 @@ function schemaFor(name: BffName) {
       LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       LOG_PRETTY: bool.optional(),
       REDIS_URL: z.url().optional(),
+      BROKER_URL: z.string().regex(/^(rediss?:\/\/|https?:\/\/|memory:)/, 'must be redis://…, http://… or memory:').default('http://127.0.0.1:5007'),
+      BROKER_PUBLISH_TIMEOUT_MS: int(50, 30_000).default(1_000),
       BFF_WORKERS: int(1, 64).default(1),
       BFF_V8_PRETENURING: bool.default(false),
       SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
@@ -337,6 +346,7 @@ export function loadConfig(name: BffName, env: NodeJS.ProcessEnv = process.env):
     },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? (!production && process.stdout.isTTY === true) },
     redisUrl: e.REDIS_URL,
+    broker: { url: e.BROKER_URL, publishTimeoutMs: e.BROKER_PUBLISH_TIMEOUT_MS },
     workers: e.BFF_WORKERS,
     pretenuring: e.BFF_V8_PRETENURING,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -1,6 +1,7 @@
 import type { Viewer } from '../auth/Viewer.js';
 import type { CallScope } from '../datasources/CallScope.js';
 import type { Backends } from '../datasources/createBackends.js';
+import type { QueuedWrites } from '../datasources/queue/QueuedWrites.js';
 import type { Loaders } from '../loaders/createLoaders.js';
 import type { Logger } from '../observability/createLogger.js';
 
@@ -23,4 +24,8 @@ export interface BffContext {
   readonly now: number;
   /** Whether the response carries `extensions.fanout`. */
   readonly emitFanout: boolean;
+  /** Writes that go through the message queue (src/datasources/queue). */
+  readonly queued: QueuedWrites;
+  /** The client's `Idempotency-Key` header, for queued writes. */
+  readonly idempotencyKey: string | undefined;
 }

@@ -4,6 +4,7 @@ import { identityHeaders } from '../auth/signIdentity.js';
 import type { BffConfig } from '../config/loadConfig.js';
 import { CallScope } from '../datasources/CallScope.js';
 import type { Backends } from '../datasources/createBackends.js';
+import type { QueuedWrites } from '../datasources/queue/QueuedWrites.js';
 import { createLoaders } from '../loaders/createLoaders.js';
 import type { Logger } from '../observability/createLogger.js';
 import type { BffContext } from './BffContext.js';
@@ -21,11 +22,14 @@ export interface BuildContextInput {
   traceparent: string | undefined;
   /** The client sent `x-bff-debug: fanout`. */
   wantsFanout: boolean;
+  /** The client's `Idempotency-Key` header. */
+  idempotencyKey?: string | undefined;
 }
 
 export interface ContextDeps {
   config: BffConfig;
   backends: Backends;
+  queued: QueuedWrites;
 }
 
 /**
@@ -65,5 +69,7 @@ export function buildContext(input: BuildContextInput, deps: ContextDeps): BffCo
     scope,
     now: input.startedAt,
     emitFanout: input.wantsFanout && config.fanoutDebug,
+    queued: deps.queued,
+    idempotencyKey: input.idempotencyKey,
   });
 }

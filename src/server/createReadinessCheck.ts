@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import type { BffConfig } from '../config/loadConfig.js';
 import type { Backends } from '../datasources/createBackends.js';
+import type { MessageQueue } from '../messaging/MessageQueue.js';
 import type { RedisClient } from '../redis/createRedisClient.js';
 
 export interface ReadinessCheckOptions {
@@ -10,6 +11,11 @@ export interface ReadinessCheckOptions {
   /** The key set to check; undefined when the server does not verify tokens itself. */
   auth: BffConfig['auth'] | undefined;
   redis: RedisClient | undefined;
+  /**
+   * Reported, never counted against readiness: with the broker down only queued writes fail
+   * (with UPSTREAM_UNAVAILABLE), so taking the replica out of service would refuse everything else too.
+   */
+  queue?: MessageQueue;
   /** Per probe. Default 1000 ms. */
   timeoutMs?: number;
 }
@@ -28,6 +34,7 @@ export interface Readiness {
     keys?: CheckResult;
     backends?: Record<string, CheckResult>;
     redis?: CheckResult;
+    broker?: CheckResult;
   };
 }
 
@@ -81,6 +88,9 @@ export function createReadinessCheck(options: ReadinessCheckOptions): (shuttingD
     const checks: Readiness['checks'] = { backends: Object.fromEntries(backendResults) };
     if (keys) checks.keys = keys;
     if (redis) checks.redis = redis.isReady ? { ok: true, detail: 'connected' } : { ok: false, detail: 'not connected' };
+    if (options.queue) {
+      checks.broker = { ok: true, detail: options.queue.connected ? `${options.queue.kind}: connected` : `${options.queue.kind}: unreachable; queued writes answer UPSTREAM_UNAVAILABLE` };
+    }
     const ready = (keys?.ok ?? true) && backendResults.every(([, r]) => r.ok) && (checks.redis?.ok ?? true);
     return { ready, status: ready ? 'ready' : 'not_ready', checks };
   };

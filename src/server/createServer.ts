@@ -18,6 +18,9 @@ import type { BffConfig } from '../config/loadConfig.js';
 import type { BffContext } from '../context/BffContext.js';
 import { buildContext } from '../context/buildContext.js';
 import { createBackends, type Backends } from '../datasources/createBackends.js';
+import { QueuedWrites } from '../datasources/queue/QueuedWrites.js';
+import { createMessageQueue } from '../messaging/createMessageQueue.js';
+import type { MessageQueue } from '../messaging/MessageQueue.js';
 import { asBffError } from '../errors/BffError.js';
 import { ErrorCode } from '../errors/codes.js';
 import { createRateLimiter } from '../limits/createRateLimiter.js';
@@ -61,6 +64,8 @@ export interface CreateServerOptions {
   authenticate?: Authenticator;
   /** The BFF's own Apollo plugins, after the kit's. */
   plugins?: ApolloServerPlugin<BffContext>[];
+  /** The message queue; default: made from `config.broker`. Closed with the server either way. */
+  queue?: MessageQueue;
 }
 
 export interface BffServer {
@@ -71,6 +76,8 @@ export interface BffServer {
   readonly log: Logger;
   /** The process's Redis connection, when REDIS_URL is set. */
   readonly redis: RedisClient | undefined;
+  /** The message queue (BROKER_URL): queued writes go out through it, order events come in. */
+  readonly queue: MessageQueue;
   /** The fast path for the client's own queries, when it is on (see createFastPath). */
   readonly fastPath: FastPath | undefined;
   /** @returns the URL of the GraphQL endpoint. */
@@ -99,6 +106,13 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   const log = options.logger ?? createLogger(config);
   const backends = options.backends ?? createBackends(config);
   const redis = config.redisUrl ? await createRedisClient(config.redisUrl, log) : undefined;
+  const queue =
+    options.queue ??
+    (await createMessageQueue(config.broker.url, {
+      publishTimeoutMs: config.broker.publishTimeoutMs,
+      onError: (error) => log.warn({ err: error }, 'message broker error'),
+    }));
+  const queued = new QueuedWrites(queue, config.identitySecret);
   const rateLimiter = config.rateLimit.enabled
     ? createRateLimiter({ limits: config.rateLimit, redis, keyPrefix: `bff-${config.name}:rl`, log })
     : undefined;
@@ -229,6 +243,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     targets: config.backends,
     auth: options.authenticate ? undefined : config.auth,
     redis,
+    queue,
   });
   useHealthRoutes(app, () => readiness(closing));
 
@@ -262,8 +277,9 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
         startedAt: request.startedAt,
         traceparent: typeof traceparent === 'string' ? traceparent : undefined,
         wantsFanout: request.headers['x-bff-debug'] === 'fanout',
+        idempotencyKey: typeof request.headers['idempotency-key'] === 'string' ? request.headers['idempotency-key'] : undefined,
       },
-      { config, backends },
+      { config, backends, queued },
     );
     bindOutcome(context, request.outcome);
     return context;
@@ -310,6 +326,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     config,
     log,
     redis,
+    queue,
     fastPath,
     async listen() {
       const address = await app.listen({ host: config.host, port: config.port });
@@ -321,6 +338,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       await app.close();
       await apollo.stop();
       await backends.close();
+      await queue.close();
       await redis?.close();
     },
   };
