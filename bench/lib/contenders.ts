@@ -51,7 +51,8 @@ export interface RunningContender {
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on every Linux this runs on; /proc times are in these ticks.
-const READY_TIMEOUT_MS = 30_000;
+// A hang guard, not a budget: a contender starting on a loaded 2-core machine can take over a minute.
+const READY_TIMEOUT_MS = 180_000;
 
 /** @returns a TCP port that was free a moment ago on 127.0.0.1 (the contender binds it next). */
 export async function freePort(): Promise<number> {
