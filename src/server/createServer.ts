@@ -32,6 +32,7 @@ import { useOperationOutcome, useRequestOutcome } from '../observability/useRequ
 import { createPersistedQueries } from '../persisted/createPersistedQueries.js';
 import { createRedisClient, type RedisClient } from '../redis/createRedisClient.js';
 import { createOperationGate, type OperationParams } from './createOperationGate.js';
+import { createDependencyReport } from './createDependencyReport.js';
 import { createReadinessCheck } from './createReadinessCheck.js';
 import { useHealthRoutes } from './useHealthRoutes.js';
 import { createFastPath, type FastPath } from './createFastPath.js';
@@ -82,7 +83,7 @@ export interface BffServer {
 }
 
 /** Routes for machines (probes, scrapes): never shed, not in request metrics, logged at debug. */
-const MACHINE_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+const MACHINE_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/dependencies', '/metrics']);
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -205,6 +206,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     backends,
     maxOperations: config.metrics.maxOperations,
     inFlight: () => shedder.inFlight,
+    redis,
     unmetered: MACHINE_ROUTES,
   });
   // After the metrics: once a request's access line is written, it has been counted.
@@ -222,13 +224,9 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   app.setNotFoundHandler((request, reply) => sendError(reply, request, ErrorCode.NOT_FOUND, `No route ${request.method} ${request.url.split('?')[0]}.`, { status: 404 }));
 
   let closing = false;
-  const readiness = createReadinessCheck({
-    backends,
-    targets: config.backends,
-    auth: options.authenticate ? undefined : config.auth,
-    redis,
-  });
-  useHealthRoutes(app, () => readiness(closing));
+  const readiness = createReadinessCheck({ auth: options.authenticate ? undefined : config.auth });
+  const dependencies = createDependencyReport({ backends, targets: config.backends, redis });
+  useHealthRoutes(app, () => readiness(closing), dependencies);
 
   // The client's own queries skip Apollo's request pipeline (createFastPath explains when and
   // why); it runs the jit executor, and cannot run plugins it does not know of.
