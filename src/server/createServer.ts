@@ -39,6 +39,7 @@ import { createFastPath, type FastPath } from './createFastPath.js';
 import { createJitGateway } from './createJitGateway.js';
 import { createFormatError, useErrorMasking } from './plugins/useErrorMasking.js';
 import { useFanoutReceipt } from './plugins/useFanoutReceipt.js';
+import { useSubscriptionRefusal } from './plugins/useSubscriptionRefusal.js';
 import { sendError } from './sendError.js';
 
 declare module 'fastify' {
@@ -137,6 +138,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     stopOnTerminationSignals: false,
     plugins: [
       // Refusals that need the validated operation, first: before anything calls a backend.
+      useSubscriptionRefusal(),
       useCostLimit(config.operationLimits.cost),
       useAuthorization(),
       // No response cache reads cache hints here; computing them cost a third of the
@@ -266,6 +268,11 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   };
 
   const authenticated = async (request: FastifyRequest, reply: FastifyReply) => {
+    // HTTP/1.1 requires Host (node refuses it without); HTTP/1.0 does not, but Apollo's
+    // request URL is built from it and would fail with a 500.
+    if (!request.headers.host) {
+      return sendError(reply, request, ErrorCode.BAD_REQUEST, 'Send a Host header.', { status: 400 }, { reason: 'missing_host' });
+    }
     if (Array.isArray(request.body)) {
       return sendError(reply, request, ErrorCode.BAD_REQUEST, 'Batched operations are not accepted: send one operation per request.', { status: 400 });
     }

@@ -4,12 +4,14 @@
  * reach one. Tokens are signed by the test's own issuer and verified at a controlled clock.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { BffName } from '../../src/config/loadConfig.js';
 import { INVALID_TOKEN_MESSAGE } from '../../src/auth/createTokenVerifier.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import type { RunningBff } from '../fixtures/startBffs.js';
-import { API_KEYS, backendCalls, post, send, startSecuredBff, type RawResponse } from './startSecuredBff.js';
+import { API_KEYS, backendCalls, post, send, sendRaw, startSecuredBff, type RawResponse } from './startSecuredBff.js';
 import { createTestIssuer, NOW_S, type TestIssuer } from './testIssuer.js';
 
 /** Public on both BFFs and calls the catalog: a refusal shows as zero backend calls. */
@@ -38,6 +40,15 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const probeWith = (headers: Record<string, string>) => (bff: RunningBff) => post(bff.url, { query: PROBE }, headers);
 const probeWithToken = (token: () => Promise<string>) => async (bff: RunningBff) => post(bff.url, { query: PROBE }, bearer(await token()));
 const query = (text: string, headers: Record<string, string> = {}) => (bff: RunningBff) => post(bff.url, { query: text }, headers);
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const apq = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
+/** The client's product screen from its manifest (in the safelist; the fast path's on mobile). */
+const manifestProduct = (bff: RunningBff) => {
+  const manifest = JSON.parse(readFileSync(new URL(`../../bff-${bff.name}/operations/manifest.json`, import.meta.url), 'utf8')) as { operations: { id: string; name: string }[] };
+  const op = manifest.operations.find((o) => o.name === (bff.name === 'mobile' ? 'ProductScreen' : 'ProductPage'))!;
+  return { hash: op.id, variables: { id: 'p-00001' } };
+};
+const TWO_OPERATIONS = `query A ${PROBE} query B { product(id: "p-00002") { id } }`;
 
 const rows: Row[] = [
   // Identity: tokens.
@@ -88,7 +99,27 @@ const rows: Row[] = [
     reason: 'cost',
   },
   { name: 'cost bomb through a variable', only: 'web', request: (bff) => post(bff.url, { query: 'query ($n: Int) { orders(first: $n) { nodes { customer { orders(first: $n) { nodes { id } } } } } }', variables: { n: 100 } }), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'cost' },
+  // Operation resolution: every executor path answers 400, never a 500.
+  { name: 'two operations without operationName', request: query(TWO_OPERATIONS), status: 400, code: 'OPERATION_RESOLUTION_FAILURE' },
+  { name: 'an unknown operationName', request: (bff) => post(bff.url, { query: TWO_OPERATIONS, operationName: 'C' }), status: 400, code: 'OPERATION_RESOLUTION_FAILURE' },
+  { name: 'an operationName not in a one-operation document', request: (bff) => post(bff.url, { query: `query A ${PROBE}`, operationName: 'B' }), status: 400, code: 'OPERATION_RESOLUTION_FAILURE' },
+  { name: 'a 90 KB operationName', request: (bff) => post(bff.url, { query: `query A ${PROBE}`, operationName: 'N'.repeat(90_000) }), status: 400, code: 'OPERATION_RESOLUTION_FAILURE' },
+  { name: 'a manifest hash with a wrong operationName', request: (bff) => post(bff.url, { extensions: apq(manifestProduct(bff).hash), variables: manifestProduct(bff).variables, operationName: 'Nope' }), status: 400, code: 'OPERATION_RESOLUTION_FAILURE' },
+  {
+    name: 'an APQ hash with a wrong operationName',
+    request: async (bff) => {
+      const text = `query Probe ${PROBE} query Other { product(id: "p-00003") { id } }`;
+      await post(bff.url, { query: text, operationName: 'Probe', extensions: apq(sha256(text)) });
+      return post(bff.url, { extensions: apq(sha256(text)), operationName: 'Nope' });
+    },
+    status: 400,
+    code: 'OPERATION_RESOLUTION_FAILURE',
+    reachesBackends: true, // the registering request ran
+  },
+  { name: 'a subscription', request: query('subscription { product(id: "p-00001") { id } }'), status: 400, code: 'BAD_REQUEST', reason: 'subscriptions_unsupported' },
+  { name: 'an APQ hash that does not match its query', request: (bff) => post(bff.url, { query: PROBE, extensions: apq(sha256('something else')) }), status: 400, code: 'BAD_REQUEST', reason: 'persisted_query_hash_mismatch' },
   // HTTP.
+  { name: 'HTTP/1.0 without Host', request: (bff) => sendRaw(bff.origin, `GET /graphql?query=${encodeURIComponent(PROBE)} HTTP/1.0\r\napollo-require-preflight: true`), status: 400, code: 'BAD_REQUEST' },
   { name: 'oversized body (200 KiB)', request: query(`{ product(id: "p-00001") { id } } # ${'x'.repeat(200 * 1024)}`), status: 413, code: 'PAYLOAD_TOO_LARGE' },
   { name: 'invalid JSON', request: (bff) => send(bff.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": "{ product' }), status: 400, code: 'BAD_REQUEST' },
   { name: 'empty JSON body', request: (bff) => send(bff.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' }), status: 400, code: 'BAD_REQUEST' },
