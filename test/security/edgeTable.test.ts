@@ -92,6 +92,10 @@ const rows: Row[] = [
   { name: '2,000 aliases (6,000 tokens)', request: query(`{ ${Array.from({ length: 2_000 }, (_, i) => `a${i}: __typename`).join(' ')} }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'tokens' },
   { name: 'depth 50', request: query(`{ product(id: "p-00001") ${'{ a '.repeat(50)}${'}'.repeat(50)} }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'depth' },
   { name: 'field duplication (title × 50)', request: query(`{ product(id: "p-00001") { ${'title '.repeat(50)} } }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'repeatedFields' },
+  { name: 'field duplication through inline fragments (140 × ... { price })', only: 'web', request: query(`{ product(id: "p-00001") { ${'... { price { formatted } } '.repeat(140)} } }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'repeatedFields' },
+  { name: 'field duplication through inline fragments (140 × ... { title })', request: query(`{ product(id: "p-00001") { ${'... { title } '.repeat(140)} } }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'repeatedFields' },
+  { name: 'field duplication through fragment spreads (F × 140)', request: query(`{ product(id: "p-00001") { ${'...F '.repeat(140)} } } fragment F on Product { title }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'repeatedFields' },
+  { name: 'field duplication through nested spreads (3 × 3 × 3 × 3 × 3 = 243)', request: query(`{ product(id: "p-00001") { ...A ...A ...A } } fragment A on Product { ...B ...B ...B } fragment B on Product { ...C ...C ...C } fragment C on Product { ...D ...D ...D } fragment D on Product { title title title }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'repeatedFields' },
   { name: 'directive overload (@include × 10 on one field)', request: query(`{ product(id: "p-00001") { title ${'@include(if: true) '.repeat(10)} } }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'directives' },
   { name: '11 root fields', request: query(`{ ${Array.from({ length: 11 }, (_, i) => `r${i}: product(id: "p-00001") { id }`).join(' ')} }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'rootFields' },
   {
