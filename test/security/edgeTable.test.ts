@@ -131,6 +131,11 @@ const rows: Row[] = [
   },
   { name: 'a subscription', request: query('subscription { product(id: "p-00001") { id } }'), status: 400, code: 'BAD_REQUEST', reason: 'subscriptions_unsupported' },
   { name: 'an APQ hash that does not match its query', request: (bff) => post(bff.url, { query: PROBE, extensions: apq(sha256('something else')) }), status: 400, code: 'BAD_REQUEST', reason: 'persisted_query_hash_mismatch' },
+  // Trace and identity headers: served, and what is malformed is not passed on (identity.test.ts checks what the backend got).
+  { name: 'an 8 KB traceparent', request: probeWith({ traceparent: `00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01${'a'.repeat(8_000)}` }), status: 200, reachesBackends: true },
+  { name: 'a traceparent of raw bytes', request: probeWith({ traceparent: '\u00ff\u00fe\u00fd' }), status: 200, reachesBackends: true },
+  { name: 'an 8 KB tracestate', request: probeWith({ tracestate: `k=${'v'.repeat(8_000)}` }), status: 200, reachesBackends: true },
+  { name: 'spoofed x-bff identity headers', request: probeWith({ 'x-bff-user-id': 'u-00001', 'x-bff-scopes': 'orders:read:all', 'x-bff-identity-sig': 'forged', 'x-bff-identity-ts': '1' }), status: 200, reachesBackends: true },
   // HTTP.
   { name: 'HTTP/1.0 without Host', request: (bff) => sendRaw(bff.origin, `GET /graphql?query=${encodeURIComponent(PROBE)} HTTP/1.0\r\napollo-require-preflight: true`), status: 400, code: 'BAD_REQUEST' },
   { name: 'oversized body (200 KiB)', request: query(`{ product(id: "p-00001") { id } } # ${'x'.repeat(200 * 1024)}`), status: 413, code: 'PAYLOAD_TOO_LARGE' },
