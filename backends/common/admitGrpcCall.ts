@@ -12,7 +12,7 @@ export function grpcError(code: status, message: string): ServerErrorResponse {
 }
 
 export type Admission =
-  | { kind: 'ok'; identity: VerifiedIdentity | null }
+  | { kind: 'ok'; identity: VerifiedIdentity }
   | { kind: 'error'; error: ServerErrorResponse }
   | { kind: 'garbage' };
 
@@ -21,14 +21,16 @@ export type Admission =
  * error or garbage → identity check (UNAUTHENTICATED on a bad signature). Never rejects.
  */
 export async function admitGrpcCall(
-  monitor: ServiceMonitor, secret: string, operation: string, metadata: Metadata, keys = 0,
+  monitor: ServiceMonitor, secret: string, operation: string, metadata: Metadata, keys: number,
+  /** The call's method path (`call.getPath()`): the identity must be signed for it. */
+  path: string,
 ): Promise<Admission> {
   const headers = metadata.getMap();
   const decision = monitor.record(operation, keys, headers['x-request-id']?.toString(), headers['traceparent']?.toString());
   if (decision.latencyMs > 0) await delay(decision.latencyMs);
   if (decision.outcome === 'error') return { kind: 'error', error: grpcError(decision.grpcCode, `injected fault in ${monitor.service}`) };
   if (decision.outcome === 'garbage') return { kind: 'garbage' };
-  const verified = verifyIdentity(secret, headers, Date.now());
+  const verified = verifyIdentity(secret, headers, Date.now(), { backend: monitor.service, call: path });
   if (!verified.ok) return { kind: 'error', error: grpcError(status.UNAUTHENTICATED, verified.reason) };
   monitor.recordIdentity(verified.identity);
   return { kind: 'ok', identity: verified.identity };
@@ -57,7 +59,7 @@ export function monitoredUnary<Req, Res>(
   const { monitor, secret, operation } = options;
   return (call, callback) => {
     void (async () => {
-      const admission = await admitGrpcCall(monitor, secret, operation, call.metadata, options.keys?.(call.request) ?? 0);
+      const admission = await admitGrpcCall(monitor, secret, operation, call.metadata, options.keys?.(call.request) ?? 0, call.getPath());
       if (admission.kind === 'error') return callback(admission.error);
       if (admission.kind === 'garbage' && !options.garbage) return callback(grpcError(status.INTERNAL, 'garbage'));
       try {

@@ -56,13 +56,13 @@ export interface MonitoredHttpCall {
 
 /**
  * The lifecycle of every counted HTTP call: count → injected latency → injected error or
- * garbage → identity check (401 on a bad signature) → handler. Faults come before the identity
+ * garbage → identity check (401 without a signed identity for this call) → handler. Faults come before the identity
  * check because they stand for the network and the load balancer, which know no identity.
  * Resolves when the response is written; never rejects.
  */
 export async function serveMonitored(
   call: MonitoredHttpCall,
-  handler: (identity: VerifiedIdentity | null) => void | Promise<void>,
+  handler: (identity: VerifiedIdentity) => void | Promise<void>,
 ): Promise<void> {
   const { monitor, req, res } = call;
   const format = call.formatError ?? restErrorBody;
@@ -79,7 +79,8 @@ export async function serveMonitored(
       res.end('<html>oops</html>');
       return;
     }
-    const verified = verifyIdentity(call.secret, h, Date.now());
+    // Bound to this service and to the request line as sent (method, path and query).
+    const verified = verifyIdentity(call.secret, h, Date.now(), { backend: monitor.service, call: `${req.method} ${req.url}` });
     if (!verified.ok) throw new HttpError(401, 'UNAUTHENTICATED', verified.reason);
     monitor.recordIdentity(verified.identity);
     await handler(verified.identity);

@@ -12,18 +12,29 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  *   x-bff-scopes        space-separated scopes; may be empty
  *   x-bff-identity-ts   milliseconds since the epoch, when the BFF signed
  *   x-bff-identity-sig  base64url(HMAC-SHA256(secret, payload)), no padding, where
- *                       payload = [client, userId ?? '', scopes, requestId, ts].join('\n')
+ *                       payload = [client, userId ?? '', scopes, requestId, ts, backend, call].join('\n')
  *
- * The HMAC stops anything but the BFF from claiming to act for a user; ts bounds replay to
- * MAX_IDENTITY_AGE_MS. The BFF implements signing on its side (it must not import from
- * backends/); signIdentity here is the reference implementation the tests use.
+ * `backend` is the service called (`users`, `catalog`, `orders`, `inventory`, `reviews`) and
+ * `call` what is called on it: `METHOD /path?query` as sent (REST, the GraphQL backend), or
+ * the gRPC method path (`/shop.orders.v1.OrdersService/ListOrders`). The signature is made
+ * per call, when it is sent.
+ *
+ * The HMAC stops anything but the BFF from claiming to act for a user. Binding it to the
+ * backend and the call means a captured header set opens nothing else: not another path,
+ * method, query or backend. ts bounds the replay of that same call to MAX_IDENTITY_AGE_MS.
+ * Every call must carry a valid identity (an anonymous one has a client and no user); only
+ * health and docs endpoints are open. The BFF implements signing on its side (it must not
+ * import from backends/); signIdentity here is the reference implementation the tests use.
  */
 export const IDENTITY_HEADERS = [
   'x-bff-client', 'x-bff-user-id', 'x-bff-scopes', 'x-bff-identity-ts', 'x-bff-identity-sig',
 ] as const;
 
-/** How old (or how far in the future, for clock skew) a signature may be. */
-export const MAX_IDENTITY_AGE_MS = 300_000;
+/**
+ * How old (or how far in the future, for clock skew) a signature may be. Calls are signed as
+ * they are sent, so this only has to cover the network and the clocks' skew.
+ */
+export const MAX_IDENTITY_AGE_MS = 30_000;
 
 export interface IdentityFields {
   client: string;
@@ -32,6 +43,16 @@ export interface IdentityFields {
   scopes: string;
   requestId: string;
   ts: number;
+  /** The service called. */
+  backend: string;
+  /** `METHOD /path?query` (HTTP), or the gRPC method path. */
+  call: string;
+}
+
+/** What a backend knows about the call it received, to check what the signature was made for. */
+export interface CallTarget {
+  backend: string;
+  call: string;
 }
 
 export interface VerifiedIdentity {
@@ -41,7 +62,7 @@ export interface VerifiedIdentity {
 }
 
 export type IdentityResult =
-  | { ok: true; identity: VerifiedIdentity | null }
+  | { ok: true; identity: VerifiedIdentity }
   | { ok: false; reason: string };
 
 /** Header bags from node:http (string | string[]) and from grpc Metadata.getMap() (string | Buffer). */
@@ -49,7 +70,7 @@ export type HeadersLike = Record<string, string | string[] | Buffer | undefined>
 
 /** Returns the base64url HMAC of the identity fields. Throws nothing. */
 export function signIdentity(secret: string, fields: IdentityFields): string {
-  const payload = [fields.client, fields.userId ?? '', fields.scopes, fields.requestId, String(fields.ts)].join('\n');
+  const payload = [fields.client, fields.userId ?? '', fields.scopes, fields.requestId, String(fields.ts), fields.backend, fields.call].join('\n');
   return createHmac('sha256', secret).update(payload).digest('base64url');
 }
 
@@ -74,25 +95,25 @@ function header(headers: HeadersLike, name: string): string | undefined {
 }
 
 /**
- * Verifies the propagated identity. Returns `{ok:true, identity:null}` when no x-bff-* header
- * is present (an anonymous caller), the identity when the signature holds, and `{ok:false}`
- * when any identity header is present but the signature is missing, wrong or stale.
+ * Verifies the propagated identity for the call `target`. Returns the identity when the
+ * signature holds for this backend and call, and `{ok:false}` when the headers are absent,
+ * or the signature is missing, wrong, made for another call, or stale.
  * Pure apart from HMAC; never throws.
  */
-export function verifyIdentity(secret: string, headers: HeadersLike, nowMs: number): IdentityResult {
-  if (!IDENTITY_HEADERS.some((h) => headers[h] !== undefined)) return { ok: true, identity: null };
+export function verifyIdentity(secret: string, headers: HeadersLike, nowMs: number, target: CallTarget): IdentityResult {
+  if (!IDENTITY_HEADERS.some((h) => headers[h] !== undefined)) return { ok: false, reason: 'no identity' };
   const sig = header(headers, 'x-bff-identity-sig');
   const tsText = header(headers, 'x-bff-identity-ts');
   const client = header(headers, 'x-bff-client');
   if (!sig || !tsText || client === undefined) return { ok: false, reason: 'incomplete identity headers' };
   const ts = Number(tsText);
   if (!Number.isSafeInteger(ts) || String(ts) !== tsText || Math.abs(nowMs - ts) > MAX_IDENTITY_AGE_MS) {
-    return { ok: false, reason: 'identity timestamp missing or outside 300 s' };
+    return { ok: false, reason: `identity timestamp missing or outside ${MAX_IDENTITY_AGE_MS / 1000} s` };
   }
   const userId = header(headers, 'x-bff-user-id') ?? null;
   const scopes = header(headers, 'x-bff-scopes') ?? '';
   const expected = Buffer.from(signIdentity(secret, {
-    client, userId, scopes, requestId: header(headers, 'x-request-id') ?? '', ts,
+    client, userId, scopes, requestId: header(headers, 'x-request-id') ?? '', ts, backend: target.backend, call: target.call,
   }));
   const given = Buffer.from(sig);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {

@@ -9,7 +9,7 @@ import type { ServiceMonitor } from '../common/ServiceMonitor.js';
 import { admitGrpcCall, grpcError, monitoredUnary } from '../common/admitGrpcCall.js';
 import { decodeCursor, encodeCursor } from '../common/parseIds.js';
 import { withCachedFrames } from '../common/withCachedFrames.js';
-import type { VerifiedIdentity } from '../identity/verifyIdentity.js';
+import { identityHeaders, type VerifiedIdentity } from '../identity/verifyIdentity.js';
 import type { OrderEventBody } from '../../src/messaging/topics.js';
 
 export interface OrdersServerOptions {
@@ -43,7 +43,7 @@ export interface OrdersServer {
 }
 
 export const MAX_BATCH_ORDER_IDS = 200;
-const FORWARDED_METADATA = ['x-request-id', 'traceparent', 'x-bff-client', 'x-bff-user-id', 'x-bff-scopes', 'x-bff-identity-ts', 'x-bff-identity-sig'];
+const RESERVE_STOCK_PATH = '/shop.inventory.v1.InventoryService/ReserveStock';
 const NEXT_STATUS: Partial<Record<OrderStatus, OrderStatus>> = {
   ORDER_STATUS_PENDING: 'ORDER_STATUS_PAID',
   ORDER_STATUS_PAID: 'ORDER_STATUS_SHIPPED',
@@ -104,13 +104,22 @@ export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
   const inventory = new InventoryClient(options.inventoryAddress, credentials.createInsecure());
 
   function reserveStock(request: unknown, incoming: Metadata): Promise<ReserveStockResponse> {
-    // Forward the caller's identity and ids as they are: the signature still holds, so the
-    // inventory service sees the same verified identity the orders service did.
+    // The caller's identity (verified when this call was admitted) goes on, re-signed for the
+    // inventory call: a signature binds one backend and one call, so the BFF's is not valid there.
     const metadata = new Metadata();
-    for (const key of FORWARDED_METADATA) {
-      const value = incoming.get(key)[0];
-      if (value !== undefined) metadata.set(key, value);
-    }
+    const text = (key: string) => incoming.get(key)[0]?.toString();
+    const traceparent = text('traceparent');
+    if (traceparent !== undefined) metadata.set('traceparent', traceparent);
+    const signed = identityHeaders(secret, {
+      client: text('x-bff-client') ?? '',
+      userId: text('x-bff-user-id') ?? null,
+      scopes: text('x-bff-scopes') ?? '',
+      requestId: text('x-request-id') ?? '',
+      ts: Date.now(),
+      backend: 'inventory',
+      call: RESERVE_STOCK_PATH,
+    });
+    for (const [key, value] of Object.entries(signed)) metadata.set(key, value);
     return new Promise((resolve, reject) => {
       const method = inventory['reserveStock'] as (req: unknown, md: Metadata, opts: object, cb: (err: ServiceError | null, res?: ReserveStockResponse) => void) => void;
       method.call(inventory, request, metadata, { deadline: Date.now() + 2000 }, (err, res) => (err || !res ? reject(err) : resolve(res)));
@@ -224,7 +233,7 @@ export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
     ),
     watchOrderStatus: (call: ServerWritableStream<{ orderId: string }, unknown>) => {
       void (async () => {
-        const admission = await admitGrpcCall(monitor, secret, 'WatchOrderStatus', call.metadata);
+        const admission = await admitGrpcCall(monitor, secret, 'WatchOrderStatus', call.metadata, 0, call.getPath());
         const fail = (error: ServerErrorResponse) => call.emit('error', error);
         if (admission.kind === 'error') return fail(admission.error);
         if (admission.kind === 'garbage') return fail(grpcError(status.INTERNAL, 'garbage'));

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import { createAuthenticator } from '../../src/auth/createAuthenticator.js';
 import { createTokenVerifier } from '../../src/auth/createTokenVerifier.js';
-import { identityHeaders } from '../../src/auth/signIdentity.js';
+import { callSigner, identityHeaders } from '../../src/auth/signIdentity.js';
 import { loadConfig } from '../../src/config/loadConfig.js';
 import { FanoutRecorder } from '../../src/context/FanoutRecorder.js';
 import { CallScope } from '../../src/datasources/CallScope.js';
@@ -61,8 +61,8 @@ const server = createServer((req, res) => {
     const client = clientOf[name];
     if (req.method !== 'POST' || !operation || !client) return send(404, { errors: [{ message: `The floor has no operation "${name}".` }] });
     const viewer = await authenticators[client](req.headers);
-    const propagation = identityHeaders(viewer, requestId, config.identitySecret, startedAt);
-    const scope = new CallScope(requestId, propagation, startedAt + config.requestTimeoutMs, controller.signal, new FanoutRecorder(), concurrency);
+    const propagation = identityHeaders(viewer, requestId);
+    const scope = new CallScope(requestId, propagation, startedAt + config.requestTimeoutMs, controller.signal, new FanoutRecorder(), concurrency, callSigner(config.identitySecret, propagation));
     const data = await operation({ viewer, scope, backends, variables: body.variables ?? {}, now: startedAt });
     send(200, { data });
   })().catch((error: unknown) => {

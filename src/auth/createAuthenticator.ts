@@ -48,7 +48,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       if (keyClient) return { kind: 'apiKey', userId: undefined, scopes: keyClient.scopes, client: keyClient.client, plan: keyClient.plan };
       return anonymousViewer(client);
     }
-    const match = /^Bearer ([A-Za-z0-9\-_.]+)$/.exec(authorization);
+    // The scheme is case-insensitive (RFC 7235 §2.1): `bearer` and `BEARER` are Bearer.
+    const match = /^Bearer +([A-Za-z0-9\-_.]+)$/i.exec(authorization);
     if (!match) throw BffError.request(ErrorCode.UNAUTHENTICATED, INVALID_TOKEN_MESSAGE, { reason: 'malformed_authorization' });
     const token = await verifyToken(match[1]!);
     return {

@@ -1,12 +1,13 @@
 import { context as otelContext, propagation } from '@opentelemetry/api';
 import type { Viewer } from '../auth/Viewer.js';
-import { identityHeaders } from '../auth/signIdentity.js';
+import { callSigner, identityHeaders } from '../auth/signIdentity.js';
 import type { BffConfig } from '../config/loadConfig.js';
 import { CallScope } from '../datasources/CallScope.js';
 import type { Backends } from '../datasources/createBackends.js';
 import type { QueuedWrites } from '../datasources/queue/QueuedWrites.js';
 import { createLoaders } from '../loaders/createLoaders.js';
 import type { Logger } from '../observability/createLogger.js';
+import { validTraceparent } from '../observability/tracing/validTraceparent.js';
 import type { BffContext } from './BffContext.js';
 import { FanoutRecorder } from './FanoutRecorder.js';
 
@@ -18,7 +19,7 @@ export interface BuildContextInput {
   signal: AbortSignal;
   /** When the request arrived (epoch ms): its budget counts from here. */
   startedAt: number;
-  /** The incoming W3C `traceparent`, passed on when no tracer continues it. */
+  /** The incoming `traceparent` as sent; passed on, when valid, if no tracer continues it. */
   traceparent: string | undefined;
   /** The client sent `x-bff-debug: fanout`. */
   wantsFanout: boolean;
@@ -33,21 +34,25 @@ export interface ContextDeps {
 }
 
 /**
- * The only place a request's context is made: identity headers signed once, the deadline
+ * The only place a request's context is made: identity headers built once (each call signs
+ * them for itself, through the scope), the deadline
  * fixed once, one fan-out recorder, one loader set.
  *
  * @returns a frozen BffContext.
  */
 export function buildContext(input: BuildContextInput, deps: ContextDeps): BffContext {
   const { config, backends } = deps;
-  const propagated = identityHeaders(input.viewer, input.requestId, config.identitySecret, input.startedAt);
+  const propagated = identityHeaders(input.viewer, input.requestId);
+  const sign = callSigner(config.identitySecret, propagated);
   // With the OpenTelemetry SDK started (src/observability/tracing), its undici, http and gRPC
   // instrumentations inject each backend call's own client span into its headers or metadata;
   // adding the request's span here too would send two traceparent values. Without the SDK the
-  // API injects nothing, and the caller's own traceparent is passed through as-is.
+  // API injects nothing, and the caller's own traceparent is passed through when it is a valid
+  // W3C one (anything else starts a new trace: no traceparent at all).
   const active: Record<string, string> = {};
   propagation.inject(otelContext.active(), active);
-  if (active.traceparent === undefined && input.traceparent !== undefined) propagated.traceparent = input.traceparent;
+  const traceparent = active.traceparent === undefined ? validTraceparent(input.traceparent) : undefined;
+  if (traceparent !== undefined) propagated.traceparent = traceparent;
 
   const fanout = new FanoutRecorder();
   const concurrency = config.upstream.concurrencyPerRequest;
@@ -58,6 +63,7 @@ export function buildContext(input: BuildContextInput, deps: ContextDeps): BffCo
     input.signal,
     fanout,
     { users: concurrency, catalog: concurrency, orders: concurrency, inventory: concurrency, reviews: concurrency },
+    sign,
   );
   return Object.freeze({
     requestId: input.requestId,

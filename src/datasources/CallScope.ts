@@ -1,4 +1,5 @@
 import pLimit, { type LimitFunction } from 'p-limit';
+import type { CallSigner } from '../auth/signIdentity.js';
 import type { FanoutRecorder } from '../context/FanoutRecorder.js';
 
 /**
@@ -14,7 +15,7 @@ export class CallScope {
 
   constructor(
     readonly requestId: string,
-    /** Headers (REST, GraphQL) or metadata (gRPC) every call carries: request id, identity, trace. */
+    /** Headers (REST, GraphQL) or metadata (gRPC) every call carries: request id, identity, trace (unsigned). */
     readonly propagation: Readonly<Record<string, string>>,
     /** Epoch ms by which the whole request must be answered. */
     readonly deadline: number,
@@ -23,7 +24,17 @@ export class CallScope {
     readonly fanout: FanoutRecorder,
     /** Calls one request may keep in flight per backend (p-limit), by backend name. */
     private readonly concurrency: Readonly<Record<string, number>>,
+    /** Signs the identity for one call (signIdentity's callSigner); none without a secret. */
+    private readonly sign?: CallSigner,
   ) {}
+
+  /**
+   * The headers (or metadata) of one call: `propagation` plus the identity signed for this
+   * backend and this call (`METHOD /path?query`, or the gRPC method path). Made per attempt.
+   */
+  headersFor(backend: string, call: string): Record<string, string> {
+    return this.sign ? { ...this.propagation, ...this.sign(backend, call) } : { ...this.propagation };
+  }
 
   /** The p-limit for `backend` in this request (made on first use). */
   limit(backend: string): LimitFunction {

@@ -16,7 +16,10 @@ export interface DocumentShape {
   rootFields: number;
   /** The most directives on any one field, fragment spread or inline fragment. */
   directivesPerField: number;
-  /** The most times one response name appears in one selection set, as written. */
+  /**
+   * The most times one response name appears in one selection set, inline fragments and
+   * fragment spreads in it expanded (validation compares every pair of them, whatever wraps them).
+   */
   repeatedFields: number;
 }
 
@@ -39,24 +42,56 @@ export function measureDocument(document: DocumentNode): DocumentShape {
 
   let aliases = 0;
   let directivesPerField = 0;
-  let repeatedFields = 0;
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.FRAGMENT_DEFINITION && definition.kind !== Kind.OPERATION_DEFINITION) continue;
     countAsWritten(definition.selectionSet);
   }
   function countAsWritten(selectionSet: SelectionSetNode): void {
-    const seen = new Map<string, number>();
     for (const selection of selectionSet.selections) {
       directivesPerField = Math.max(directivesPerField, selection.directives?.length ?? 0);
-      if (selection.kind === Kind.FIELD) {
-        if (selection.alias) aliases++;
-        const responseName = (selection.alias ?? selection.name).value;
-        const times = (seen.get(responseName) ?? 0) + 1;
-        seen.set(responseName, times);
-        repeatedFields = Math.max(repeatedFields, times);
-      }
+      if (selection.kind === Kind.FIELD && selection.alias) aliases++;
       if (selection.kind !== Kind.FRAGMENT_SPREAD && selection.selectionSet) countAsWritten(selection.selectionSet);
     }
+  }
+
+  // Response names of each fragment with inline fragments and spreads expanded, memoised (the
+  // walk stays linear however often fragments spread each other); `undefined` while measured.
+  const fragmentNames = new Map<string, Map<string, number> | undefined>();
+  /** How often each response name occurs in a selection set, what its fragments add included. */
+  function responseNamesOf(selectionSet: SelectionSetNode, into = new Map<string, number>(), times = 1): Map<string, number> {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const name = (selection.alias ?? selection.name).value;
+        into.set(name, (into.get(name) ?? 0) + times);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        responseNamesOf(selection.selectionSet, into, times);
+      } else {
+        const name = selection.name.value;
+        if (!fragmentNames.has(name)) {
+          const fragment = fragments.get(name);
+          fragmentNames.set(name, undefined);
+          if (fragment) fragmentNames.set(name, responseNamesOf(fragment.selectionSet));
+        }
+        for (const [field, count] of fragmentNames.get(name) ?? []) into.set(field, (into.get(field) ?? 0) + count * times);
+      }
+    }
+    return into;
+  }
+  let repeatedFields = 0;
+  /** Checks the selection set of each field (and of each operation and fragment) once. */
+  function countRepeated(selectionSet: SelectionSetNode): void {
+    for (const count of responseNamesOf(selectionSet).values()) repeatedFields = Math.max(repeatedFields, count);
+    visitFieldSets(selectionSet);
+  }
+  function visitFieldSets(selectionSet: SelectionSetNode): void {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD && selection.selectionSet) countRepeated(selection.selectionSet);
+      // An inline fragment's names were counted with its parent's; its fields' sets are its own.
+      else if (selection.kind === Kind.INLINE_FRAGMENT) visitFieldSets(selection.selectionSet);
+    }
+  }
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION || definition.kind === Kind.OPERATION_DEFINITION) countRepeated(definition.selectionSet);
   }
 
   // Depth and root-field counts of each fragment, memoised; `undefined` while being measured.

@@ -14,6 +14,8 @@ export interface MetricsOptions {
   maxOperations: number;
   /** GraphQL requests in flight now (from the load shedder). */
   inFlight: () => number;
+  /** The process's Redis client, when REDIS_URL is set: `bff_redis_connected` follows it. */
+  redis?: { readonly isReady: boolean } | undefined;
 }
 
 export interface FinishedRequest {
@@ -101,6 +103,17 @@ export function createMetrics(options: MetricsOptions): Metrics {
       }
     },
   });
+  const redis = options.redis;
+  if (redis) {
+    new Gauge({
+      name: 'bff_redis_connected',
+      help: 'Whether the Redis client is connected (1) or not (0). Reported, never a readiness gate.',
+      registers,
+      collect() {
+        this.set(redis.isReady ? 1 : 0);
+      },
+    });
+  }
 
   const registry = Registry.merge([own, processMetrics()]);
   registry.setDefaultLabels({ bff: options.bff });

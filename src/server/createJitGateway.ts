@@ -56,6 +56,11 @@ export function createJitGateway(schema: GraphQLSchema, options: JitGatewayOptio
 
   const executor: GatewayExecutor = async (requestContext) => {
     const { document, operation, operationName, queryHash, request, context } = requestContext;
+    // No operation resolved (several without operationName, or an operationName the document
+    // lacks): graphql-js's execute reports it as a result error, which Apollo then answers with
+    // 400 OPERATION_RESOLUTION_FAILURE. Nothing is compiled or cached for it.
+    // (The name asked for is the request's: Apollo's `operationName` is null when none resolved.)
+    if (!operation) return execute({ schema, document, contextValue: context, variableValues: request.variables ?? {}, operationName: request.operationName ?? null });
     const key = `${queryHash}:${operationName ?? ''}`;
     let entry = compiled.get(key);
     if (entry === undefined) {

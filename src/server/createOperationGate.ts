@@ -18,7 +18,8 @@ export interface OperationParams {
 /** What the edge answers instead of running the operation (HTTP 400 either way). */
 export type OperationRefusal =
   | LimitRefusal
-  | { code: typeof ErrorCode.PERSISTED_QUERY_NOT_ALLOWED; message: string; extensions: Record<string, never> };
+  | { code: typeof ErrorCode.PERSISTED_QUERY_NOT_ALLOWED; message: string; extensions: Record<string, never> }
+  | { code: typeof ErrorCode.BAD_REQUEST; message: string; extensions: { reason: 'persisted_query_hash_mismatch' } };
 
 export interface OperationGateOptions {
   limits: BffConfig['operationLimits'];
@@ -86,12 +87,23 @@ export function createOperationGate(options: OperationGateOptions): OperationGat
     const hash = query !== undefined ? createHash('sha256').update(query).digest('hex') : persistedHashOf(params.extensions);
     // Nothing to check: Apollo answers a request without a document itself.
     if (hash === undefined) return { refusal: undefined, hash };
+    // Apollo refuses this too, but with no code (so INTERNAL_SERVER_ERROR): the client's
+    // hashing is wrong, or it tries to register a document under another's hash.
+    if (query !== undefined && params.extensions !== undefined) {
+      const claimed = persistedHashOf(params.extensions, false);
+      if (claimed !== undefined && claimed !== hash) {
+        return {
+          refusal: { code: ErrorCode.BAD_REQUEST, message: 'The persisted query hash does not match the query.', extensions: { reason: 'persisted_query_hash_mismatch' } },
+          hash: undefined,
+        };
+      }
+    }
     return { refusal: check(params, requestId, query, hash), hash };
   };
 }
 
 /** The `sha256Hash` of an APQ request's `extensions` (an object in a POST, JSON text in a GET). */
-function persistedHashOf(extensions: unknown): string | undefined {
+function persistedHashOf(extensions: unknown, lowerCase = true): string | undefined {
   let value = extensions;
   if (typeof value === 'string') {
     try {
@@ -101,5 +113,6 @@ function persistedHashOf(extensions: unknown): string | undefined {
     }
   }
   const hash = (value as { persistedQuery?: { sha256Hash?: unknown } } | null)?.persistedQuery?.sha256Hash;
-  return typeof hash === 'string' ? hash.toLowerCase() : undefined;
+  if (typeof hash !== 'string') return undefined;
+  return lowerCase ? hash.toLowerCase() : hash;
 }

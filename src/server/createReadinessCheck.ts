@@ -1,28 +1,15 @@
-import { connect } from 'node:net';
 import type { BffConfig } from '../config/loadConfig.js';
-import type { Backends } from '../datasources/createBackends.js';
-import type { MessageQueue } from '../messaging/MessageQueue.js';
-import type { RedisClient } from '../redis/createRedisClient.js';
 
 export interface ReadinessCheckOptions {
-  backends: Backends;
-  /** Where the backends are, for a connect probe when a breaker is not closed. */
-  targets: BffConfig['backends'];
   /** The key set to check; undefined when the server does not verify tokens itself. */
   auth: BffConfig['auth'] | undefined;
-  redis: RedisClient | undefined;
-  /**
-   * Reported, never counted against readiness: with the broker down only queued writes fail
-   * (with UPSTREAM_UNAVAILABLE), so taking the replica out of service would refuse everything else too.
-   */
-  queue?: MessageQueue;
   /** Per probe. Default 1000 ms. */
   timeoutMs?: number;
 }
 
 export interface CheckResult {
   ok: boolean;
-  /** What is wrong, or how it was found fine (`breaker closed`, `reachable`, `cached`). */
+  /** What is wrong, or how it was found fine (`loaded`, `cached`, `breaker closed`, `reachable`). */
   detail: string;
 }
 
@@ -32,9 +19,6 @@ export interface Readiness {
   status: 'ready' | 'not_ready' | 'shutting_down';
   checks: {
     keys?: CheckResult;
-    backends?: Record<string, CheckResult>;
-    redis?: CheckResult;
-    broker?: CheckResult;
   };
 }
 
@@ -42,17 +26,20 @@ export interface Readiness {
 const KEYS_RECHECK_MS = 30_000;
 
 /**
- * What `/readyz` asks: are the token keys loaded, can the backends be used, is Redis there
- * when configured. A backend counts as usable while its breaker is closed; a breaker that is
- * open (or half open) is not the end, so the backend's port is then probed: a backend that
- * answers with errors but accepts connections leaves the BFF able to serve partial data.
- * Keys count as loaded once fetched, since the verifier keeps using cached keys when the
- * IdP is down.
+ * What `/readyz` asks: can THIS process serve? It answers at all only once it is started,
+ * with its configuration, schema and executor loaded; beyond that, the token key set must be
+ * loaded (or cached) and the process must not be draining.
  *
- * @returns a function that runs every check (concurrently, each bounded by the timeout).
+ * Backends and Redis are deliberately not asked (createDependencyReport reports them). Every
+ * replica shares them, so a readiness that followed them would take every replica out of
+ * rotation at once when one backend failed: a partial outage, which the BFF answers with
+ * partial data, would become a total one. Keys count as loaded once fetched, since the
+ * verifier keeps using cached keys when the IdP is down. (docs/operations.md, Health.)
+ *
+ * @returns a function that runs the checks (the key-set fetch bounded by the timeout).
  */
 export function createReadinessCheck(options: ReadinessCheckOptions): (shuttingDown: boolean) => Promise<Readiness> {
-  const { backends, targets, auth, redis } = options;
+  const { auth } = options;
   const timeoutMs = options.timeoutMs ?? 1000;
   let keysFetchedAt: number | undefined;
 
@@ -70,44 +57,13 @@ export function createReadinessCheck(options: ReadinessCheckOptions): (shuttingD
     }
   };
 
-  const checkBackend = async (name: string, state: string): Promise<CheckResult> => {
-    if (state === 'closed') return { ok: true, detail: 'breaker closed' };
-    const address = targets[name as keyof BffConfig['backends']]?.address;
-    if (address === undefined) return { ok: false, detail: `breaker ${state}` };
-    const reachable = await canConnect(address, timeoutMs);
-    return reachable ? { ok: true, detail: `breaker ${state}; reachable` } : { ok: false, detail: `breaker ${state}; unreachable at ${address}` };
-  };
-
   return async (shuttingDown) => {
     if (shuttingDown) return { ready: false, status: 'shutting_down', checks: {} };
-    const [keys, backendResults] = await Promise.all([
-      // A key file is read and checked when the verifier is built: loaded, or no server.
-      auth?.jwksUrl && !auth.jwksFile ? checkKeys(auth.jwksUrl) : undefined,
-      Promise.all(backends.upstreams.map(async (u) => [u.name, await checkBackend(u.name, u.breakerState)] as const)),
-    ]);
-    const checks: Readiness['checks'] = { backends: Object.fromEntries(backendResults) };
+    // A key file is read and checked when the verifier is built: loaded, or no server.
+    const keys = auth?.jwksUrl && !auth.jwksFile ? await checkKeys(auth.jwksUrl) : undefined;
+    const checks: Readiness['checks'] = {};
     if (keys) checks.keys = keys;
-    if (redis) checks.redis = redis.isReady ? { ok: true, detail: 'connected' } : { ok: false, detail: 'not connected' };
-    if (options.queue) {
-      checks.broker = { ok: true, detail: options.queue.connected ? `${options.queue.kind}: connected` : `${options.queue.kind}: unreachable; queued writes answer UPSTREAM_UNAVAILABLE` };
-    }
-    const ready = (keys?.ok ?? true) && backendResults.every(([, r]) => r.ok) && (checks.redis?.ok ?? true);
+    const ready = keys?.ok ?? true;
     return { ready, status: ready ? 'ready' : 'not_ready', checks };
   };
-}
-
-/** Whether a TCP connection to a URL's or a `host:port`'s port opens within `timeoutMs`. */
-function canConnect(address: string, timeoutMs: number): Promise<boolean> {
-  const { hostname, port } = address.includes('://') ? new URL(address) : new URL(`tcp://${address}`);
-  const defaultPort = address.startsWith('https:') ? 443 : 80;
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname.replace(/^\[|\]$/g, ''), port: Number(port || defaultPort), timeout: timeoutMs });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('timeout', () => done(false));
-    socket.once('error', () => done(false));
-  });
 }

@@ -36,12 +36,14 @@ import { useOperationOutcome, useRequestOutcome } from '../observability/useRequ
 import { createPersistedQueries } from '../persisted/createPersistedQueries.js';
 import { createRedisClient, type RedisClient } from '../redis/createRedisClient.js';
 import { createOperationGate, type OperationParams } from './createOperationGate.js';
+import { createDependencyReport } from './createDependencyReport.js';
 import { createReadinessCheck } from './createReadinessCheck.js';
 import { useHealthRoutes } from './useHealthRoutes.js';
 import { createFastPath, type FastPath } from './createFastPath.js';
 import { createJitGateway } from './createJitGateway.js';
 import { createFormatError, useErrorMasking } from './plugins/useErrorMasking.js';
 import { useFanoutReceipt } from './plugins/useFanoutReceipt.js';
+import { useSubscriptionRefusal } from './plugins/useSubscriptionRefusal.js';
 import { sendError } from './sendError.js';
 
 declare module 'fastify' {
@@ -90,7 +92,7 @@ export interface BffServer {
 }
 
 /** Routes for machines (probes, scrapes): never shed, not in request metrics, logged at debug. */
-const MACHINE_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+const MACHINE_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/dependencies', '/metrics']);
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -151,6 +153,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     stopOnTerminationSignals: false,
     plugins: [
       // Refusals that need the validated operation, first: before anything calls a backend.
+      useSubscriptionRefusal(),
       useCostLimit(config.operationLimits.cost),
       useAuthorization(),
       useArgumentCheck(),
@@ -221,6 +224,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     backends,
     maxOperations: config.metrics.maxOperations,
     inFlight: () => shedder.inFlight,
+    redis,
     unmetered: MACHINE_ROUTES,
   });
   // After the metrics: once a request's access line is written, it has been counted.
@@ -238,14 +242,9 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   app.setNotFoundHandler((request, reply) => sendError(reply, request, ErrorCode.NOT_FOUND, `No route ${request.method} ${request.url.split('?')[0]}.`, { status: 404 }));
 
   let closing = false;
-  const readiness = createReadinessCheck({
-    backends,
-    targets: config.backends,
-    auth: options.authenticate ? undefined : config.auth,
-    redis,
-    queue,
-  });
-  useHealthRoutes(app, () => readiness(closing));
+  const readiness = createReadinessCheck({ auth: options.authenticate ? undefined : config.auth });
+  const dependencies = createDependencyReport({ backends, targets: config.backends, redis, queue });
+  useHealthRoutes(app, () => readiness(closing), dependencies);
 
   // The client's own queries skip Apollo's request pipeline (createFastPath explains when and
   // why); it runs the jit executor, and cannot run plugins it does not know of.
@@ -286,6 +285,11 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   };
 
   const authenticated = async (request: FastifyRequest, reply: FastifyReply) => {
+    // HTTP/1.1 requires Host (node refuses it without); HTTP/1.0 does not, but Apollo's
+    // request URL is built from it and would fail with a 500.
+    if (!request.headers.host) {
+      return sendError(reply, request, ErrorCode.BAD_REQUEST, 'Send a Host header.', { status: 400 }, { reason: 'missing_host' });
+    }
     if (Array.isArray(request.body)) {
       return sendError(reply, request, ErrorCode.BAD_REQUEST, 'Batched operations are not accepted: send one operation per request.', { status: 400 });
     }

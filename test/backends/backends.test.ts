@@ -16,9 +16,41 @@ let inventory: grpc.Client;
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** Signed identity headers as the BFF sends them. */
+/**
+ * An identity as the BFF sends it, not yet signed: `withIdentity` signs it for the call it is
+ * sent with (a signature binds one backend and one call).
+ */
 function signed(userId: string | null, scopes = 'orders:read:self profile:write orders:write', requestId = 'req-test', ts = Date.now()): Record<string, string> {
-  return identityHeaders(SECRET, { client: 'test', userId, scopes, requestId, ts });
+  return { 'x-bff-client': 'test', 'x-bff-scopes': scopes, 'x-request-id': requestId, 'x-bff-identity-ts': String(ts), ...(userId !== null && { 'x-bff-user-id': userId }) };
+}
+
+/**
+ * `headers` with the identity signed for `backend` and `call`: their own (from `signed`), or an
+ * anonymous one (client `test`, no user) when they carry none. Headers that already have a
+ * signature, or identity headers without a timestamp, are sent as they are (the refusals).
+ */
+function withIdentity(headers: Record<string, string>, backend: string, call: string): Record<string, string> {
+  if (headers['x-bff-identity-sig'] !== undefined) return headers;
+  if (Object.keys(headers).some((k) => k.startsWith('x-bff-')) && headers['x-bff-identity-ts'] === undefined) return headers;
+  const fields = {
+    client: headers['x-bff-client'] ?? 'test',
+    userId: headers['x-bff-user-id'] ?? null,
+    scopes: headers['x-bff-scopes'] ?? '',
+    requestId: headers['x-request-id'] ?? '',
+    ts: Number(headers['x-bff-identity-ts'] ?? Date.now()),
+    backend,
+    call,
+  };
+  return { ...headers, ...identityHeaders(SECRET, fields) };
+}
+
+/** fetch to a REST or GraphQL backend with a signed identity (see withIdentity). */
+function backendFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const target = new URL(url);
+  const backend = (['users', 'catalog', 'reviews'] as const).find((name) => new URL(backends.urls[name]).origin === target.origin);
+  if (!backend) return fetch(url, init);
+  const headers = withIdentity((init.headers ?? {}) as Record<string, string>, backend, `${init.method ?? 'GET'} ${target.pathname}${target.search}`);
+  return fetch(url, { ...init, headers });
 }
 
 function metadataOf(headers: Record<string, string>): grpc.Metadata {
@@ -29,13 +61,13 @@ function metadataOf(headers: Record<string, string>): grpc.Metadata {
 
 function unary(client: grpc.Client, method: string, request: object, headers: Record<string, string> = {}): Promise<Json> {
   return new Promise((resolve, reject) => {
-    const fn = (client as unknown as Record<string, (...args: unknown[]) => void>)[method]!;
-    fn.call(client, request, metadataOf(headers), { deadline: Date.now() + 5000 }, (err: grpc.ServiceError | null, res: Json) => (err ? reject(err) : resolve(res)));
+    const fn = (client as unknown as Record<string, ((...args: unknown[]) => void) & { path: string }>)[method]!;
+    fn.call(client, request, metadataOf(withIdentity(headers, client === orders ? 'orders' : 'inventory', fn.path)), { deadline: Date.now() + 5000 }, (err: grpc.ServiceError | null, res: Json) => (err ? reject(err) : resolve(res)));
   });
 }
 
 async function getJson(url: string, init: RequestInit = {}): Promise<{ status: number; body: Json }> {
-  const res = await fetch(url, init);
+  const res = await backendFetch(url, init);
   return { status: res.status, body: await res.json() };
 }
 
@@ -176,10 +208,13 @@ test('orders: PlaceOrder places, refuses, and is idempotent', async () => {
 test('orders: WatchOrderStatus streams to a final status', async () => {
   const pending = seed.orders.filter((o) => o.status === 'ORDER_STATUS_PENDING').at(-1)!;
   const events: Json[] = [];
-  const stream = (orders as unknown as Record<string, (req: object) => grpc.ClientReadableStream<Json>>)['WatchOrderStatus']!.call(orders, { orderId: pending.id });
+  const watch = (orders as unknown as Record<string, ((req: object, md: grpc.Metadata) => grpc.ClientReadableStream<Json>) & { path: string }>)['WatchOrderStatus']!;
+  const identity = () => metadataOf(withIdentity({}, 'orders', watch.path));
+  const stream = watch.call(orders, { orderId: pending.id }, identity());
   for await (const event of stream) events.push(event);
   assert.deepEqual(events.map((e) => e.status), ['ORDER_STATUS_PENDING', 'ORDER_STATUS_PAID', 'ORDER_STATUS_SHIPPED', 'ORDER_STATUS_DELIVERED']);
-  const unknown = (orders as unknown as Record<string, (req: object) => grpc.ClientReadableStream<Json>>)['WatchOrderStatus']!.call(orders, { orderId: 'o-999999' });
+  await assert.rejects(async () => { for await (const _ of watch.call(orders, { orderId: pending.id }, new grpc.Metadata())) { /* drain */ } }, { code: grpc.status.UNAUTHENTICATED });
+  const unknown = watch.call(orders, { orderId: 'o-999999' }, identity());
   await assert.rejects(async () => { for await (const _ of unknown) { /* drain */ } }, { code: grpc.status.NOT_FOUND });
 });
 
@@ -210,9 +245,9 @@ test('identity: a bad or stale signature is refused everywhere', async () => {
   const rest = await getJson(`${backends.urls.users}/users/u-00001`, { headers: bad });
   assert.equal(rest.status, 401);
   assert.equal(rest.body.error.code, 'UNAUTHENTICATED');
-  const stale = await getJson(`${backends.urls.catalog}/products/p-00001`, { headers: signed(null, '', 'r', Date.now() - 301_000) });
+  const stale = await getJson(`${backends.urls.catalog}/products/p-00001`, { headers: signed(null, '', 'r', Date.now() - 31_000) });
   assert.equal(stale.status, 401);
-  const gql = await fetch(backends.urls.reviews, { method: 'POST', headers: { 'content-type': 'application/json', ...bad }, body: JSON.stringify({ query: '{ reviewSummaries(productIds: []) { count } }' }) });
+  const gql = await backendFetch(backends.urls.reviews, { method: 'POST', headers: { 'content-type': 'application/json', ...bad }, body: JSON.stringify({ query: '{ reviewSummaries(productIds: []) { count } }' }) });
   assert.equal(gql.status, 401);
   await assert.rejects(unary(orders, 'BatchGetOrders', { ids: [] }, bad), { code: grpc.status.UNAUTHENTICATED });
   await assert.rejects(unary(inventory, 'BatchGetStock', { productIds: [] }, { 'x-bff-client': 'test' }), { code: grpc.status.UNAUTHENTICATED });
@@ -239,22 +274,22 @@ test('idp: tokens verify against the JWKS, also after a rotation', async () => {
 test('faults: errors, garbage and latency per protocol, deterministic rates', async () => {
   try {
     await backends.admin.faults({ users: { errorRate: 1 }, catalog: { garbageRate: 1 }, reviews: { errorRate: 0.5, httpStatus: 503 } });
-    assert.equal((await fetch(`${backends.urls.users}/users/u-00001`)).status, 500);
-    const garbage = await fetch(`${backends.urls.catalog}/products/p-00001`);
+    assert.equal((await backendFetch(`${backends.urls.users}/users/u-00001`)).status, 500);
+    const garbage = await backendFetch(`${backends.urls.catalog}/products/p-00001`);
     assert.equal(garbage.status, 200);
     await assert.rejects(garbage.json());
-    const gql = () => fetch(backends.urls.reviews, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ reviewSummaries(productIds: ["p-00001"]) { count } }' }) }).then((r) => r.status);
+    const gql = () => backendFetch(backends.urls.reviews, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ reviewSummaries(productIds: ["p-00001"]) { count } }' }) }).then((r) => r.status);
     assert.deepEqual([await gql(), await gql(), await gql(), await gql()], [200, 503, 200, 503]);
 
     await backends.admin.faults({ users: {}, inventory: { garbageRate: 1 }, orders: { errorRate: 1, grpcCode: 'DEADLINE_EXCEEDED' } });
-    assert.equal((await fetch(`${backends.urls.users}/users/u-00001`)).status, 200);
+    assert.equal((await backendFetch(`${backends.urls.users}/users/u-00001`)).status, 200);
     const wrongIds = await unary(inventory, 'BatchGetStock', { productIds: ['p-00001'] });
     assert.equal(wrongIds.stocks[0].productId, 'p-00001-garbage');
     await assert.rejects(unary(orders, 'BatchGetOrders', { ids: ['o-000001'] }), { code: grpc.status.DEADLINE_EXCEEDED });
 
     await backends.admin.faults({ users: { latencyMs: 150 } });
     const start = Date.now();
-    await fetch(`${backends.urls.users}/users/u-00001`);
+    await backendFetch(`${backends.urls.users}/users/u-00001`);
     assert.ok(Date.now() - start >= 140, 'latency applied');
   } finally {
     await backends.admin.reset();
@@ -264,18 +299,18 @@ test('faults: errors, garbage and latency per protocol, deterministic rates', as
 test('stats: every call counted, with keys and the last identity', async () => {
   await backends.admin.reset();
   const headers = { ...signed('u-00002', 'orders:read:self', 'req-42'), traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
-  await fetch(`${backends.urls.users}/users?ids=u-00001,u-00002,u-00003`, { headers });
-  await fetch(`${backends.urls.users}/users/u-00001`);
+  await backendFetch(`${backends.urls.users}/users?ids=u-00001,u-00002,u-00003`, { headers });
+  await backendFetch(`${backends.urls.users}/users/u-00001`);
   await backends.admin.faults({ inventory: { errorRate: 1 } });
   await assert.rejects(unary(inventory, 'BatchGetStock', { productIds: ['p-00001', 'p-00002'] }, headers));
   await backends.admin.faults({ inventory: {} });
   await unary(orders, 'BatchGetOrders', { ids: ['o-000001'] }, headers);
-  await fetch(backends.urls.reviews, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query($ids: [ID!]!) { reviewSummaries(productIds: $ids) { count } }', variables: { ids: ['p-00001'] } }) });
+  await backendFetch(backends.urls.reviews, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query($ids: [ID!]!) { reviewSummaries(productIds: $ids) { count } }', variables: { ids: ['p-00001'] } }) });
   const stats = await backends.admin.stats();
   assert.equal(stats.users.calls, 2);
   assert.deepEqual(stats.users.byOperation, { 'GET /users': 1, 'GET /users/:id': 1 });
   assert.equal(stats.users.keys, 3);
-  assert.equal(stats.users.last!.identity, null, 'the last users call was anonymous');
+  assert.deepEqual(stats.users.last!.identity, { client: 'test', userId: null, scopes: [] }, 'the last users call was anonymous');
   assert.deepEqual(stats.inventory.byOperation, { BatchGetStock: 1 });
   assert.equal(stats.inventory.keys, 2);
   assert.deepEqual(stats.orders.last, { requestId: 'req-42', traceparent: headers.traceparent, identity: { client: 'test', userId: 'u-00002', scopes: ['orders:read:self'] } });

@@ -140,4 +140,26 @@ describe('executors: fast path, jit behind Apollo, graphql-js', { timeout: 600_0
     const strip = (body: any) => ({ ...body, errors: body.errors?.map(({ extensions: { requestId: _r, stacktrace: _s, ...rest }, ...e }: any) => ({ ...e, extensions: rest })) });
     assert.deepEqual(strip(await fastUpper.json()), strip(await jitUpper.json()));
   });
+
+  it('answers an operation that does not resolve with 400 OPERATION_RESOLUTION_FAILURE on every path', async () => {
+    const { query } = operation('mobile', 'ProductScreen');
+    const sha256Hash = createHash('sha256').update(query).digest('hex');
+    const twoOperations = 'query A { product(id: "p-00001") { id } } query B { product(id: "p-00002") { id } }';
+    const payloads: Record<string, unknown>[] = [
+      { query: twoOperations },
+      { query: twoOperations, operationName: 'C' },
+      { query, operationName: 'Nope', variables: { id: 'p-00001' } },
+      { query, operationName: 'N'.repeat(90_000), variables: { id: 'p-00001' } },
+      { extensions: { persistedQuery: { version: 1, sha256Hash } }, operationName: 'Nope', variables: { id: 'p-00001' } },
+    ];
+    for (const payload of payloads) {
+      for (const bff of [mobile.fast, mobile.jit, mobile.js]) {
+        const res = await fetch(bff.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${customer}` }, body: JSON.stringify(payload) });
+        const body = (await res.json()) as Body;
+        assert.equal(res.status, 400, `${JSON.stringify(payload).slice(0, 80)}: ${JSON.stringify(body).slice(0, 200)}`);
+        assert.equal(body.errors?.[0]?.extensions?.code, 'OPERATION_RESOLUTION_FAILURE');
+        assert.equal(body.data, undefined);
+      }
+    }
+  });
 });

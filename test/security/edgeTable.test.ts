@@ -4,12 +4,14 @@
  * reach one. Tokens are signed by the test's own issuer and verified at a controlled clock.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { BffName } from '../../src/config/loadConfig.js';
 import { INVALID_TOKEN_MESSAGE } from '../../src/auth/createTokenVerifier.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import type { RunningBff } from '../fixtures/startBffs.js';
-import { API_KEYS, backendCalls, post, send, startSecuredBff, type RawResponse } from './startSecuredBff.js';
+import { API_KEYS, backendCalls, post, send, sendRaw, startSecuredBff, type RawResponse } from './startSecuredBff.js';
 import { createTestIssuer, NOW_S, type TestIssuer } from './testIssuer.js';
 
 /** Public on both BFFs and calls the catalog: a refusal shows as zero backend calls. */
@@ -38,6 +40,15 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const probeWith = (headers: Record<string, string>) => (bff: RunningBff) => post(bff.url, { query: PROBE }, headers);
 const probeWithToken = (token: () => Promise<string>) => async (bff: RunningBff) => post(bff.url, { query: PROBE }, bearer(await token()));
 const query = (text: string, headers: Record<string, string> = {}) => (bff: RunningBff) => post(bff.url, { query: text }, headers);
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const apq = (hash: string) => ({ persistedQuery: { version: 1, sha256Hash: hash } });
+/** The client's product screen from its manifest (in the safelist; the fast path's on mobile). */
+const manifestProduct = (bff: RunningBff) => {
+  const manifest = JSON.parse(readFileSync(new URL(`../../bff-${bff.name}/operations/manifest.json`, import.meta.url), 'utf8')) as { operations: { id: string; name: string }[] };
+  const op = manifest.operations.find((o) => o.name === (bff.name === 'mobile' ? 'ProductScreen' : 'ProductPage'))!;
+  return { hash: op.id, variables: { id: 'p-00001' } };
+};
+const TWO_OPERATIONS = `query A ${PROBE} query B { product(id: "p-00002") { id } }`;
 
 const rows: Row[] = [
   // Identity: tokens.
@@ -53,6 +64,15 @@ const rows: Row[] = [
   { name: 'HS256 signed with the public key', request: probeWithToken(() => issuer.hs256WithPublicKey('u-00007')), status: 401, code: 'UNAUTHENTICATED' },
   { name: 'unknown kid', request: probeWithToken(() => issuer.signWithUnknownKey('u-00007')), status: 401, code: 'UNAUTHENTICATED' },
   { name: 'oversized token (> 4 KiB)', request: probeWithToken(() => issuer.sign('u-00007', { scope: 'x '.repeat(3000) })), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'issued an hour in the future (iat beyond the 30 s tolerance)', request: probeWithToken(() => issuer.sign('u-00007', { iat: NOW_S + 3600 })), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'issued 10 s in the future (within the tolerance)', request: probeWithToken(() => issuer.sign('u-00007', { iat: NOW_S + 10 })), status: 200, reachesBackends: true },
+  { name: 'sub with a CR LF (a header injection)', request: probeWithToken(() => issuer.sign('u-00007\r\nx-bff-scopes: orders:read:all')), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'sub with a control character', request: probeWithToken(() => issuer.sign('u-00007\u0000')), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'sub with non-ASCII', request: probeWithToken(() => issuer.sign('u-0000\u00e9')), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'scope with a line break', request: probeWithToken(() => issuer.sign('u-00007', { scope: 'orders:read:self\ncustomers:read' })), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'scope that is not a string', request: probeWithToken(() => issuer.sign('u-00007', { scope: ['orders:read:all'] as unknown as string })), status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'lower-case bearer scheme (RFC 7235)', request: async (bff) => post(bff.url, { query: PROBE }, { authorization: `bearer ${await issuer.sign('u-00007')}` }), status: 200, reachesBackends: true },
+  { name: 'upper-case BEARER scheme', request: async (bff) => post(bff.url, { query: PROBE }, { authorization: `BEARER ${await issuer.sign('u-00007')}` }), status: 200, reachesBackends: true },
   { name: 'not a JWT', request: probeWith(bearer('not-a-jwt')), status: 401, code: 'UNAUTHENTICATED' },
   { name: 'Basic credentials', request: probeWith({ authorization: 'Basic dTpw' }), status: 401, code: 'UNAUTHENTICATED' },
   // Identity: API keys.
@@ -72,6 +92,10 @@ const rows: Row[] = [
   { name: '2,000 aliases (6,000 tokens)', request: query(`{ ${Array.from({ length: 2_000 }, (_, i) => `a${i}: __typename`).join(' ')} }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'tokens' },
   { name: 'depth 50', request: query(`{ product(id: "p-00001") ${'{ a '.repeat(50)}${'}'.repeat(50)} }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'depth' },
   { name: 'field duplication (title × 50)', request: query(`{ product(id: "p-00001") { ${'title '.repeat(50)} } }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'repeatedFields' },
+  { name: 'field duplication through inline fragments (140 × ... { price })', only: 'web', request: query(`{ product(id: "p-00001") { ${'... { price { formatted } } '.repeat(140)} } }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'repeatedFields' },
+  { name: 'field duplication through inline fragments (140 × ... { title })', request: query(`{ product(id: "p-00001") { ${'... { title } '.repeat(140)} } }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'repeatedFields' },
+  { name: 'field duplication through fragment spreads (F × 140)', request: (bff) => query(`{ product(id: "p-00001") { ${'...F '.repeat(140)} } } fragment F on ${bff.name === 'mobile' ? 'ProductScreen' : 'Product'} { title }`)(bff), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'repeatedFields' },
+  { name: 'field duplication through nested spreads (3 × 3 × 3 × 3 × 3 = 243)', request: (bff) => query(`{ product(id: "p-00001") { ...A ...A ...A } } fragment A on T { ...B ...B ...B } fragment B on T { ...C ...C ...C } fragment C on T { ...D ...D ...D } fragment D on T { title title title }`.replaceAll(' on T ', bff.name === 'mobile' ? ' on ProductScreen ' : ' on Product '))(bff), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'repeatedFields' },
   { name: 'directive overload (@include × 10 on one field)', request: query(`{ product(id: "p-00001") { title ${'@include(if: true) '.repeat(10)} } }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'directives' },
   { name: '11 root fields', request: query(`{ ${Array.from({ length: 11 }, (_, i) => `r${i}: product(id: "p-00001") { id }`).join(' ')} }`), status: 400, code: 'OPERATION_LIMIT_EXCEEDED', reason: 'rootFields' },
   {
@@ -118,7 +142,32 @@ const rows: Row[] = [
     code: 'BAD_USER_INPUT',
     reason: 'invalid_id',
   },
+  // Operation resolution: every executor path answers 400, never a 500.
+  { name: 'two operations without operationName', request: query(TWO_OPERATIONS), status: 400, code: 'OPERATION_RESOLUTION_FAILURE' },
+  { name: 'an unknown operationName', request: (bff) => post(bff.url, { query: TWO_OPERATIONS, operationName: 'C' }), status: 400, code: 'OPERATION_RESOLUTION_FAILURE' },
+  { name: 'an operationName not in a one-operation document', request: (bff) => post(bff.url, { query: `query A ${PROBE}`, operationName: 'B' }), status: 400, code: 'OPERATION_RESOLUTION_FAILURE' },
+  { name: 'a 90 KB operationName', request: (bff) => post(bff.url, { query: `query A ${PROBE}`, operationName: 'N'.repeat(90_000) }), status: 400, code: 'OPERATION_RESOLUTION_FAILURE' },
+  { name: 'a manifest hash with a wrong operationName', request: (bff) => post(bff.url, { extensions: apq(manifestProduct(bff).hash), variables: manifestProduct(bff).variables, operationName: 'Nope' }), status: 400, code: 'OPERATION_RESOLUTION_FAILURE' },
+  {
+    name: 'an APQ hash with a wrong operationName',
+    request: async (bff) => {
+      const text = `query Probe ${PROBE} query Other { product(id: "p-00003") { id } }`;
+      await post(bff.url, { query: text, operationName: 'Probe', extensions: apq(sha256(text)) });
+      return post(bff.url, { extensions: apq(sha256(text)), operationName: 'Nope' });
+    },
+    status: 400,
+    code: 'OPERATION_RESOLUTION_FAILURE',
+    reachesBackends: true, // the registering request ran
+  },
+  { name: 'a subscription', request: query('subscription { product(id: "p-00001") { id } }'), status: 400, code: 'BAD_REQUEST', reason: 'subscriptions_unsupported' },
+  { name: 'an APQ hash that does not match its query', request: (bff) => post(bff.url, { query: PROBE, extensions: apq(sha256('something else')) }), status: 400, code: 'BAD_REQUEST', reason: 'persisted_query_hash_mismatch' },
+  // Trace and identity headers: served, and what is malformed is not passed on (identity.test.ts checks what the backend got).
+  { name: 'an 8 KB traceparent', request: probeWith({ traceparent: `00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01${'a'.repeat(8_000)}` }), status: 200, reachesBackends: true },
+  { name: 'a traceparent of raw bytes', request: probeWith({ traceparent: '\u00ff\u00fe\u00fd' }), status: 200, reachesBackends: true },
+  { name: 'an 8 KB tracestate', request: probeWith({ tracestate: `k=${'v'.repeat(8_000)}` }), status: 200, reachesBackends: true },
+  { name: 'spoofed x-bff identity headers', request: probeWith({ 'x-bff-user-id': 'u-00001', 'x-bff-scopes': 'orders:read:all', 'x-bff-identity-sig': 'forged', 'x-bff-identity-ts': '1' }), status: 200, reachesBackends: true },
   // HTTP.
+  { name: 'HTTP/1.0 without Host', request: (bff) => sendRaw(bff.origin, `GET /graphql?query=${encodeURIComponent(PROBE)} HTTP/1.0\r\napollo-require-preflight: true`), status: 400, code: 'BAD_REQUEST' },
   { name: 'oversized body (200 KiB)', request: query(`{ product(id: "p-00001") { id } } # ${'x'.repeat(200 * 1024)}`), status: 413, code: 'PAYLOAD_TOO_LARGE' },
   { name: 'invalid JSON', request: (bff) => send(bff.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": "{ product' }), status: 400, code: 'BAD_REQUEST' },
   { name: 'empty JSON body', request: (bff) => send(bff.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' }), status: 400, code: 'BAD_REQUEST' },

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { createBffMobile } from '../../bff-mobile/createBffMobile.js';
 import { createBffWeb } from '../../bff-web/createBffWeb.js';
 import { createApiKeyVerifier } from '../../src/auth/createApiKeyVerifier.js';
@@ -89,4 +91,30 @@ export async function send(url: string, init: RequestInit = {}): Promise<RawResp
 /** POSTs `{ query, variables, extensions }` as JSON. */
 export function post(url: string, payload: Record<string, unknown>, headers: Record<string, string> = {}): Promise<RawResponse> {
   return send(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(payload) });
+}
+
+/**
+ * Writes `head` (request line and headers, CRLF-separated, without the blank line) on a raw
+ * socket to `origin` and parses the answer: for requests fetch cannot send (HTTP/1.0, no Host).
+ */
+export async function sendRaw(origin: string, head: string): Promise<RawResponse> {
+  const { hostname, port } = new URL(origin);
+  const socket = connect({ host: hostname, port: Number(port) });
+  await once(socket, 'connect');
+  socket.end(`${head}\r\n\r\n`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of socket) chunks.push(chunk as Buffer);
+  const raw = Buffer.concat(chunks).toString('utf8');
+  const [headText = '', ...rest] = raw.split('\r\n\r\n');
+  const [statusLine = '', ...headerLines] = headText.split('\r\n');
+  const headers = new Map(headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  let text = rest.join('\r\n\r\n');
+  if (headers.get('transfer-encoding') === 'chunked') text = text.replace(/^[0-9a-f]+\r\n/i, '').replace(/\r\n0\r\n\r\n$/, '').replace(/\r\n0\r\n$/, '');
+  let body: RawResponse['body'];
+  try {
+    body = JSON.parse(text) as RawResponse['body'];
+  } catch {
+    throw new Error(`non-JSON response: ${raw.slice(0, 300)}`);
+  }
+  return { status: Number(statusLine.split(' ')[1]), contentType: headers.get('content-type') ?? '', requestId: headers.get('x-request-id') ?? null, body, text };
 }

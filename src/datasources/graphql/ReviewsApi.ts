@@ -85,7 +85,10 @@ class ReviewsDataSource extends RemoteGraphQLDataSource<ReviewsCallContext> {
     const headers = options.request.http?.headers;
     const { scope, callId } = options.context as ReviewsCallContext;
     if (!headers) return;
-    for (const key in scope.propagation) headers.set(key, scope.propagation[key]!);
+    // Signed for this backend and this request line (`POST /graphql`), as the backend sees it.
+    const url = new URL(options.request.http!.url);
+    const signed = scope.headersFor('reviews', `${options.request.http!.method} ${url.pathname}${url.search}`);
+    for (const key in signed) headers.set(key, signed[key]!);
     headers.set(CALL_ID_HEADER, callId);
   }
 }

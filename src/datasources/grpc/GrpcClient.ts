@@ -57,10 +57,12 @@ export class GrpcClient {
     const fn = (this.stub as unknown as Record<string, UnaryMethod>)[method];
     if (!fn) throw new TypeError(`${this.upstream.name} has no gRPC method ${method}`);
     const name = this.upstream.name;
+    // The method's path (`/shop.orders.v1.OrdersService/ListOrders`), which the identity is signed for.
+    const path = (fn as { path?: string }).path ?? method;
     const attempt = (signal: AbortSignal, timeoutMs: number) =>
       new Promise<Res>((resolve, reject) => {
         const pending: PendingUnary = { resolve: resolve as (value: unknown) => void, reject, upstream: name, requestSignal: scope.signal, attemptSignal: signal };
-        const call = fn.call(this.stub, request, metadataOf(scope), { deadline: Date.now() + timeoutMs }, settleUnary(pending));
+        const call = fn.call(this.stub, request, metadataOf(scope, name, path), { deadline: Date.now() + timeoutMs }, settleUnary(pending));
         pending.cancel = call.cancel.bind(call);
         signal.addEventListener('abort', pending.cancel, { once: true });
       });
@@ -102,9 +104,10 @@ function settleUnary(pending: PendingUnary): UnaryCallback {
   };
 }
 
-function metadataOf(scope: CallScope): grpc.Metadata {
+function metadataOf(scope: CallScope, backend: string, path: string): grpc.Metadata {
   const metadata = new grpc.Metadata();
-  for (const key in scope.propagation) metadata.set(key, scope.propagation[key]!);
+  const headers = scope.headersFor(backend, path);
+  for (const key in headers) metadata.set(key, headers[key]!);
   return metadata;
 }
 

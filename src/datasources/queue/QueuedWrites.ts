@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { context as otelContext, propagation } from '@opentelemetry/api';
-import { identityHeaders } from '../../auth/signIdentity.js';
+import { callSigner, identityHeaders } from '../../auth/signIdentity.js';
 import type { Viewer } from '../../auth/Viewer.js';
 import { BffError } from '../../errors/BffError.js';
 import { ErrorCode } from '../../errors/codes.js';
@@ -65,7 +65,10 @@ export class QueuedWrites {
   }
 
   private async publish(ws: WriteScope, topic: string, type: string, key: string, body: unknown): Promise<void> {
-    const headers = identityHeaders(ws.viewer, ws.requestId, this.identitySecret, Date.now());
+    // Signed for this topic on the broker (backend "queue", call "PUBLISH <topic>"), as a backend
+    // call is signed for its path: the signature opens no other topic and no backend.
+    const headers = identityHeaders(ws.viewer, ws.requestId);
+    Object.assign(headers, callSigner(this.identitySecret, headers)?.('queue', queueCall(topic)));
     // The active span's context when tracing is on; else the caller's own traceparent, as
     // buildContext passes it to backend calls.
     const trace: Record<string, string> = {};
@@ -99,4 +102,9 @@ function scopedKey(ws: WriteScope, argument: string | null | undefined): string 
     throw new BffError(ErrorCode.BAD_USER_INPUT, 'An idempotency key is 1 to 128 printable ASCII characters without spaces.', { reason: 'idempotency_key' });
   }
   return `${ws.viewer.client}:${ws.viewer.userId ?? 'anonymous'}:${given}`;
+}
+
+/** What a queued message's identity is signed for: publishing to `topic` (see callSigner). */
+export function queueCall(topic: string): string {
+  return `PUBLISH ${topic}`;
 }

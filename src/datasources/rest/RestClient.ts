@@ -97,7 +97,7 @@ export class RestClient {
             path: req.path,
             signal,
             headers: {
-              ...scope.propagation,
+              ...scope.headersFor(name, `${req.method} ${req.path}`),
               ...req.headers,
               accept: 'application/json',
               ...(req.body !== undefined && { 'content-type': 'application/json' }),

@@ -34,7 +34,7 @@ export async function startTracing(): Promise<void> {
     instrumentations: [
       new HttpInstrumentation({
         // Probes and scrapes every few seconds would bury the traces people look for.
-        ignoreIncomingRequestHook: (request) => /^\/(healthz|readyz|metrics)\b/.test(request.url ?? ''),
+        ignoreIncomingRequestHook: (request) => /^\/(healthz|readyz|dependencies|metrics)\b/.test(request.url ?? ''),
       }),
       new UndiciInstrumentation(),
       new GrpcInstrumentation(),

@@ -4,6 +4,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { BffContext } from '../../context/BffContext.js';
 import { asBffError } from '../../errors/BffError.js';
 import { ErrorCode } from '../../errors/codes.js';
+import { PUBLIC_REASONS, publicReason } from '../../errors/publicReason.js';
 
 export const MASKED_MESSAGE = 'Unexpected error.';
 
@@ -31,7 +32,12 @@ export interface ErrorMaskingOptions {
 export function createFormatError(options: ErrorMaskingOptions) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    if (asBffError(original)) return formatted;
+    if (asBffError(original)) {
+      const reason = formatted.extensions?.reason;
+      // Transport detail (`http_431`, `und_err_invalid_arg`) stays in the log (logUnexpectedErrors).
+      if (!options.mask || typeof reason !== 'string' || PUBLIC_REASONS.has(reason)) return formatted;
+      return { ...formatted, extensions: { ...formatted.extensions, reason: publicReason(formatted.extensions?.code, reason) } };
+    }
     // Apollo refuses a GET mutation with BAD_REQUEST and status 405: 405 has its own code here.
     if (formatted.extensions?.code === ErrorCode.BAD_REQUEST && httpStatusOf(error) === 405) {
       return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.METHOD_NOT_ALLOWED } };
@@ -77,11 +83,21 @@ export function useErrorMasking(): ApolloServerPlugin<BffContext> {
   };
 }
 
-/** Logs in full (message, stack, path, request id) each error that is neither ours nor Apollo's request errors. */
+/**
+ * Logs in full (message, stack, path, request id) each error that is neither ours nor Apollo's
+ * request errors; and, at `warn`, each of ours whose reason a client does not see in production
+ * (the transport detail of a backend failure).
+ */
 export function logUnexpectedErrors(context: BffContext, errors: readonly GraphQLError[]): void {
   for (const error of errors) {
     const original = unwrapResolverError(error);
-    if (asBffError(original)) continue;
+    const ours = asBffError(original);
+    if (ours) {
+      if (ours.reason !== undefined && !PUBLIC_REASONS.has(ours.reason)) {
+        context.log.warn({ requestId: context.requestId, code: ours.code, upstream: ours.upstream, reason: ours.reason, path: error.path }, 'error detail withheld from the client');
+      }
+      continue;
+    }
     const code = error.extensions?.code;
     if (typeof code === 'string' && PIPELINE_CODES.has(code)) continue;
     context.log.error({ err: original, path: error.path, requestId: context.requestId }, 'unexpected error in operation');

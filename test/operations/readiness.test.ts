@@ -1,0 +1,100 @@
+/**
+ * Readiness does not cascade: it says whether this process can serve, never whether its
+ * backends or Redis are up (they are shared by every replica; following them would take all
+ * replicas out of rotation at once). Their state is reported on /dependencies and /metrics.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer as createNetServer } from 'node:net';
+import { after, before, test } from 'node:test';
+import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
+import { gql, startBff, type RunningBff } from '../fixtures/startBffs.js';
+import { requireRedis, startRedis, type RedisProcess } from '../fixtures/startRedis.js';
+
+let backends: BackendsProcess;
+let redis: RedisProcess | undefined;
+const bffs: RunningBff[] = [];
+
+before(async () => {
+  backends = await startBackendsProcess();
+});
+after(async () => {
+  await Promise.all(bffs.map((b) => b.close()));
+  await redis?.stop();
+  await backends?.stop();
+});
+
+/** A port on 127.0.0.1 that nobody listens on: a stopped backend. */
+async function deadPort(): Promise<number> {
+  const probe = createNetServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const port = (probe.address() as { port: number }).port;
+  probe.close();
+  await once(probe, 'close');
+  return port;
+}
+
+interface Report {
+  ok: boolean;
+  backends: Record<string, { ok: boolean; detail: string }>;
+  redis?: { ok: boolean; detail: string };
+}
+
+const PRODUCT = 'query ($id: ID!) { product(id: $id) { id title stock { totalAvailable } } }';
+
+test('with inventory and Redis stopped, /readyz is 200 and /graphql serves partial data; /dependencies and /metrics say what is down', async (t) => {
+  if (!requireRedis(t)) return;
+  redis = await startRedis();
+  const web = await startBff('web', backends, {
+    REDIS_URL: redis.url,
+    INVENTORY_ADDR: `127.0.0.1:${await deadPort()}`,
+    BREAKER_THRESHOLD: '1',
+    UPSTREAM_RETRIES: '0',
+  });
+  bffs.push(web);
+  await redis.stop();
+  // The client learns of the closed socket asynchronously: ask until it has (bounded).
+  let report = (await (await fetch(`${web.origin}/dependencies`)).json()) as Report;
+  for (let i = 0; i < 200 && report.redis?.ok !== false; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    report = (await (await fetch(`${web.origin}/dependencies`)).json()) as Report;
+  }
+  assert.equal(report.redis?.ok, false, 'Redis is reported down');
+
+  const partial = await gql<{ product: { id: string; title: string; stock: unknown } }>(web.url, PRODUCT, { id: 'p-00001' });
+  assert.equal(partial.status, 200);
+  assert.equal(partial.body.data?.product.id, 'p-00001');
+  assert.equal(typeof partial.body.data?.product.title, 'string', 'the catalog data is served');
+  assert.equal(partial.body.data?.product.stock, null, 'the inventory part is null');
+  assert.equal(partial.body.errors?.[0]?.extensions?.code, 'UPSTREAM_UNAVAILABLE');
+
+  const ready = await fetch(`${web.origin}/readyz`);
+  assert.equal(ready.status, 200, 'a shared dependency being down never takes the replica out of rotation');
+  const readiness = (await ready.json()) as { status: string; checks: Record<string, unknown> };
+  assert.equal(readiness.status, 'ready');
+  assert.deepEqual(Object.keys(readiness.checks).sort(), ['keys'], 'readiness asks only about this process');
+
+  const dependencies = await fetch(`${web.origin}/dependencies`);
+  assert.equal(dependencies.status, 200, 'a report, not a probe');
+  report = (await dependencies.json()) as Report;
+  assert.equal(report.ok, false);
+  assert.equal(report.backends.inventory!.ok, false);
+  assert.match(report.backends.inventory!.detail, /breaker open; unreachable/);
+  assert.equal(report.backends.catalog!.ok, true);
+  assert.deepEqual(report.redis, { ok: false, detail: 'not connected' });
+
+  const metrics = await (await fetch(`${web.origin}/metrics`)).text();
+  assert.match(metrics, /^bff_redis_connected\{bff="web"\} 0$/m);
+  assert.match(metrics, /^bff_upstream_breaker_state\{backend="inventory",state="open",bff="web"\} 1$/m);
+});
+
+test('/readyz is 503 only for this process: a key set never loaded', async () => {
+  const web = await startBff('web', backends, { JWKS_URL: `http://127.0.0.1:${await deadPort()}/jwks.json` });
+  bffs.push(web);
+  const res = await fetch(`${web.origin}/readyz`);
+  assert.equal(res.status, 503);
+  const body = (await res.json()) as { status: string; checks: { keys: { ok: boolean; detail: string } } };
+  assert.equal(body.status, 'not_ready');
+  assert.equal(body.checks.keys.ok, false);
+  assert.match(body.checks.keys.detail, /never loaded/);
+});
