@@ -9,8 +9,10 @@ import { after, before, describe, test } from 'node:test';
 import { buildSchema } from 'graphql';
 import { ConfigError, loadConfig } from '../../src/config/loadConfig.js';
 import { describeAuth, requirementNote } from '../../src/schema/describeAuth.js';
+import { explorerNote } from '../../src/server/explorer/explorerNote.js';
 import { TOKEN_PLACEHOLDER } from '../../src/server/explorer/explorerPage.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
+import { startBffProcess } from '../fixtures/startBffProcess.js';
 import { gql, startBff, type RunningBff } from '../fixtures/startBffs.js';
 
 const HTML = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
@@ -195,6 +197,25 @@ describe('BFF_EXPLORER', () => {
       const res = await fetch(`${prod.origin}${path}`);
       assert.equal(res.status, 404, path);
       await res.arrayBuffer();
+    }
+  });
+});
+
+describe('the start-up banners say what a browser gets', () => {
+  test('one sentence per mode', () => {
+    assert.equal(explorerNote({ production: false, explorer: 'graphiql' }), 'open in a browser for GraphiQL, served by the BFF (works offline)');
+    assert.match(explorerNote({ production: false, explorer: 'sandbox' }), /Apollo Sandbox .*needs internet/);
+    assert.equal(explorerNote({ production: false, explorer: 'off' }), 'no explorer (BFF_EXPLORER=off)');
+    assert.equal(explorerNote({ production: true, explorer: 'off' }), 'production: no explorer, introspection off');
+  });
+
+  test("a production BFF process's ready line says there is no explorer", async () => {
+    const prod = await startBffProcess('web', backends, PRODUCTION);
+    try {
+      const ready = String(prod.lines.find((line) => line.event === 'bff.ready')?.msg);
+      assert.match(ready, /^bff-web ready at http:\/\/127\.0\.0\.1:\d+\/graphql \(production: no explorer, introspection off\)$/);
+    } finally {
+      await prod.kill();
     }
   });
 });
