@@ -110,7 +110,8 @@ export function useExplorer(app: FastifyInstance, options: ExplorerOptions): Exp
       if (!body) loaded.set(path, (body = readFileSync(path)));
       return reply
         .type(path.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8')
-        .header('cache-control', 'public, max-age=3600')
+        // Unversioned URLs: revalidate, so that an upgraded package is never mixed with a cached one.
+        .header('cache-control', 'no-cache')
         .send(body);
     });
   }
