@@ -6,6 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../src/config/loadConfig.js';
+import { explorerNote } from '../src/server/explorer/explorerNote.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsx = import.meta.resolve('tsx');
@@ -65,12 +67,16 @@ await waitForLine(backends, /"event":"backends.ready"/);
 const mobile = start('mobile', 'bff-mobile/main.ts', { BFF_PORT: process.env.MOBILE_PORT ?? '4001' }, [tracing]);
 const web = start('web', 'bff-web/main.ts', { BFF_PORT: process.env.WEB_PORT ?? '4002' }, [tracing]);
 await Promise.all([waitForLine(mobile, /ready at/), waitForLine(web, /ready at/)]);
+// Both BFFs started with this configuration, so it loads; what a browser gets depends on the mode.
+const mobileConfig = loadConfig('mobile');
+const sdl = mobileConfig.production ? [] : [`  schemas     http://127.0.0.1:${process.env.MOBILE_PORT ?? '4001'}/graphql/schema.graphql  (SDL with @auth; the same on :${process.env.WEB_PORT ?? '4002'})`];
 process.stdout.write(
   [
     '',
     'Everything is up:',
-    `  bff-mobile  http://127.0.0.1:${process.env.MOBILE_PORT ?? '4001'}/graphql   (open in a browser for Apollo Sandbox)`,
-    `  bff-web     http://127.0.0.1:${process.env.WEB_PORT ?? '4002'}/graphql`,
+    `  bff-mobile  http://127.0.0.1:${process.env.MOBILE_PORT ?? '4001'}/graphql   (${explorerNote(mobileConfig)})`,
+    `  bff-web     http://127.0.0.1:${process.env.WEB_PORT ?? '4002'}/graphql   (${explorerNote(loadConfig('web'))})`,
+    ...sdl,
     '  backends    users :5001 (REST)  catalog :5002 (REST)  orders :5003 (gRPC)  inventory :5004 (gRPC)  reviews :5005 (GraphQL)  idp :5006',
     `  queue       ${process.env.BROKER_URL ?? 'embedded in the backends process, :5007 (no durability; BROKER_URL=redis://… for Redis Streams)'}`,
     '  operations  /healthz  /readyz  /metrics on both BFFs (e.g. http://127.0.0.1:4001/metrics); access logs below',

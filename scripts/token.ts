@@ -2,7 +2,7 @@
  * `npm run token -- --sub u-00007 [--scope "orders:read:self"] [--staff] [--ttl 3600] [--aud shop-bff]`
  *
  * Prints an access token signed by the running demo identity provider (`npm start` runs it
- * on http://127.0.0.1:5006; IDP_URL points elsewhere), for pasting into Sandbox as
+ * on http://127.0.0.1:5006; IDP_URL points elsewhere), for pasting into the explorer as
  * `Authorization: Bearer <token>`. Only the token goes to stdout, so
  * `TOKEN=$(npm run -s token -- --sub u-00007)` works; hints go to stderr.
  *

@@ -63,6 +63,12 @@ export interface BffConfig {
   fastPath: boolean;
   /** Emit `extensions.fanout` when a request asks with `x-bff-debug: fanout` (never in production). */
   fanoutDebug: boolean;
+  /**
+   * What a browser gets on `GET /graphql` (src/server/explorer/useExplorer.ts): `graphiql`, served
+   * by the BFF itself from npm packages (works offline); `sandbox`, Apollo Sandbox (loads from
+   * Apollo's CDN); `off`. Always `off` in production, where introspection is off too.
+   */
+  explorer: 'graphiql' | 'sandbox' | 'off';
   /** Secret for signing the propagated identity; backends verify it. */
   identitySecret: string;
   auth: {
@@ -188,6 +194,7 @@ function schemaFor(name: BffName) {
       BFF_EXECUTOR: z.enum(['jit', 'graphql-js']).default('jit'),
       BFF_FAST_PATH: bool.default(true),
       BFF_FANOUT_DEBUG: bool.default(true),
+      BFF_EXPLORER: z.enum(['graphiql', 'sandbox', 'off']).optional(),
       IDENTITY_HMAC_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
       JWKS_URL: z.url().optional(),
       JWKS_FILE: z.string().min(1).optional(),
@@ -240,6 +247,9 @@ function schemaFor(name: BffName) {
     .superRefine((env, ctx) => {
       if (env.NODE_ENV === 'production' && !env.IDENTITY_HMAC_SECRET) {
         ctx.addIssue({ code: 'custom', path: ['IDENTITY_HMAC_SECRET'], message: 'is required in production' });
+      }
+      if (env.NODE_ENV === 'production' && env.BFF_EXPLORER && env.BFF_EXPLORER !== 'off') {
+        ctx.addIssue({ code: 'custom', path: ['BFF_EXPLORER'], message: 'production serves no explorer (introspection is off): leave it unset or set off' });
       }
       if (env.API_KEYS && env.API_KEYS_FILE) ctx.addIssue({ code: 'custom', path: ['API_KEYS_FILE'], message: 'set API_KEYS or API_KEYS_FILE, not both' });
       // An idle timeout shorter than the request budget would cut off slow but legitimate responses.
@@ -309,6 +319,7 @@ export function loadConfig(name: BffName, env: NodeJS.ProcessEnv = process.env):
     executor: e.BFF_EXECUTOR,
     fastPath: e.BFF_FAST_PATH,
     fanoutDebug: e.BFF_FANOUT_DEBUG && !production,
+    explorer: production ? 'off' : (e.BFF_EXPLORER ?? 'graphiql'),
     identitySecret: e.IDENTITY_HMAC_SECRET ?? DEV_IDENTITY_SECRET,
     auth: {
       jwksUrl: e.JWKS_URL ?? (e.JWKS_FILE ? undefined : 'http://127.0.0.1:5006/.well-known/jwks.json'),

@@ -40,6 +40,8 @@ import { createDependencyReport } from './createDependencyReport.js';
 import { createReadinessCheck } from './createReadinessCheck.js';
 import { useHealthRoutes } from './useHealthRoutes.js';
 import { createFastPath, type FastPath } from './createFastPath.js';
+import { useExplorer } from './explorer/useExplorer.js';
+import { describeAuth } from '../schema/describeAuth.js';
 import { createJitGateway } from './createJitGateway.js';
 import { createFormatError, useErrorMasking } from './plugins/useErrorMasking.js';
 import { useFanoutReceipt } from './plugins/useFanoutReceipt.js';
@@ -104,7 +106,9 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * @returns a started (not yet listening) server.
  */
 export async function createServer(options: CreateServerOptions): Promise<BffServer> {
-  const { config, schema } = options;
+  const { config } = options;
+  // `@auth` requirements in field descriptions: introspection (explorers' docs) cannot show directives.
+  const schema = describeAuth(options.schema);
   const log = options.logger ?? createLogger(config);
   const backends = options.backends ?? createBackends(config);
   const redis = config.redisUrl ? await createRedisClient(config.redisUrl, log) : undefined;
@@ -163,9 +167,11 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       // Apollo installs its federated inline-trace plugin unless told not to; it only ever acts in a
       // subgraph (this is not one), but still costs every request a requestDidStart call.
       ApolloServerPluginInlineTraceDisabled(),
-      config.production
-        ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: { endpointIsEditable: false }, includeCookies: false }),
+      // Apollo's page only when asked for (BFF_EXPLORER=sandbox: it loads from Apollo's CDN);
+      // the default, GraphiQL, is served by useExplorer below. Never in production.
+      config.explorer === 'sandbox'
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: { endpointIsEditable: false }, includeCookies: false })
+        : ApolloServerPluginLandingPageDisabled(),
       useErrorMasking(),
       // Only where the receipt can be asked for: otherwise it never adds anything, and every
       // plugin with a requestDidStart costs each request a few promises.
@@ -245,6 +251,14 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   const readiness = createReadinessCheck({ auth: options.authenticate ? undefined : config.auth });
   const dependencies = createDependencyReport({ backends, targets: config.backends, redis, queue });
   useHealthRoutes(app, () => readiness(closing), dependencies);
+  const explorer = useExplorer(app, {
+    endpoint: '/graphql',
+    bff: config.name,
+    mode: config.explorer,
+    schema: config.production ? undefined : schema,
+    fanoutDebug: config.fanoutDebug,
+    log,
+  });
 
   // The client's own queries skip Apollo's request pipeline (createFastPath explains when and
   // why); it runs the jit executor, and cannot run plugins it does not know of.
@@ -290,6 +304,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     if (!request.headers.host) {
       return sendError(reply, request, ErrorCode.BAD_REQUEST, 'Send a Host header.', { status: 400 }, { reason: 'missing_host' });
     }
+    if (explorer?.wantsPage(request)) return explorer.sendPage(reply);
     if (Array.isArray(request.body)) {
       return sendError(reply, request, ErrorCode.BAD_REQUEST, 'Batched operations are not accepted: send one operation per request.', { status: 400 });
     }

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type BffConfig, type BffName } from '../config
 import { createLogger } from '../observability/createLogger.js';
 import { stopTracing } from '../observability/tracing/stopTracing.js';
 import type { BffServer } from './createServer.js';
+import { explorerNote } from './explorer/explorerNote.js';
 import { runCluster } from './runCluster.js';
 import { applyV8Settings } from './v8Settings.js';
 
@@ -34,7 +35,7 @@ export async function runServer(name: BffName, create: (config: BffConfig) => Pr
 
   const server = await create(config);
   const url = await server.listen();
-  server.log.info({ event: 'bff.ready', url, pid: process.pid }, `bff-${name} ready at ${url}`);
+  server.log.info({ event: 'bff.ready', url, pid: process.pid }, `bff-${name} ready at ${url} (${explorerNote(config)})`);
 
   let closing = false;
   const shutdown = (signal: string) => {

@@ -4,7 +4,7 @@ import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBac
 import { gql, startBff, tokenFor, type RunningBff } from '../fixtures/startBffs.js';
 
 // One contract, both BFFs: what a client of either can rely on whatever its schema,
-// including Apollo Sandbox for developers (GET on the endpoint from a browser).
+// including the explorer for developers (GET on the endpoint from a browser).
 
 let backends: BackendsProcess;
 const bffs: RunningBff[] = [];
@@ -77,14 +77,13 @@ for (const name of ['mobile', 'web'] as const) {
       assert.equal(res.body.errors?.[0]?.extensions?.upstream, 'inventory');
     });
 
-    test('GET with Accept: text/html serves the Apollo Sandbox landing page, endpoint pre-filled', async () => {
+    test('GET with Accept: text/html serves the explorer (GraphiQL, from this BFF itself)', async () => {
       const res = await fetch(bff().url, { headers: { accept: 'text/html' } });
       assert.equal(res.status, 200);
       assert.match(res.headers.get('content-type') ?? '', /text\/html/);
       const html = await res.text();
-      assert.match(html, /embeddable-sandbox|EmbeddedSandbox/);
-      // The embedded Sandbox points at the page's own URL: this BFF's endpoint.
-      assert.match(html, /initialEndpoint/);
+      assert.match(html, /graphql\/explorer\/graphiql\.js/);
+      assert.doesNotMatch(html, /https?:\/\//);
     });
 
     test('an unknown route is a JSON 404 with a code, not HTML', async () => {
