@@ -35,6 +35,10 @@ export function loadBackendsOptions(env: NodeJS.ProcessEnv): StartBackendsOption
   }
   const latency = env.BACKEND_LATENCY_MS ? Number(env.BACKEND_LATENCY_MS) : 0;
   if (!(latency >= 0 && latency <= 60_000)) throw new Error(`BACKEND_LATENCY_MS must be 0..60000, got ${JSON.stringify(env.BACKEND_LATENCY_MS)}`);
+  const accessTtl = env.IDP_ACCESS_TOKEN_TTL_S ? Number(env.IDP_ACCESS_TOKEN_TTL_S) : undefined;
+  if (accessTtl !== undefined && !(Number.isInteger(accessTtl) && accessTtl >= 1 && accessTtl <= 86_400)) {
+    throw new Error(`IDP_ACCESS_TOKEN_TTL_S must be an integer 1..86400, got ${JSON.stringify(env.IDP_ACCESS_TOKEN_TTL_S)}`);
+  }
   return {
     host: env.BACKENDS_HOST || '127.0.0.1',
     ports,
@@ -44,5 +48,6 @@ export function loadBackendsOptions(env: NodeJS.ProcessEnv): StartBackendsOption
     ephemeralKeys: env.IDP_EPHEMERAL_KEYS === '1' || env.IDP_EPHEMERAL_KEYS === 'true',
     faults,
     baseLatencyMs: latency,
+    idpAccessTokenTtlSeconds: accessTtl,
   };
 }

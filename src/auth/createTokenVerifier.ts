@@ -10,6 +10,7 @@ import {
 import type { BffConfig } from '../config/loadConfig.js';
 import { BffError } from '../errors/BffError.js';
 import { ErrorCode } from '../errors/codes.js';
+import { identityOf } from './accessTokenClaims.js';
 
 export interface TokenVerifierOptions {
   auth: BffConfig['auth'];
@@ -21,6 +22,10 @@ export interface VerifiedToken {
   userId: string;
   scopes: Set<string>;
   payload: JWTPayload;
+  /** The token's `client_id`, when it names one. */
+  clientId?: string | undefined;
+  /** A client-credentials token (`sub` is the client itself, no user): see accessTokenClaims. */
+  machine?: boolean;
 }
 
 export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
@@ -67,14 +72,17 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         algorithms: auth.algorithms,
         clockTolerance: auth.clockToleranceSeconds,
         requiredClaims: ['exp', 'sub'],
+        // RFC 9068 §4: a resource server may insist on `typ: at+jwt`, so an ID token (or any
+        // other JWT the IdP signs for the same audience) is never taken for an access token.
+        ...(auth.requireAtJwt && { typ: 'at+jwt' }),
         ...(options.now && { currentDate: options.now() }),
       }));
     } catch (error) {
       throw translateError(error);
     }
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw unauthenticated('missing_sub');
-    const scope = typeof payload.scope === 'string' ? payload.scope : '';
-    return { userId: payload.sub, scopes: new Set(scope.split(' ').filter(Boolean)), payload };
+    const identity = identityOf(payload as JWTPayload & { sub: string });
+    return { userId: payload.sub, scopes: identity.scopes, payload, clientId: identity.clientId, machine: identity.machine };
   };
 }
 

@@ -77,6 +77,8 @@ export interface BffConfig {
     jwks: { cooldownMs: number; cacheMaxAgeMs: number; timeoutMs: number };
     /** Partner and device keys (hashed), from API_KEYS or API_KEYS_FILE; none by default. */
     apiKeys: ApiKeyRecord[];
+    /** Refuse access-token JWTs whose header `typ` is not `at+jwt` (RFC 9068); off by default. */
+    requireAtJwt?: boolean;
   };
   /** Refused before any resolver runs, with OPERATION_LIMIT_EXCEEDED and the limit as `reason` (docs/security.md). */
   operationLimits: {
@@ -186,6 +188,7 @@ function schemaFor(name: BffName) {
       JWKS_COOLDOWN_MS: int(0, 3_600_000).default(30_000),
       JWKS_CACHE_MAX_AGE_MS: int(1_000, 86_400_000).default(600_000),
       JWKS_TIMEOUT_MS: int(100, 60_000).default(2_000),
+      JWT_REQUIRE_AT_JWT: bool.default(false),
       API_KEYS: z.string().transform(apiKeysFrom((json) => json)).optional(),
       API_KEYS_FILE: z.string().min(1).transform(apiKeysFrom((path) => readFileSync(path, 'utf8'), true)).optional(),
       // Per BFF: the mobile app's operations are small; the dashboard's tables are big.
@@ -305,6 +308,7 @@ export function loadConfig(name: BffName, env: NodeJS.ProcessEnv = process.env):
       maxTokenBytes: e.JWT_MAX_BYTES,
       jwks: { cooldownMs: e.JWKS_COOLDOWN_MS, cacheMaxAgeMs: e.JWKS_CACHE_MAX_AGE_MS, timeoutMs: e.JWKS_TIMEOUT_MS },
       apiKeys: e.API_KEYS ?? e.API_KEYS_FILE ?? [],
+      requireAtJwt: e.JWT_REQUIRE_AT_JWT,
     },
     operationLimits: {
       depth: e.LIMIT_DEPTH,
