@@ -79,6 +79,8 @@ export interface BffConfig {
     apiKeys: ApiKeyRecord[];
     /** Refuse access-token JWTs whose header `typ` is not `at+jwt` (RFC 9068); off by default. */
     requireAtJwt?: boolean;
+    /** Opaque access tokens, checked by RFC 7662 introspection (src/auth/createIntrospectingVerifier.ts); off without INTROSPECTION_URL. */
+    introspection?: { url: string; clientId: string; clientSecret: string; cacheMaxSeconds: number; timeoutMs: number } | undefined;
   };
   /** Refused before any resolver runs, with OPERATION_LIMIT_EXCEEDED and the limit as `reason` (docs/security.md). */
   operationLimits: {
@@ -189,6 +191,11 @@ function schemaFor(name: BffName) {
       JWKS_CACHE_MAX_AGE_MS: int(1_000, 86_400_000).default(600_000),
       JWKS_TIMEOUT_MS: int(100, 60_000).default(2_000),
       JWT_REQUIRE_AT_JWT: bool.default(false),
+      INTROSPECTION_URL: z.url().optional(),
+      INTROSPECTION_CLIENT_ID: z.string().min(1).default('shop-bff'),
+      INTROSPECTION_CLIENT_SECRET: z.string().min(1).optional(),
+      INTROSPECTION_CACHE_MAX_S: int(1, 3_600).default(60),
+      INTROSPECTION_TIMEOUT_MS: int(100, 60_000).default(2_000),
       API_KEYS: z.string().transform(apiKeysFrom((json) => json)).optional(),
       API_KEYS_FILE: z.string().min(1).transform(apiKeysFrom((path) => readFileSync(path, 'utf8'), true)).optional(),
       // Per BFF: the mobile app's operations are small; the dashboard's tables are big.
@@ -228,6 +235,9 @@ function schemaFor(name: BffName) {
     .superRefine((env, ctx) => {
       if (env.NODE_ENV === 'production' && !env.IDENTITY_HMAC_SECRET) {
         ctx.addIssue({ code: 'custom', path: ['IDENTITY_HMAC_SECRET'], message: 'is required in production' });
+      }
+      if (env.INTROSPECTION_URL && !env.INTROSPECTION_CLIENT_SECRET) {
+        ctx.addIssue({ code: 'custom', path: ['INTROSPECTION_CLIENT_SECRET'], message: 'is required with INTROSPECTION_URL (the IdP authenticates the BFF)' });
       }
       if (env.API_KEYS && env.API_KEYS_FILE) ctx.addIssue({ code: 'custom', path: ['API_KEYS_FILE'], message: 'set API_KEYS or API_KEYS_FILE, not both' });
       // An idle timeout shorter than the request budget would cut off slow but legitimate responses.
@@ -309,6 +319,9 @@ export function loadConfig(name: BffName, env: NodeJS.ProcessEnv = process.env):
       jwks: { cooldownMs: e.JWKS_COOLDOWN_MS, cacheMaxAgeMs: e.JWKS_CACHE_MAX_AGE_MS, timeoutMs: e.JWKS_TIMEOUT_MS },
       apiKeys: e.API_KEYS ?? e.API_KEYS_FILE ?? [],
       requireAtJwt: e.JWT_REQUIRE_AT_JWT,
+      introspection: e.INTROSPECTION_URL
+        ? { url: e.INTROSPECTION_URL, clientId: e.INTROSPECTION_CLIENT_ID, clientSecret: e.INTROSPECTION_CLIENT_SECRET!, cacheMaxSeconds: e.INTROSPECTION_CACHE_MAX_S, timeoutMs: e.INTROSPECTION_TIMEOUT_MS }
+        : undefined,
     },
     operationLimits: {
       depth: e.LIMIT_DEPTH,

@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { GraphQLSchema } from 'graphql';
 import { createApiKeyVerifier } from '../auth/createApiKeyVerifier.js';
 import { createAuthenticator, type Authenticator } from '../auth/createAuthenticator.js';
+import { createIntrospectingVerifier } from '../auth/createIntrospectingVerifier.js';
 import { createTokenVerifier } from '../auth/createTokenVerifier.js';
 import { useAuthorization } from '../auth/useAuthorization.js';
 import type { Viewer } from '../auth/Viewer.js';
@@ -105,7 +106,9 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     options.authenticate ??
     createAuthenticator({
       client: config.name,
-      verifyToken: createTokenVerifier({ auth: config.auth }),
+      verifyToken: config.auth.introspection
+        ? createIntrospectingVerifier(createTokenVerifier({ auth: config.auth }), { ...config.auth.introspection, audience: config.auth.audience, issuer: config.auth.issuer, maxTokenBytes: config.auth.maxTokenBytes })
+        : createTokenVerifier({ auth: config.auth }),
       verifyApiKey: createApiKeyVerifier({ bff: config.name, keys: config.auth.apiKeys }),
     });
   const persisted = createPersistedQueries(config, { redis, log });
