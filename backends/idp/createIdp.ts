@@ -18,7 +18,8 @@ export const DEMO_CLIENTS: readonly OAuthClient[] = [
   // bff-web, the dashboard's token handler: a confidential client running the code flow.
   {
     id: 'bff-web', secret: 'bff-web-dev-secret', grants: ['authorization_code', 'refresh_token'],
-    redirectUris: ['http://127.0.0.1:4002/auth/callback', 'http://localhost:4002/auth/callback'],
+    // The callback, and `/` where the IdP's logout sends the browser back.
+    redirectUris: ['http://127.0.0.1:4002/auth/callback', 'http://127.0.0.1:4002/', 'http://localhost:4002/auth/callback', 'http://localhost:4002/'],
     scope: `openid offline_access ${DEFAULT_SCOPE} ${STAFF_SCOPE}`,
   },
   // The BFFs as resource servers: they introspect opaque tokens.

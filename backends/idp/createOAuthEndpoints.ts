@@ -68,6 +68,8 @@ export interface OAuthEndpoints {
   issueOpaque(claims: { sub: string; scope: string; aud: string; clientId?: string; ttlSeconds: number }): string;
   /** Revokes an opaque access token or a refresh token; @returns whether it was known. */
   revoke(token: string): boolean;
+  /** Revokes every refresh token of `sub` (an administrator ending a user's sessions); @returns how many. */
+  revokeRefreshTokensOf(sub: string): number;
   /** How many introspection requests were answered (tests assert the BFF's cache on it). */
   readonly introspections: number;
 }
@@ -359,6 +361,11 @@ export function createOAuthEndpoints(options: OAuthEndpointsOptions): OAuthEndpo
     },
     issueOpaque,
     revoke,
+    revokeRefreshTokensOf(sub) {
+      let count = 0;
+      for (const [k, v] of refreshTokens) if (v.sub === sub && refreshTokens.delete(k)) count++;
+      return count;
+    },
     async handle(req, res, path) {
       try {
         const method = req.method ?? 'GET';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseApiKeys, type ApiKeyRecord } from '../auth/parseApiKeys.js';
+import type { TokenHandlerSettings } from '../auth/tokenHandler/createTokenHandler.js';
 
 /**
  * One typed configuration per BFF process, read from environment variables and validated
@@ -82,6 +83,8 @@ export interface BffConfig {
     /** Opaque access tokens, checked by RFC 7662 introspection (src/auth/createIntrospectingVerifier.ts); off without INTROSPECTION_URL. */
     introspection?: { url: string; clientId: string; clientSecret: string; cacheMaxSeconds: number; timeoutMs: number } | undefined;
   };
+  /** The browser's OAuth token handler (src/auth/tokenHandler), used by the BFFs that turn it on (bff-web). */
+  tokenHandler: TokenHandlerSettings;
   /** Refused before any resolver runs, with OPERATION_LIMIT_EXCEEDED and the limit as `reason` (docs/security.md). */
   operationLimits: {
     depth: number;
@@ -191,6 +194,13 @@ function schemaFor(name: BffName) {
       JWKS_CACHE_MAX_AGE_MS: int(1_000, 86_400_000).default(600_000),
       JWKS_TIMEOUT_MS: int(100, 60_000).default(2_000),
       JWT_REQUIRE_AT_JWT: bool.default(false),
+      OIDC_DISCOVERY_URL: z.url().default('http://127.0.0.1:5006/.well-known/openid-configuration'),
+      OIDC_CLIENT_ID: z.string().min(1).default(`bff-${name}`),
+      OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+      OIDC_SCOPE: z.string().min(1).default('openid offline_access orders:read:self profile:write orders:write orders:read:all customers:read'),
+      BFF_PUBLIC_ORIGIN: z.url().transform((url) => new URL(url).origin).optional(),
+      SESSION_TTL_S: int(60, 30 * 86_400).default(8 * 3_600),
+      SESSION_REFRESH_SKEW_S: int(0, 3_600).default(30),
       INTROSPECTION_URL: z.url().optional(),
       INTROSPECTION_CLIENT_ID: z.string().min(1).default('shop-bff'),
       INTROSPECTION_CLIENT_SECRET: z.string().min(1).optional(),
@@ -235,6 +245,9 @@ function schemaFor(name: BffName) {
     .superRefine((env, ctx) => {
       if (env.NODE_ENV === 'production' && !env.IDENTITY_HMAC_SECRET) {
         ctx.addIssue({ code: 'custom', path: ['IDENTITY_HMAC_SECRET'], message: 'is required in production' });
+      }
+      if (env.NODE_ENV === 'production' && env.BFF_PUBLIC_ORIGIN !== undefined && !env.BFF_PUBLIC_ORIGIN.startsWith('https:')) {
+        ctx.addIssue({ code: 'custom', path: ['BFF_PUBLIC_ORIGIN'], message: 'must be https in production (the session cookie is Secure and __Host-)' });
       }
       if (env.INTROSPECTION_URL && !env.INTROSPECTION_CLIENT_SECRET) {
         ctx.addIssue({ code: 'custom', path: ['INTROSPECTION_CLIENT_SECRET'], message: 'is required with INTROSPECTION_URL (the IdP authenticates the BFF)' });
@@ -322,6 +335,18 @@ export function loadConfig(name: BffName, env: NodeJS.ProcessEnv = process.env):
       introspection: e.INTROSPECTION_URL
         ? { url: e.INTROSPECTION_URL, clientId: e.INTROSPECTION_CLIENT_ID, clientSecret: e.INTROSPECTION_CLIENT_SECRET!, cacheMaxSeconds: e.INTROSPECTION_CACHE_MAX_S, timeoutMs: e.INTROSPECTION_TIMEOUT_MS }
         : undefined,
+    },
+    tokenHandler: {
+      discoveryUrl: e.OIDC_DISCOVERY_URL,
+      clientId: e.OIDC_CLIENT_ID,
+      // The demo IdP's development secret outside production; createServer refuses to start the
+      // token handler in production without OIDC_CLIENT_SECRET and BFF_PUBLIC_ORIGIN.
+      clientSecret: e.OIDC_CLIENT_SECRET ?? (production ? '' : `bff-${name}-dev-secret`),
+      scope: e.OIDC_SCOPE,
+      publicOrigin: e.BFF_PUBLIC_ORIGIN,
+      sessionTtlSeconds: e.SESSION_TTL_S,
+      refreshSkewSeconds: e.SESSION_REFRESH_SKEW_S,
+      allowInsecureIdp: !production,
     },
     operationLimits: {
       depth: e.LIMIT_DEPTH,

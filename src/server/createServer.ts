@@ -13,6 +13,7 @@ import { createApiKeyVerifier } from '../auth/createApiKeyVerifier.js';
 import { createAuthenticator, type Authenticator } from '../auth/createAuthenticator.js';
 import { createIntrospectingVerifier } from '../auth/createIntrospectingVerifier.js';
 import { createTokenVerifier } from '../auth/createTokenVerifier.js';
+import { createTokenHandler } from '../auth/tokenHandler/createTokenHandler.js';
 import { useAuthorization } from '../auth/useAuthorization.js';
 import type { Viewer } from '../auth/Viewer.js';
 import type { BffConfig } from '../config/loadConfig.js';
@@ -61,6 +62,11 @@ export interface CreateServerOptions {
   authenticate?: Authenticator;
   /** The BFF's own Apollo plugins, after the kit's. */
   plugins?: ApolloServerPlugin<BffContext>[];
+  /**
+   * Be the browser's OAuth token handler (src/auth/tokenHandler): /auth/* routes and a session
+   * cookie beside bearer tokens. Default false; bff-web turns it on.
+   */
+  tokenHandler?: boolean;
 }
 
 export interface BffServer {
@@ -102,7 +108,13 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   const rateLimiter = config.rateLimit.enabled
     ? createRateLimiter({ limits: config.rateLimit, redis, keyPrefix: `bff-${config.name}:rl`, log })
     : undefined;
-  const authenticate =
+  if (options.tokenHandler && config.production && (!config.tokenHandler.clientSecret || !config.tokenHandler.publicOrigin)) {
+    throw new TypeError('createServer: the token handler needs OIDC_CLIENT_SECRET and BFF_PUBLIC_ORIGIN in production');
+  }
+  const tokenHandler = options.tokenHandler
+    ? createTokenHandler({ settings: config.tokenHandler, redis, keyPrefix: `bff-${config.name}`, log })
+    : undefined;
+  const bearerAuthenticate =
     options.authenticate ??
     createAuthenticator({
       client: config.name,
@@ -111,6 +123,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
         : createTokenVerifier({ auth: config.auth }),
       verifyApiKey: createApiKeyVerifier({ bff: config.name, keys: config.auth.apiKeys }),
     });
+  const authenticate = tokenHandler ? tokenHandler.wrap(bearerAuthenticate) : bearerAuthenticate;
   const persisted = createPersistedQueries(config, { redis, log });
   const admitOperation = createOperationGate({
     limits: config.operationLimits,
@@ -232,6 +245,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     redis,
   });
   useHealthRoutes(app, () => readiness(closing));
+  tokenHandler?.register(app);
 
   // The client's own queries skip Apollo's request pipeline (createFastPath explains when and
   // why); it runs the jit executor, and cannot run plugins it does not know of.
