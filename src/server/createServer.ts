@@ -108,10 +108,14 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   const rateLimiter = config.rateLimit.enabled
     ? createRateLimiter({ limits: config.rateLimit, redis, keyPrefix: `bff-${config.name}:rl`, log })
     : undefined;
-  if (options.tokenHandler && config.production && (!config.tokenHandler.clientSecret || !config.tokenHandler.publicOrigin)) {
-    throw new TypeError('createServer: the token handler needs OIDC_CLIENT_SECRET and BFF_PUBLIC_ORIGIN in production');
+  // In production the token handler runs once it has a client secret (a deployment without browser
+  // sign-in sets none), and then needs the public origin its cookie and redirect URI are for.
+  const wantsTokenHandler = options.tokenHandler === true && config.tokenHandler.clientSecret !== '';
+  if (options.tokenHandler && !wantsTokenHandler) log.warn('token handler off: OIDC_CLIENT_SECRET is not set');
+  if (wantsTokenHandler && config.production && !config.tokenHandler.publicOrigin) {
+    throw new TypeError('createServer: the token handler needs BFF_PUBLIC_ORIGIN (https) in production');
   }
-  const tokenHandler = options.tokenHandler
+  const tokenHandler = wantsTokenHandler
     ? createTokenHandler({ settings: config.tokenHandler, redis, keyPrefix: `bff-${config.name}`, log })
     : undefined;
   const bearerAuthenticate =
