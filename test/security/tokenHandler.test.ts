@@ -190,7 +190,7 @@ test('the session cookie is refused without the CSRF header or from another orig
   assert.equal(bearer.status, 200, JSON.stringify(await json(bearer)));
 });
 
-test('an expired access token is refreshed server-side, once, and the session goes on', async (t) => {
+test('an expired access token is refreshed server-side and the other replica sees the new one', async (t) => {
   if (skip) return t.skip('redis-server is not installed');
   const browser = new Browser();
   await browser.signIn(origin, 'u-00001');
