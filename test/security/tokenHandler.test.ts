@@ -15,7 +15,7 @@ import { requireRedis, startRedis, type RedisProcess } from '../fixtures/startRe
 // two replicas behind one origin. The browser is a small client that follows redirects and
 // keeps cookies; it never sees a token.
 
-const ACCESS_TTL_S = 2; // the deadline under test: access tokens expire and are refreshed
+const ACCESS_TTL_S = 6; // the deadline under test: access tokens expire and are refreshed (room for a slow sign-in on a loaded machine)
 const STAFF_ORDERS = '{ orders(first: 2) { nodes { id } } }';
 
 let backends: BackendsProcess;
