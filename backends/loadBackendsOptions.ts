@@ -52,6 +52,10 @@ export function loadBackendsOptions(env: NodeJS.ProcessEnv): StartBackendsOption
   }
   const consumers = env.BACKENDS_CONSUMERS ?? 'true';
   if (!['true', 'false', '1', '0'].includes(consumers)) throw new Error(`BACKENDS_CONSUMERS must be true or false, got ${JSON.stringify(consumers)}`);
+  const accessTtl = env.IDP_ACCESS_TOKEN_TTL_S ? Number(env.IDP_ACCESS_TOKEN_TTL_S) : undefined;
+  if (accessTtl !== undefined && !(Number.isInteger(accessTtl) && accessTtl >= 1 && accessTtl <= 86_400)) {
+    throw new Error(`IDP_ACCESS_TOKEN_TTL_S must be an integer 1..86400, got ${JSON.stringify(env.IDP_ACCESS_TOKEN_TTL_S)}`);
+  }
   return {
     brokerUrl,
     consumers: consumers === 'true' || consumers === '1',
@@ -65,5 +69,6 @@ export function loadBackendsOptions(env: NodeJS.ProcessEnv): StartBackendsOption
     ephemeralKeys: env.IDP_EPHEMERAL_KEYS === '1' || env.IDP_EPHEMERAL_KEYS === 'true',
     faults,
     baseLatencyMs: latency,
+    idpAccessTokenTtlSeconds: accessTtl,
   };
 }

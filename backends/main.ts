@@ -9,6 +9,7 @@
  *   IDENTITY_HMAC_SECRET [dev-identity-secret-change-me]
  *   JWT_ISSUER [https://idp.demo.shop]  JWT_AUDIENCE [shop-bff]
  *   IDP_EPHEMERAL_KEYS=1                 IdP keys in memory, not .dev-keys/idp-key.json
+ *   IDP_ACCESS_TOKEN_TTL_S [300]         lifetime of the IdP's OAuth access tokens
  *   BACKEND_FAULTS                       JSON, as POST /faults on the admin port takes it
  *   BACKEND_LATENCY_MS [0]               latency added to every call of every service
  *   BROKER_URL                           redis://… : Redis Streams; unset (or http://…): this

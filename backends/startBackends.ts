@@ -51,6 +51,8 @@ export interface StartBackendsOptions {
   /** IdP keys in memory only; default false (persisted in .dev-keys/idp-key.json). */
   ephemeralKeys?: boolean;
   keyFile?: string;
+  /** Lifetime of the IdP's OAuth access tokens; default 300 s. */
+  idpAccessTokenTtlSeconds?: number;
   /** Faults in force from the start, as POST /faults takes them; default none. */
   faults?: Partial<Record<ServiceName, FaultSpec>>;
   /** Latency added to every call of every service; default 0. */
@@ -93,7 +95,7 @@ export async function startBackends(options: StartBackendsOptions = {}): Promise
   const monitors = Object.fromEntries(SERVICE_NAMES.map((s) => [s, new ServiceMonitor(s, options.baseLatencyMs ?? 0)])) as Monitors;
   for (const [service, spec] of Object.entries(options.faults ?? {})) monitors[service as ServiceName].setFaults(spec);
   const definitions = loadShopProtos();
-  const idp = await createIdp({ issuer: options.issuer, audience: options.audience, ephemeralKeys: options.ephemeralKeys, keyFile: options.keyFile });
+  const idp = await createIdp({ issuer: options.issuer, audience: options.audience, ephemeralKeys: options.ephemeralKeys, keyFile: options.keyFile, accessTokenTtlSeconds: options.idpAccessTokenTtlSeconds });
 
   const httpServers: HttpServer[] = [];
   const grpcServers: GrpcServer[] = [];

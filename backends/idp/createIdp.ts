@@ -3,10 +3,37 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { createOAuthEndpoints, type DemoUser, type OAuthClient, type OAuthEndpoints } from './createOAuthEndpoints.js';
 import { HttpError, readJsonBody, restErrorBody, sendJson } from '../common/serveMonitored.js';
 
 export const DEFAULT_SCOPE = 'orders:read:self profile:write orders:write';
+export const STAFF_SCOPE = 'orders:read:all customers:read';
+
+/**
+ * The demo's registered OAuth clients. The secrets are development values, like the dev
+ * identity secret: a deployment registers its own clients at its own IdP.
+ */
+export const DEMO_CLIENTS: readonly OAuthClient[] = [
+  // bff-web, the dashboard's token handler: a confidential client running the code flow.
+  {
+    id: 'bff-web', secret: 'bff-web-dev-secret', grants: ['authorization_code', 'refresh_token'],
+    // The callback, and `/` where the IdP's logout sends the browser back.
+    redirectUris: ['http://127.0.0.1:4002/auth/callback', 'http://127.0.0.1:4002/', 'http://localhost:4002/auth/callback', 'http://localhost:4002/'],
+    scope: `openid offline_access ${DEFAULT_SCOPE} ${STAFF_SCOPE}`,
+  },
+  // The BFFs as resource servers: they introspect opaque tokens.
+  { id: 'shop-bff', secret: 'shop-bff-dev-secret', grants: [], scope: '', mayIntrospect: true },
+  // Partners' machine clients: client credentials, one with JWTs, one with opaque tokens.
+  { id: 'acme-reports', secret: 'acme-reports-dev-secret', grants: ['client_credentials'], scope: STAFF_SCOPE },
+  { id: 'acme-opaque', secret: 'acme-opaque-dev-secret', grants: ['client_credentials'], scope: STAFF_SCOPE, opaqueTokens: true },
+];
+
+/** Who the login page offers: a staff member and a customer of the seed data. */
+export const DEMO_USERS: readonly DemoUser[] = [
+  { sub: 'u-00001', name: 'Staff member', scope: `${DEFAULT_SCOPE} ${STAFF_SCOPE}` },
+  { sub: 'u-00007', name: 'Customer', scope: DEFAULT_SCOPE },
+];
 export const DEFAULT_KEY_FILE = fileURLToPath(new URL('../../.dev-keys/idp-key.json', import.meta.url));
 const MAX_TTL_SECONDS = 86_400;
 
@@ -19,6 +46,12 @@ export interface IdpOptions {
   ephemeralKeys?: boolean;
   /** Where the private keys live as a JWK Set (current first); default <repo>/.dev-keys/idp-key.json. */
   keyFile?: string;
+  /** Registered OAuth clients; default DEMO_CLIENTS. */
+  clients?: readonly OAuthClient[];
+  /** The login page's users; default DEMO_USERS. */
+  users?: readonly DemoUser[];
+  /** Lifetime of access tokens from the OAuth endpoints (code flow, refresh, client credentials); default 300. */
+  accessTokenTtlSeconds?: number;
 }
 
 export interface TokenRequest {
@@ -28,6 +61,8 @@ export interface TokenRequest {
   /** 1..86400; default 3600. */
   ttlSeconds?: number;
   aud?: string;
+  /** `opaque`: a random handle only introspection can read; default `jwt`. */
+  format?: 'jwt' | 'opaque';
 }
 
 export interface TokenResponse {
@@ -42,7 +77,9 @@ export interface Idp {
   rotate(): Promise<string>;
   /** The public JWK Set: current key first, then the previous one after a rotation. */
   jwks(): { keys: JWK[] };
-  /** Serves GET /.well-known/jwks.json, POST /token, POST /rotate and GET /healthz. */
+  /** The OAuth / OIDC endpoints (authorize, token, introspect, revoke, logout, discovery). */
+  oauth: OAuthEndpoints;
+  /** Serves GET /.well-known/jwks.json, POST /token, POST /rotate, GET /healthz and the OAuth endpoints. */
   handleRequest(req: IncomingMessage, res: ServerResponse): void;
 }
 
@@ -101,8 +138,39 @@ export async function createIdp(options: IdpOptions = {}): Promise<Idp> {
   const publish = () => { jwksJson = JSON.stringify({ keys: keys.map((k) => k.publicJwk) }); };
   publish();
 
+  async function sign(payload: JWTPayload, typ: string, ttl: number): Promise<string> {
+    const current = keys[0]!;
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: 'ES256', kid: current.kid, typ })
+      .setIssuer(issuer)
+      .setIssuedAt(now)
+      .setExpirationTime(now + ttl)
+      .setJti(randomUUID())
+      .sign(current.key);
+  }
+
+  async function verifyOwn(token: string): Promise<JWTPayload | null> {
+    try {
+      return (await jwtVerify(token, createLocalJWKSet(JSON.parse(jwksJson) as { keys: JWK[] }), { issuer })).payload;
+    } catch {
+      return null;
+    }
+  }
+
+  const oauth = createOAuthEndpoints({
+    issuer, audience, sign, verifyOwn,
+    clients: options.clients ?? DEMO_CLIENTS,
+    users: options.users ?? DEMO_USERS,
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+  });
+
   async function issueToken(request: TokenRequest): Promise<TokenResponse> {
     const ttl = request.ttlSeconds ?? 3600;
+    if (request.format === 'opaque') {
+      const token = oauth.issueOpaque({ sub: request.sub, scope: request.scope ?? DEFAULT_SCOPE, aud: request.aud ?? audience, ttlSeconds: ttl });
+      return { access_token: token, token_type: 'Bearer', expires_in: ttl };
+    }
     const current = keys[0]!;
     const now = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({ scope: request.scope ?? DEFAULT_SCOPE })
@@ -134,7 +202,8 @@ export async function createIdp(options: IdpOptions = {}): Promise<Idp> {
       throw bad('ttlSeconds', `must be an integer 1..${MAX_TTL_SECONDS}`);
     }
     if (b.aud !== undefined && (typeof b.aud !== 'string' || b.aud.length === 0)) throw bad('aud', 'must be a non-empty string');
-    return { sub: b.sub, scope: b.scope as string | undefined, ttlSeconds: b.ttlSeconds as number | undefined, aud: b.aud as string | undefined };
+    if (b.format !== undefined && b.format !== 'jwt' && b.format !== 'opaque') throw bad('format', 'must be jwt or opaque');
+    return { sub: b.sub, scope: b.scope as string | undefined, ttlSeconds: b.ttlSeconds as number | undefined, aud: b.aud as string | undefined, format: b.format as TokenRequest['format'] };
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -147,12 +216,14 @@ export async function createIdp(options: IdpOptions = {}): Promise<Idp> {
     }
     if (req.method === 'POST' && path === '/rotate') return sendJson(res, 200, JSON.stringify({ kid: await rotate() }));
     if (path === '/healthz') return sendJson(res, 200, '{"status":"ok"}');
+    if (path !== undefined && (await oauth.handle(req, res, path))) return;
     throw new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${path}`);
   }
 
   return {
     issueToken,
     rotate,
+    oauth,
     jwks: () => JSON.parse(jwksJson) as { keys: JWK[] },
     handleRequest(req, res) {
       route(req, res).catch((err: unknown) => {

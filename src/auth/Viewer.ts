@@ -3,13 +3,16 @@
  * but `buildContext` makes one.
  */
 export interface Viewer {
-  /** `user` (a verified JWT), `apiKey` (a partner or device key) or `anonymous`. */
-  readonly kind: 'user' | 'apiKey' | 'anonymous';
+  /**
+   * `user` (a verified access token for a user), `client` (a machine client's own
+   * client-credentials token: no user), `apiKey` (a partner or device key) or `anonymous`.
+   */
+  readonly kind: 'user' | 'client' | 'apiKey' | 'anonymous';
   /** The user id (JWT `sub`) for `user` viewers. */
   readonly userId: string | undefined;
   /** Granted scopes, from the token's `scope` claim or the API key's configuration. */
   readonly scopes: ReadonlySet<string>;
-  /** The calling client: the BFF's own name (`mobile`, `web`) or the API key's client name. */
+  /** The calling client: the BFF's own name (`mobile`, `web`), the API key's client name or a machine token's `client_id`. */
   readonly client: string;
   /** The API key's plan (rate limits), `default` otherwise. */
   readonly plan: string;

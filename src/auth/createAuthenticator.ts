@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { BffError } from '../errors/BffError.js';
 import { ErrorCode } from '../errors/codes.js';
 import { INVALID_API_KEY_MESSAGE, type ApiKeyVerifier } from './createApiKeyVerifier.js';
-import { INVALID_TOKEN_MESSAGE, type TokenVerifier } from './createTokenVerifier.js';
+import { INVALID_TOKEN_MESSAGE, type TokenVerifier, type VerifiedToken } from './createTokenVerifier.js';
 import { anonymousViewer, type Viewer } from './Viewer.js';
 
 export interface AuthenticatorOptions {
@@ -52,6 +52,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     const match = /^Bearer +([A-Za-z0-9\-_.]+)$/i.exec(authorization);
     if (!match) throw BffError.request(ErrorCode.UNAUTHENTICATED, INVALID_TOKEN_MESSAGE, { reason: 'malformed_authorization' });
     const token = await verifyToken(match[1]!);
+    // A machine client's own token: its scopes, no user (see machineViewer).
+    if (token.machine) return machineViewer(token, keyClient);
     return {
       kind: 'user',
       userId: token.userId,
@@ -60,4 +62,13 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       plan: keyClient?.plan ?? 'default',
     };
   };
+}
+
+/**
+ * The viewer of a client-credentials token: kind `client`, the token's scopes and no user. The
+ * client name is the token's `client_id` unless an API key names the caller; the plan is the
+ * key's, else `partner` (machine clients are partners; RATE_LIMIT_PLANS sets its limit).
+ */
+function machineViewer(token: VerifiedToken, keyClient: { client: string; plan: string } | undefined): Viewer {
+  return { kind: 'client', userId: undefined, scopes: token.scopes, client: keyClient?.client ?? token.clientId ?? token.userId, plan: keyClient?.plan ?? 'partner' };
 }

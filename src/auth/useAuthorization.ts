@@ -19,8 +19,10 @@ import type { Viewer } from './Viewer.js';
 
 /** What an operation asks of its viewer: the union of the `@auth` of every field it selects. */
 export interface OperationRequirement {
-  /** The first field (`Type.field`) with `@auth`: it needs a signed-in user. */
+  /** The first field (`Type.field`) with `@auth`: it needs a signed-in user or, when every such field lists scopes, a machine client holding them. */
   userField: string | undefined;
+  /** The first field with a bare `@auth` (no scopes): only a signed-in user may select it. */
+  userOnlyField?: string | undefined;
   /** Each scope needed, with the first field that needs it. */
   scopes: ReadonlyMap<string, string>;
 }
@@ -59,16 +61,26 @@ export function useAuthorization(): ApolloServerPlugin<BffContext> {
  * The field that refused is in `extensions.field`; which scope is missing is in `reason`.
  */
 export function authorize(viewer: Viewer, requirement: OperationRequirement): void {
-  // Every `@auth` field needs a user, so a requirement without a user field has no scopes either.
+  // Every `@auth` field needs a caller, so a requirement without a user field has no scopes either.
   if (requirement.userField === undefined) return;
-  if (viewer.kind !== 'user') {
-    throw BffError.request(ErrorCode.UNAUTHENTICATED, 'Sign in to do this.', { reason: 'no_user', extensions: { field: requirement.userField } });
+  if (viewer.kind !== 'user' && !mayActAsMachine(viewer, requirement)) {
+    throw BffError.request(ErrorCode.UNAUTHENTICATED, 'Sign in to do this.', { reason: 'no_user', extensions: { field: requirement.userOnlyField ?? requirement.userField } });
   }
   for (const [scope, field] of requirement.scopes) {
     if (!viewer.scopes.has(scope)) {
       throw BffError.request(ErrorCode.FORBIDDEN, `This needs the ${scope} scope.`, { reason: 'missing_scope', extensions: { field, scope } });
     }
   }
+}
+
+/**
+ * A machine client (a scoped API key or a client-credentials token) stands in for a user on
+ * `@auth(scopes: [...])` fields: the scopes are the whole grant there (the staff lists, a
+ * customer's record), and it then needs every one of them like a user would. A bare `@auth`
+ * means "the signed-in person" (their orders, their profile), which no machine is.
+ */
+function mayActAsMachine(viewer: Viewer, requirement: OperationRequirement): boolean {
+  return (viewer.kind === 'apiKey' || viewer.kind === 'client') && viewer.scopes.size > 0 && requirement.userOnlyField === undefined;
 }
 
 /** @returns what `operation` (with the fragments it spreads) asks of its viewer. */
@@ -78,6 +90,7 @@ export function requirementOf(schema: GraphQLSchema, document: DocumentNode, ope
     document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
   );
   let userField: string | undefined;
+  let userOnlyField: string | undefined;
   const scopes = new Map<string, string>();
   const seenFragments = new Set<string>();
 
@@ -91,6 +104,7 @@ export function requirementOf(schema: GraphQLSchema, document: DocumentNode, ope
         if (directive) {
           const coordinate = `${parent.name}.${field.name}`;
           userField ??= coordinate;
+          if ((directive.scopes as string[]).length === 0) userOnlyField ??= coordinate;
           for (const scope of directive.scopes as string[]) if (!scopes.has(scope)) scopes.set(scope, coordinate);
         }
         const type = getNamedType(field.type);
@@ -107,5 +121,5 @@ export function requirementOf(schema: GraphQLSchema, document: DocumentNode, ope
     }
   }
   walk(operation.selectionSet, schema.getRootType(operation.operation) as GraphQLCompositeType);
-  return { userField, scopes };
+  return { userField, userOnlyField, scopes };
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseApiKeys, type ApiKeyRecord } from '../auth/parseApiKeys.js';
+import type { TokenHandlerSettings } from '../auth/tokenHandler/createTokenHandler.js';
 
 /**
  * One typed configuration per BFF process, read from environment variables and validated
@@ -83,7 +84,13 @@ export interface BffConfig {
     jwks: { cooldownMs: number; cacheMaxAgeMs: number; timeoutMs: number };
     /** Partner and device keys (hashed), from API_KEYS or API_KEYS_FILE; none by default. */
     apiKeys: ApiKeyRecord[];
+    /** Refuse access-token JWTs whose header `typ` is not `at+jwt` (RFC 9068); off by default. */
+    requireAtJwt?: boolean;
+    /** Opaque access tokens, checked by RFC 7662 introspection (src/auth/createIntrospectingVerifier.ts); off without INTROSPECTION_URL. */
+    introspection?: { url: string; clientId: string; clientSecret: string; cacheMaxSeconds: number; timeoutMs: number } | undefined;
   };
+  /** The browser's OAuth token handler (src/auth/tokenHandler), used by the BFFs that turn it on (bff-web). */
+  tokenHandler: TokenHandlerSettings;
   /** Refused before any resolver runs, with OPERATION_LIMIT_EXCEEDED and the limit as `reason` (docs/security.md). */
   operationLimits: {
     depth: number;
@@ -206,6 +213,19 @@ function schemaFor(name: BffName) {
       JWKS_COOLDOWN_MS: int(0, 3_600_000).default(30_000),
       JWKS_CACHE_MAX_AGE_MS: int(1_000, 86_400_000).default(600_000),
       JWKS_TIMEOUT_MS: int(100, 60_000).default(2_000),
+      JWT_REQUIRE_AT_JWT: bool.default(false),
+      OIDC_DISCOVERY_URL: z.url().default('http://127.0.0.1:5006/.well-known/openid-configuration'),
+      OIDC_CLIENT_ID: z.string().min(1).default(`bff-${name}`),
+      OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+      OIDC_SCOPE: z.string().min(1).default('openid offline_access orders:read:self profile:write orders:write orders:read:all customers:read'),
+      BFF_PUBLIC_ORIGIN: z.url().transform((url) => new URL(url).origin).optional(),
+      SESSION_TTL_S: int(60, 30 * 86_400).default(8 * 3_600),
+      SESSION_REFRESH_SKEW_S: int(0, 3_600).default(30),
+      INTROSPECTION_URL: z.url().optional(),
+      INTROSPECTION_CLIENT_ID: z.string().min(1).default('shop-bff'),
+      INTROSPECTION_CLIENT_SECRET: z.string().min(1).optional(),
+      INTROSPECTION_CACHE_MAX_S: int(1, 3_600).default(60),
+      INTROSPECTION_TIMEOUT_MS: int(100, 60_000).default(2_000),
       API_KEYS: z.string().transform(apiKeysFrom((json) => json)).optional(),
       API_KEYS_FILE: z.string().min(1).transform(apiKeysFrom((path) => readFileSync(path, 'utf8'), true)).optional(),
       // Per BFF: the mobile app's operations are small; the dashboard's tables are big.
@@ -250,6 +270,12 @@ function schemaFor(name: BffName) {
       }
       if (env.NODE_ENV === 'production' && env.BFF_EXPLORER && env.BFF_EXPLORER !== 'off') {
         ctx.addIssue({ code: 'custom', path: ['BFF_EXPLORER'], message: 'production serves no explorer (introspection is off): leave it unset or set off' });
+      }
+      if (env.NODE_ENV === 'production' && env.BFF_PUBLIC_ORIGIN !== undefined && !env.BFF_PUBLIC_ORIGIN.startsWith('https:')) {
+        ctx.addIssue({ code: 'custom', path: ['BFF_PUBLIC_ORIGIN'], message: 'must be https in production (the session cookie is Secure and __Host-)' });
+      }
+      if (env.INTROSPECTION_URL && !env.INTROSPECTION_CLIENT_SECRET) {
+        ctx.addIssue({ code: 'custom', path: ['INTROSPECTION_CLIENT_SECRET'], message: 'is required with INTROSPECTION_URL (the IdP authenticates the BFF)' });
       }
       if (env.API_KEYS && env.API_KEYS_FILE) ctx.addIssue({ code: 'custom', path: ['API_KEYS_FILE'], message: 'set API_KEYS or API_KEYS_FILE, not both' });
       // An idle timeout shorter than the request budget would cut off slow but legitimate responses.
@@ -331,6 +357,22 @@ export function loadConfig(name: BffName, env: NodeJS.ProcessEnv = process.env):
       maxTokenBytes: e.JWT_MAX_BYTES,
       jwks: { cooldownMs: e.JWKS_COOLDOWN_MS, cacheMaxAgeMs: e.JWKS_CACHE_MAX_AGE_MS, timeoutMs: e.JWKS_TIMEOUT_MS },
       apiKeys: e.API_KEYS ?? e.API_KEYS_FILE ?? [],
+      requireAtJwt: e.JWT_REQUIRE_AT_JWT,
+      introspection: e.INTROSPECTION_URL
+        ? { url: e.INTROSPECTION_URL, clientId: e.INTROSPECTION_CLIENT_ID, clientSecret: e.INTROSPECTION_CLIENT_SECRET!, cacheMaxSeconds: e.INTROSPECTION_CACHE_MAX_S, timeoutMs: e.INTROSPECTION_TIMEOUT_MS }
+        : undefined,
+    },
+    tokenHandler: {
+      discoveryUrl: e.OIDC_DISCOVERY_URL,
+      clientId: e.OIDC_CLIENT_ID,
+      // The demo IdP's development secret outside production; createServer refuses to start the
+      // token handler in production without OIDC_CLIENT_SECRET and BFF_PUBLIC_ORIGIN.
+      clientSecret: e.OIDC_CLIENT_SECRET ?? (production ? '' : `bff-${name}-dev-secret`),
+      scope: e.OIDC_SCOPE,
+      publicOrigin: e.BFF_PUBLIC_ORIGIN,
+      sessionTtlSeconds: e.SESSION_TTL_S,
+      refreshSkewSeconds: e.SESSION_REFRESH_SKEW_S,
+      allowInsecureIdp: !production,
     },
     operationLimits: {
       depth: e.LIMIT_DEPTH,

@@ -69,7 +69,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   return {
     async admitRequest(viewer, ip) {
-      if (viewer.kind === 'apiKey') {
+      // Machine clients (API keys, client-credentials tokens) count per client against their plan.
+      if (viewer.kind === 'apiKey' || viewer.kind === 'client') {
         const caller = `key:${viewer.client}`;
         return { caller, ...(await consume('apiKey', plans.get(viewer.plan) ?? user, caller)) };
       }

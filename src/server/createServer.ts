@@ -11,7 +11,9 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { GraphQLSchema } from 'graphql';
 import { createApiKeyVerifier } from '../auth/createApiKeyVerifier.js';
 import { createAuthenticator, type Authenticator } from '../auth/createAuthenticator.js';
+import { createIntrospectingVerifier } from '../auth/createIntrospectingVerifier.js';
 import { createTokenVerifier } from '../auth/createTokenVerifier.js';
+import { createTokenHandler } from '../auth/tokenHandler/createTokenHandler.js';
 import { useAuthorization } from '../auth/useAuthorization.js';
 import type { Viewer } from '../auth/Viewer.js';
 import type { BffConfig } from '../config/loadConfig.js';
@@ -70,6 +72,11 @@ export interface CreateServerOptions {
   plugins?: ApolloServerPlugin<BffContext>[];
   /** The message queue; default: made from `config.broker`. Closed with the server either way. */
   queue?: MessageQueue;
+  /**
+   * Be the browser's OAuth token handler (src/auth/tokenHandler): /auth/* routes and a session
+   * cookie beside bearer tokens. Default false; bff-web turns it on.
+   */
+  tokenHandler?: boolean;
 }
 
 export interface BffServer {
@@ -122,13 +129,26 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   const rateLimiter = config.rateLimit.enabled
     ? createRateLimiter({ limits: config.rateLimit, redis, keyPrefix: `bff-${config.name}:rl`, log })
     : undefined;
-  const authenticate =
+  // In production the token handler runs once it has a client secret (a deployment without browser
+  // sign-in sets none), and then needs the public origin its cookie and redirect URI are for.
+  const wantsTokenHandler = options.tokenHandler === true && config.tokenHandler.clientSecret !== '';
+  if (options.tokenHandler && !wantsTokenHandler) log.warn('token handler off: OIDC_CLIENT_SECRET is not set');
+  if (wantsTokenHandler && config.production && !config.tokenHandler.publicOrigin) {
+    throw new TypeError('createServer: the token handler needs BFF_PUBLIC_ORIGIN (https) in production');
+  }
+  const tokenHandler = wantsTokenHandler
+    ? createTokenHandler({ settings: config.tokenHandler, redis, keyPrefix: `bff-${config.name}`, log })
+    : undefined;
+  const bearerAuthenticate =
     options.authenticate ??
     createAuthenticator({
       client: config.name,
-      verifyToken: createTokenVerifier({ auth: config.auth }),
+      verifyToken: config.auth.introspection
+        ? createIntrospectingVerifier(createTokenVerifier({ auth: config.auth }), { ...config.auth.introspection, audience: config.auth.audience, issuer: config.auth.issuer, maxTokenBytes: config.auth.maxTokenBytes })
+        : createTokenVerifier({ auth: config.auth }),
       verifyApiKey: createApiKeyVerifier({ bff: config.name, keys: config.auth.apiKeys }),
     });
+  const authenticate = tokenHandler ? tokenHandler.wrap(bearerAuthenticate) : bearerAuthenticate;
   const persisted = createPersistedQueries(config, { redis, log });
   const admitOperation = createOperationGate({
     limits: config.operationLimits,
@@ -259,6 +279,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     fanoutDebug: config.fanoutDebug,
     log,
   });
+  tokenHandler?.register(app);
 
   // The client's own queries skip Apollo's request pipeline (createFastPath explains when and
   // why); it runs the jit executor, and cannot run plugins it does not know of.
