@@ -35,7 +35,12 @@ export function loadBackendsOptions(env: NodeJS.ProcessEnv): StartBackendsOption
   }
   const latency = env.BACKEND_LATENCY_MS ? Number(env.BACKEND_LATENCY_MS) : 0;
   if (!(latency >= 0 && latency <= 60_000)) throw new Error(`BACKEND_LATENCY_MS must be 0..60000, got ${JSON.stringify(env.BACKEND_LATENCY_MS)}`);
+  const watch = env.ORDERS_WATCH_INTERVAL_MS ? Number(env.ORDERS_WATCH_INTERVAL_MS) : undefined;
+  if (watch !== undefined && !(Number.isInteger(watch) && watch >= 1 && watch <= 3_600_000)) {
+    throw new Error(`ORDERS_WATCH_INTERVAL_MS must be 1..3600000, got ${JSON.stringify(env.ORDERS_WATCH_INTERVAL_MS)}`);
+  }
   return {
+    ...(watch !== undefined && { watchIntervalMs: watch }),
     host: env.BACKENDS_HOST || '127.0.0.1',
     ports,
     identitySecret: env.IDENTITY_HMAC_SECRET || undefined,

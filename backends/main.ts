@@ -11,6 +11,7 @@
  *   IDP_EPHEMERAL_KEYS=1                 IdP keys in memory, not .dev-keys/idp-key.json
  *   BACKEND_FAULTS                       JSON, as POST /faults on the admin port takes it
  *   BACKEND_LATENCY_MS [0]               latency added to every call of every service
+ *   ORDERS_WATCH_INTERVAL_MS [50]        pause between WatchOrderStatus events
  *
  * Stdout carries exactly one line, once all servers listen:
  *   {"event":"backends.ready","ports":{"admin":N,...,"idp":N}}

@@ -46,6 +46,8 @@ export interface StartBackendsOptions {
   faults?: Partial<Record<ServiceName, FaultSpec>>;
   /** Latency added to every call of every service; default 0. */
   baseLatencyMs?: number;
+  /** Pause between WatchOrderStatus events; default 50 ms. */
+  watchIntervalMs?: number;
   /** Where the few log lines go; default stderr. */
   log?: (line: string) => void;
 }
@@ -92,6 +94,7 @@ export async function startBackends(options: StartBackendsOptions = {}): Promise
     const orders = createOrdersServer({
       orders: seed.orders, products: seed.products, definitions, inventoryAddress: `${connectHost}:${inventoryPort}`,
       monitor: monitors.orders, identitySecret: secret,
+      ...(options.watchIntervalMs !== undefined && { watchIntervalMs: options.watchIntervalMs }),
     });
     cleanups.push(orders.close);
     const [admin, users, catalog, ordersPort, reviews, idpPort] = await Promise.all([
