@@ -5,11 +5,15 @@ import type { BffContext } from '../../src/context/BffContext.js';
 import type { ProductDto } from '../../src/datasources/rest/CatalogApi.js';
 import { isNotFound, loadManyNow, loadOrNull, mapNow } from '../../src/loaders/createLoader.js';
 import { selects } from '../../src/schema/selects.js';
+import { isStreamFailure } from '../../src/subscriptions/EventSource.js';
+import { follow } from '../../src/subscriptions/LiveScope.js';
+import type { OrderStatusEventDto } from '../../src/datasources/grpc/OrdersClient.js';
 import { pageSize } from '../../src/shaping/format.js';
 import { placeOrderResult, updateProfileResult } from '../../src/shaping/writeResults.js';
 import {
   toMobileViewer,
   toOrderRow,
+  toOrderStatusUpdate,
   toProductCard,
   toProductScreen,
   toRatingSummary,
@@ -96,6 +100,17 @@ export const mobileResolvers: IResolvers<unknown, BffContext> = {
       const userId = requireUser(ctx);
       const result = await ctx.backends.users.updateUser(ctx.scope, userId, input);
       return updateProfileResult(result, (user) => ({ viewer: toMobileViewer(user) }));
+    },
+  },
+
+  Subscription: {
+    orderStatus: {
+      // The orders service decides whether the viewer may follow the order (FORBIDDEN otherwise).
+      subscribe: (_: unknown, { orderId }: { orderId: string }, ctx: BffContext) => follow(ctx, (sources) => sources.orderStatus, orderId),
+      resolve: (event: unknown, _: unknown, ctx: BffContext) => {
+        if (isStreamFailure(event)) throw event.failure;
+        return toOrderStatusUpdate(event as OrderStatusEventDto, ctx.now);
+      },
     },
   },
 

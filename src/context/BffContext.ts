@@ -3,6 +3,7 @@ import type { CallScope } from '../datasources/CallScope.js';
 import type { Backends } from '../datasources/createBackends.js';
 import type { Loaders } from '../loaders/createLoaders.js';
 import type { Logger } from '../observability/createLogger.js';
+import type { LiveScope } from '../subscriptions/LiveScope.js';
 
 /**
  * Everything a resolver may use, built once per request by `buildContext` and never
@@ -23,4 +24,6 @@ export interface BffContext {
   readonly now: number;
   /** Whether the response carries `extensions.fanout`. */
   readonly emitFanout: boolean;
+  /** Set for subscriptions only: the event sources and the follower (see src/subscriptions). */
+  readonly live?: LiveScope;
 }

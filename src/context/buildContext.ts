@@ -6,6 +6,7 @@ import { CallScope } from '../datasources/CallScope.js';
 import type { Backends } from '../datasources/createBackends.js';
 import { createLoaders } from '../loaders/createLoaders.js';
 import type { Logger } from '../observability/createLogger.js';
+import type { LiveScope } from '../subscriptions/LiveScope.js';
 import type { BffContext } from './BffContext.js';
 import { FanoutRecorder } from './FanoutRecorder.js';
 
@@ -21,6 +22,8 @@ export interface BuildContextInput {
   traceparent: string | undefined;
   /** The client sent `x-bff-debug: fanout`. */
   wantsFanout: boolean;
+  /** For a subscription: its sources and follower. */
+  live?: LiveScope;
 }
 
 export interface ContextDeps {
@@ -65,5 +68,6 @@ export function buildContext(input: BuildContextInput, deps: ContextDeps): BffCo
     scope,
     now: input.startedAt,
     emitFanout: input.wantsFanout && config.fanoutDebug,
+    ...(input.live && { live: input.live }),
   });
 }

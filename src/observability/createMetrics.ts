@@ -14,6 +14,8 @@ export interface MetricsOptions {
   maxOperations: number;
   /** GraphQL requests in flight now (from the load shedder). */
   inFlight: () => number;
+  /** More series to serve beside these (e.g. the subscription transports'). */
+  registries?: Registry[];
 }
 
 export interface FinishedRequest {
@@ -86,7 +88,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
   });
 
-  const registry = Registry.merge([own, processMetrics()]);
+  const registry = Registry.merge([own, processMetrics(), ...(options.registries ?? [])]);
   registry.setDefaultLabels({ bff: options.bff });
   const operationLabel = createOperationLabeler(options.maxOperations);
 

@@ -39,6 +39,12 @@ import { createJitGateway } from './createJitGateway.js';
 import { createFormatError, useErrorMasking } from './plugins/useErrorMasking.js';
 import { useFanoutReceipt } from './plugins/useFanoutReceipt.js';
 import { sendError } from './sendError.js';
+import type { OrderDto } from '../datasources/grpc/OrdersClient.js';
+import type { EventSource } from '../subscriptions/EventSource.js';
+import { createOrderStatusSource } from '../subscriptions/createOrderStatusSource.js';
+import { createPolledOrderEvents } from '../subscriptions/createPolledOrderEvents.js';
+import { createSubscriptionServer } from '../subscriptions/createSubscriptionServer.js';
+import { loadSubscriptionLimits } from '../subscriptions/subscriptionLimits.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -60,6 +66,11 @@ export interface CreateServerOptions {
   authenticate?: Authenticator;
   /** The BFF's own Apollo plugins, after the kit's. */
   plugins?: ApolloServerPlugin<BffContext>[];
+  /**
+   * The order-events feed (topic `orders`) of subscriptions; default: the in-process poller
+   * (createPolledOrderEvents). A broker-fed source plugs in here. Closed with the server.
+   */
+  orderEvents?: EventSource<OrderDto> & { close(): void; readonly openUpstreams: number };
 }
 
 export interface BffServer {
@@ -200,7 +211,36 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       if (!reply.raw.writableFinished) request.cancel?.abort();
     },
   });
+  const subscriptionLimits = loadSubscriptionLimits();
+  const orderStatus = createOrderStatusSource({ orders: backends.orders, identitySecret: config.identitySecret });
+  const orderEvents =
+    options.orderEvents ??
+    createPolledOrderEvents({ orders: backends.orders, identitySecret: config.identitySecret, intervalMs: subscriptionLimits.orderEventsPollMs });
+  const subscriptions = createSubscriptionServer({
+    app,
+    schema,
+    config,
+    backends,
+    log,
+    authenticate,
+    admitOperation,
+    operations: persisted.operations,
+    formatError,
+    limits: subscriptionLimits,
+    sources: {
+      orderStatus,
+      orderEvents,
+      get openUpstreams() {
+        return orderStatus.openUpstreams + orderEvents.openUpstreams;
+      },
+      close() {
+        orderStatus.close();
+        orderEvents.close();
+      },
+    },
+  });
   useMetrics(app, {
+    registries: [subscriptions.registry],
     bff: config.name,
     backends,
     maxOperations: config.metrics.maxOperations,
@@ -316,6 +356,8 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     async close() {
       closing = true;
       shedder.close();
+      // Subscriptions first: their sockets close with 1001 once what is in flight is sent.
+      await subscriptions.close();
       await app.close();
       await apollo.stop();
       await backends.close();

@@ -63,10 +63,45 @@ export class GrpcClient {
     );
   }
 
+  /**
+   * Opens a server stream. It has no deadline, unlike unary calls: it lasts as long as someone
+   * follows it, and the channel's keepalive pings find a dead connection instead. Not retried
+   * here: the caller (createSharedStreams) decides when to reconnect.
+   *
+   * @returns a function that cancels the stream (idempotent).
+   */
+  protected serverStream<Res>(method: string, request: unknown, metadata: Readonly<Record<string, string>>, sink: StreamSink<Res>): () => void {
+    const fn = (this.stub as unknown as Record<string, ServerStreamMethod>)[method];
+    if (!fn) throw new TypeError(`${this.upstream.name} has no gRPC method ${method}`);
+    const grpcMetadata = new grpc.Metadata();
+    for (const key in metadata) grpcMetadata.set(key, metadata[key]!);
+    const call = fn.call(this.stub, request, grpcMetadata, {});
+    let cancelled = false;
+    call.on('data', (message: Res) => sink.next(message));
+    call.on('end', () => { if (!cancelled) sink.end(); });
+    call.on('error', (error: grpc.ServiceError) => {
+      if (!cancelled) sink.error(translateServiceError(this.upstream.name, error, undefined));
+    });
+    return () => {
+      if (cancelled) return;
+      cancelled = true;
+      call.cancel();
+    };
+  }
+
   close(): void {
     this.stub.close();
   }
 }
+
+/** Where a server stream's messages, end and failure (a BffError naming the backend) go. */
+export interface StreamSink<Res> {
+  next(message: Res): void;
+  end(): void;
+  error(error: BffError): void;
+}
+
+type ServerStreamMethod = (request: unknown, metadata: grpc.Metadata, options: grpc.CallOptions) => grpc.ClientReadableStream<unknown>;
 
 type UnaryCallback = (error: grpc.ServiceError | null, response: unknown) => void;
 

@@ -1,6 +1,6 @@
 import { badResponse } from '../../errors/fromUpstream.js';
 import type { CallScope } from '../CallScope.js';
-import { GrpcClient, type GrpcClientOptions } from './GrpcClient.js';
+import { GrpcClient, type GrpcClientOptions, type StreamSink } from './GrpcClient.js';
 
 export type OrderStatusDto =
   | 'ORDER_STATUS_UNSPECIFIED'
@@ -31,6 +31,12 @@ export interface OrderPageDto {
   orders: OrderDto[];
   nextPageToken: string;
   totalSize: number;
+}
+
+export interface OrderStatusEventDto {
+  orderId: string;
+  status: OrderStatusDto;
+  atMs: number;
 }
 
 export interface PlaceOrderInput {
@@ -70,6 +76,17 @@ export class OrdersClient extends GrpcClient {
   async batchGetOrders(scope: CallScope, ids: readonly string[]): Promise<OrderDto[]> {
     const response = await this.unary<{ orders: OrderDto[] }>(scope, 'BatchGetOrders', { ids }, ids.length, true);
     return response.orders;
+  }
+
+  /**
+   * Follows one order's status changes (`WatchOrderStatus`) until the order reaches a final
+   * status or the returned function cancels the stream. `metadata` carries the follower's
+   * signed identity: the service decides who may follow which order.
+   *
+   * @returns a function that cancels the stream.
+   */
+  watchOrderStatus(metadata: Readonly<Record<string, string>>, orderId: string, sink: StreamSink<OrderStatusEventDto>): () => void {
+    return this.serverStream('WatchOrderStatus', { orderId }, metadata, sink);
   }
 
   /**
