@@ -41,6 +41,7 @@ export function loadBackendsOptions(env: NodeJS.ProcessEnv): StartBackendsOption
   }
   return {
     ...(watch !== undefined && { watchIntervalMs: watch }),
+    watchRepeat: env.ORDERS_WATCH_REPEAT === '1' || env.ORDERS_WATCH_REPEAT === 'true',
     host: env.BACKENDS_HOST || '127.0.0.1',
     ports,
     identitySecret: env.IDENTITY_HMAC_SECRET || undefined,

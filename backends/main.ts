@@ -12,6 +12,7 @@
  *   BACKEND_FAULTS                       JSON, as POST /faults on the admin port takes it
  *   BACKEND_LATENCY_MS [0]               latency added to every call of every service
  *   ORDERS_WATCH_INTERVAL_MS [50]        pause between WatchOrderStatus events
+ *   ORDERS_WATCH_REPEAT=1                WatchOrderStatus cycles its statuses forever (load tests)
  *
  * Stdout carries exactly one line, once all servers listen:
  *   {"event":"backends.ready","ports":{"admin":N,...,"idp":N}}

@@ -48,6 +48,8 @@ export interface StartBackendsOptions {
   baseLatencyMs?: number;
   /** Pause between WatchOrderStatus events; default 50 ms. */
   watchIntervalMs?: number;
+  /** WatchOrderStatus cycles through the statuses forever instead of ending; default false. */
+  watchRepeat?: boolean;
   /** Where the few log lines go; default stderr. */
   log?: (line: string) => void;
 }
@@ -95,6 +97,7 @@ export async function startBackends(options: StartBackendsOptions = {}): Promise
       orders: seed.orders, products: seed.products, definitions, inventoryAddress: `${connectHost}:${inventoryPort}`,
       monitor: monitors.orders, identitySecret: secret,
       ...(options.watchIntervalMs !== undefined && { watchIntervalMs: options.watchIntervalMs }),
+      ...(options.watchRepeat && { watchRepeat: true }),
     });
     cleanups.push(orders.close);
     const [admin, users, catalog, ordersPort, reviews, idpPort] = await Promise.all([

@@ -21,6 +21,11 @@ export interface OrdersServerOptions {
   identitySecret: string;
   /** Pause between WatchOrderStatus events; default 50 ms. */
   watchIntervalMs?: number;
+  /**
+   * WatchOrderStatus starts over from PENDING after a final status instead of ending: a stream
+   * that never ends, for load (fan-out) and slow-consumer tests. Default false.
+   */
+  watchRepeat?: boolean;
 }
 
 export interface OrdersServer {
@@ -64,6 +69,7 @@ function page(list: Order[], pageSize: number, pageToken: string): ListOrdersRes
 export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
   const { monitor, identitySecret: secret } = options;
   const watchIntervalMs = options.watchIntervalMs ?? 50;
+  const watchRepeat = options.watchRepeat ?? false;
   const priceById = new Map(options.products.map((p) => [p.id, p.price.amountCents]));
   const byId = new Map<string, Order>();
   const byUser = new Map<string, Order[]>();
@@ -232,7 +238,7 @@ export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
         let current: OrderStatus = order.status;
         call.write({ orderId: order.id, status: current, atMs: order.updatedAtMs });
         const timer = setInterval(() => {
-          const next = NEXT_STATUS[current];
+          const next = NEXT_STATUS[current] ?? (watchRepeat ? 'ORDER_STATUS_PENDING' : undefined);
           if (!next || call.cancelled) { clearInterval(timer); if (!call.cancelled) { closed(); call.end(); } return; }
           current = next;
           call.write({ orderId: order.id, status: current, atMs: Date.now() });

@@ -176,11 +176,19 @@ test('orders: PlaceOrder places, refuses, and is idempotent', async () => {
 test('orders: WatchOrderStatus streams to a final status', async () => {
   const pending = seed.orders.filter((o) => o.status === 'ORDER_STATUS_PENDING').at(-1)!;
   const events: Json[] = [];
-  const stream = (orders as unknown as Record<string, (req: object) => grpc.ClientReadableStream<Json>>)['WatchOrderStatus']!.call(orders, { orderId: pending.id });
-  for await (const event of stream) events.push(event);
+  const watch = (orderId: string, headers: Record<string, string>) =>
+    (orders as unknown as Record<string, (req: object, md: grpc.Metadata) => grpc.ClientReadableStream<Json>>)['WatchOrderStatus']!.call(orders, { orderId }, metadataOf(headers));
+  for await (const event of watch(pending.id, signed(pending.userId))) events.push(event);
   assert.deepEqual(events.map((e) => e.status), ['ORDER_STATUS_PENDING', 'ORDER_STATUS_PAID', 'ORDER_STATUS_SHIPPED', 'ORDER_STATUS_DELIVERED']);
-  const unknown = (orders as unknown as Record<string, (req: object) => grpc.ClientReadableStream<Json>>)['WatchOrderStatus']!.call(orders, { orderId: 'o-999999' });
-  await assert.rejects(async () => { for await (const _ of unknown) { /* drain */ } }, { code: grpc.status.NOT_FOUND });
+  const drain = async (stream: grpc.ClientReadableStream<Json>) => { for await (const _ of stream) { /* drain */ } };
+  await assert.rejects(drain(watch('o-999999', signed(pending.userId))), { code: grpc.status.NOT_FOUND });
+  // Who may follow an order is the service's decision: its owner, or staff.
+  await assert.rejects(drain(watch(pending.id, {})), { code: grpc.status.UNAUTHENTICATED });
+  await assert.rejects(drain(watch(pending.id, signed('u-not-the-owner'))), { code: grpc.status.PERMISSION_DENIED });
+  const staff: Json[] = [];
+  for await (const event of watch(pending.id, signed('u-staff', 'orders:read:all'))) staff.push(event);
+  assert.equal(staff.length, 4);
+  assert.deepEqual((await getJson(`${backends.urls.admin}/stats`)).body.orders.openStreams, { WatchOrderStatus: 0 }, 'every stream counted open was counted closed');
 });
 
 test('inventory: BatchGetStock and its limit', async () => {
