@@ -478,7 +478,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     },
   });
 
-  app.route({
+  if (limits.enabled) app.route({
     method: ['GET', 'POST'],
     url: SSE_PATH,
     handler: async (request: FastifyRequest, reply: FastifyReply) => {

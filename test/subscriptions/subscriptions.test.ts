@@ -22,7 +22,7 @@ const ORDER_STATUS = 'subscription S($id: ID!) { orderStatus(orderId: $id) { ord
 before(async () => {
   // Streams stay open (one event, then a pause of an hour) until someone closes them.
   backends = await startBackendsProcess({ ORDERS_WATCH_INTERVAL_MS: '3600000' });
-  const env = { ORDER_EVENTS_POLL_MS: '50', SHUTDOWN_TIMEOUT_MS: '10000' };
+  const env = { ORDER_EVENTS_POLL_MS: '50', SHUTDOWN_TIMEOUT_MS: '10000', JWT_CLOCK_TOLERANCE_S: '0', WS_MAX_CONNECTIONS_PER_USER: '3' };
   [mobile, web] = await Promise.all([startBffProcess('mobile', backends, env), startBffProcess('web', backends, env)]);
 });
 after(async () => {
@@ -184,6 +184,29 @@ test('web orderEvents: staff get new orders in order, as full rows; a customer i
   await refused.done;
   const error = (refused.errors[0] as { extensions: { code: string } }[] | undefined)?.[0];
   assert.equal(error?.extensions.code, 'FORBIDDEN');
+});
+
+test('the connection closes with 4410 when its token expires', async () => {
+  const token = await tokenFor(backends, pendingA!.userId, undefined, { ttlSeconds: 2 });
+  const closed = new Promise<number>((resolve) => {
+    const c = client(mobile, token, (code) => resolve(code));
+    follow(c, ORDER_STATUS, { id: pendingA!.id });
+  });
+  assert.equal(await closed, 4410);
+});
+
+test('a user past WS_MAX_CONNECTIONS_PER_USER (3) is refused with 4429', async () => {
+  const token = await tokenFor(backends, 'u-00042');
+  const acked = () => new Promise<Client>((resolve) => {
+    const c = createClient({ url: wsUrl(mobile), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams: { Authorization: `Bearer ${token}` }, on: { connected: () => resolve(c) }, onNonLazyError: () => undefined });
+    clients.push(c);
+  });
+  await acked();
+  await acked();
+  await acked();
+  const fourth = await new Promise<number>((resolve) => client(mobile, token, (code) => resolve(code)));
+  assert.equal(fourth, 4429);
+  await eventually(async () => (await fetch(`${mobile.origin}/metrics`).then((r) => r.text())), (t) => /bff_subscription_drops_total\{reason="connections_per_user"[^}]*\} 1/.test(t), 'the refusal is counted');
 });
 
 test('a query over the WebSocket is refused: only subscriptions are served there', async () => {
