@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { readFileSync } from 'node:fs';
 import { createSeed } from '../../backends/seed/createSeed.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { startBffProcess, type BffProcess } from '../fixtures/startBffProcess.js';
@@ -213,6 +214,36 @@ test('a query over the WebSocket is refused: only subscriptions are served there
   const sub = follow(client(web, undefined), '{ product(id: "p-00001") { id } }');
   await sub.done;
   assert.equal((sub.errors[0] as { extensions: { code: string } }[])[0]?.extensions.code, 'BAD_REQUEST');
+});
+
+test('production: the mobile safelist admits the manifest\'s subscription (by text or by hash) and refuses any other', async () => {
+  const bff = await startBffProcess('mobile', backends, { NODE_ENV: 'production', IDENTITY_HMAC_SECRET: 'dev-identity-secret-change-me', RATE_LIMIT_ENABLED: 'false' });
+  try {
+    const manifest = JSON.parse(readFileSync(new URL('../../bff-mobile/operations/manifest.json', import.meta.url), 'utf8')) as { operations: { id: string; name: string; body: string }[] };
+    const entry = manifest.operations.find((o) => o.name === 'OrderStatus')!;
+    const token = await tokenFor(backends, pendingA!.userId);
+    const c = client(bff, token);
+    const adHoc = follow(c, ORDER_STATUS, { id: pendingA!.id });
+    await adHoc.done;
+    assert.equal((adHoc.errors[0] as { extensions: { code: string } }[])[0]?.extensions.code, 'PERSISTED_QUERY_NOT_ALLOWED');
+
+    const listed = follow(c, entry.body, { orderId: pendingA!.id });
+    await listed.waitFor(1);
+    assert.equal((listed.next[0] as { data: { orderStatus: { status: string } } }).data.orderStatus.status, 'PENDING');
+    listed.unsubscribe();
+
+    const byHash: unknown[] = [];
+    await new Promise<void>((resolve) => {
+      const stop = c.subscribe({ query: '', variables: { orderId: pendingA!.id }, extensions: { persistedQuery: { version: 1, sha256Hash: entry.id } } }, {
+        next: (value) => { byHash.push(value); stop(); resolve(); },
+        error: (error) => { byHash.push(error); resolve(); },
+        complete: () => resolve(),
+      });
+    });
+    assert.equal((byHash[0] as { data?: { orderStatus: { status: string } } }).data?.orderStatus.status, 'PENDING', JSON.stringify(byHash));
+  } finally {
+    await bff.kill();
+  }
 });
 
 test('SIGTERM: open sockets are closed with 1001 (going away) and the process exits 0', async () => {
