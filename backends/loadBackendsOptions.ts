@@ -56,11 +56,17 @@ export function loadBackendsOptions(env: NodeJS.ProcessEnv): StartBackendsOption
   if (accessTtl !== undefined && !(Number.isInteger(accessTtl) && accessTtl >= 1 && accessTtl <= 86_400)) {
     throw new Error(`IDP_ACCESS_TOKEN_TTL_S must be an integer 1..86400, got ${JSON.stringify(env.IDP_ACCESS_TOKEN_TTL_S)}`);
   }
+  const watch = env.ORDERS_WATCH_INTERVAL_MS ? Number(env.ORDERS_WATCH_INTERVAL_MS) : undefined;
+  if (watch !== undefined && !(Number.isInteger(watch) && watch >= 1 && watch <= 3_600_000)) {
+    throw new Error(`ORDERS_WATCH_INTERVAL_MS must be 1..3600000, got ${JSON.stringify(env.ORDERS_WATCH_INTERVAL_MS)}`);
+  }
   return {
     brokerUrl,
     consumers: consumers === 'true' || consumers === '1',
     claimIdleMs: intSetting(env, 'QUEUE_CLAIM_IDLE_MS', 30_000, 3_600_000),
     fulfilmentIntervalMs: intSetting(env, 'ORDERS_FULFILMENT_MS', 0, 3_600_000),
+    ...(watch !== undefined && { watchIntervalMs: watch }),
+    watchRepeat: env.ORDERS_WATCH_REPEAT === '1' || env.ORDERS_WATCH_REPEAT === 'true',
     host: env.BACKENDS_HOST || '127.0.0.1',
     ports,
     identitySecret: env.IDENTITY_HMAC_SECRET || undefined,

@@ -17,6 +17,8 @@
  *   BACKENDS_CONSUMERS [true]            run the returns and analytics queue consumers here
  *   QUEUE_CLAIM_IDLE_MS [30000]          an unacknowledged message is redelivered after this
  *   ORDERS_FULFILMENT_MS [0]             placed orders move one status on this often (0: never)
+ *   ORDERS_WATCH_INTERVAL_MS [50]        pause between WatchOrderStatus events
+ *   ORDERS_WATCH_REPEAT=1                WatchOrderStatus cycles its statuses forever (load tests)
  *
  * Stdout carries exactly one line, once all servers listen:
  *   {"event":"backends.ready","ports":{"admin":N,...,"idp":N}}

@@ -57,6 +57,10 @@ export interface StartBackendsOptions {
   faults?: Partial<Record<ServiceName, FaultSpec>>;
   /** Latency added to every call of every service; default 0. */
   baseLatencyMs?: number;
+  /** Pause between WatchOrderStatus events; default 50 ms. */
+  watchIntervalMs?: number;
+  /** WatchOrderStatus cycles through the statuses forever instead of ending; default false. */
+  watchRepeat?: boolean;
   /** Where the few log lines go; default stderr. */
   log?: (line: string) => void;
   /**
@@ -138,6 +142,8 @@ export async function startBackends(options: StartBackendsOptions = {}): Promise
           .publish(Topics.orderEvents, { type: event.kind === 'ORDER_PLACED' ? 'order.placed' : 'order.status_changed', key: `${event.order.id}:${event.order.status}:${++eventSeq}`, headers: {}, body: event })
           .catch(logError('order event not published'));
       },
+      ...(options.watchIntervalMs !== undefined && { watchIntervalMs: options.watchIntervalMs }),
+      ...(options.watchRepeat && { watchRepeat: true }),
     });
     cleanups.push(orders.close);
     const consumers: { returns?: ReturnType<typeof createReturnsService>; analytics?: ReturnType<typeof createAnalyticsService> } = {};

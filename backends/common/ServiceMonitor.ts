@@ -23,6 +23,8 @@ export interface ServiceStats {
   /** Ids asked for in batch calls. */
   keys: number;
   last: { requestId: string | null; traceparent: string | null; identity: VerifiedIdentity | null } | null;
+  /** Server streams open now (e.g. WatchOrderStatus), by operation; a gauge that reset() keeps. */
+  openStreams: Record<string, number>;
 }
 
 export interface FaultDecision {
@@ -69,7 +71,8 @@ export function parseFaultSpec(service: string, value: unknown): FaultSpec {
  * first, so failing calls count too.
  */
 export class ServiceMonitor {
-  private stats: ServiceStats = { calls: 0, byOperation: {}, keys: 0, last: null };
+  private stats: Omit<ServiceStats, 'openStreams'> = { calls: 0, byOperation: {}, keys: 0, last: null };
+  private openStreams: Record<string, number> = {};
   private faults: FaultSpec = {};
   // Accumulators make the rates deterministic: a rate r adds r per call and fires at 1.
   private errorAcc = 0;
@@ -107,6 +110,17 @@ export class ServiceMonitor {
     if (this.stats.last) this.stats.last.identity = identity;
   }
 
+  /** Counts a server stream as open until the returned function is called (idempotent). */
+  streamOpened(operation: string): () => void {
+    this.openStreams[operation] = (this.openStreams[operation] ?? 0) + 1;
+    let closed = false;
+    return () => {
+      if (closed) return;
+      closed = true;
+      this.openStreams[operation]! -= 1;
+    };
+  }
+
   setFaults(spec: FaultSpec): void {
     this.faults = spec;
     this.errorAcc = 0;
@@ -123,6 +137,6 @@ export class ServiceMonitor {
   }
 
   snapshot(): ServiceStats {
-    return this.stats;
+    return { ...this.stats, openStreams: { ...this.openStreams } };
   }
 }

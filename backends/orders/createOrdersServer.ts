@@ -30,6 +30,11 @@ export interface OrdersServerOptions {
   publishEvent?: (event: OrderEventBody) => void;
   /** Every this many ms, orders placed since start move one status on (PENDING → PAID → SHIPPED → DELIVERED); 0: never. Default 0. */
   fulfilmentIntervalMs?: number;
+  /**
+   * WatchOrderStatus starts over from PENDING after a final status instead of ending: a stream
+   * that never ends, for load (fan-out) and slow-consumer tests. Default false.
+   */
+  watchRepeat?: boolean;
 }
 
 export interface OrdersServer {
@@ -77,6 +82,7 @@ function page(list: Order[], pageSize: number, pageToken: string): ListOrdersRes
 export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
   const { monitor, identitySecret: secret } = options;
   const watchIntervalMs = options.watchIntervalMs ?? 50;
+  const watchRepeat = options.watchRepeat ?? false;
   const priceById = new Map(options.products.map((p) => [p.id, p.price.amountCents]));
   const byId = new Map<string, Order>();
   const byUser = new Map<string, Order[]>();
@@ -232,20 +238,34 @@ export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
       },
     ),
     watchOrderStatus: (call: ServerWritableStream<{ orderId: string }, unknown>) => {
+      // Counted from the first byte of the call to its end, whoever ends it: the BFF's tests read
+      // this gauge (GET /stats, orders.openStreams) to prove that clients share one stream.
+      const closed = monitor.streamOpened('WatchOrderStatus');
+      call.on('close', closed);
+      call.on('finish', closed);
+      call.on('cancelled', closed);
       void (async () => {
         const admission = await admitGrpcCall(monitor, secret, 'WatchOrderStatus', call.metadata, 0, call.getPath());
-        const fail = (error: ServerErrorResponse) => call.emit('error', error);
+        const fail = (error: ServerErrorResponse) => { closed(); call.emit('error', error); };
         if (admission.kind === 'error') return fail(admission.error);
         if (admission.kind === 'garbage') return fail(grpcError(status.INTERNAL, 'garbage'));
+        if (call.cancelled) return closed();
         const order = byId.get(call.request.orderId);
         if (!order) return fail(grpcError(status.NOT_FOUND, `order ${call.request.orderId} not found`));
+        // The service decides who may follow an order, as it does for ListUserOrders: its owner,
+        // or staff holding orders:read:all.
+        const identity = admission.identity;
+        if (!identity?.userId) return fail(grpcError(status.UNAUTHENTICATED, 'watching an order needs a signed-in identity'));
+        if (identity.userId !== order.userId && !identity.scopes.includes('orders:read:all')) {
+          return fail(grpcError(status.PERMISSION_DENIED, 'orders of another user need scope orders:read:all'));
+        }
         // A simulation: the stream plays the order's next statuses but does not change the
         // stored order, so lists stay the same however often an order is watched.
         let current: OrderStatus = order.status;
         call.write({ orderId: order.id, status: current, atMs: order.updatedAtMs });
         const timer = setInterval(() => {
-          const next = NEXT_STATUS[current];
-          if (!next || call.cancelled) { clearInterval(timer); if (!call.cancelled) call.end(); return; }
+          const next = NEXT_STATUS[current] ?? (watchRepeat ? 'ORDER_STATUS_PENDING' : undefined);
+          if (!next || call.cancelled) { clearInterval(timer); if (!call.cancelled) { closed(); call.end(); } return; }
           current = next;
           call.write({ orderId: order.id, status: current, atMs: Date.now() });
         }, watchIntervalMs);

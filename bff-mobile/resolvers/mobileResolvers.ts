@@ -7,11 +7,15 @@ import { isNotFound, loadManyNow, loadOrNull, mapNow } from '../../src/loaders/c
 import { selects } from '../../src/schema/selects.js';
 import { BffError } from '../../src/errors/BffError.js';
 import { ErrorCode } from '../../src/errors/codes.js';
+import { isStreamFailure } from '../../src/subscriptions/EventSource.js';
+import { follow } from '../../src/subscriptions/LiveScope.js';
+import type { OrderStatusEventDto } from '../../src/datasources/grpc/OrdersClient.js';
 import { pageSize } from '../../src/shaping/format.js';
 import { placeOrderResult, updateProfileResult } from '../../src/shaping/writeResults.js';
 import {
   toMobileViewer,
   toOrderRow,
+  toOrderStatusUpdate,
   toProductCard,
   toProductScreen,
   toRatingSummary,
@@ -120,6 +124,17 @@ export const mobileResolvers: IResolvers<unknown, BffContext> = {
         occurredAtMs: input.occurredAt ? input.occurredAt.getTime() : ctx.now,
         idempotencyKey: input.idempotencyKey,
       }),
+  },
+
+  Subscription: {
+    orderStatus: {
+      // The orders service decides whether the viewer may follow the order (FORBIDDEN otherwise).
+      subscribe: (_: unknown, { orderId }: { orderId: string }, ctx: BffContext) => follow(ctx, (sources) => sources.orderStatus, orderId),
+      resolve: (event: unknown, _: unknown, ctx: BffContext) => {
+        if (isStreamFailure(event)) throw event.failure;
+        return toOrderStatusUpdate(event as OrderStatusEventDto, ctx.now);
+      },
+    },
   },
 
   Home: {

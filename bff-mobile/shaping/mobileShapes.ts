@@ -1,5 +1,5 @@
 import type { ProductStockDto } from '../../src/datasources/grpc/InventoryClient.js';
-import type { OrderDto } from '../../src/datasources/grpc/OrdersClient.js';
+import type { OrderDto, OrderStatusEventDto } from '../../src/datasources/grpc/OrdersClient.js';
 import type { ReviewDto, ReviewSummaryDto } from '../../src/datasources/graphql/ReviewsApi.js';
 import type { ProductDto } from '../../src/datasources/rest/CatalogApi.js';
 import type { UserDto } from '../../src/datasources/rest/UsersApi.js';
@@ -109,4 +109,17 @@ export function toOrderRow(order: OrderDto, nowMs: number): OrderRowShape {
     itemCount,
     thumbnailProductIds: order.items.slice(0, THUMBNAILS_PER_ORDER).map((item) => item.productId),
   };
+}
+
+export interface OrderStatusUpdateShape {
+  orderId: string;
+  status: string;
+  statusLabel: string;
+  updated: string;
+}
+
+/** One WatchOrderStatus event, as the app's order screen shows it. */
+export function toOrderStatusUpdate(event: OrderStatusEventDto, nowMs: number): OrderStatusUpdateShape {
+  const status = orderStatusOf(event.status);
+  return { orderId: event.orderId, status, statusLabel: STATUS_LABELS[status] ?? status, updated: relativeTime(event.atMs, nowMs) };
 }

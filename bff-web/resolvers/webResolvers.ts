@@ -2,7 +2,10 @@ import type { IResolvers } from '@graphql-tools/utils';
 import { requireUser } from '../../src/auth/requireViewer.js';
 import type { BffContext } from '../../src/context/BffContext.js';
 import type { ProductSort } from '../../src/datasources/rest/CatalogApi.js';
-import type { OrderStatusDto } from '../../src/datasources/grpc/OrdersClient.js';
+import type { OrderDto, OrderStatusDto } from '../../src/datasources/grpc/OrdersClient.js';
+import { isStreamFailure } from '../../src/subscriptions/EventSource.js';
+import { follow } from '../../src/subscriptions/LiveScope.js';
+import { ORDER_EVENTS_TOPIC } from '../../src/subscriptions/createPolledOrderEvents.js';
 import type { GraphQLResolveInfo } from 'graphql';
 import { loadNow, loadOrNull, mapNow } from '../../src/loaders/createLoader.js';
 import { selects } from '../../src/schema/selects.js';
@@ -68,6 +71,18 @@ async function prefetchOrderJoins(orders: readonly OrderShape[], info: GraphQLRe
  * per level whatever its length.
  */
 export const webResolvers: IResolvers<unknown, BffContext> = {
+  Subscription: {
+    orderEvents: {
+      subscribe: (_: unknown, __: unknown, ctx: BffContext) => follow(ctx, (sources) => sources.orderEvents, ORDER_EVENTS_TOPIC),
+      resolve: (event: unknown) => {
+        if (isStreamFailure(event)) throw event.failure;
+        const order = event as OrderDto;
+        // An order the service has not changed since it was placed is new to the feed.
+        return { kind: order.updatedAtMs === order.createdAtMs ? 'CREATED' : 'UPDATED', order: toOrder(order) };
+      },
+    },
+  },
+
   Query: {
     viewer: async (_: unknown, __: unknown, ctx: BffContext) => {
       if (ctx.viewer.userId === undefined) return null;

@@ -4,6 +4,7 @@ import type { Backends } from '../datasources/createBackends.js';
 import type { QueuedWrites } from '../datasources/queue/QueuedWrites.js';
 import type { Loaders } from '../loaders/createLoaders.js';
 import type { Logger } from '../observability/createLogger.js';
+import type { LiveScope } from '../subscriptions/LiveScope.js';
 
 /**
  * Everything a resolver may use, built once per request by `buildContext` and never
@@ -28,4 +29,6 @@ export interface BffContext {
   readonly queued: QueuedWrites;
   /** The client's `Idempotency-Key` header, for queued writes. */
   readonly idempotencyKey: string | undefined;
+  /** Set for subscriptions only: the event sources and the follower (see src/subscriptions). */
+  readonly live?: LiveScope;
 }

@@ -8,6 +8,7 @@ import type { QueuedWrites } from '../datasources/queue/QueuedWrites.js';
 import { createLoaders } from '../loaders/createLoaders.js';
 import type { Logger } from '../observability/createLogger.js';
 import { validTraceparent } from '../observability/tracing/validTraceparent.js';
+import type { LiveScope } from '../subscriptions/LiveScope.js';
 import type { BffContext } from './BffContext.js';
 import { FanoutRecorder } from './FanoutRecorder.js';
 
@@ -25,6 +26,8 @@ export interface BuildContextInput {
   wantsFanout: boolean;
   /** The client's `Idempotency-Key` header. */
   idempotencyKey?: string | undefined;
+  /** For a subscription: its sources and follower. */
+  live?: LiveScope;
 }
 
 export interface ContextDeps {
@@ -77,5 +80,6 @@ export function buildContext(input: BuildContextInput, deps: ContextDeps): BffCo
     emitFanout: input.wantsFanout && config.fanoutDebug,
     queued: deps.queued,
     idempotencyKey: input.idempotencyKey,
+    ...(input.live && { live: input.live }),
   });
 }

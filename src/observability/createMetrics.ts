@@ -16,6 +16,8 @@ export interface MetricsOptions {
   inFlight: () => number;
   /** The process's Redis client, when REDIS_URL is set: `bff_redis_connected` follows it. */
   redis?: { readonly isReady: boolean } | undefined;
+  /** More series to serve beside these (e.g. the subscription transports'). */
+  registries?: Registry[];
 }
 
 export interface FinishedRequest {
@@ -115,7 +117,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     });
   }
 
-  const registry = Registry.merge([own, processMetrics()]);
+  const registry = Registry.merge([own, processMetrics(), ...(options.registries ?? [])]);
   registry.setDefaultLabels({ bff: options.bff });
   const operationLabel = createOperationLabeler(options.maxOperations);
 

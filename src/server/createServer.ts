@@ -49,6 +49,12 @@ import { createFormatError, useErrorMasking } from './plugins/useErrorMasking.js
 import { useFanoutReceipt } from './plugins/useFanoutReceipt.js';
 import { useSubscriptionRefusal } from './plugins/useSubscriptionRefusal.js';
 import { sendError } from './sendError.js';
+import type { OrderDto } from '../datasources/grpc/OrdersClient.js';
+import type { EventSource } from '../subscriptions/EventSource.js';
+import { createOrderStatusSource } from '../subscriptions/createOrderStatusSource.js';
+import { createPolledOrderEvents } from '../subscriptions/createPolledOrderEvents.js';
+import { createSubscriptionServer } from '../subscriptions/createSubscriptionServer.js';
+import { loadSubscriptionLimits } from '../subscriptions/subscriptionLimits.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -77,6 +83,11 @@ export interface CreateServerOptions {
    * cookie beside bearer tokens. Default false; bff-web turns it on.
    */
   tokenHandler?: boolean;
+  /**
+   * The order-events feed (topic `orders`) of subscriptions; default: the in-process poller
+   * (createPolledOrderEvents). A broker-fed source plugs in here. Closed with the server.
+   */
+  orderEvents?: EventSource<OrderDto> & { close(): void; readonly openUpstreams: number };
 }
 
 export interface BffServer {
@@ -245,7 +256,37 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       if (!reply.raw.writableFinished) request.cancel?.abort();
     },
   });
+  const subscriptionLimits = loadSubscriptionLimits();
+  const orderStatus = createOrderStatusSource({ orders: backends.orders, identitySecret: config.identitySecret });
+  const orderEvents =
+    options.orderEvents ??
+    createPolledOrderEvents({ orders: backends.orders, identitySecret: config.identitySecret, intervalMs: subscriptionLimits.orderEventsPollMs });
+  const subscriptions = createSubscriptionServer({
+    app,
+    schema,
+    config,
+    backends,
+    queued,
+    log,
+    authenticate,
+    admitOperation,
+    operations: persisted.operations,
+    formatError,
+    limits: subscriptionLimits,
+    sources: {
+      orderStatus,
+      orderEvents,
+      get openUpstreams() {
+        return orderStatus.openUpstreams + orderEvents.openUpstreams;
+      },
+      close() {
+        orderStatus.close();
+        orderEvents.close();
+      },
+    },
+  });
   useMetrics(app, {
+    registries: [subscriptions.registry],
     bff: config.name,
     backends,
     maxOperations: config.metrics.maxOperations,
@@ -375,6 +416,8 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     async close() {
       closing = true;
       shedder.close();
+      // Subscriptions first: their sockets close with 1001 once what is in flight is sent.
+      await subscriptions.close();
       await app.close();
       await apollo.stop();
       await backends.close();

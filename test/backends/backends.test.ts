@@ -208,14 +208,21 @@ test('orders: PlaceOrder places, refuses, and is idempotent', async () => {
 test('orders: WatchOrderStatus streams to a final status', async () => {
   const pending = seed.orders.filter((o) => o.status === 'ORDER_STATUS_PENDING').at(-1)!;
   const events: Json[] = [];
-  const watch = (orders as unknown as Record<string, ((req: object, md: grpc.Metadata) => grpc.ClientReadableStream<Json>) & { path: string }>)['WatchOrderStatus']!;
-  const identity = () => metadataOf(withIdentity({}, 'orders', watch.path));
-  const stream = watch.call(orders, { orderId: pending.id }, identity());
-  for await (const event of stream) events.push(event);
+  const watchOrderStatus = (orders as unknown as Record<string, ((req: object, md: grpc.Metadata) => grpc.ClientReadableStream<Json>) & { path: string }>)['WatchOrderStatus']!;
+  const watch = (orderId: string, headers: Record<string, string>) =>
+    watchOrderStatus.call(orders, { orderId }, metadataOf(withIdentity(headers, 'orders', watchOrderStatus.path)));
+  for await (const event of watch(pending.id, signed(pending.userId))) events.push(event);
   assert.deepEqual(events.map((e) => e.status), ['ORDER_STATUS_PENDING', 'ORDER_STATUS_PAID', 'ORDER_STATUS_SHIPPED', 'ORDER_STATUS_DELIVERED']);
-  await assert.rejects(async () => { for await (const _ of watch.call(orders, { orderId: pending.id }, new grpc.Metadata())) { /* drain */ } }, { code: grpc.status.UNAUTHENTICATED });
-  const unknown = watch.call(orders, { orderId: 'o-999999' }, identity());
-  await assert.rejects(async () => { for await (const _ of unknown) { /* drain */ } }, { code: grpc.status.NOT_FOUND });
+  const drain = async (stream: grpc.ClientReadableStream<Json>) => { for await (const _ of stream) { /* drain */ } };
+  await assert.rejects(drain(watch('o-999999', signed(pending.userId))), { code: grpc.status.NOT_FOUND });
+  // Who may follow an order is the service's decision: its owner, or staff.
+  await assert.rejects(drain(watch(pending.id, {})), { code: grpc.status.UNAUTHENTICATED }); // anonymous
+  await assert.rejects(drain(watchOrderStatus.call(orders, { orderId: pending.id }, new grpc.Metadata())), { code: grpc.status.UNAUTHENTICATED }); // unsigned
+  await assert.rejects(drain(watch(pending.id, signed('u-not-the-owner'))), { code: grpc.status.PERMISSION_DENIED });
+  const staff: Json[] = [];
+  for await (const event of watch(pending.id, signed('u-staff', 'orders:read:all'))) staff.push(event);
+  assert.equal(staff.length, 4);
+  assert.deepEqual((await getJson(`${backends.urls.admin}/stats`)).body.orders.openStreams, { WatchOrderStatus: 0 }, 'every stream counted open was counted closed');
 });
 
 test('inventory: BatchGetStock and its limit', async () => {

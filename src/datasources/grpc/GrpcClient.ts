@@ -69,10 +69,50 @@ export class GrpcClient {
     return this.upstream.call(scope, method, keys, check ? async (signal, timeoutMs) => check(await attempt(signal, timeoutMs)) : attempt, idempotent);
   }
 
+  /**
+   * Opens a server stream. It has no deadline, unlike unary calls: it lasts as long as someone
+   * follows it, and the channel's keepalive pings find a dead connection instead. Not retried
+   * here: the caller (createSharedStreams) decides when to reconnect.
+   *
+   * @returns a function that cancels the stream (idempotent).
+   */
+  protected serverStream<Res>(method: string, request: unknown, headersFor: StreamHeaders, sink: StreamSink<Res>): () => void {
+    const fn = (this.stub as unknown as Record<string, ServerStreamMethod>)[method];
+    if (!fn) throw new TypeError(`${this.upstream.name} has no gRPC method ${method}`);
+    // Signed for this backend and the method's path, like a unary call (see CallScope.headersFor).
+    const metadata = headersFor(this.upstream.name, (fn as { path?: string }).path ?? method);
+    const grpcMetadata = new grpc.Metadata();
+    for (const key in metadata) grpcMetadata.set(key, metadata[key]!);
+    const call = fn.call(this.stub, request, grpcMetadata, {});
+    let cancelled = false;
+    call.on('data', (message: Res) => sink.next(message));
+    call.on('end', () => { if (!cancelled) sink.end(); });
+    call.on('error', (error: grpc.ServiceError) => {
+      if (!cancelled) sink.error(translateServiceError(this.upstream.name, error, undefined));
+    });
+    return () => {
+      if (cancelled) return;
+      cancelled = true;
+      call.cancel();
+    };
+  }
+
   close(): void {
     this.stub.close();
   }
 }
+
+/** The metadata of one stream call: the identity signed for `backend` and `call` (the method path). */
+export type StreamHeaders = (backend: string, call: string) => Record<string, string>;
+
+/** Where a server stream's messages, end and failure (a BffError naming the backend) go. */
+export interface StreamSink<Res> {
+  next(message: Res): void;
+  end(): void;
+  error(error: BffError): void;
+}
+
+type ServerStreamMethod = (request: unknown, metadata: grpc.Metadata, options: grpc.CallOptions) => grpc.ClientReadableStream<unknown>;
 
 type UnaryCallback = (error: grpc.ServiceError | null, response: unknown) => void;
 

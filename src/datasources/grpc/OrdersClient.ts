@@ -1,7 +1,7 @@
 import { badResponse } from '../../errors/fromUpstream.js';
 import type { CallScope } from '../CallScope.js';
 import { checkBatch } from '../checkBatch.js';
-import { GrpcClient, type GrpcClientOptions } from './GrpcClient.js';
+import { GrpcClient, type GrpcClientOptions, type StreamHeaders, type StreamSink } from './GrpcClient.js';
 
 export type OrderStatusDto =
   | 'ORDER_STATUS_UNSPECIFIED'
@@ -32,6 +32,12 @@ export interface OrderPageDto {
   orders: OrderDto[];
   nextPageToken: string;
   totalSize: number;
+}
+
+export interface OrderStatusEventDto {
+  orderId: string;
+  status: OrderStatusDto;
+  atMs: number;
 }
 
 export interface PlaceOrderInput {
@@ -73,6 +79,17 @@ export class OrdersClient extends GrpcClient {
       orders: checkBatch<OrderDto>('orders', res?.orders, ids, (order) => order.id),
     }));
     return response.orders;
+  }
+
+  /**
+   * Follows one order's status changes (`WatchOrderStatus`) until the order reaches a final
+   * status or the returned function cancels the stream. `metadata` carries the follower's
+   * signed identity: the service decides who may follow which order.
+   *
+   * @returns a function that cancels the stream.
+   */
+  watchOrderStatus(headersFor: StreamHeaders, orderId: string, sink: StreamSink<OrderStatusEventDto>): () => void {
+    return this.serverStream('WatchOrderStatus', { orderId }, headersFor, sink);
   }
 
   /**

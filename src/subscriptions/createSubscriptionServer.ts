@@ -1,0 +1,545 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  createSourceEventStream,
+  execute,
+  getOperationAST,
+  GraphQLError,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
+import { createHandler as createSseHandler } from 'graphql-sse/lib/use/fastify';
+import { handleProtocols, makeServer, type SubscribePayload } from 'graphql-ws';
+import { decodeJwt } from 'jose';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Authenticator } from '../auth/createAuthenticator.js';
+import { authorize, requirementOf } from '../auth/useAuthorization.js';
+import type { Viewer } from '../auth/Viewer.js';
+import type { BffConfig } from '../config/loadConfig.js';
+import type { BffContext } from '../context/BffContext.js';
+import { buildContext } from '../context/buildContext.js';
+import type { Backends } from '../datasources/createBackends.js';
+import { asBffError, BffError } from '../errors/BffError.js';
+import { ErrorCode } from '../errors/codes.js';
+import type { Logger } from '../observability/createLogger.js';
+import type { OperationGate } from '../server/createOperationGate.js';
+import { sendError } from '../server/sendError.js';
+import { CloseCode } from './closeCodes.js';
+import type { LiveSources } from './LiveScope.js';
+import type { SubscriptionLimits } from './subscriptionLimits.js';
+import type { QueuedWrites } from '../datasources/queue/QueuedWrites.js';
+
+export interface SubscriptionServerOptions {
+  app: FastifyInstance;
+  schema: GraphQLSchema;
+  config: BffConfig;
+  backends: Backends;
+  /** Queued writes, for the context of a subscription's resolvers (as on HTTP). */
+  queued: QueuedWrites;
+  log: Logger;
+  authenticate: Authenticator;
+  /** The same operation gate as HTTP: safelist first, then the document's shape. */
+  admitOperation: OperationGate;
+  /** The client's safelisted operations by SHA-256, for a subscribe that sends only the hash. */
+  operations: ReadonlyMap<string, string>;
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  limits: SubscriptionLimits;
+  sources: LiveSources & { close(): void; readonly openUpstreams: number };
+}
+
+export interface SubscriptionServer {
+  /** The transports' metrics, merged into /metrics. */
+  readonly registry: Registry;
+  /** Connections (WS and SSE) open now. */
+  readonly connections: number;
+  /**
+   * Refuses new connections (503), lets each open one send what is already in flight, then
+   * closes WebSockets with 1001 (going away) and ends SSE streams; clients reconnect elsewhere.
+   */
+  close(): Promise<void>;
+}
+
+/** The path of GraphQL over SSE (distinct connections mode); WebSockets upgrade on /graphql. */
+export const SSE_PATH = '/graphql/stream';
+
+/**
+ * Serves GraphQL subscriptions over WebSocket (`graphql-transport-ws`, the protocol of
+ * graphql-ws, Apollo Client's GraphQLWsLink and Apollo Sandbox) on /graphql and over SSE
+ * (graphql-sse, distinct connections mode) on /graphql/stream, with the edge rules of HTTP:
+ *
+ * - credentials in `connection_init` (`{ "Authorization": "Bearer …", "x-api-key": … }`; the
+ *   upgrade's own headers otherwise), checked by the same authenticator; a refusal closes the
+ *   socket with the HTTP status as a 44xx code, and the token's expiry closes it with 4410;
+ * - per subscription: the same operation gate (safelist, shape limits) and `@auth` check, and
+ *   only subscriptions (queries and mutations go over HTTP, through their own limits);
+ * - limits per connection (subscriptions, messages per second, buffered events and bytes), per
+ *   user (connections) and per process (connections), keepalive pings, idle and max-lifetime
+ *   timeouts (close codes in closeCodes.ts).
+ *
+ * Each event is executed with a fresh context (loaders, deadline), so nothing a previous event
+ * loaded is served stale, and a long subscription never runs out of a request's budget.
+ */
+export function createSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
+  const { app, schema, config, backends, queued, log, authenticate, admitOperation, limits, sources } = options;
+  const registry = new Registry();
+  const registers = [registry];
+  const connectionsGauge = new Gauge({ name: 'bff_subscription_connections', help: 'Subscription connections open, by transport.', labelNames: ['transport'], registers });
+  const activeGauge = new Gauge({ name: 'bff_subscriptions_active', help: 'Subscriptions running, by root field.', labelNames: ['field'], registers });
+  const eventsOut = new Counter({ name: 'bff_subscription_events_total', help: 'Subscription events sent, by root field.', labelNames: ['field'], registers });
+  const drops = new Counter({
+    name: 'bff_subscription_drops_total',
+    help: 'Subscription connections refused or cut off by the server, by reason.',
+    labelNames: ['reason'],
+    registers,
+  });
+  new Gauge({
+    name: 'bff_upstream_streams_open',
+    help: 'Upstream streams open (shared by every follower of one topic).',
+    registers,
+    collect() {
+      this.set(sources.openUpstreams);
+    },
+  });
+
+  const connections = new Set<Connection>();
+  const perUser = new Map<string, number>();
+  let draining = false;
+  let nextId = 0;
+
+  // --- one pipeline for both transports -------------------------------------------------------
+
+  const format = (error: GraphQLError): GraphQLFormattedError => {
+    const formatted = options.formatError(error.toJSON(), error);
+    if (!formatted.extensions || !('http' in formatted.extensions)) return formatted;
+    const { http: _http, ...extensions } = formatted.extensions;
+    return { ...formatted, extensions };
+  };
+  const formatResult = (result: ExecutionResult): ExecutionResult =>
+    result.errors ? ({ ...result, errors: result.errors.map(format) } as unknown as ExecutionResult) : result;
+
+  /** @returns the execution arguments of one subscribe, or why it is refused. */
+  function prepare(connection: Connection, payload: SubscribePayload & { extensions?: unknown }, subscriptionId: string): ExecutionArgs | readonly GraphQLError[] {
+    const requestId = `${connection.id}:${subscriptionId}`;
+    let query = typeof payload.query === 'string' && payload.query !== '' ? payload.query : undefined;
+    const { refusal, hash } = admitOperation({ query, operationName: payload.operationName, extensions: payload.extensions }, requestId);
+    if (refusal) return [BffError.request(refusal.code, refusal.message, { extensions: refusal.extensions })];
+    if (query === undefined) {
+      query = hash ? options.operations.get(hash) : undefined;
+      if (query === undefined) return [BffError.request(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'PersistedQueryNotFound')];
+    }
+    let document: DocumentNode;
+    try {
+      document = parse(query);
+    } catch (error) {
+      return [new GraphQLError((error as Error).message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })];
+    }
+    const invalid = validate(schema, document);
+    if (invalid.length > 0) return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }));
+    const operation = getOperationAST(document, payload.operationName);
+    if (!operation) return [BffError.request(ErrorCode.BAD_REQUEST, 'Name the operation to run (operationName).')];
+    if (operation.operation !== 'subscription') {
+      return [BffError.request(ErrorCode.BAD_REQUEST, 'Only subscriptions are served here; send queries and mutations with POST /graphql.')];
+    }
+    try {
+      authorize(connection.viewer!, requirementOf(schema, document, operation));
+    } catch (error) {
+      return [error as BffError];
+    }
+    const field = operation.selectionSet.selections.find((s) => s.kind === 'Field');
+    const live = {
+      sources,
+      follower: {
+        viewer: connection.viewer!,
+        requestId,
+        maxQueued: limits.maxQueuedEvents,
+        onOverflow: () => connection.cut(CloseCode.SLOW_CONSUMER, 'slow_consumer', `Slow consumer: more than ${limits.maxQueuedEvents} events waiting.`),
+      },
+    };
+    const contextFor = (startedAt: number): BffContext =>
+      buildContext(
+        { requestId, viewer: connection.viewer!, log: log.child({ requestId }), signal: connection.signal, startedAt, traceparent: undefined, wantsFanout: false, live },
+        { config, backends, queued },
+      );
+    const args: ExecutionArgs = {
+      schema,
+      document,
+      operationName: payload.operationName,
+      variableValues: payload.variables ?? undefined,
+      contextValue: contextFor(Date.now()),
+    };
+    eventContexts.set(args.contextValue as BffContext, { contextFor, field: field?.kind === 'Field' ? field.name.value : 'unknown', connection });
+    return args;
+  }
+
+  const eventContexts = new WeakMap<BffContext, { contextFor: (startedAt: number) => BffContext; field: string; connection: Connection }>();
+
+  /**
+   * graphql-js's `subscribe`, except that each event executes with a context of its own, and
+   * the stream's `return()` reaches the source at once (an async generator would queue it
+   * behind the pending `next()`, keeping the upstream open until the next event).
+   */
+  async function run(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+    const meta = eventContexts.get(args.contextValue as BffContext)!;
+    const source = await createSourceEventStream(args);
+    if (!isAsyncIterable(source)) return source as ExecutionResult;
+    const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+    activeGauge.inc({ field: meta.field });
+    meta.connection.subscriptions++;
+    meta.connection.touch();
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      activeGauge.dec({ field: meta.field });
+      meta.connection.subscriptions--;
+      meta.connection.touch();
+    };
+    const mapped: AsyncIterableIterator<ExecutionResult> = {
+      async next() {
+        const step = await iterator.next();
+        if (step.done) {
+          finish();
+          return { value: undefined, done: true };
+        }
+        eventsOut.inc({ field: meta.field });
+        const result = await execute({ ...args, rootValue: step.value, contextValue: meta.contextFor(Date.now()) });
+        return { value: result as ExecutionResult, done: false };
+      },
+      async return() {
+        finish();
+        await iterator.return?.();
+        return { value: undefined, done: true };
+      },
+      async throw(error: unknown) {
+        finish();
+        await iterator.return?.();
+        throw error;
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+    return mapped;
+  }
+
+  /** @returns the viewer of a connection, or closes it with the code its refusal maps to. */
+  async function admitConnection(connection: Connection, headers: IncomingHttpHeaders): Promise<Viewer | undefined> {
+    let viewer: Viewer;
+    try {
+      viewer = await authenticate(headers);
+    } catch (error) {
+      const refused = asBffError(error);
+      log.info({ connectionId: connection.id, code: refused?.code, reason: refused?.reason }, 'subscription connection refused');
+      if (refused?.code === ErrorCode.UNAUTHENTICATED) connection.cut(CloseCode.UNAUTHORIZED, 'unauthenticated', refused.message);
+      else if (refused?.code === ErrorCode.FORBIDDEN) connection.cut(CloseCode.FORBIDDEN, 'forbidden', refused.message);
+      else connection.cut(CloseCode.TRY_AGAIN_LATER, 'identity_provider', refused?.message ?? 'Try again later.');
+      return undefined;
+    }
+    const key = viewer.userId !== undefined ? `user:${viewer.userId}` : viewer.kind === 'apiKey' ? `client:${viewer.client}` : `address:${connection.address}`;
+    const count = perUser.get(key) ?? 0;
+    if (count >= limits.maxConnectionsPerUser) {
+      connection.cut(CloseCode.TOO_MANY, 'connections_per_user', `Too many connections: at most ${limits.maxConnectionsPerUser} per user.`);
+      return undefined;
+    }
+    perUser.set(key, count + 1);
+    connection.userKey = key;
+    connection.viewer = viewer;
+    // Re-checked when the token expires: the connection outlives no token.
+    const bearer = /^Bearer (.+)$/.exec(headers.authorization ?? '')?.[1];
+    if (viewer.kind === 'user' && bearer) {
+      const exp = decodeJwt(bearer).exp;
+      if (exp !== undefined) {
+        const left = exp * 1000 + config.auth.clockToleranceSeconds * 1000 - Date.now();
+        connection.timer(Math.max(left, 0), () => connection.cut(CloseCode.TOKEN_EXPIRED, 'token_expired', 'Token expired: reconnect with a fresh token.'));
+      }
+    }
+    return viewer;
+  }
+
+  class Connection {
+    readonly id = `sub-${process.pid}-${++nextId}`;
+    viewer: Viewer | undefined;
+    userKey: string | undefined;
+    subscriptions = 0;
+    pendingSends = 0;
+    private readonly controller = new AbortController();
+    private readonly timers: NodeJS.Timeout[] = [];
+    private idle: NodeJS.Timeout | undefined;
+    private closed = false;
+    private settledWaiters: (() => void)[] = [];
+    private window = { start: 0, count: 0 };
+
+    constructor(
+      readonly transport: 'ws' | 'sse',
+      readonly address: string,
+      private readonly closeTransport: (code: number, reason: string) => void,
+    ) {
+      connections.add(this);
+      connectionsGauge.inc({ transport });
+      if (limits.maxLifetimeMs > 0) {
+        this.timer(limits.maxLifetimeMs, () => this.cut(CloseCode.MAX_LIFETIME, 'max_lifetime', 'Maximum connection lifetime reached: reconnect.'));
+      }
+      this.touch();
+    }
+
+    get signal(): AbortSignal {
+      return this.controller.signal;
+    }
+
+    timer(ms: number, run: () => void): void {
+      const timer = setTimeout(run, Math.min(ms, 2_147_483_647));
+      timer.unref();
+      this.timers.push(timer);
+    }
+
+    /** Activity: restarts the idle timer while no subscription runs. */
+    touch(): void {
+      if (this.idle) clearTimeout(this.idle);
+      this.idle = undefined;
+      if (this.closed || limits.idleTimeoutMs === 0 || this.subscriptions > 0) return;
+      this.idle = setTimeout(() => this.cut(CloseCode.IDLE, 'idle', 'Idle timeout.'), limits.idleTimeoutMs);
+      this.idle.unref();
+    }
+
+    /** @returns whether one more client message fits in this second's budget (else the connection is cut). */
+    admitMessage(): boolean {
+      const now = Date.now();
+      if (now - this.window.start >= 1000) this.window = { start: now, count: 0 };
+      if (++this.window.count <= limits.maxMessagesPerSecond) return true;
+      this.cut(CloseCode.TOO_MANY, 'messages_per_second', `Too many messages: at most ${limits.maxMessagesPerSecond} per second.`);
+      return false;
+    }
+
+    /** Closes the connection on the server's initiative, counted as a drop. */
+    cut(code: number, reason: string, message: string): void {
+      if (this.closed) return;
+      drops.inc({ reason });
+      log.info({ connectionId: this.id, code, reason }, 'subscription connection closed by the server');
+      this.closeTransport(code, message);
+    }
+
+    sent(): void {
+      this.pendingSends--;
+      // Let the transport pull the next queued event before deciding the connection is settled.
+      setImmediate(() => {
+        if (this.pendingSends > 0) return;
+        const waiters = this.settledWaiters;
+        this.settledWaiters = [];
+        for (const waiter of waiters) waiter();
+      });
+    }
+
+    /** Resolves once nothing is being written (events in flight are out). */
+    settled(): Promise<void> {
+      if (this.pendingSends === 0) return Promise.resolve();
+      return new Promise((resolve) => this.settledWaiters.push(resolve));
+    }
+
+    /** The transport closed: release everything the connection held. */
+    dispose(): void {
+      if (this.closed) return;
+      this.closed = true;
+      this.controller.abort();
+      for (const timer of this.timers) clearTimeout(timer);
+      if (this.idle) clearTimeout(this.idle);
+      connections.delete(this);
+      connectionsGauge.dec({ transport: this.transport });
+      if (this.userKey) {
+        const left = (perUser.get(this.userKey) ?? 1) - 1;
+        if (left > 0) perUser.set(this.userKey, left);
+        else perUser.delete(this.userKey);
+      }
+      for (const waiter of this.settledWaiters) waiter();
+      this.settledWaiters = [];
+    }
+  }
+
+  // --- GraphQL over WebSocket -----------------------------------------------------------------
+
+  const protocol = makeServer<Record<string, unknown>, { connection: Connection; request: IncomingMessage }>({
+    schema,
+    connectionInitWaitTimeout: limits.initTimeoutMs,
+    onConnect: async (ctx) => {
+      const params = ctx.connectionParams ?? {};
+      const headers: IncomingHttpHeaders = { ...ctx.extra.request.headers };
+      for (const [name, value] of Object.entries(params)) {
+        const lower = name.toLowerCase();
+        if ((lower === 'authorization' || lower === 'x-api-key') && typeof value === 'string') headers[lower] = value;
+      }
+      // Only credentials count; cookies of the upgrade are not a credential here.
+      const viewer = await admitConnection(ctx.extra.connection, { authorization: headers.authorization, 'x-api-key': headers['x-api-key'] });
+      return viewer ? true : false;
+    },
+    onSubscribe: (ctx, id, payload) => {
+      const connection = ctx.extra.connection;
+      if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
+        drops.inc({ reason: 'subscriptions_per_connection' });
+        return [BffError.request(ErrorCode.RATE_LIMITED, `Too many subscriptions: at most ${limits.maxSubscriptionsPerConnection} per connection.`)];
+      }
+      const prepared = prepare(connection, payload, id);
+      return Array.isArray(prepared) ? [...prepared] : (prepared as ExecutionArgs);
+    },
+    subscribe: run as never,
+    onNext: (_ctx, _id, _payload, _args, result) => formatResult(result as ExecutionResult),
+    onError: (_ctx, _id, _payload, errors) => errors.map(format),
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, handleProtocols: (protocols) => handleProtocols(protocols) });
+
+  function refuseUpgrade(socket: Duplex, status: number, code: ErrorCode, message: string): void {
+    const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+    socket.end(`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Service Unavailable'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  }
+
+  function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if ((request.url ?? '').split('?')[0] !== '/graphql') return refuseUpgrade(socket, 404, ErrorCode.NOT_FOUND, 'WebSockets are served on /graphql only.');
+    if (draining) return refuseUpgrade(socket, 503, ErrorCode.OVERLOADED, 'The server is shutting down.');
+    if (connections.size >= limits.maxConnections) {
+      drops.inc({ reason: 'server_full' });
+      return refuseUpgrade(socket, 503, ErrorCode.OVERLOADED, 'Too many subscription connections; try again later.');
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request));
+  }
+
+  function accept(ws: WebSocket, request: IncomingMessage): void {
+    const connection = new Connection('ws', request.socket.remoteAddress ?? 'unknown', (code, reason) => ws.close(code, reason));
+    let awaitingPong = false;
+    const ping =
+      limits.keepAliveMs > 0
+        ? setInterval(() => {
+            if (awaitingPong) return ws.terminate();
+            awaitingPong = true;
+            ws.ping();
+          }, limits.keepAliveMs)
+        : undefined;
+    ping?.unref();
+    ws.on('pong', () => (awaitingPong = false));
+    ws.on('error', (error) => log.warn({ connectionId: connection.id, err: error }, 'subscription socket error'));
+    const closed = protocol.opened(
+      {
+        protocol: ws.protocol,
+        send: (data) =>
+          new Promise<void>((resolve) => {
+            if (ws.readyState !== ws.OPEN) return resolve();
+            if (ws.bufferedAmount > limits.maxBufferedBytes) {
+              connection.cut(CloseCode.SLOW_CONSUMER, 'slow_consumer', `Slow consumer: more than ${limits.maxBufferedBytes} bytes unsent.`);
+              return resolve();
+            }
+            connection.pendingSends++;
+            ws.send(data, () => {
+              connection.sent();
+              resolve();
+            });
+          }),
+        close: (code, reason) => ws.close(code, reason),
+        onMessage: (callback) =>
+          ws.on('message', (data) => {
+            if (!connection.admitMessage()) return;
+            connection.touch();
+            callback(String(data)).catch((error: unknown) => {
+              log.error({ connectionId: connection.id, err: error }, 'subscription message failed');
+              ws.close(4500, 'Internal server error');
+            });
+          }),
+      },
+      { connection, request },
+    );
+    ws.once('close', (code, reason) => {
+      if (ping) clearInterval(ping);
+      connection.dispose();
+      void closed(code, String(reason));
+    });
+  }
+
+  // --- GraphQL over SSE (distinct connections mode) -------------------------------------------
+
+  const sseConnections = new WeakMap<FastifyRequest, Connection>();
+  const sse = createSseHandler({
+    schema,
+    onSubscribe: (req, params) => {
+      const connection = sseConnections.get(req.raw)!;
+      const prepared = prepare(connection, params as SubscribePayload, 'sse');
+      if (Array.isArray(prepared)) return { errors: prepared.map(format) } as unknown as ExecutionResult;
+      return prepared as never;
+    },
+    subscribe: run as never,
+    execute: (args) => run(args) as never,
+    onNext: (_ctx, req, result) => {
+      const connection = sseConnections.get(req.raw);
+      const reply = req.context.reply;
+      if (connection && reply.raw.writableLength > limits.maxBufferedBytes) {
+        connection.cut(CloseCode.SLOW_CONSUMER, 'slow_consumer', 'Slow consumer.');
+      }
+      return formatResult(result as ExecutionResult);
+    },
+  });
+
+  if (limits.enabled) app.route({
+    method: ['GET', 'POST'],
+    url: SSE_PATH,
+    handler: async (request: FastifyRequest, reply: FastifyReply) => {
+      if (!(request.headers.accept ?? '').includes('text/event-stream')) {
+        return sendError(reply, request, ErrorCode.BAD_REQUEST, 'Ask for text/event-stream (GraphQL over SSE, distinct connections mode).', { status: 400 });
+      }
+      if (draining) return sendError(reply, request, ErrorCode.OVERLOADED, 'The server is shutting down.', { status: 503 });
+      if (connections.size >= limits.maxConnections) {
+        drops.inc({ reason: 'server_full' });
+        return sendError(reply, request, ErrorCode.OVERLOADED, 'Too many subscription connections; try again later.', { status: 503 });
+      }
+      let refusedWith: { code: number; message: string } | undefined;
+      const connection = new Connection('sse', request.ip, (code, message) => {
+        refusedWith = { code, message };
+        if (reply.raw.headersSent) reply.raw.destroy();
+      });
+      reply.raw.once('close', () => connection.dispose());
+      const viewer = await admitConnection(connection, request.headers);
+      if (!viewer) {
+        connection.dispose();
+        const status = refusedWith?.code === CloseCode.UNAUTHORIZED ? 401 : refusedWith?.code === CloseCode.FORBIDDEN ? 403 : refusedWith?.code === CloseCode.TOO_MANY ? 429 : 503;
+        const code = status === 401 ? ErrorCode.UNAUTHENTICATED : status === 403 ? ErrorCode.FORBIDDEN : status === 429 ? ErrorCode.RATE_LIMITED : ErrorCode.IDENTITY_PROVIDER_UNAVAILABLE;
+        return sendError(reply, request, code, refusedWith?.message ?? 'Refused.', { status });
+      }
+      request.viewer = viewer;
+      sseConnections.set(request, connection);
+      // graphql-sse writes the response itself.
+      await sse(request, reply);
+      return reply;
+    },
+  });
+
+  if (limits.enabled) app.server.on('upgrade', onUpgrade);
+
+  return {
+    registry,
+    get connections() {
+      return connections.size;
+    },
+    async close() {
+      draining = true;
+      app.server.off('upgrade', onUpgrade);
+      await Promise.all(
+        [...connections].map(async (connection) => {
+          await connection.settled();
+          connection.cut(CloseCode.GOING_AWAY, 'drain', 'Server shutting down.');
+        }),
+      );
+      sources.close();
+      await new Promise<void>((resolve) => {
+        if (wss.clients.size === 0) return resolve();
+        for (const client of wss.clients) client.once('close', () => wss.clients.size === 0 && resolve());
+      });
+      wss.close();
+    },
+  };
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+}
