@@ -36,6 +36,8 @@ test('the limit counts encoded bytes, commas included, to the byte', () => {
 test('an id that alone does not fit is not sent at all', () => {
   assert.deepEqual(splitIds(PREFIX, ['x'.repeat(20_000)], DEFAULT_MAX_URL_LENGTH), []);
   assert.deepEqual(splitIds(PREFIX, ['p-1', 'x'.repeat(20_000), 'p-2'], DEFAULT_MAX_URL_LENGTH), [['p-1', 'p-2']]);
+  // encodeURIComponent throws on a lone surrogate: such an id cannot be sent either.
+  assert.deepEqual(splitIds(PREFIX, ['p-1', 'p-\ud800'], DEFAULT_MAX_URL_LENGTH), [['p-1']]);
 });
 
 const byId = (entity: { id: string }) => entity.id;

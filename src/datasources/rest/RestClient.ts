@@ -164,7 +164,8 @@ export class RestClient {
 
 /**
  * Splits `ids` into runs whose `<prefix><id,id,…>` (ids URL-encoded) is at most `maxLength`
- * bytes, in order; ids too long to fit alone are dropped.
+ * bytes, in order; ids too long to fit alone, or that cannot be URL-encoded (a lone
+ * surrogate), are dropped.
  * @returns the runs; none when no id fits.
  */
 export function splitIds(prefix: string, ids: readonly string[], maxLength: number): string[][] {
@@ -173,7 +174,7 @@ export function splitIds(prefix: string, ids: readonly string[], maxLength: numb
   let chunk: string[] = [];
   let length = 0;
   for (const id of ids) {
-    const size = encodeURIComponent(id).length;
+    const size = encodedLength(id);
     if (size > room) continue;
     const added = chunk.length === 0 ? size : size + 1;
     if (length + added > room) {
@@ -187,4 +188,13 @@ export function splitIds(prefix: string, ids: readonly string[], maxLength: numb
   }
   if (chunk.length > 0) chunks.push(chunk);
   return chunks;
+}
+
+/** Bytes of `id` once URL-encoded; Infinity when it cannot be (`encodeURIComponent` throws on a lone surrogate). */
+function encodedLength(id: string): number {
+  try {
+    return encodeURIComponent(id).length;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
 }
