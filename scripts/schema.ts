@@ -2,14 +2,18 @@
  * Schema governance from the command line (README, "Changing the schema"):
  *   npm run schema:check    the live schemas against their snapshots, the changelog and the shipped operations
  *   npm run schema:update   writes schema/<bff>/<bff>.snapshot.graphql from the SDL
+ *   npm run schema:usage -- --metrics-url http://127.0.0.1:4001/metrics [--metrics-url …] [--file dump.prom] [--bff mobile]
+ *                           which client versions still select each deprecated field
  * Exits 1 when a check fails.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { buildSchema } from 'graphql';
 import { classifyChanges } from '../src/schema/governance/checkSchema.js';
 import { formatSchemaCheck, runSchemaCheck } from '../src/schema/governance/runSchemaCheck.js';
-import { buildLiveSchema, CHANGELOG_PATH, printSnapshot, readIfExists, snapshotPath } from '../src/schema/governance/schemaFiles.js';
+import { formatDeprecatedUsage, parseFieldUsage, reportDeprecatedUsage, type FieldUsageSample } from '../src/schema/governance/reportDeprecatedUsage.js';
+import { buildLiveSchema, CHANGELOG_PATH, printSnapshot, readIfExists, readShippedOperations, snapshotPath } from '../src/schema/governance/schemaFiles.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const BFFS = ['mobile', 'web'] as const;
@@ -37,8 +41,34 @@ async function main(): Promise<number> {
       }
       return 0;
     }
+    case 'usage': {
+      const { values } = parseArgs({
+        args,
+        options: { 'metrics-url': { type: 'string', multiple: true }, file: { type: 'string', multiple: true }, bff: { type: 'string' } },
+      });
+      const texts: string[] = [];
+      for (const url of values['metrics-url'] ?? []) {
+        const response = await fetch(url);
+        if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+        texts.push(await response.text());
+      }
+      for (const file of values.file ?? []) texts.push(readFileSync(file, 'utf8'));
+      if (texts.length === 0) {
+        console.error('usage: npm run schema:usage -- --metrics-url http://127.0.0.1:4001/metrics [--file dump.prom] [--bff mobile]');
+        return 2;
+      }
+      const samples: FieldUsageSample[] = texts.flatMap(parseFieldUsage);
+      // A dump without the bff label (e.g. summed in Prometheus) belongs to the BFF named by --bff.
+      const bffs = values.bff ? [values.bff] : [...new Set(samples.map((s) => s.bff).filter((b): b is string => b !== undefined))];
+      if (bffs.length === 0) bffs.push(...BFFS);
+      for (const bff of bffs) {
+        const usage = samples.filter((s) => s.bff === undefined || s.bff === bff);
+        console.log(formatDeprecatedUsage(bff, reportDeprecatedUsage(buildLiveSchema(root, bff), usage, readShippedOperations(root, bff))));
+      }
+      return 0;
+    }
     default:
-      console.error(`usage: tsx scripts/schema.ts check|update (got ${[command, ...args].join(' ') || 'nothing'})`);
+      console.error(`usage: tsx scripts/schema.ts check|update|usage (got ${[command, ...args].join(' ') || 'nothing'})`);
       return 2;
   }
 }
