@@ -2,6 +2,8 @@
  * Schema governance from the command line (README, "Changing the schema"):
  *   npm run schema:check    the live schemas against their snapshots, the changelog and the shipped operations
  *   npm run schema:update   writes schema/<bff>/<bff>.snapshot.graphql from the SDL
+ *   npm run proto:check     buf breaking of protos/ against protos/released.binpb
+ *   npm run proto:release   rewrites protos/released.binpb from protos/ (when a contract version is released)
  *   npm run schema:usage -- --metrics-url http://127.0.0.1:4001/metrics [--metrics-url …] [--file dump.prom] [--bff mobile]
  *                           which client versions still select each deprecated field
  * Exits 1 when a check fails.
@@ -11,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { buildSchema } from 'graphql';
 import { classifyChanges } from '../src/schema/governance/checkSchema.js';
+import { buildProtoImage, checkProtos, RELEASED_IMAGE } from '../src/schema/governance/checkProtos.js';
 import { formatSchemaCheck, runSchemaCheck } from '../src/schema/governance/runSchemaCheck.js';
 import { formatDeprecatedUsage, parseFieldUsage, reportDeprecatedUsage, type FieldUsageSample } from '../src/schema/governance/reportDeprecatedUsage.js';
 import { buildLiveSchema, CHANGELOG_PATH, printSnapshot, readIfExists, readShippedOperations, snapshotPath } from '../src/schema/governance/schemaFiles.js';
@@ -41,6 +44,16 @@ async function main(): Promise<number> {
       }
       return 0;
     }
+    case 'proto-check': {
+      const result = await checkProtos(join(root, 'protos'), join(root, 'protos', RELEASED_IMAGE));
+      console.log(result.ok ? `protos/: no breaking change against protos/${RELEASED_IMAGE}` : `protos/: breaking changes against protos/${RELEASED_IMAGE} (put them in a new package version, e.g. orders/v2):\n  ${result.problems.join('\n  ')}`);
+      return result.ok ? 0 : 1;
+    }
+    case 'proto-release': {
+      await buildProtoImage(join(root, 'protos'), join(root, 'protos', RELEASED_IMAGE));
+      console.log(`protos/${RELEASED_IMAGE} written`);
+      return 0;
+    }
     case 'usage': {
       const { values } = parseArgs({
         args,
@@ -68,7 +81,7 @@ async function main(): Promise<number> {
       return 0;
     }
     default:
-      console.error(`usage: tsx scripts/schema.ts check|update|usage (got ${[command, ...args].join(' ') || 'nothing'})`);
+      console.error(`usage: tsx scripts/schema.ts check|update|usage|proto-check|proto-release (got ${[command, ...args].join(' ') || 'nothing'})`);
       return 2;
   }
 }
