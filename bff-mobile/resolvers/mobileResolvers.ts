@@ -1,7 +1,7 @@
-import type { IResolvers } from '@graphql-tools/utils';
 import type { GraphQLResolveInfo } from 'graphql';
 import { requireUser } from '../../src/auth/requireViewer.js';
 import type { BffContext } from '../../src/context/BffContext.js';
+import type { Resolvers } from '../generated/resolvers.js';
 import type { ProductDto } from '../../src/datasources/rest/CatalogApi.js';
 import { isNotFound, loadManyNow, loadOrNull, mapNow } from '../../src/loaders/createLoader.js';
 import { selects } from '../../src/schema/selects.js';
@@ -72,14 +72,14 @@ function thumbnailsOf(products: readonly (ProductDto | null | Error)[]): string[
  * bff-mobile's resolvers: each root field makes at most one backend call; every join goes
  * through the request's loaders, so lists cost one batched call per backend per level.
  */
-export const mobileResolvers: IResolvers<unknown, BffContext> = {
+export const mobileResolvers: Resolvers = {
   Query: {
     home: () => ({}),
     product: async (_: unknown, { id }: { id: string }, ctx: BffContext): Promise<ProductScreenShape | null> => {
       const product = await loadOrNull(ctx.loaders.productById, id);
       return product ? toProductScreen(product) : null;
     },
-    myOrders: async (_: unknown, args: { first?: number; after?: string }, ctx: BffContext, info: GraphQLResolveInfo) => {
+    myOrders: async (_: unknown, args: { first?: number | null; after?: string | null }, ctx: BffContext, info: GraphQLResolveInfo) => {
       const userId = requireUser(ctx);
       const page = await ctx.backends.orders.listUserOrders(ctx.scope, {
         userId,
@@ -143,7 +143,7 @@ export const mobileResolvers: IResolvers<unknown, BffContext> = {
       const user = await ctx.loaders.userById.load(ctx.viewer.userId);
       return user ? toMobileViewer(user) : null;
     },
-    recentOrders: async (_: unknown, args: { first?: number }, ctx: BffContext, info: GraphQLResolveInfo): Promise<OrderRowShape[]> => {
+    recentOrders: async (_: unknown, args: { first?: number | null }, ctx: BffContext, info: GraphQLResolveInfo): Promise<OrderRowShape[]> => {
       if (ctx.viewer.userId === undefined) return [];
       const page = await ctx.backends.orders.listUserOrders(ctx.scope, {
         userId: ctx.viewer.userId,
@@ -153,7 +153,7 @@ export const mobileResolvers: IResolvers<unknown, BffContext> = {
       await prefetchThumbnails(rows, info, ['thumbnails'], ctx);
       return rows;
     },
-    featured: async (_: unknown, args: { first?: number }, ctx: BffContext): Promise<ProductCardShape[]> => {
+    featured: async (_: unknown, args: { first?: number | null }, ctx: BffContext): Promise<ProductCardShape[]> => {
       const page = await ctx.backends.catalog.listProducts(ctx.scope, { sort: 'rating_desc', limit: pageSize(args.first, 6, MAX_FEATURED) });
       primeProducts(ctx, page.products);
       return page.products.map(toProductCard);
@@ -180,8 +180,8 @@ export const mobileResolvers: IResolvers<unknown, BffContext> = {
       mapNow(loadManyNow(ctx.loaders.productById, row.thumbnailProductIds), thumbnailsOf),
   },
 
-  PlaceOrderResult: { __resolveType: (result: { __typename: string }) => result.__typename },
-  UpdateProfileResult: { __resolveType: (result: { __typename: string }) => result.__typename },
+  PlaceOrderResult: { __resolveType: (result) => result.__typename! },
+  UpdateProfileResult: { __resolveType: (result) => result.__typename! },
 };
 
 interface PlaceOrderArgs {

@@ -41,8 +41,15 @@ export function toProductCard(product: ProductDto): ProductCardShape {
   };
 }
 
+export interface ProductImageShape {
+  url: string;
+  width: number;
+}
+
 export interface ProductScreenShape extends Omit<ProductCardShape, 'imageUrl' | 'rating'> {
+  /** Deprecated in the schema (use `gallery`); served while app versions still select it. */
   images: string[];
+  gallery: ProductImageShape[];
   description: string;
 }
 
@@ -52,6 +59,10 @@ export function toProductScreen(product: ProductDto): ProductScreenShape {
     title: product.title,
     price: formatMoney(product.price.amountCents, product.price.currency),
     images: [product.images.medium],
+    gallery: [
+      { url: product.images.medium, width: 400 },
+      { url: product.images.large, width: 800 },
+    ],
     description: truncate(product.description, DESCRIPTION_MAX),
   };
 }

@@ -1,6 +1,6 @@
-import type { IResolvers } from '@graphql-tools/utils';
 import { requireUser } from '../../src/auth/requireViewer.js';
 import type { BffContext } from '../../src/context/BffContext.js';
+import type { Resolvers } from '../generated/resolvers.js';
 import type { ProductSort } from '../../src/datasources/rest/CatalogApi.js';
 import type { OrderDto, OrderStatusDto } from '../../src/datasources/grpc/OrdersClient.js';
 import { isStreamFailure } from '../../src/subscriptions/EventSource.js';
@@ -70,7 +70,7 @@ async function prefetchOrderJoins(orders: readonly OrderShape[], info: GraphQLRe
  * through the request's loaders, so the orders table costs one batched call per backend
  * per level whatever its length.
  */
-export const webResolvers: IResolvers<unknown, BffContext> = {
+export const webResolvers: Resolvers = {
   Subscription: {
     orderEvents: {
       subscribe: (_: unknown, __: unknown, ctx: BffContext) => follow(ctx, (sources) => sources.orderEvents, ORDER_EVENTS_TOPIC),
@@ -78,7 +78,7 @@ export const webResolvers: IResolvers<unknown, BffContext> = {
         if (isStreamFailure(event)) throw event.failure;
         const order = event as OrderDto;
         // An order the service has not changed since it was placed is new to the feed.
-        return { kind: order.updatedAtMs === order.createdAtMs ? 'CREATED' : 'UPDATED', order: toOrder(order) };
+        return { kind: order.updatedAtMs === order.createdAtMs ? ('CREATED' as const) : ('UPDATED' as const), order: toOrder(order) };
       },
     },
   },
@@ -89,7 +89,7 @@ export const webResolvers: IResolvers<unknown, BffContext> = {
       const user = await ctx.loaders.userById.load(ctx.viewer.userId);
       return user ? toWebViewer(user, ctx.viewer.scopes) : null;
     },
-    orders: async (_: unknown, args: { first?: number; after?: string; status?: string }, ctx: BffContext, info: GraphQLResolveInfo) => {
+    orders: async (_: unknown, args: { first?: number | null; after?: string | null; status?: string | null }, ctx: BffContext, info: GraphQLResolveInfo) => {
       const page = await ctx.backends.orders.listRecentOrders(ctx.scope, {
         pageSize: pageSize(args.first, 20, MAX_PAGE),
         ...(args.after && { pageToken: args.after }),
@@ -107,12 +107,12 @@ export const webResolvers: IResolvers<unknown, BffContext> = {
       return toOrder(order);
     },
     product: (_: unknown, { id }: { id: string }, ctx: BffContext): Promise<ProductShape | null> => loadOrNull(ctx.loaders.productById, id),
-    products: async (_: unknown, args: { category?: string; sort?: string; first?: number; after?: string }, ctx: BffContext) => {
+    products: async (_: unknown, args: { category?: string | null; sort?: string | null; first?: number | null; after?: string | null }, ctx: BffContext) => {
       const page = await ctx.backends.catalog.listProducts(ctx.scope, {
-        category: args.category,
+        category: args.category ?? undefined,
         sort: args.sort?.toLowerCase() as ProductSort | undefined,
         limit: pageSize(args.first, 20, MAX_PAGE),
-        cursor: args.after,
+        cursor: args.after ?? undefined,
       });
       for (const product of page.products) ctx.loaders.productById.prime(product.id, product);
       return toProductConnection(page);
@@ -152,7 +152,7 @@ export const webResolvers: IResolvers<unknown, BffContext> = {
       loadNow(ctx.loaders.stockByProductId, product.id),
     price: (product: ProductShape) => toMoney(product.price.amountCents, product.price.currency),
     reviewSummary: (product: ProductShape, _: unknown, ctx: BffContext) => ctx.loaders.reviewSummaryByProductId.load(product.id),
-    reviews: async (product: ProductShape, args: { first?: number }, ctx: BffContext) => {
+    reviews: async (product: ProductShape, args: { first?: number | null }, ctx: BffContext) => {
       const entry = await ctx.loaders.reviewsByProductId(pageSize(args.first, 5, 20)).load(product.id);
       return (entry?.reviews ?? []).map(toReview);
     },
@@ -166,7 +166,7 @@ export const webResolvers: IResolvers<unknown, BffContext> = {
     email: (customer: CustomerShape, _: unknown, ctx: BffContext) => (maySeeContact(ctx, customer.id) ? customer.email : null),
     phone: (customer: CustomerShape, _: unknown, ctx: BffContext) => (maySeeContact(ctx, customer.id) ? customer.phone : null),
     address: (customer: CustomerShape, _: unknown, ctx: BffContext) => (maySeeContact(ctx, customer.id) ? customer.address : null),
-    orders: async (customer: CustomerShape, args: { first?: number; after?: string }, ctx: BffContext, info: GraphQLResolveInfo) => {
+    orders: async (customer: CustomerShape, args: { first?: number | null; after?: string | null }, ctx: BffContext, info: GraphQLResolveInfo) => {
       if (!maySeeContact(ctx, customer.id) && !ctx.viewer.scopes.has(STAFF_ORDERS_SCOPE)) return null;
       const page = await ctx.backends.orders.listUserOrders(ctx.scope, {
         userId: customer.id,
@@ -179,8 +179,8 @@ export const webResolvers: IResolvers<unknown, BffContext> = {
     },
   },
 
-  PlaceOrderResult: { __resolveType: (result: { __typename: string }) => result.__typename },
-  UpdateProfileResult: { __resolveType: (result: { __typename: string }) => result.__typename },
+  PlaceOrderResult: { __resolveType: (result) => result.__typename! },
+  UpdateProfileResult: { __resolveType: (result) => result.__typename! },
 };
 
 interface PlaceOrderArgs {

@@ -148,6 +148,8 @@ export interface BffConfig {
   metrics: {
     /** Distinct operation names used as metric labels; later names are counted as `other`. */
     maxOperations: number;
+    /** Client versions (`apollographql-client-name`@`-version`) kept as field-usage labels; the rest count as `other`. */
+    maxClientVersions: number;
   };
   rateLimit: {
     enabled: boolean;
@@ -255,6 +257,7 @@ function schemaFor(name: BffName) {
       SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
       BFF_TRUST_PROXY_HOPS: int(0, 16).default(0),
       METRICS_MAX_OPERATIONS: int(1, 10_000).default(100),
+      METRICS_MAX_CLIENT_VERSIONS: int(1, 1_000).default(20),
       RATE_LIMIT_ENABLED: bool.optional(),
       RATE_LIMIT_WINDOW_S: int(1, 86_400).default(60),
       RATE_LIMIT_ANONYMOUS: int(1, 1_000_000).default(300),
@@ -404,7 +407,7 @@ export function loadConfig(name: BffName, env: NodeJS.ProcessEnv = process.env):
     pretenuring: e.BFF_V8_PRETENURING,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     trustProxyHops: e.BFF_TRUST_PROXY_HOPS,
-    metrics: { maxOperations: e.METRICS_MAX_OPERATIONS },
+    metrics: { maxOperations: e.METRICS_MAX_OPERATIONS, maxClientVersions: e.METRICS_MAX_CLIENT_VERSIONS },
     rateLimit: {
       // Off by default outside production: the demo, the tests and the benchmark send
       // thousands of anonymous requests from one address.

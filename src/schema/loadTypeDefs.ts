@@ -14,14 +14,15 @@ export function schemaRoot(): string {
 
 /**
  * @returns the SDL of `schema/common/` followed by that of `schema/<client>/`, each folder's
- * `.graphql` files in name order.
+ * `.graphql` files in name order (snapshots left out).
+ * @param root a `schema/` folder (default: the repository's; the schema check passes a copy).
  */
-export function loadTypeDefs(client: string): string[] {
-  const root = schemaRoot();
+export function loadTypeDefs(client: string, root: string = schemaRoot()): string[] {
   return ['common', client].flatMap((folder) => {
     const dir = join(root, folder);
     return readdirSync(dir)
-      .filter((file) => file.endsWith('.graphql'))
+      // `<client>.snapshot.graphql` is the committed printed schema (npm run schema:update), not SDL to load.
+      .filter((file) => file.endsWith('.graphql') && !file.endsWith('.snapshot.graphql'))
       .sort()
       .map((file) => readFileSync(join(dir, file), 'utf8'));
   });

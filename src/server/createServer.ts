@@ -33,6 +33,8 @@ import { useCostLimit } from '../limits/useCostLimit.js';
 import { createLogger, type Logger } from '../observability/createLogger.js';
 import { bindOutcome } from '../observability/RequestOutcome.js';
 import { useAccessLog } from '../observability/useAccessLog.js';
+import { createFieldUsage } from '../observability/createFieldUsage.js';
+import { useFieldUsage } from '../observability/useFieldUsage.js';
 import { useMetrics } from '../observability/useMetrics.js';
 import { useOperationOutcome, useRequestOutcome } from '../observability/useRequestOutcome.js';
 import { createPersistedQueries } from '../persisted/createPersistedQueries.js';
@@ -169,6 +171,8 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   });
 
   const formatError = createFormatError({ mask: config.production });
+  // Which client versions select which fields (README, "Changing the schema"); both paths record.
+  const fieldUsage = createFieldUsage({ schema, maxVersions: config.metrics.maxClientVersions });
   const apollo = new ApolloServer<BffContext>({
     // The jit executor reaches Apollo through its gateway interface, which then supplies the schema.
     ...(config.executor === 'jit' ? { gateway: createJitGateway(schema) } : { schema }),
@@ -208,6 +212,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       // plugin with a requestDidStart costs each request a few promises.
       ...(config.fanoutDebug ? [useFanoutReceipt()] : []),
       useOperationOutcome(),
+      useFieldUsage(fieldUsage),
       ...(rateLimiter ? [useMutationRateLimit(rateLimiter)] : []),
       ...(options.plugins ?? []),
     ],
@@ -285,7 +290,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       },
     },
   });
-  useMetrics(app, {
+  const metrics = useMetrics(app, {
     registries: [subscriptions.registry],
     bff: config.name,
     backends,
@@ -294,6 +299,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     redis,
     unmetered: MACHINE_ROUTES,
   });
+  fieldUsage.register(metrics.registry);
   // After the metrics: once a request's access line is written, it has been counted.
   useAccessLog(app, log, { quiet: MACHINE_ROUTES });
 
@@ -386,6 +392,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     if (rateLimiter && !(await admitRequest(rateLimiter, request, reply))) return reply;
     const fast = fastPath?.match(request, hash);
     if (!fast) return graphqlHandler.call(app, request, reply);
+    fieldUsage.record(fast.query.document, request.headers);
     const response = await fastPath!.run(fast, contextOf(request), request.outcome);
     if (response.headers) for (const [name, value] of response.headers) void reply.header(name, value);
     return reply.code(response.status).type('application/json; charset=utf-8').send(response.body);
