@@ -38,6 +38,7 @@ import { createFastPath, type FastPath } from './createFastPath.js';
 import { createJitGateway } from './createJitGateway.js';
 import { createFormatError, useErrorMasking } from './plugins/useErrorMasking.js';
 import { useFanoutReceipt } from './plugins/useFanoutReceipt.js';
+import { useLegacyJsonStatus } from './plugins/useLegacyJsonStatus.js';
 import { sendError } from './sendError.js';
 
 declare module 'fastify' {
@@ -148,6 +149,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: { endpointIsEditable: false }, includeCookies: false }),
       useErrorMasking(),
+      useLegacyJsonStatus(),
       // Only where the receipt can be asked for: otherwise it never adds anything, and every
       // plugin with a requestDidStart costs each request a few promises.
       ...(config.fanoutDebug ? [useFanoutReceipt()] : []),
