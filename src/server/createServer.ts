@@ -36,7 +36,7 @@ import { createReadinessCheck } from './createReadinessCheck.js';
 import { useHealthRoutes } from './useHealthRoutes.js';
 import { createFastPath, type FastPath } from './createFastPath.js';
 import { createJitGateway } from './createJitGateway.js';
-import { createFormatError, useErrorMasking } from './plugins/useErrorMasking.js';
+import { createFormatError, useErrorMasking, withRequestIdInBody } from './plugins/useErrorMasking.js';
 import { useFanoutReceipt } from './plugins/useFanoutReceipt.js';
 import { useLegacyJsonStatus } from './plugins/useLegacyJsonStatus.js';
 import { sendError } from './sendError.js';
@@ -288,7 +288,8 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     }
     if (rateLimiter && !(await admitRequest(rateLimiter, request, reply))) return reply;
     const fast = fastPath?.match(request, hash);
-    if (!fast) return graphqlHandler.call(app, request, reply);
+    // Refusals Apollo makes before its pipeline (CSRF, a malformed request) get the request id here.
+    if (!fast) return withRequestIdInBody(await graphqlHandler.call(app, request, reply), request.id);
     const response = await fastPath!.run(fast, contextOf(request), request.outcome);
     if (response.headers) for (const [name, value] of response.headers) void reply.header(name, value);
     return reply.code(response.status).type('application/json; charset=utf-8').send(response.body);

@@ -88,6 +88,21 @@ export function logUnexpectedErrors(context: BffContext, errors: readonly GraphQ
   }
 }
 
+/**
+ * Apollo answers some refusals before its request pipeline starts, so without any plugin
+ * hook and without the context: CSRF prevention, a malformed GET or POST body (no `query`,
+ * `variables` not an object), an `accept` it cannot serve. Those bodies come out of the
+ * HTTP handler as `{"errors":[…]}` text without the request id; this stamps it on each error.
+ * Bodies with data, or whose errors already carry it, are returned as they are, unparsed.
+ *
+ * @returns the response body as the client gets it.
+ */
+export function withRequestIdInBody(body: unknown, requestId: string): unknown {
+  if (typeof body !== 'string' || !body.startsWith('{"errors":') || body.includes('"requestId":')) return body;
+  const parsed = JSON.parse(body) as { errors: GraphQLFormattedError[] };
+  return `${JSON.stringify({ ...parsed, errors: withRequestId(parsed.errors, requestId) })}\n`;
+}
+
 /** @returns the errors as the client gets them: each with the request id in its extensions. */
 export function withRequestId(errors: readonly GraphQLFormattedError[], requestId: string): GraphQLFormattedError[] {
   return errors.map((e) => ({ ...e, extensions: { ...e.extensions, requestId } }));
