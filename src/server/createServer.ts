@@ -36,7 +36,7 @@ import { createReadinessCheck } from './createReadinessCheck.js';
 import { useHealthRoutes } from './useHealthRoutes.js';
 import { createFastPath, type FastPath } from './createFastPath.js';
 import { createJitGateway } from './createJitGateway.js';
-import { createFormatError, useErrorMasking, withRequestIdInBody } from './plugins/useErrorMasking.js';
+import { createFormatError, debugAsks, useErrorMasking, withRequestIdInBody } from './plugins/useErrorMasking.js';
 import { useFanoutReceipt } from './plugins/useFanoutReceipt.js';
 import { useLegacyJsonStatus } from './plugins/useLegacyJsonStatus.js';
 import { sendError } from './sendError.js';
@@ -124,7 +124,8 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     introspection: !config.production,
     // No "Did you mean …?" in production: it would leak the schema introspection hides.
     hideSchemaDetailsFromClientErrors: config.production,
-    includeStacktraceInErrorResponses: !config.production,
+    // Stack traces go to the log; a client asks for a short one with `x-bff-debug: stack` (useErrorMasking).
+    includeStacktraceInErrorResponses: false,
     formatError,
     // Apollo's defaults, stated because the edge relies on them: a GET or a "simple" POST needs a
     // preflight-forcing header (CSRF), and a JSON array body is refused before it gets here.
@@ -148,7 +149,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: { endpointIsEditable: false }, includeCookies: false }),
-      useErrorMasking(),
+      useErrorMasking({ stacktraceOnRequest: !config.production }),
       useLegacyJsonStatus(),
       // Only where the receipt can be asked for: otherwise it never adds anything, and every
       // plugin with a requestDidStart costs each request a few promises.
@@ -241,7 +242,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
           operations: persisted.operations,
           maxCost: config.operationLimits.cost,
           formatError,
-          includeStacktrace: !config.production,
+          includeStacktrace: false,
         })
       : undefined;
   const graphqlHandler = fastifyApolloHandler<BffContext>(apollo, {
@@ -261,7 +262,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
         signal: controller.signal,
         startedAt: request.startedAt,
         traceparent: typeof traceparent === 'string' ? traceparent : undefined,
-        wantsFanout: request.headers['x-bff-debug'] === 'fanout',
+        wantsFanout: debugAsks(request.headers['x-bff-debug'], 'fanout'),
       },
       { config, backends },
     );
