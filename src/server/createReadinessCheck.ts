@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { probeIdentity } from '../auth/probeIdentity.js';
 import type { BffConfig } from '../config/loadConfig.js';
 import type { Backends } from '../datasources/createBackends.js';
 import type { RedisClient } from '../redis/createRedisClient.js';
@@ -10,6 +11,8 @@ export interface ReadinessCheckOptions {
   /** The key set to check; undefined when the server does not verify tokens itself. */
   auth: BffConfig['auth'] | undefined;
   redis: RedisClient | undefined;
+  /** Checks that a backend accepts the BFF's signed identity (probeIdentity); undefined: not checked. */
+  identity?: { client: string; secret: string };
   /** Per probe. Default 1000 ms. */
   timeoutMs?: number;
 }
@@ -28,6 +31,8 @@ export interface Readiness {
     keys?: CheckResult;
     backends?: Record<string, CheckResult>;
     redis?: CheckResult;
+    /** Whether the backends accept the BFF's signed identity (the same IDENTITY_HMAC_SECRET). */
+    identity?: CheckResult;
   };
 }
 
@@ -48,6 +53,16 @@ export function createReadinessCheck(options: ReadinessCheckOptions): (shuttingD
   const { backends, targets, auth, redis } = options;
   const timeoutMs = options.timeoutMs ?? 1000;
   let keysFetchedAt: number | undefined;
+  let identityAcceptedAt: number | undefined;
+
+  // A rejected signature is not ready: every backend call would be refused. A backend that
+  // cannot be asked is left to the backend checks above it.
+  const checkIdentity = async (identity: { client: string; secret: string }): Promise<CheckResult> => {
+    if (identityAcceptedAt !== undefined && Date.now() - identityAcceptedAt < KEYS_RECHECK_MS) return { ok: true, detail: 'accepted' };
+    const probe = await probeIdentity({ usersUrl: targets.users.address, ...identity, timeoutMs });
+    if (probe.verdict === 'accepted') identityAcceptedAt = Date.now();
+    return { ok: probe.verdict !== 'rejected', detail: probe.detail };
+  };
 
   const checkKeys = async (jwksUrl: string): Promise<CheckResult> => {
     if (keysFetchedAt !== undefined && Date.now() - keysFetchedAt < KEYS_RECHECK_MS) return { ok: true, detail: 'loaded' };
@@ -73,15 +88,17 @@ export function createReadinessCheck(options: ReadinessCheckOptions): (shuttingD
 
   return async (shuttingDown) => {
     if (shuttingDown) return { ready: false, status: 'shutting_down', checks: {} };
-    const [keys, backendResults] = await Promise.all([
+    const [keys, backendResults, identity] = await Promise.all([
       // A key file is read and checked when the verifier is built: loaded, or no server.
       auth?.jwksUrl && !auth.jwksFile ? checkKeys(auth.jwksUrl) : undefined,
       Promise.all(backends.upstreams.map(async (u) => [u.name, await checkBackend(u.name, u.breakerState)] as const)),
+      options.identity ? checkIdentity(options.identity) : undefined,
     ]);
     const checks: Readiness['checks'] = { backends: Object.fromEntries(backendResults) };
     if (keys) checks.keys = keys;
+    if (identity) checks.identity = identity;
     if (redis) checks.redis = redis.isReady ? { ok: true, detail: 'connected' } : { ok: false, detail: 'not connected' };
-    const ready = (keys?.ok ?? true) && backendResults.every(([, r]) => r.ok) && (checks.redis?.ok ?? true);
+    const ready = (keys?.ok ?? true) && backendResults.every(([, r]) => r.ok) && (checks.redis?.ok ?? true) && (identity?.ok ?? true);
     return { ready, status: ready ? 'ready' : 'not_ready', checks };
   };
 }

@@ -230,6 +230,8 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     targets: config.backends,
     auth: options.authenticate ? undefined : config.auth,
     redis,
+    // Only against the configured backends (a test's own Backends may point elsewhere).
+    identity: options.backends ? undefined : { client: config.name, secret: config.identitySecret },
   });
   useHealthRoutes(app, () => readiness(closing));
 
