@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -73,3 +73,14 @@ for (const [setting, list, envText, read] of [
     assert.deepEqual(fromFile, fromEnv);
   });
 }
+
+test('.env.example is a valid production configuration for both BFFs', async () => {
+  const { parseEnv } = await import('node:util');
+  const env = parseEnv(readFileSync(new URL('../../.env.example', import.meta.url), 'utf8')) as Record<string, string>;
+  assert.equal(env.NODE_ENV, 'production');
+  for (const name of ['mobile', 'web'] as const) {
+    const config = loadConfig(name, env);
+    assert.equal(config.production, true);
+    assert.equal(config.identitySecret, env.IDENTITY_HMAC_SECRET);
+  }
+});
