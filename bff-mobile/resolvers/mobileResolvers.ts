@@ -5,7 +5,7 @@ import type { BffContext } from '../../src/context/BffContext.js';
 import type { ProductDto } from '../../src/datasources/rest/CatalogApi.js';
 import { isNotFound, loadManyNow, loadOrNull, mapNow } from '../../src/loaders/createLoader.js';
 import { selects } from '../../src/schema/selects.js';
-import { pageSize } from '../../src/shaping/format.js';
+import { pageCursor, pageSize, withCursor } from '../../src/shaping/format.js';
 import { placeOrderResult, updateProfileResult } from '../../src/shaping/writeResults.js';
 import {
   toMobileViewer,
@@ -75,11 +75,12 @@ export const mobileResolvers: IResolvers<unknown, BffContext> = {
     },
     myOrders: async (_: unknown, args: { first?: number; after?: string }, ctx: BffContext, info: GraphQLResolveInfo) => {
       const userId = requireUser(ctx);
-      const page = await ctx.backends.orders.listUserOrders(ctx.scope, {
+      const pageToken = pageCursor(args.after);
+      const page = await withCursor(pageToken, () => ctx.backends.orders.listUserOrders(ctx.scope, {
         userId,
         pageSize: pageSize(args.first, 10, MAX_HISTORY_PAGE),
-        ...(args.after && { pageToken: args.after }),
-      });
+        ...(pageToken && { pageToken }),
+      }));
       const orders = page.orders.map((order) => toOrderRow(order, ctx.now));
       await prefetchThumbnails(orders, info, ['orders', 'thumbnails'], ctx);
       return { orders, nextCursor: page.nextPageToken || null };

@@ -6,7 +6,7 @@ import type { OrderStatusDto } from '../../src/datasources/grpc/OrdersClient.js'
 import type { GraphQLResolveInfo } from 'graphql';
 import { loadNow, loadOrNull, mapNow } from '../../src/loaders/createLoader.js';
 import { selects } from '../../src/schema/selects.js';
-import { grpcOrderStatus, pageSize } from '../../src/shaping/format.js';
+import { grpcOrderStatus, pageCursor, pageSize, withCursor } from '../../src/shaping/format.js';
 import { placeOrderResult, updateProfileResult } from '../../src/shaping/writeResults.js';
 import {
   toCustomer,
@@ -75,11 +75,12 @@ export const webResolvers: IResolvers<unknown, BffContext> = {
       return user ? toWebViewer(user, ctx.viewer.scopes) : null;
     },
     orders: async (_: unknown, args: { first?: number; after?: string; status?: string }, ctx: BffContext, info: GraphQLResolveInfo) => {
-      const page = await ctx.backends.orders.listRecentOrders(ctx.scope, {
+      const pageToken = pageCursor(args.after);
+      const page = await withCursor(pageToken, () => ctx.backends.orders.listRecentOrders(ctx.scope, {
         pageSize: pageSize(args.first, 20, MAX_PAGE),
-        ...(args.after && { pageToken: args.after }),
+        ...(pageToken && { pageToken }),
         ...(args.status && { status: grpcOrderStatus(args.status) as OrderStatusDto }),
-      });
+      }));
       const connection = toOrderConnection(page);
       await prefetchOrderJoins(connection.nodes, info, ctx);
       return connection;
@@ -97,7 +98,7 @@ export const webResolvers: IResolvers<unknown, BffContext> = {
         category: args.category,
         sort: args.sort?.toLowerCase() as ProductSort | undefined,
         limit: pageSize(args.first, 20, MAX_PAGE),
-        cursor: args.after,
+        cursor: pageCursor(args.after),
       });
       for (const product of page.products) ctx.loaders.productById.prime(product.id, product);
       return toProductConnection(page);
@@ -153,11 +154,12 @@ export const webResolvers: IResolvers<unknown, BffContext> = {
     address: (customer: CustomerShape, _: unknown, ctx: BffContext) => (maySeeContact(ctx, customer.id) ? customer.address : null),
     orders: async (customer: CustomerShape, args: { first?: number; after?: string }, ctx: BffContext, info: GraphQLResolveInfo) => {
       if (!maySeeContact(ctx, customer.id) && !ctx.viewer.scopes.has(STAFF_ORDERS_SCOPE)) return null;
-      const page = await ctx.backends.orders.listUserOrders(ctx.scope, {
+      const pageToken = pageCursor(args.after);
+      const page = await withCursor(pageToken, () => ctx.backends.orders.listUserOrders(ctx.scope, {
         userId: customer.id,
         pageSize: pageSize(args.first, 20, MAX_PAGE),
-        ...(args.after && { pageToken: args.after }),
-      });
+        ...(pageToken && { pageToken }),
+      }));
       const connection = toOrderConnection(page);
       await prefetchOrderJoins(connection.nodes, info, ctx);
       return connection;
