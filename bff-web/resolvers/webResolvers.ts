@@ -1,5 +1,7 @@
 import type { IResolvers } from '@graphql-tools/utils';
 import { requireUser } from '../../src/auth/requireViewer.js';
+import { BffError } from '../../src/errors/BffError.js';
+import { ErrorCode } from '../../src/errors/codes.js';
 import type { BffContext } from '../../src/context/BffContext.js';
 import type { ProductSort } from '../../src/datasources/rest/CatalogApi.js';
 import type { OrderStatusDto } from '../../src/datasources/grpc/OrdersClient.js';
@@ -100,9 +102,21 @@ export const webResolvers: IResolvers<unknown, BffContext> = {
         limit: pageSize(args.first, 20, MAX_PAGE),
         cursor: pageCursor(args.after),
       });
+      // The catalog answers an unknown category with an empty page; whether it is unknown is
+      // the catalog's to say, so an empty filtered page asks it (one more call, only then).
+      if (args.category && page.total === 0) {
+        const categories = await ctx.backends.catalog.listCategories(ctx.scope);
+        if (!categories.some((c) => c.slug === args.category)) {
+          throw new BffError(ErrorCode.BAD_USER_INPUT, `category "${args.category}" is not one the catalog lists: Query.categories has them.`, {
+            reason: 'unknown_category',
+            extensions: { argument: 'category' },
+          });
+        }
+      }
       for (const product of page.products) ctx.loaders.productById.prime(product.id, product);
       return toProductConnection(page);
     },
+    categories: (_: unknown, __: unknown, ctx: BffContext) => ctx.backends.catalog.listCategories(ctx.scope),
     customer: async (_: unknown, { id }: { id: string }, ctx: BffContext): Promise<CustomerShape | null> => {
       const user = await loadOrNull(ctx.loaders.userById, id);
       return user ? toCustomer(user) : null;
