@@ -60,7 +60,7 @@ after(async () => {
   receiver?.close();
 });
 
-test('one trace id reaches REST, gRPC and GraphQL backends, and the spans reach the OTLP endpoint', async () => {
+test('one trace id reaches REST, gRPC and GraphQL backends, and the spans reach the OTLP endpoint', { timeout: 120_000 }, async () => {
   await backends.admin.reset();
   const token = await tokenFor(backends, 'u-00007', 'customers:read');
   const res = await gql(
