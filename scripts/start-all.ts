@@ -66,7 +66,20 @@ const backends = start('backends', 'backends/main.ts', { ORDERS_FULFILMENT_MS: p
 await waitForLine(backends, /"event":"backends.ready"/);
 const mobile = start('mobile', 'bff-mobile/main.ts', { BFF_PORT: process.env.MOBILE_PORT ?? '4001' }, [tracing]);
 const web = start('web', 'bff-web/main.ts', { BFF_PORT: process.env.WEB_PORT ?? '4002' }, [tracing]);
-await Promise.all([waitForLine(mobile, /ready at/), waitForLine(web, /ready at/)]);
+// The BFFs take a while on a cold start (~15 s on 2 cores): tsx compiles the kit, each BFF
+// builds its schema, precompiles its manifest's operations and fetches the IdP's keys. Say so,
+// and keep saying which one is still starting, instead of going quiet.
+process.stdout.write('Backends up. Starting bff-mobile and bff-web (compiling TypeScript, building the schemas, precompiling their operations; ~15 s on a cold start)...\n');
+const pending = new Set(['bff-mobile', 'bff-web']);
+const startedAt = Date.now();
+const progress = setInterval(() => {
+  process.stdout.write(`  still waiting for ${[...pending].join(' and ')} (${Math.round((Date.now() - startedAt) / 1000)} s)...\n`);
+}, 5_000);
+await Promise.all([
+  waitForLine(mobile, /ready at/).then(() => pending.delete('bff-mobile')),
+  waitForLine(web, /ready at/).then(() => pending.delete('bff-web')),
+]);
+clearInterval(progress);
 // Both BFFs started with this configuration, so it loads; what a browser gets depends on the mode.
 const mobileConfig = loadConfig('mobile');
 const sdl = mobileConfig.production ? [] : [`  schemas     http://127.0.0.1:${process.env.MOBILE_PORT ?? '4001'}/graphql/schema.graphql  (SDL with @auth; the same on :${process.env.WEB_PORT ?? '4002'})`];

@@ -10,7 +10,7 @@ import { ErrorCode } from '../../src/errors/codes.js';
 import { isStreamFailure } from '../../src/subscriptions/EventSource.js';
 import { follow } from '../../src/subscriptions/LiveScope.js';
 import type { OrderStatusEventDto } from '../../src/datasources/grpc/OrdersClient.js';
-import { pageSize } from '../../src/shaping/format.js';
+import { pageCursor, pageSize, withCursor } from '../../src/shaping/format.js';
 import { placeOrderResult, updateProfileResult } from '../../src/shaping/writeResults.js';
 import {
   toMobileViewer,
@@ -81,11 +81,12 @@ export const mobileResolvers: Resolvers = {
     },
     myOrders: async (_: unknown, args: { first?: number | null; after?: string | null }, ctx: BffContext, info: GraphQLResolveInfo) => {
       const userId = requireUser(ctx);
-      const page = await ctx.backends.orders.listUserOrders(ctx.scope, {
+      const pageToken = pageCursor(args.after);
+      const page = await withCursor(pageToken, () => ctx.backends.orders.listUserOrders(ctx.scope, {
         userId,
         pageSize: pageSize(args.first, 10, MAX_HISTORY_PAGE),
-        ...(args.after && { pageToken: args.after }),
-      });
+        ...(pageToken && { pageToken }),
+      }));
       const orders = page.orders.map((order) => toOrderRow(order, ctx.now));
       await prefetchThumbnails(orders, info, ['orders', 'thumbnails'], ctx);
       return { orders, nextCursor: page.nextPageToken || null };

@@ -26,6 +26,14 @@ export type Address = {
   postcode: Scalars['String']['output'];
 };
 
+export type Category = {
+  __typename?: 'Category';
+  name: Scalars['String']['output'];
+  productCount: Scalars['Int']['output'];
+  /** What `products(category:)` takes, e.g. `home-decor`. */
+  slug: Scalars['String']['output'];
+};
+
 export type Customer = {
   __typename?: 'Customer';
   address?: Maybe<Address>;
@@ -219,6 +227,8 @@ export type ProfileUpdated = {
 
 export type Query = {
   __typename?: 'Query';
+  /** The catalog's categories, as the catalog lists them: the values `products(category:)` takes. */
+  categories?: Maybe<Array<Category>>;
   /** A customer and their orders. Staff only (scope `customers:read`). */
   customer?: Maybe<Customer>;
   /** One order; null when it does not exist or is not the viewer's (staff see all). */
@@ -226,7 +236,7 @@ export type Query = {
   /** Recent orders across all customers, newest first. Staff only (scope `orders:read:all`). At most 100 per page. */
   orders?: Maybe<OrderConnection>;
   product?: Maybe<Product>;
-  /** Catalog browsing, with the filters and sorts the catalog supports. At most 100 per page. */
+  /** Catalog browsing, with the filters and sorts the catalog supports. At most 100 per page. A `category` the catalog does not list (see `categories`) is BAD_USER_INPUT naming the argument. */
   products?: Maybe<ProductConnection>;
   viewer?: Maybe<WebViewer>;
 };
@@ -406,6 +416,7 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
 export type ResolversTypes = {
   Address: ResolverTypeWrapper<Address>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Category: ResolverTypeWrapper<Category>;
   Customer: ResolverTypeWrapper<CustomerShape>;
   CustomerTier: CustomerTier;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -449,6 +460,7 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   Address: Address;
   Boolean: Scalars['Boolean']['output'];
+  Category: Category;
   Customer: CustomerShape;
   DateTime: Scalars['DateTime']['output'];
   Float: Scalars['Float']['output'];
@@ -501,6 +513,12 @@ export type AddressResolvers<ContextType = BffContext, ParentType extends Resolv
   country?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   line1?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   postcode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type CategoryResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['Category'] = ResolversParentTypes['Category']> = {
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  productCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type CustomerResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['Customer'] = ResolversParentTypes['Customer']> = {
@@ -627,6 +645,7 @@ export type ProfileUpdatedResolvers<ContextType = BffContext, ParentType extends
 };
 
 export type QueryResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  categories?: Resolver<Maybe<Array<ResolversTypes['Category']>>, ParentType, ContextType>;
   customer?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType, RequireFields<QueryCustomerArgs, 'id'>>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
   orders?: Resolver<Maybe<ResolversTypes['OrderConnection']>, ParentType, ContextType, RequireFields<QueryOrdersArgs, 'first'>>;
@@ -679,6 +698,7 @@ export type WebViewerResolvers<ContextType = BffContext, ParentType extends Reso
 
 export type Resolvers<ContextType = BffContext> = {
   Address?: AddressResolvers<ContextType>;
+  Category?: CategoryResolvers<ContextType>;
   Customer?: CustomerResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   ImageSet?: ImageSetResolvers<ContextType>;

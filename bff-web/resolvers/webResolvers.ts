@@ -1,4 +1,6 @@
 import { requireUser } from '../../src/auth/requireViewer.js';
+import { BffError } from '../../src/errors/BffError.js';
+import { ErrorCode } from '../../src/errors/codes.js';
 import type { BffContext } from '../../src/context/BffContext.js';
 import type { Resolvers } from '../generated/resolvers.js';
 import type { ProductSort } from '../../src/datasources/rest/CatalogApi.js';
@@ -9,7 +11,7 @@ import { ORDER_EVENTS_TOPIC } from '../../src/subscriptions/createPolledOrderEve
 import type { GraphQLResolveInfo } from 'graphql';
 import { loadNow, loadOrNull, mapNow } from '../../src/loaders/createLoader.js';
 import { selects } from '../../src/schema/selects.js';
-import { grpcOrderStatus, pageSize } from '../../src/shaping/format.js';
+import { grpcOrderStatus, pageCursor, pageSize, withCursor } from '../../src/shaping/format.js';
 import { placeOrderResult, updateProfileResult } from '../../src/shaping/writeResults.js';
 import {
   toCustomer,
@@ -90,11 +92,12 @@ export const webResolvers: Resolvers = {
       return user ? toWebViewer(user, ctx.viewer.scopes) : null;
     },
     orders: async (_: unknown, args: { first?: number | null; after?: string | null; status?: string | null }, ctx: BffContext, info: GraphQLResolveInfo) => {
-      const page = await ctx.backends.orders.listRecentOrders(ctx.scope, {
+      const pageToken = pageCursor(args.after);
+      const page = await withCursor(pageToken, () => ctx.backends.orders.listRecentOrders(ctx.scope, {
         pageSize: pageSize(args.first, 20, MAX_PAGE),
-        ...(args.after && { pageToken: args.after }),
+        ...(pageToken && { pageToken }),
         ...(args.status && { status: grpcOrderStatus(args.status) as OrderStatusDto }),
-      });
+      }));
       const connection = toOrderConnection(page);
       await prefetchOrderJoins(connection.nodes, info, ctx);
       return connection;
@@ -112,11 +115,23 @@ export const webResolvers: Resolvers = {
         category: args.category ?? undefined,
         sort: args.sort?.toLowerCase() as ProductSort | undefined,
         limit: pageSize(args.first, 20, MAX_PAGE),
-        cursor: args.after ?? undefined,
+        cursor: pageCursor(args.after),
       });
+      // The catalog answers an unknown category with an empty page; whether it is unknown is
+      // the catalog's to say, so an empty filtered page asks it (one more call, only then).
+      if (args.category && page.total === 0) {
+        const categories = await ctx.backends.catalog.listCategories(ctx.scope);
+        if (!categories.some((c) => c.slug === args.category)) {
+          throw new BffError(ErrorCode.BAD_USER_INPUT, `category "${args.category}" is not one the catalog lists: Query.categories has them.`, {
+            reason: 'unknown_category',
+            extensions: { argument: 'category' },
+          });
+        }
+      }
       for (const product of page.products) ctx.loaders.productById.prime(product.id, product);
       return toProductConnection(page);
     },
+    categories: (_: unknown, __: unknown, ctx: BffContext) => ctx.backends.catalog.listCategories(ctx.scope),
     customer: async (_: unknown, { id }: { id: string }, ctx: BffContext): Promise<CustomerShape | null> => {
       const user = await loadOrNull(ctx.loaders.userById, id);
       return user ? toCustomer(user) : null;
@@ -168,11 +183,12 @@ export const webResolvers: Resolvers = {
     address: (customer: CustomerShape, _: unknown, ctx: BffContext) => (maySeeContact(ctx, customer.id) ? customer.address : null),
     orders: async (customer: CustomerShape, args: { first?: number | null; after?: string | null }, ctx: BffContext, info: GraphQLResolveInfo) => {
       if (!maySeeContact(ctx, customer.id) && !ctx.viewer.scopes.has(STAFF_ORDERS_SCOPE)) return null;
-      const page = await ctx.backends.orders.listUserOrders(ctx.scope, {
+      const pageToken = pageCursor(args.after);
+      const page = await withCursor(pageToken, () => ctx.backends.orders.listUserOrders(ctx.scope, {
         userId: customer.id,
         pageSize: pageSize(args.first, 20, MAX_PAGE),
-        ...(args.after && { pageToken: args.after }),
-      });
+        ...(pageToken && { pageToken }),
+      }));
       const connection = toOrderConnection(page);
       await prefetchOrderJoins(connection.nodes, info, ctx);
       return connection;

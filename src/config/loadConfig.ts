@@ -425,6 +425,9 @@ export function loadConfig(name: BffName, env: NodeJS.ProcessEnv = process.env):
   };
 }
 
+/** Settings whose value is JSON text rather than a comma-separated list. */
+const JSON_SETTINGS = new Set(['API_KEYS']);
+
 /**
  * Reads the optional JSON settings file: one object whose keys are the variable names above
  * (`{ "BFF_PORT": 4001 }`). Environment variables win over it, so a deployment can override
@@ -448,7 +451,9 @@ function readConfigFile(path: string, schema: ReturnType<typeof schemaFor>): Rec
   const values: Record<string, string> = {};
   for (const [key, value] of Object.entries(content)) {
     if (!known.has(key)) issues.push(`BFF_CONFIG_FILE: ${key} is not a setting`);
-    else if (Array.isArray(value)) values[key] = value.join(',');
+    // A list is the variable's own text: API_KEYS holds JSON (the array as it is), the others
+    // are comma-separated (`["ES256", "RS256"]` is `ES256,RS256`).
+    else if (Array.isArray(value)) values[key] = JSON_SETTINGS.has(key) ? JSON.stringify(value) : value.join(',');
     else if (value !== null && typeof value !== 'object') values[key] = String(value);
     else issues.push(`BFF_CONFIG_FILE: ${key} must be a string, number, boolean or list`);
   }

@@ -18,7 +18,7 @@ import { estimateCost } from '../limits/estimateCost.js';
 import type { RequestOutcome } from '../observability/RequestOutcome.js';
 import { recordErrorCodes } from '../observability/useRequestOutcome.js';
 import { compileOperation, executeCompiled } from './createJitGateway.js';
-import { logUnexpectedErrors, withRequestId } from './plugins/useErrorMasking.js';
+import { debugAsks, logUnexpectedErrors, withRequestId } from './plugins/useErrorMasking.js';
 
 /** One of the client's own queries, parsed, validated and compiled once, at start. */
 interface PreparedQuery {
@@ -100,6 +100,9 @@ export function createFastPath(options: FastPathOptions): FastPath {
 
     match(request, hash) {
       if (hash === undefined || request.method !== 'POST') return undefined;
+      // A request asking for stack traces goes to Apollo, whose plugin adds them.
+      const debug = request.headers['x-bff-debug'];
+      if (debug !== undefined && debugAsks(debug, 'stack')) return undefined;
       const query = prepared.get(hash);
       if (!query) return undefined;
       const accept = request.headers.accept;

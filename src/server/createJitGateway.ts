@@ -39,6 +39,8 @@ type Fallback = 'introspection' | 'not_compilable';
  * (see docs/performance.md for the measured gain).
  *
  * What stays on graphql-js, so that results and errors stay those of graphql-js:
+ * - requests whose `operationName` names no operation of the document (Apollo leaves that to
+ *   the executor when there is a gateway);
  * - requests whose variables do not coerce (graphql-js's messages are what Apollo recognises
  *   as BAD_USER_INPUT and answers with 400);
  * - introspection (`__schema`/`__type` at the root), which is rare and not worth compiling;
@@ -56,20 +58,19 @@ export function createJitGateway(schema: GraphQLSchema, options: JitGatewayOptio
 
   const executor: GatewayExecutor = async (requestContext) => {
     const { document, operation, operationName, queryHash, request, context } = requestContext;
-    // No operation resolved (several without operationName, or an operationName the document
-    // lacks): graphql-js's execute reports it as a result error, which Apollo then answers with
-    // 400 OPERATION_RESOLUTION_FAILURE. Nothing is compiled or cached for it.
-    // (The name asked for is the request's: Apollo's `operationName` is null when none resolved.)
-    if (!operation) return execute({ schema, document, contextValue: context, variableValues: request.variables ?? {}, operationName: request.operationName ?? null });
+    const variables = request.variables ?? {};
+    const graphqlJs = (): Promise<ExecutionResult> | ExecutionResult =>
+      execute({ schema, document, contextValue: context, variableValues: variables, operationName });
+    // No operation of that name in the document: graphql-js's error is the one Apollo expects
+    // back from an executor, and answers as OPERATION_RESOLUTION_FAILURE.
+    // (Apollo's `operationName` is then undefined; the request's is the one graphql-js must see.)
+    if (!operation) return execute({ schema, document, contextValue: context, variableValues: variables, operationName: request.operationName ?? null });
     const key = `${queryHash}:${operationName ?? ''}`;
     let entry = compiled.get(key);
     if (entry === undefined) {
       entry = compileOperation(schema, document, operation, operationName);
       compiled.set(key, entry);
     }
-    const variables = request.variables ?? {};
-    const graphqlJs = (): Promise<ExecutionResult> | ExecutionResult =>
-      execute({ schema, document, contextValue: context, variableValues: variables, operationName });
     if (typeof entry === 'string') return graphqlJs();
     // Coercion with graphql-js first: a bad variable gets graphql-js's own error (and Apollo's
     // 400), and the compiled function only ever sees variables that coerce.

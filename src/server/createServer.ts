@@ -47,9 +47,10 @@ import { createFastPath, type FastPath } from './createFastPath.js';
 import { useExplorer } from './explorer/useExplorer.js';
 import { describeAuth } from '../schema/describeAuth.js';
 import { createJitGateway } from './createJitGateway.js';
-import { createFormatError, useErrorMasking } from './plugins/useErrorMasking.js';
+import { createFormatError, debugAsks, useErrorMasking, withRequestIdInBody } from './plugins/useErrorMasking.js';
 import { useFanoutReceipt } from './plugins/useFanoutReceipt.js';
 import { useSubscriptionRefusal } from './plugins/useSubscriptionRefusal.js';
+import { useLegacyJsonStatus } from './plugins/useLegacyJsonStatus.js';
 import { sendError } from './sendError.js';
 import type { OrderDto } from '../datasources/grpc/OrdersClient.js';
 import type { EventSource } from '../subscriptions/EventSource.js';
@@ -179,7 +180,8 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     introspection: !config.production,
     // No "Did you mean …?" in production: it would leak the schema introspection hides.
     hideSchemaDetailsFromClientErrors: config.production,
-    includeStacktraceInErrorResponses: !config.production,
+    // Stack traces go to the log; a client asks for a short one with `x-bff-debug: stack` (useErrorMasking).
+    includeStacktraceInErrorResponses: false,
     formatError,
     // Apollo's defaults, stated because the edge relies on them: a GET or a "simple" POST needs a
     // preflight-forcing header (CSRF), and a JSON array body is refused before it gets here.
@@ -207,7 +209,8 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       config.explorer === 'sandbox'
         ? ApolloServerPluginLandingPageLocalDefault({ embed: { endpointIsEditable: false }, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
-      useErrorMasking(),
+      useErrorMasking({ stacktraceOnRequest: !config.production }),
+      useLegacyJsonStatus(),
       // Only where the receipt can be asked for: otherwise it never adds anything, and every
       // plugin with a requestDidStart costs each request a few promises.
       ...(config.fanoutDebug ? [useFanoutReceipt()] : []),
@@ -315,7 +318,11 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   app.setNotFoundHandler((request, reply) => sendError(reply, request, ErrorCode.NOT_FOUND, `No route ${request.method} ${request.url.split('?')[0]}.`, { status: 404 }));
 
   let closing = false;
-  const readiness = createReadinessCheck({ auth: options.authenticate ? undefined : config.auth });
+  const readiness = createReadinessCheck({
+    auth: options.authenticate ? undefined : config.auth,
+    // Only against the configured backends (a test's own Backends may point elsewhere).
+    identity: options.backends ? undefined : { usersUrl: config.backends.users.address, client: config.name, secret: config.identitySecret },
+  });
   const dependencies = createDependencyReport({ backends, targets: config.backends, redis, queue });
   useHealthRoutes(app, () => readiness(closing), dependencies);
   const explorer = useExplorer(app, {
@@ -337,7 +344,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
           operations: persisted.operations,
           maxCost: config.operationLimits.cost,
           formatError,
-          includeStacktrace: !config.production,
+          includeStacktrace: false,
         })
       : undefined;
   const graphqlHandler = fastifyApolloHandler<BffContext>(apollo, {
@@ -357,7 +364,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
         signal: controller.signal,
         startedAt: request.startedAt,
         traceparent: typeof traceparent === 'string' ? traceparent : undefined,
-        wantsFanout: request.headers['x-bff-debug'] === 'fanout',
+        wantsFanout: debugAsks(request.headers['x-bff-debug'], 'fanout'),
         idempotencyKey: typeof request.headers['idempotency-key'] === 'string' ? request.headers['idempotency-key'] : undefined,
       },
       { config, backends, queued },
@@ -391,7 +398,8 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     }
     if (rateLimiter && !(await admitRequest(rateLimiter, request, reply))) return reply;
     const fast = fastPath?.match(request, hash);
-    if (!fast) return graphqlHandler.call(app, request, reply);
+    // Refusals Apollo makes before its pipeline (CSRF, a malformed request) get the request id here.
+    if (!fast) return withRequestIdInBody(await graphqlHandler.call(app, request, reply), request.id);
     fieldUsage.record(fast.query.document, request.headers);
     const response = await fastPath!.run(fast, contextOf(request), request.outcome);
     if (response.headers) for (const [name, value] of response.headers) void reply.header(name, value);

@@ -5,6 +5,7 @@ import { stopTracing } from '../observability/tracing/stopTracing.js';
 import type { BffServer } from './createServer.js';
 import { explorerNote } from './explorer/explorerNote.js';
 import { runCluster } from './runCluster.js';
+import { probeIdentity } from '../auth/probeIdentity.js';
 import { applyV8Settings } from './v8Settings.js';
 
 /**
@@ -36,6 +37,13 @@ export async function runServer(name: BffName, create: (config: BffConfig) => Pr
   const server = await create(config);
   const url = await server.listen();
   server.log.info({ event: 'bff.ready', url, pid: process.pid }, `bff-${name} ready at ${url} (${explorerNote(config)})`);
+  // A secret that differs from the backends' makes every field FORBIDDEN while the process looks
+  // healthy: say so at start, loudly (and /readyz says not ready). Not fatal: the backends may
+  // be restarting with the new secret, and readiness keeps traffic away meanwhile.
+  void probeIdentity({ usersUrl: config.backends.users.address, client: config.name, secret: config.identitySecret, timeoutMs: 2_000 }).then((probe) => {
+    if (probe.verdict === 'rejected') server.log.error({ event: 'bff.identity_rejected' }, `bff-${name}: ${probe.detail}`);
+    else if (probe.verdict === 'unknown') server.log.warn({ event: 'bff.identity_unchecked' }, `bff-${name}: identity not checked yet: ${probe.detail}`);
+  });
 
   let closing = false;
   const shutdown = (signal: string) => {

@@ -1,4 +1,4 @@
-import { BffError } from '../errors/BffError.js';
+import { asBffError, BffError } from '../errors/BffError.js';
 import { ErrorCode } from '../errors/codes.js';
 
 /**
@@ -65,4 +65,40 @@ export function pageSize(first: number | null | undefined, fallback: number, max
     throw new BffError(ErrorCode.BAD_USER_INPUT, `first must be between 1 and ${max}.`, { reason: 'page_size' });
   }
   return first;
+}
+
+/** What a page cursor may look like: the backends' page tokens are opaque base64url text. */
+const CURSOR = /^[A-Za-z0-9_-]{1,256}$/;
+
+/** The error for a cursor that is not one of ours, naming the argument. */
+export function invalidCursor(argument: string, cause?: unknown): BffError {
+  return new BffError(ErrorCode.BAD_USER_INPUT, `${argument} is not a cursor this API gave out: pass pageInfo.endCursor of the previous page.`, {
+    reason: 'invalid_cursor',
+    extensions: { argument },
+    ...(cause !== undefined && { cause }),
+  });
+}
+
+/**
+ * @returns the cursor to pass on (undefined for none), checked before any backend call.
+ * @throws BffError BAD_USER_INPUT naming `argument` when it cannot be a cursor.
+ */
+export function pageCursor(after: string | null | undefined, argument = 'after'): string | undefined {
+  if (after === null || after === undefined || after === '') return undefined;
+  if (!CURSOR.test(after)) throw invalidCursor(argument);
+  return after;
+}
+
+/**
+ * Runs a page fetch whose only free input is the cursor (sizes and enums are checked before):
+ * a backend's refusal of its input is then a refusal of the cursor, and says so.
+ */
+export async function withCursor<T>(cursor: string | undefined, fetchPage: () => Promise<T>, argument = 'after'): Promise<T> {
+  if (cursor === undefined) return fetchPage();
+  try {
+    return await fetchPage();
+  } catch (error) {
+    if (asBffError(error)?.code === ErrorCode.BAD_USER_INPUT) throw invalidCursor(argument, error);
+    throw error;
+  }
 }

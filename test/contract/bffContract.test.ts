@@ -32,9 +32,28 @@ for (const name of ['mobile', 'web'] as const) {
     test('the request id is taken from x-request-id and returned in the header and in every error', async () => {
       const res = await gql(bff().url, '{ nope }', {}, { 'x-request-id': 'contract-req-1' });
       assert.equal(res.headers.get('x-request-id'), 'contract-req-1');
-      assert.equal(res.status, 400);
+      // 200: an application/json client reads errors, not the status (graphqlOverHttp.test.ts).
+      assert.equal(res.status, 200);
       assert.equal(res.body.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED');
       assert.equal(res.body.errors?.[0]?.extensions?.requestId, 'contract-req-1');
+    });
+
+    test('refusals Apollo makes before its pipeline carry the request id too (CSRF, a malformed body)', async () => {
+      const csrf = await fetch(`${bff().url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { 'x-request-id': 'contract-csrf' } });
+      const csrfBody = (await csrf.json()) as { errors: { message: string; extensions: Record<string, unknown> }[] };
+      assert.equal(csrf.status, 400);
+      assert.match(csrfBody.errors[0]!.message, /Cross-Site Request Forgery/);
+      assert.equal(csrfBody.errors[0]!.extensions.code, 'BAD_REQUEST');
+      assert.equal(csrfBody.errors[0]!.extensions.requestId, 'contract-csrf');
+      const malformed = await fetch(bff().url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'contract-malformed' },
+        body: JSON.stringify({ query: '{ __typename }', variables: [1] }),
+      });
+      const malformedBody = (await malformed.json()) as { errors: { extensions: Record<string, unknown> }[] };
+      assert.equal(malformed.status, 400);
+      assert.equal(malformedBody.errors[0]!.extensions.code, 'BAD_REQUEST');
+      assert.equal(malformedBody.errors[0]!.extensions.requestId, 'contract-malformed');
     });
 
     test('a request without x-request-id gets one made', async () => {

@@ -54,6 +54,14 @@ describe('placeOrder', () => {
     assert.equal(history.body.data!.myOrders.orders[0].id, result.order.id);
   });
 
+  test('the example variables beside the operation (PlaceOrder.variables.json) place an order', async () => {
+    const example = operation('mobile', 'PlaceOrder');
+    // Through bff-web (its Money is an object): the mobile BFF here has a 300 ms backend deadline.
+    const res = await gql<{ placeOrder: any }>(web.url, example.query.replace(/total\n/, 'total { formatted }\n'), example.variables, auth());
+    assert.equal(res.body.errors, undefined);
+    assert.equal(res.body.data!.placeOrder.__typename, 'OrderPlaced');
+  });
+
   test('the same idempotency key places the order once', async () => {
     const variables = input(inStock.productId, 1);
     const first = await gql<{ placeOrder: any }>(mobile.url, PLACE_ORDER, variables, auth());

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -55,4 +55,32 @@ for (const [what, content, pattern] of [
 
 test('a missing settings file is named', () => {
   assert.throws(() => loadConfig('web', { BFF_CONFIG_FILE: '/nonexistent/settings.json' }), /BFF_CONFIG_FILE: cannot read \/nonexistent/);
+});
+
+// Every list setting, both ways: as the environment's text and as a JSON array in the
+// settings file; both must give the same configuration. API_KEYS is JSON in the environment
+// too, so its array in the file is that JSON, not a comma-joined list.
+const apiKey = { client: 'acme', sha256: 'a'.repeat(64), bffs: ['web'], plan: 'partner' };
+for (const [setting, list, envText, read] of [
+  ['API_KEYS', [apiKey], JSON.stringify([apiKey]), (c) => c.auth.apiKeys.map((k) => `${k.client}:${k.sha256}:${k.bffs.join('+')}:${k.plan}`)],
+  ['JWT_ALGORITHMS', ['ES256', 'EdDSA'], 'ES256, EdDSA', (c) => c.auth.algorithms],
+  ['RATE_LIMIT_PLANS', ['partner:6000', 'free:10'], 'partner:6000,free:10', (c) => Object.entries(c.rateLimit.plans).map(([p, n]) => `${p}:${n}`)],
+] as const satisfies readonly (readonly [string, unknown[], string, (c: ReturnType<typeof loadConfig>) => string[]])[]) {
+  test(`the list setting ${setting} reads the same from the environment and as a JSON array in the settings file`, () => {
+    const fromEnv = read(loadConfig('web', { [setting]: envText }));
+    const fromFile = read(loadConfig('web', { BFF_CONFIG_FILE: settingsFile({ [setting]: list }) }));
+    assert.ok(fromEnv.length === list.length, `${setting} from the environment: ${fromEnv.join(' ')}`);
+    assert.deepEqual(fromFile, fromEnv);
+  });
+}
+
+test('.env.example is a valid production configuration for both BFFs', async () => {
+  const { parseEnv } = await import('node:util');
+  const env = parseEnv(readFileSync(new URL('../../.env.example', import.meta.url), 'utf8')) as Record<string, string>;
+  assert.equal(env.NODE_ENV, 'production');
+  for (const name of ['mobile', 'web'] as const) {
+    const config = loadConfig(name, env);
+    assert.equal(config.production, true);
+    assert.equal(config.identitySecret, env.IDENTITY_HMAC_SECRET);
+  }
 });

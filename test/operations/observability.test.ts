@@ -120,7 +120,8 @@ test('one access line per request: GraphQL, and rejections before GraphQL (401, 
 test('/metrics: requests, errors, backend calls, loader batches, breakers, process; operation labels capped', async () => {
   const web = await startWeb({ METRICS_MAX_OPERATIONS: '3' });
   await gql(web.url, PRODUCT, { id: 'p-00001' }, { 'x-request-id': 'm-1' });
-  await gql(web.url, '{ nope }', {}, { 'x-request-id': 'm-2' });
+  // As application/graphql-response+json: a validation failure is then a 400 (as application/json, 200).
+  await gql(web.url, '{ nope }', {}, { 'x-request-id': 'm-2', accept: 'application/graphql-response+json' });
   for (const n of [1, 2, 3, 4, 5]) await gql(web.url, `query Op${n} { __typename }`, {}, { 'x-request-id': `m-op-${n}` });
   await web.lineOf('m-op-5');
 

@@ -60,7 +60,7 @@ after(async () => {
   receiver?.close();
 });
 
-test('one trace id reaches REST, gRPC and GraphQL backends, and the spans reach the OTLP endpoint', async () => {
+test('one trace id reaches REST, gRPC and GraphQL backends, and the spans reach the OTLP endpoint', { timeout: 120_000 }, async () => {
   await backends.admin.reset();
   const token = await tokenFor(backends, 'u-00007', 'customers:read');
   const res = await gql(
@@ -70,10 +70,18 @@ test('one trace id reaches REST, gRPC and GraphQL backends, and the spans reach 
       product(id: "p-00042") { title stock { totalAvailable } reviews(first: 2) { title } }
     }`,
     {},
-    { authorization: `Bearer ${token}`, traceparent: TRACEPARENT },
+    { authorization: `Bearer ${token}`, traceparent: TRACEPARENT, 'x-request-id': 'traced-1' },
   );
   assert.equal(res.status, 200);
   assert.equal(res.body.errors, undefined);
+
+  // Logs join traces: request-scoped lines carry the trace id and the id of the span they were written in.
+  const access = await bff.waitForLine((line) => line.requestId === 'traced-1' && line.msg === 'request completed');
+  assert.equal(access.traceId, TRACE_ID);
+  assert.match(String(access.spanId), /^[0-9a-f]{16}$/);
+  await gql(bff.url, '{ __typename }', {}, { authorization: 'Bearer not-a-token', traceparent: TRACEPARENT, 'x-request-id': 'traced-2' });
+  const refused = await bff.waitForLine((line) => line.requestId === 'traced-2' && line.msg === 'authentication refused');
+  assert.equal(refused.traceId, TRACE_ID);
 
   const stats = await backends.admin.stats();
   for (const backend of ['users', 'catalog', 'orders', 'inventory', 'reviews'] as const) {

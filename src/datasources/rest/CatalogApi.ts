@@ -27,6 +27,12 @@ export interface ListProductsInput {
   cursor?: string | undefined;
 }
 
+export interface CategoryDto {
+  slug: string;
+  name: string;
+  productCount: number;
+}
+
 export interface ProductPage {
   products: ProductDto[];
   nextCursor: string | null;
@@ -45,6 +51,13 @@ export class CatalogApi {
   /** @returns the products found, in any order; unknown ids are left out. */
   getProductsByIds(scope: CallScope, ids: readonly string[]): Promise<ProductDto[]> {
     return this.client.getByIds<ProductDto>(scope, '/products', ids, 'products', (product) => product.id);
+  }
+
+  /** @returns every category the catalog lists, in its order. */
+  async listCategories(scope: CallScope): Promise<CategoryDto[]> {
+    const body = (await this.client.get(scope, '/categories', 'GET /categories', 1)) as { categories?: CategoryDto[] } | null;
+    if (!Array.isArray(body?.categories)) throw badResponse('catalog', 'shape');
+    return body.categories;
   }
 
   /** @returns one page of products, filtered and sorted by the backend. */

@@ -62,25 +62,64 @@ function httpStatusOf(error: unknown): unknown {
   return error instanceof GraphQLError ? (error.extensions.http as { status?: unknown } | undefined)?.status : undefined;
 }
 
+export interface ErrorDetailOptions {
+  /**
+   * Give a request that asks with `x-bff-debug: stack` a short `extensions.stacktrace` (the
+   * message and the first STACK_FRAMES frames). Default false; never in production.
+   */
+  stacktraceOnRequest?: boolean;
+}
+
+/** Frames of a short stack trace: where it was thrown, not the whole way up through Apollo. */
+export const STACK_FRAMES = 4;
+
 /**
  * Logs every error that is not ours in full (message and stack, with the request id), and
- * stamps the request id on every error the client sees.
+ * stamps the request id on every error the client sees. Stack traces stay in the logs: a
+ * client gets a short one only when it asks (`x-bff-debug: stack`) and the option allows it.
  */
-export function useErrorMasking(): ApolloServerPlugin<BffContext> {
+export function useErrorMasking(options: ErrorDetailOptions = {}): ApolloServerPlugin<BffContext> {
   return {
-    async requestDidStart() {
+    async requestDidStart({ request }) {
+      let stacks: (string[] | undefined)[] | undefined;
+      const wantsStack = options.stacktraceOnRequest === true && debugAsks(request.http?.headers.get('x-bff-debug'), 'stack');
       return {
         async didEncounterErrors({ contextValue, errors }) {
           logUnexpectedErrors(contextValue, errors);
+          // Apollo formats these errors one to one, in this order, into the response's errors.
+          if (wantsStack) stacks = errors.map((e) => shortStack(unwrapResolverError(e)));
         },
         async willSendResponse({ contextValue, response }) {
           if (response.body.kind !== 'single') return;
           const errors = response.body.singleResult.errors;
-          if (errors) response.body.singleResult.errors = withRequestId(errors, contextValue.requestId);
+          if (!errors) return;
+          const stamped = withRequestId(errors, contextValue.requestId);
+          if (stacks?.length === stamped.length) {
+            stamped.forEach((e, i) => {
+              if (stacks![i]) (e.extensions as Record<string, unknown>).stacktrace = stacks![i];
+            });
+          }
+          response.body.singleResult.errors = stamped;
         },
       };
     },
   };
+}
+
+/** @returns whether an `x-bff-debug` header asks for `what` (`fanout`, `stack`), alone or in a list. */
+export function debugAsks(header: string | string[] | undefined, what: 'fanout' | 'stack'): boolean {
+  if (header === what) return true;
+  const value = Array.isArray(header) ? header.join(',') : header;
+  return value !== undefined && value.split(',').some((v) => v.trim() === what);
+}
+
+/** @returns the error's message line and its first STACK_FRAMES frames, paths relative to the working directory. */
+export function shortStack(error: unknown): string[] | undefined {
+  const stack = error instanceof Error ? error.stack : undefined;
+  if (!stack) return undefined;
+  const cwd = `${process.cwd()}/`;
+  const [head = '', ...frames] = stack.split('\n');
+  return [head, ...frames.filter((f) => f.trim().startsWith('at ')).slice(0, STACK_FRAMES).map((f) => f.trim().replaceAll(`file://${cwd}`, '').replaceAll(cwd, ''))];
 }
 
 /**
@@ -102,6 +141,21 @@ export function logUnexpectedErrors(context: BffContext, errors: readonly GraphQ
     if (typeof code === 'string' && PIPELINE_CODES.has(code)) continue;
     context.log.error({ err: original, path: error.path, requestId: context.requestId }, 'unexpected error in operation');
   }
+}
+
+/**
+ * Apollo answers some refusals before its request pipeline starts, so without any plugin
+ * hook and without the context: CSRF prevention, a malformed GET or POST body (no `query`,
+ * `variables` not an object), an `accept` it cannot serve. Those bodies come out of the
+ * HTTP handler as `{"errors":[…]}` text without the request id; this stamps it on each error.
+ * Bodies with data, or whose errors already carry it, are returned as they are, unparsed.
+ *
+ * @returns the response body as the client gets it.
+ */
+export function withRequestIdInBody(body: unknown, requestId: string): unknown {
+  if (typeof body !== 'string' || !body.startsWith('{"errors":') || body.includes('"requestId":')) return body;
+  const parsed = JSON.parse(body) as { errors: GraphQLFormattedError[] };
+  return `${JSON.stringify({ ...parsed, errors: withRequestId(parsed.errors, requestId) })}\n`;
 }
 
 /** @returns the errors as the client gets them: each with the request id in its extensions. */
