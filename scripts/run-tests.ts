@@ -36,6 +36,9 @@ const child = spawn(
     'tsx',
     '--test',
     '--test-concurrency=2',
+    // A hang guard, not a budget: a test still running after 10 minutes fails (naming itself)
+    // instead of holding the whole run until CI's limit.
+    '--test-timeout=600000',
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
     `--test-reporter=${join(root, 'test/support/countingReporter.mjs')}`,

@@ -7,7 +7,7 @@ import type { ProductSort } from '../../src/datasources/rest/CatalogApi.js';
 import type { OrderDto, OrderStatusDto } from '../../src/datasources/grpc/OrdersClient.js';
 import { isStreamFailure } from '../../src/subscriptions/EventSource.js';
 import { follow } from '../../src/subscriptions/LiveScope.js';
-import { ORDER_EVENTS_TOPIC } from '../../src/subscriptions/createPolledOrderEvents.js';
+import { ORDER_EVENTS_TOPIC } from '../../src/subscriptions/createQueuedOrderEvents.js';
 import type { GraphQLResolveInfo } from 'graphql';
 import { loadNow, loadOrNull, mapNow } from '../../src/loaders/createLoader.js';
 import { selects } from '../../src/schema/selects.js';

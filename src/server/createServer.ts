@@ -55,7 +55,7 @@ import { sendError } from './sendError.js';
 import type { OrderDto } from '../datasources/grpc/OrdersClient.js';
 import type { EventSource } from '../subscriptions/EventSource.js';
 import { createOrderStatusSource } from '../subscriptions/createOrderStatusSource.js';
-import { createPolledOrderEvents } from '../subscriptions/createPolledOrderEvents.js';
+import { createQueuedOrderEvents } from '../subscriptions/createQueuedOrderEvents.js';
 import { createSubscriptionServer } from '../subscriptions/createSubscriptionServer.js';
 import { loadSubscriptionLimits } from '../subscriptions/subscriptionLimits.js';
 
@@ -87,8 +87,7 @@ export interface CreateServerOptions {
    */
   tokenHandler?: boolean;
   /**
-   * The order-events feed (topic `orders`) of subscriptions; default: the in-process poller
-   * (createPolledOrderEvents). A broker-fed source plugs in here. Closed with the server.
+   * The order-events feed (topic `orders`) of subscriptions; default: fed by the queue's `orders.events` topic (createQueuedOrderEvents). Closed with the server.
    */
   orderEvents?: EventSource<OrderDto> & { close(): void; readonly openUpstreams: number };
 }
@@ -268,7 +267,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   const orderStatus = createOrderStatusSource({ orders: backends.orders, identitySecret: config.identitySecret });
   const orderEvents =
     options.orderEvents ??
-    createPolledOrderEvents({ orders: backends.orders, identitySecret: config.identitySecret, intervalMs: subscriptionLimits.orderEventsPollMs });
+    createQueuedOrderEvents(queue, (error) => log.warn({ err: error }, 'order events: reading the queue failed; retrying'));
   const subscriptions = createSubscriptionServer({
     app,
     schema,

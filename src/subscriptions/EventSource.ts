@@ -3,8 +3,7 @@ import type { BffError } from '../errors/BffError.js';
 
 /**
  * Where a subscription's events come from: one small interface for every source, whether a
- * gRPC server stream (WatchOrderStatus), a broker topic (the message queue) or the in-process
- * poller that stands in for it. A resolver asks for a topic and iterates; the transport (WS or
+ * gRPC server stream (WatchOrderStatus) or a broker topic (the message queue). A resolver asks for a topic and iterates; the transport (WS or
  * SSE) ends the iteration (`return()`) when the client unsubscribes or goes away.
  */
 export interface EventSource<E> {

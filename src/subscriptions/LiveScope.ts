@@ -5,9 +5,9 @@ import { ErrorCode } from '../errors/codes.js';
 import type { EventSource, Follower, LiveStream } from './EventSource.js';
 
 /**
- * The event sources of a process, one per kind of event. The integrator's message queue plugs
- * in here: `orderEvents` is any EventSource of orders (topic `orders`), today the in-process
- * poller (createPolledOrderEvents), tomorrow the broker's consumer.
+ * The event sources of a process, one per kind of event: `orderStatus` bridges the orders
+ * service's gRPC stream (createOrderStatusSource), `orderEvents` reads the message queue's
+ * `orders.events` topic (createQueuedOrderEvents).
  */
 export interface LiveSources {
   /** Topic: an order id. Status changes of that order (WatchOrderStatus). */

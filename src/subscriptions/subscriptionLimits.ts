@@ -26,8 +26,6 @@ export interface SubscriptionLimits {
   maxLifetimeMs: number;
   /** WS_INIT_TIMEOUT_MS [3000]: time to send connection_init (4408). */
   initTimeoutMs: number;
-  /** ORDER_EVENTS_POLL_MS [500]: pace of the in-process order-events source (no broker). */
-  orderEventsPollMs: number;
 }
 
 const DEFAULTS: Record<Exclude<keyof SubscriptionLimits, 'enabled'>, [string, number, number]> = {
@@ -42,7 +40,6 @@ const DEFAULTS: Record<Exclude<keyof SubscriptionLimits, 'enabled'>, [string, nu
   idleTimeoutMs: ['WS_IDLE_TIMEOUT_MS', 300_000, 0],
   maxLifetimeMs: ['WS_MAX_LIFETIME_MS', 3_600_000, 0],
   initTimeoutMs: ['WS_INIT_TIMEOUT_MS', 3_000, 1],
-  orderEventsPollMs: ['ORDER_EVENTS_POLL_MS', 500, 10],
 };
 
 /**

@@ -181,8 +181,9 @@ describe('Redis Streams broker', () => {
       assert.equal(ok.body.errors, undefined);
 
       await broker.stop();
-      const readyz = async () => (await fetch(`${mobile.origin}/readyz`)).json() as Promise<{ status: string; checks: { broker?: { ok: boolean; detail: string } } }>;
-      while (!(await readyz()).checks.broker?.detail.includes('unreachable')) await poll();
+      // The broker is reported in /dependencies (never a readiness gate).
+      const dependencies = async () => (await fetch(`${mobile.origin}/dependencies`)).json() as Promise<{ broker?: { ok: boolean; detail: string } }>;
+      while (!(await dependencies()).broker?.detail.includes('unreachable')) await poll();
 
       const failed = await gql<{ requestReturn: unknown }>(mobile.url, REQUEST_RETURN, { orderId: ownOrder.id }, { ...auth, 'idempotency-key': 'while-down' });
       assert.equal(failed.status, 200);
@@ -203,7 +204,7 @@ describe('Redis Streams broker', () => {
 
       // The broker comes back where it was: publishing works again without a restart.
       broker = await startRedis(broker.port);
-      while ((await readyz()).checks.broker?.detail.includes('unreachable')) await poll();
+      while ((await dependencies()).broker?.detail.includes('unreachable')) await poll();
       const again = await gql<{ requestReturn: { ticketId: string } }>(mobile.url, REQUEST_RETURN, { orderId: ownOrder.id }, { ...auth, 'idempotency-key': 'while-down' });
       assert.equal(again.body.errors, undefined);
     } finally {

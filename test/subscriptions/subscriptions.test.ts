@@ -23,7 +23,7 @@ const ORDER_STATUS = 'subscription S($id: ID!) { orderStatus(orderId: $id) { ord
 before(async () => {
   // Streams stay open (one event, then a pause of an hour) until someone closes them.
   backends = await startBackendsProcess({ ORDERS_WATCH_INTERVAL_MS: '3600000' });
-  const env = { ORDER_EVENTS_POLL_MS: '50', SHUTDOWN_TIMEOUT_MS: '10000', JWT_CLOCK_TOLERANCE_S: '0', WS_MAX_CONNECTIONS_PER_USER: '3' };
+  const env = { SHUTDOWN_TIMEOUT_MS: '10000', JWT_CLOCK_TOLERANCE_S: '0', WS_MAX_CONNECTIONS_PER_USER: '3' };
   [mobile, web] = await Promise.all([startBffProcess('mobile', backends, env), startBffProcess('web', backends, env)]);
 });
 after(async () => {
@@ -161,7 +161,7 @@ test('web orderEvents: staff get new orders in order, as full rows; a customer i
   const staff = await tokenFor(backends, 'u-00001', 'orders:read:all');
   const feed = follow(client(web, staff), 'subscription { orderEvents { kind order { id status total { formatted } itemCount customer { id } } } }');
   const customer = await tokenFor(backends, pendingA!.userId);
-  // The feed's baseline is taken on its first poll; wait until the subscription is running.
+  // The feed reads the queue from when it runs: wait until the subscription is running.
   await eventually(async () => (await fetch(`${web.origin}/metrics`).then((r) => r.text())), (t) => /bff_subscriptions_active\{field="orderEvents"[^}]*\} 1/.test(t), 'the feed runs');
   const placed: string[] = [];
   const product = seed.products[0]!;
