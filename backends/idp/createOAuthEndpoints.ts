@@ -262,12 +262,15 @@ export function createOAuthEndpoints(options: OAuthEndpointsOptions): OAuthEndpo
     const html = `<!doctype html><html><head><meta charset="utf-8"><title>Demo IdP: sign in</title></head><body>
 <h1>Sign in to the demo shop</h1><p>A demo identity provider: pick a user (no password).</p>
 <form method="post" action="/authorize">${hidden}${buttons}</form></body></html>`;
+    // Browsers apply form-action to the redirects that follow the POST too: the form may go to
+    // this IdP and on to the client's (already validated) redirect URI, nowhere else.
+    const redirectOrigin = originOf(params.get('redirect_uri'));
     res.writeHead(200, {
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
       // The login page must not be framed (clickjacking) nor run scripts.
       'x-frame-options': 'DENY',
-      'content-security-policy': "default-src 'none'; form-action 'self'; frame-ancestors 'none'",
+      'content-security-policy': `default-src 'none'; form-action 'self'${redirectOrigin ? ` ${redirectOrigin}` : ''}; frame-ancestors 'none'`,
     });
     res.end(html);
   }
@@ -419,4 +422,15 @@ function equal(a: string, b: string): boolean {
 
 function esc(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** @returns the http(s) origin of `url`, or undefined when it is not one. */
+function originOf(url: string | null): string | undefined {
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.origin : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -330,6 +330,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     mode: config.explorer,
     schema: config.production ? undefined : schema,
     fanoutDebug: config.fanoutDebug,
+    signIn: tokenHandler !== undefined,
     log,
   });
   tokenHandler?.register(app);

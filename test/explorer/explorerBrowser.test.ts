@@ -42,7 +42,9 @@ describe('the explorer in a browser, offline', () => {
     executablePath = requireChromium({ skip: () => {} });
     if (!executablePath) return;
     backends = await startBackendsProcess();
-    const started = await Promise.all([startBff('web', backends), startBff('mobile', backends), launchBrowser(executablePath)]);
+    // bff-web is the browser's token handler against the demo IdP of these backends.
+    const oidc = { OIDC_DISCOVERY_URL: `${backends.urls.idp}/.well-known/openid-configuration` };
+    const started = await Promise.all([startBff('web', backends, oidc), startBff('mobile', backends), launchBrowser(executablePath)]);
     bffs.push(started[0], started[1]);
     browser = started[2];
   });
@@ -94,7 +96,55 @@ describe('the explorer in a browser, offline', () => {
       }
     });
   }
+
+  test('bff-web: sign in from the explorer through the token handler, run a staff query with the session cookie, sign out', async (t) => {
+    if (!requireChromium(t)) return;
+    const bff = bffs.find((b) => b.name === 'web')!;
+    const { page, outside, errors } = await openLocalOnlyPage(browser!);
+    const staffQuery = '{ orders(first: 1) { nodes { id } } }';
+    const run = async (pattern: RegExp) => {
+      await setEditor(page, '.graphiql-query-editor', staffQuery);
+      await setEditor(page, '.graphiql-editor-tool .graphiql-editor:not(.hidden)', '{}');
+      await page.click('.graphiql-execute-button');
+      return waitForResponse(page, pattern);
+    };
+    try {
+      await page.goto(bff.url);
+      await page.waitForSelector('.graphiql-container');
+      // Signed out: the staff field is refused.
+      await run(/UNAUTHENTICATED/);
+      // "Getting started" offers the sign-in (open on a first visit; opened here otherwise); the IdP's page picks a user.
+      await openHelp(page);
+      await page.waitForSelector('a.bff-sign-in');
+      await Promise.all([page.waitForNavigation(), page.click('a.bff-sign-in')]);
+      await Promise.all([page.waitForNavigation(), page.click('button[name="login_user"][value="u-00001"]')]);
+      await page.waitForSelector('.graphiql-container');
+      assert.equal(new URL(page.url()).pathname, '/graphql', 'back on the explorer');
+      // The page holds no token: the session cookie is HttpOnly, and the staff query now runs.
+      assert.equal(await page.evaluate(() => document.cookie), '');
+      await run(/"nodes"/);
+      // Sign out from the help panel: the same query is refused again.
+      await openHelp(page);
+      await page.waitForSelector('.bff-sign-out');
+      await Promise.all([page.waitForNavigation(), page.click('.bff-sign-out')]);
+      await page.waitForSelector('.graphiql-container');
+      await run(/UNAUTHENTICATED/);
+      assert.deepEqual(outside, [], 'the page asked for nothing beyond 127.0.0.1');
+      // The browser logs each of the two refused (401) queries asked for above; nothing else.
+      assert.deepEqual(errors.filter((e) => !/status of 401/.test(e)), [], 'no script errors');
+      assert.equal(errors.length, 2);
+    } finally {
+      await page.close();
+    }
+  });
 });
+
+/** Opens the "Getting started" panel unless it is open already (its button toggles it). */
+async function openHelp(page: Page): Promise<void> {
+  if (await page.$('.bff-help')) return;
+  await page.click('button[aria-label="Show Getting started"]');
+  await page.waitForSelector('.bff-help');
+}
 
 /** Waits until the text of the first element matching `selector` matches `pattern`. */
 async function waitForText(page: Page, selector: string, pattern: RegExp): Promise<void> {

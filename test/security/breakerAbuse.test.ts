@@ -11,7 +11,11 @@ import { hashDocument } from '../../src/persisted/buildManifest.js';
 import { operation } from '../fixtures/operations.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { startBffProcess, type BffProcess } from '../fixtures/startBffProcess.js';
-import { post } from './startSecuredBff.js';
+import { post as postJson } from './startSecuredBff.js';
+
+// A client that accepts application/graphql-response+json: request errors are 4xx.
+const post = (url: string, payload: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  postJson(url, payload, { accept: 'application/graphql-response+json', ...headers });
 
 const PRODUCTION = {
   NODE_ENV: 'production',

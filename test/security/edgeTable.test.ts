@@ -11,7 +11,12 @@ import type { BffName } from '../../src/config/loadConfig.js';
 import { INVALID_TOKEN_MESSAGE } from '../../src/auth/createTokenVerifier.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import type { RunningBff } from '../fixtures/startBffs.js';
-import { API_KEYS, backendCalls, post, send, sendRaw, startSecuredBff, type RawResponse } from './startSecuredBff.js';
+import { API_KEYS, backendCalls, post as postJson, send, sendRaw, startSecuredBff, type RawResponse } from './startSecuredBff.js';
+
+// As a GraphQL-over-HTTP client that accepts application/graphql-response+json: request errors
+// are then 4xx (a legacy application/json client gets them with 200; graphqlOverHttp.test.ts).
+const post = (url: string, payload: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  postJson(url, payload, { accept: 'application/graphql-response+json', ...headers });
 import { createTestIssuer, NOW_S, type TestIssuer } from './testIssuer.js';
 
 /** Public on both BFFs and calls the catalog: a refusal shows as zero backend calls. */
@@ -159,7 +164,7 @@ const rows: Row[] = [
     code: 'OPERATION_RESOLUTION_FAILURE',
     reachesBackends: true, // the registering request ran
   },
-  { name: 'a subscription', request: query('subscription { product(id: "p-00001") { id } }'), status: 400, code: 'BAD_REQUEST', reason: 'subscriptions_unsupported' },
+  { name: 'a subscription over HTTP (WebSocket and SSE serve them)', request: (bff) => query(bff.name === 'mobile' ? 'subscription { orderStatus(orderId: "o-000001") { status } }' : 'subscription { orderEvents { kind } }')(bff), status: 400, code: 'BAD_REQUEST', reason: 'subscriptions_unsupported' },
   { name: 'an APQ hash that does not match its query', request: (bff) => post(bff.url, { query: PROBE, extensions: apq(sha256('something else')) }), status: 400, code: 'BAD_REQUEST', reason: 'persisted_query_hash_mismatch' },
   // Trace and identity headers: served, and what is malformed is not passed on (identity.test.ts checks what the backend got).
   { name: 'an 8 KB traceparent', request: probeWith({ traceparent: `00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01${'a'.repeat(8_000)}` }), status: 200, reachesBackends: true },

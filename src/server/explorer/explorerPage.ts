@@ -10,6 +10,8 @@ export interface ExplorerPageOptions {
   /** Where the SDL is, relative to the page. */
   sdlPath: string;
   fanoutDebug: boolean;
+  /** Offer the token handler's sign-in (`/auth/login`) and send the session cookie with the CSRF header. */
+  signIn: boolean;
 }
 
 /** The commands that print a demo token (scripts/token.ts), as the help panel shows them. */
@@ -32,6 +34,7 @@ export function explorerPage(options: ExplorerPageOptions): string {
     bff,
     sdlPath: options.sdlPath,
     fanoutDebug: options.fanoutDebug,
+    signIn: options.signIn,
     tokenCommands: TOKEN_COMMANDS,
     defaultHeaders: JSON.stringify(headers, null, 2),
     defaultQuery: [

@@ -20,6 +20,8 @@ export interface ExplorerOptions {
   schema: GraphQLSchema | undefined;
   /** Whether `x-bff-debug: fanout` is honoured: the page pre-fills and explains it only then. */
   fanoutDebug: boolean;
+  /** The BFF is the browser's token handler (`/auth/*`): the page offers sign-in and sends the session cookie. */
+  signIn?: boolean;
   log: Logger;
 }
 
@@ -98,7 +100,7 @@ export function useExplorer(app: FastifyInstance, options: ExplorerOptions): Exp
   const relative = endpoint.slice(endpoint.lastIndexOf('/') + 1);
   const sdlPath = `${relative}/schema.graphql`;
   const page = files
-    ? explorerPage({ bff: options.bff, assets: `${relative}/explorer/`, sdlPath, fanoutDebug: options.fanoutDebug })
+    ? explorerPage({ bff: options.bff, assets: `${relative}/explorer/`, sdlPath, fanoutDebug: options.fanoutDebug, signIn: options.signIn ?? false })
     : missingExplorerPage(options.bff, sdlPath);
 
   if (files) {

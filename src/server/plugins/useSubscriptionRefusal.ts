@@ -5,10 +5,9 @@ import { ErrorCode } from '../../errors/codes.js';
 
 /**
  * Refuses a `subscription` operation with BAD_REQUEST (400, reason `subscriptions_unsupported`)
- * before anything runs: this endpoint serves queries and mutations only. Without it a
- * subscription passes validation and fails in execution as a 200 INTERNAL_SERVER_ERROR.
- *
- * The one place subscriptions are refused: the transport that serves them replaces this plugin.
+ * before anything runs: HTTP serves queries and mutations only; subscriptions go over WebSocket
+ * or SSE (src/subscriptions). Without it a subscription passes validation and fails in
+ * execution as a 200 INTERNAL_SERVER_ERROR.
  */
 export function useSubscriptionRefusal(): ApolloServerPlugin<BffContext> {
   return {
@@ -16,7 +15,7 @@ export function useSubscriptionRefusal(): ApolloServerPlugin<BffContext> {
       return {
         async didResolveOperation({ operation }) {
           if (operation?.operation !== 'subscription') return;
-          throw BffError.request(ErrorCode.BAD_REQUEST, 'Subscriptions are not supported on this endpoint.', { reason: 'subscriptions_unsupported' });
+          throw BffError.request(ErrorCode.BAD_REQUEST, 'Subscriptions are served over WebSocket (graphql-transport-ws) on this URL and over SSE on /graphql/stream, not over HTTP POST or GET.', { reason: 'subscriptions_unsupported' });
         },
       };
     },

@@ -9,7 +9,17 @@
 
   // The page is served by the GraphQL endpoint itself: operations go to the page's own path.
   const endpoint = location.pathname;
-  const send = GraphiQL.createFetcher({ url: endpoint });
+  // On a BFF that is the browser's token handler, a signed-in session is the cookie: sent with
+  // the header its CSRF defence asks for (the page is same-origin, so the browser adds Origin).
+  const send = GraphiQL.createFetcher(
+    config.signIn
+      ? {
+          url: endpoint,
+          fetch: (url, init) =>
+            fetch(url, Object.assign({}, init, { credentials: 'same-origin', headers: Object.assign({}, init && init.headers, { 'x-bff-csrf': '1' }) })),
+        }
+      : { url: endpoint },
+  );
 
   // The pre-filled Authorization header is a placeholder until a token is pasted in; a value
   // still holding '<' (never part of a token) is left out, so that the schema loads and
@@ -28,6 +38,24 @@
     return send(params, Object.assign({}, options, { headers: withoutPlaceholders(options && options.headers) }));
   }
 
+  // The token handler's session, as /auth/session tells it: sign in through the identity
+  // provider's page (back here afterwards), or sign out (the session ends on every replica).
+  function SignIn() {
+    const [session, setSession] = React.useState(undefined);
+    React.useEffect(() => {
+      fetch('/auth/session', { credentials: 'same-origin' })
+        .then((res) => (res.ok ? res.json() : { authenticated: false }))
+        .then(setSession, () => setSession({ authenticated: false }));
+    }, []);
+    const signOut = () =>
+      fetch('/auth/logout', { method: 'POST', credentials: 'same-origin', headers: { 'x-bff-csrf': '1' } }).then(() => location.reload());
+    if (session === undefined) return h('p', null, 'Checking the session…');
+    if (session.authenticated) {
+      return h('p', { className: 'bff-session' }, 'Signed in as ', code(String(session.userId || session.sub || 'a user')), ' (session cookie; no token in the browser). ', h('button', { type: 'button', className: 'bff-sign-out', onClick: signOut }, 'Sign out'));
+    }
+    return h('p', null, h('a', { className: 'bff-sign-in', href: '/auth/login?returnTo=' + encodeURIComponent(endpoint) }, 'Sign in with the demo identity provider'), ' (staff: ', code('u-00001'), '): the BFF keeps the tokens and this page sends its session cookie. Or use a token:');
+  }
+
   function code(text) {
     return h('code', null, text);
   }
@@ -38,6 +66,7 @@
       h('div', { className: 'graphiql-doc-explorer-title' }, 'Getting started'),
       h('p', null, 'This is ', h('b', null, 'bff-' + config.bff), ', explored with GraphiQL served by the BFF itself (no internet needed).'),
       h('h3', null, 'Sign in'),
+      config.signIn ? h(SignIn) : null,
       h('p', null, 'Anonymous callers see public fields only. For a token from the demo identity provider, run in the repository:'),
       h('pre', null, config.tokenCommands.join('\n')),
       h('p', null, 'and replace the placeholder in the ', h('b', null, 'Headers'), ' tab below the query: ', code('"Authorization": "Bearer <token>"'), '. While the placeholder is there, it is not sent.'),
