@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { gql, startBff, type RunningBff } from '../fixtures/startBffs.js';
+import { metricValue } from '../fixtures/metricValue.js';
 
 const BREAKER = { BREAKER_THRESHOLD: '2', BREAKER_HALF_OPEN_MS: '600000', UPSTREAM_RETRIES: '0' };
 const QUERY = {
@@ -25,16 +26,7 @@ after(async () => {
 });
 beforeEach(() => backends.admin.reset());
 
-async function metric(bff: RunningBff, name: string, labels: Record<string, string>): Promise<number | undefined> {
-  const text = await (await fetch(`${bff.origin}/metrics`)).text();
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_:]+)\{(.*)\} (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const have = Object.fromEntries([...match[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(match[3]);
-  }
-  return undefined;
-}
+const metric = (bff: { origin: string }, name: string, labels: Record<string, string>) => metricValue(bff.origin, name, labels);
 
 const inventoryCalls = async () => (await backends.admin.stats()).inventory.calls;
 

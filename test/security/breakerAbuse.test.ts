@@ -12,6 +12,7 @@ import { operation } from '../fixtures/operations.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { startBffProcess, type BffProcess } from '../fixtures/startBffProcess.js';
 import { post as postJson } from './startSecuredBff.js';
+import { metricValue } from '../fixtures/metricValue.js';
 
 // A client that accepts application/graphql-response+json: request errors are 4xx.
 const post = (url: string, payload: Record<string, unknown>, headers: Record<string, string> = {}) =>
@@ -44,16 +45,7 @@ after(async () => {
   await backends?.stop();
 });
 
-async function metric(bff: BffProcess, name: string, labels: Record<string, string>): Promise<number | undefined> {
-  const text = await (await fetch(`${bff.origin}/metrics`)).text();
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_:]+)\{(.*)\} (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const have = Object.fromEntries([...match[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(match[3]);
-  }
-  return undefined;
-}
+const metric = (bff: { origin: string }, name: string, labels: Record<string, string>) => metricValue(bff.origin, name, labels);
 
 const catalogCalls = async () => (await backends.admin.stats()).catalog.calls;
 
