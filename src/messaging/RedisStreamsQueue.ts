@@ -111,36 +111,50 @@ export class RedisStreamsQueue implements MessageQueue {
   }
 
   subscribe<T>(topic: string, handler: MessageHandler<T>, options: SubscribeOptions = {}): Subscription {
+    let lastId: string | undefined;
+    return this.readLoop(options.onError, async (reader, markReady) => {
+      // The stream's last id now: everything after it is this subscriber's, across reconnects.
+      if (lastId === undefined) {
+        const last = await reader.sendCommand<RawEntry[]>(['XREVRANGE', topic, '+', '-', 'COUNT', '1']);
+        lastId = last[0]?.[0] ?? '0-0';
+        markReady();
+      }
+      const reply = await reader.sendCommand<RawStreams>(['XREAD', 'COUNT', '100', 'BLOCK', String(BLOCK_MS), 'STREAMS', topic, lastId]);
+      for (const entry of entriesOf(reply, topic)) {
+        if (!entry) continue;
+        lastId = entry[0];
+        try {
+          await handler(toMessage<T>(topic, entry, 0));
+        } catch (error) {
+          options.onError?.(error);
+        }
+      }
+    });
+  }
+
+  /**
+   * Runs `step` over and over on a reader connection of its own until closed: a failed step is
+   * reported and retried with backoff (100 ms doubling to 2 s). `step` calls `markReady` once
+   * reading has begun; closing also settles `ready`.
+   */
+  private readLoop(
+    onError: ((error: unknown) => void) | undefined,
+    step: (reader: RedisClient, markReady: () => void) => Promise<void>,
+  ): Subscription {
     let stopped = false;
     let reader: RedisClient | undefined;
     let markReady!: () => void;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
     const loop = async () => {
-      let lastId: string | undefined;
       let failures = 0;
       while (!stopped) {
         try {
-          reader ??= await this.reader(options.onError);
-          // The stream's last id now: everything after it is this subscriber's, across reconnects.
-          if (lastId === undefined) {
-            const last = await reader.sendCommand<RawEntry[]>(['XREVRANGE', topic, '+', '-', 'COUNT', '1']);
-            lastId = last[0]?.[0] ?? '0-0';
-            markReady();
-          }
-          const reply = await reader.sendCommand<RawStreams>(['XREAD', 'COUNT', '100', 'BLOCK', String(BLOCK_MS), 'STREAMS', topic, lastId]);
+          reader ??= await this.reader(onError);
+          await step(reader, markReady);
           failures = 0;
-          for (const entry of entriesOf(reply, topic)) {
-            if (!entry) continue;
-            lastId = entry[0];
-            try {
-              await handler(toMessage<T>(topic, entry, 0));
-            } catch (error) {
-              options.onError?.(error);
-            }
-          }
         } catch (error) {
           if (stopped) break;
-          options.onError?.(error);
+          onError?.(error);
           await delay(Math.min(100 * 2 ** failures++, 2_000));
         }
       }
@@ -165,10 +179,6 @@ export class RedisStreamsQueue implements MessageQueue {
     const consumer = options.consumer ?? consumerName(group);
     const claimIdleMs = options.claimIdleMs ?? 30_000;
     const maxDeliveries = options.maxDeliveries ?? 5;
-    let stopped = false;
-    let reader: RedisClient | undefined;
-    let markReady!: () => void;
-    const ready = new Promise<void>((resolve) => (markReady = resolve));
 
     const deliver = async (r: RedisClient, entry: [string, string[]], deliveries: number) => {
       const message = toMessage<T>(topic, entry, deliveries);
@@ -192,56 +202,36 @@ export class RedisStreamsQueue implements MessageQueue {
       return Number(rows[0]?.[3] ?? 1);
     };
 
-    const loop = async () => {
-      let failures = 0;
-      let lastClaim = 0;
-      let ownPendingDone = false;
-      while (!stopped) {
+    let grouped = false;
+    let lastClaim = 0;
+    let ownPendingDone = false;
+    return this.readLoop(options.onError, async (r, markReady) => {
+      if (!grouped) {
         try {
-          if (!reader) {
-            reader = await this.reader(options.onError);
-            try {
-              // From the first message kept: what was published before the group existed is not lost.
-              await reader.sendCommand(['XGROUP', 'CREATE', topic, group, '0', 'MKSTREAM']);
-            } catch (error) {
-              if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
-            }
-            markReady();
-          }
-          const r = reader;
-          if (!ownPendingDone) {
-            // What this consumer name was given before a restart and never acknowledged.
-            const reply = await r.sendCommand<RawStreams>(['XREADGROUP', 'GROUP', group, consumer, 'COUNT', '100', 'STREAMS', topic, '0']);
-            for (const entry of entriesOf(reply, topic)) if (entry) await deliver(r, entry, await deliveriesOf(r, entry[0]));
-            ownPendingDone = true;
-          }
-          if (Date.now() - lastClaim >= Math.min(claimIdleMs, BLOCK_MS)) {
-            lastClaim = Date.now();
-            const [, claimed] = await r.sendCommand<[string, RawEntry[], string[]]>(['XAUTOCLAIM', topic, group, consumer, String(claimIdleMs), '0-0', 'COUNT', '10']);
-            for (const entry of claimed) if (entry) await deliver(r, entry, await deliveriesOf(r, entry[0]));
-          }
-          const reply = await r.sendCommand<RawStreams>([
-            'XREADGROUP', 'GROUP', group, consumer, 'COUNT', '10', 'BLOCK', String(Math.min(claimIdleMs, BLOCK_MS)), 'STREAMS', topic, '>',
-          ]);
-          failures = 0;
-          for (const entry of entriesOf(reply, topic)) if (entry) await deliver(r, entry, 1);
+          // From the first message kept: what was published before the group existed is not lost.
+          await r.sendCommand(['XGROUP', 'CREATE', topic, group, '0', 'MKSTREAM']);
         } catch (error) {
-          if (stopped) break;
-          options.onError?.(error);
-          await delay(Math.min(100 * 2 ** failures++, 2_000));
+          if (!String((error as Error).message).includes('BUSYGROUP')) throw error;
         }
-      }
-    };
-    const running = loop();
-    return {
-      ready,
-      close: async () => {
-        stopped = true;
+        grouped = true;
         markReady();
-        if (reader) this.drop(reader);
-        await running;
-      },
-    };
+      }
+      if (!ownPendingDone) {
+        // What this consumer name was given before a restart and never acknowledged.
+        const reply = await r.sendCommand<RawStreams>(['XREADGROUP', 'GROUP', group, consumer, 'COUNT', '100', 'STREAMS', topic, '0']);
+        for (const entry of entriesOf(reply, topic)) if (entry) await deliver(r, entry, await deliveriesOf(r, entry[0]));
+        ownPendingDone = true;
+      }
+      if (Date.now() - lastClaim >= Math.min(claimIdleMs, BLOCK_MS)) {
+        lastClaim = Date.now();
+        const [, claimed] = await r.sendCommand<[string, RawEntry[], string[]]>(['XAUTOCLAIM', topic, group, consumer, String(claimIdleMs), '0-0', 'COUNT', '10']);
+        for (const entry of claimed) if (entry) await deliver(r, entry, await deliveriesOf(r, entry[0]));
+      }
+      const reply = await r.sendCommand<RawStreams>([
+        'XREADGROUP', 'GROUP', group, consumer, 'COUNT', '10', 'BLOCK', String(Math.min(claimIdleMs, BLOCK_MS)), 'STREAMS', topic, '>',
+      ]);
+      for (const entry of entriesOf(reply, topic)) if (entry) await deliver(r, entry, 1);
+    });
   }
 
   private drop(reader: RedisClient): void {

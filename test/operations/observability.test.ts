@@ -10,6 +10,7 @@ import type { BffServer } from '../../src/server/createServer.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { backendEnv, gql } from '../fixtures/startBffs.js';
 import { operation } from '../fixtures/operations.js';
+import { sampleOf } from '../fixtures/metricValue.js';
 
 // Access log, /metrics, /healthz and /readyz of a BFF built in-process with a captured logger.
 
@@ -58,16 +59,7 @@ async function metricsOf(origin: string): Promise<string> {
   return res.text();
 }
 
-/** The value of the series `name{labels}` (labels in any order), or undefined. */
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_:]+)\{(.*)\} (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const have = Object.fromEntries([...match[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(match[3]);
-  }
-  return undefined;
-}
+const sample = sampleOf;
 
 test('one access line per request: GraphQL, and rejections before GraphQL (401, 413)', async () => {
   const web = await startWeb();
