@@ -4,7 +4,7 @@ import { ErrorCode } from '../errors/codes.js';
 
 /**
  * The signed-in user's id, for resolvers of fields marked `@auth`: the directive has already
- * refused the request without a user (useAuthorization), so this only types the id, and
+ * refused the request without a user (authorize, in the operation's check), so this only types the id, and
  * still refuses should a field lose its directive.
  *
  * @returns the signed-in user's id.

@@ -51,15 +51,15 @@ export interface BffConfig {
   batching: boolean;
   /**
    * How operations execute: `jit` compiles each distinct operation once with graphql-jit
-   * (src/server/createJitGateway.ts); `graphql-js` interprets it per request. Same data and
+   * (src/operation/execute.ts); `graphql-js` interprets it per request. Same data and
    * errors either way; docs/performance.md has the measured difference.
    */
   executor: 'jit' | 'graphql-js';
   /**
-   * Serve the client's own queries (its operation manifest) without Apollo's request pipeline:
-   * parsed, validated and compiled once at start, then checked (variables, cost, `@auth`),
-   * run and answered directly (src/server/createFastPath.ts). Anything else, and every
-   * refusal, goes through Apollo. Only with the `jit` executor and no extra Apollo plugins.
+   * Serve the client's own queries (its operation manifest) without Apollo Server: prepared
+   * and compiled once at start, then run through the same operation steps and answered
+   * directly (src/operation/fastPath.ts). Anything else goes through Apollo. Only with the
+   * `jit` executor.
    */
   fastPath: boolean;
   /** Emit `extensions.fanout` when a request asks with `x-bff-debug: fanout` (never in production). */

@@ -6,6 +6,7 @@ import { CallScope } from '../datasources/CallScope.js';
 import type { Backends } from '../datasources/createBackends.js';
 import type { QueuedWrites } from '../datasources/queue/QueuedWrites.js';
 import { createLoaders } from '../loaders/createLoaders.js';
+import { REQUEST_STATE, type RequestState } from '../http/requestState.js';
 import type { Logger } from '../observability/createLogger.js';
 import { validTraceparent } from '../observability/tracing/validTraceparent.js';
 import type { LiveScope } from '../subscriptions/LiveScope.js';
@@ -28,6 +29,11 @@ export interface BuildContextInput {
   idempotencyKey?: string | undefined;
   /** For a subscription: its sources and follower. */
   live?: LiveScope;
+  /**
+   * The record of the HTTP request the context is for: the operation's steps reach it through
+   * the context (requestStateOf), and its outcome counts the context's backend calls.
+   */
+  state?: RequestState;
 }
 
 export interface ContextDeps {
@@ -58,6 +64,7 @@ export function buildContext(input: BuildContextInput, deps: ContextDeps): BffCo
   if (traceparent !== undefined) propagated.traceparent = traceparent;
 
   const fanout = new FanoutRecorder();
+  if (input.state) input.state.fanout = fanout;
   const concurrency = config.upstream.concurrencyPerRequest;
   const scope = new CallScope(
     input.requestId,
@@ -81,5 +88,6 @@ export function buildContext(input: BuildContextInput, deps: ContextDeps): BffCo
     queued: deps.queued,
     idempotencyKey: input.idempotencyKey,
     ...(input.live && { live: input.live }),
+    ...(input.state && { [REQUEST_STATE]: input.state }),
   });
 }

@@ -1,4 +1,3 @@
-import type { BffContext } from '../context/BffContext.js';
 import type { FanoutRecorder } from '../context/FanoutRecorder.js';
 
 /** Why a request was shed: too many in flight, or the event loop too busy. */
@@ -17,9 +16,10 @@ export interface RateLimitDecision {
 
 /**
  * What happened to one HTTP request, written by each stage that decides something (load
- * shedding, rate limiting, the GraphQL pipeline, error replies) and read once when the
- * response is finished, by the access log and the metrics. Made in the first `onRequest`
- * hook, so every request has one, including those rejected before GraphQL.
+ * shedding, rate limiting, the operation's steps, error replies) and read once when the
+ * response is finished, by the access log and the metrics. The outcome part of the request's
+ * one record (RequestState, src/http/requestState.ts), made in the first `onRequest` hook, so
+ * every request has one, including those rejected before GraphQL.
  */
 export class RequestOutcome {
   /** The operation's name once GraphQL resolved it; `undefined` before or without one. */
@@ -32,13 +32,13 @@ export class RequestOutcome {
   /** Every rate-limit decision taken for the request (the caller's, then the mutation limit). */
   readonly rateLimits: RateLimitDecision[] = [];
   shed: ShedReason | undefined;
-  /** Served by the fast path (src/server/createFastPath.ts) rather than Apollo's pipeline. */
+  /** Answered by the fast path (src/operation/fastPath.ts) rather than through Apollo Server. */
   fastPath = false;
   /** The key rate limits count this caller under (`user:u-1`, `ip:10.0.0.1`, …). */
   caller: string | undefined;
   /**
    * The fan-out recorder of the request's GraphQL context, when the request got that far: it
-   * counts backend calls. Only the recorder, not the context: the outcome lives as long as
+   * counts backend calls. Only the recorder, not the context: the record lives as long as
    * fastify's request does, and the context holds every loader and everything they loaded.
    */
   fanout: FanoutRecorder | undefined;
@@ -47,21 +47,4 @@ export class RequestOutcome {
   get backendCalls(): number {
     return this.fanout?.count ?? 0;
   }
-}
-
-// Apollo's plugins see the context, fastify's hooks see the request: this joins the two
-// without putting a mutable record on the read-only BffContext that resolvers get. The key is
-// the context's CallScope (one per request), not the context itself: Apollo hands plugins a
-// shallow copy of the context object it was given.
-const byScope = new WeakMap<BffContext['scope'], RequestOutcome>();
-
-/** Links a request's GraphQL context to its outcome (done once, where the context is built). */
-export function bindOutcome(context: BffContext, outcome: RequestOutcome): void {
-  outcome.fanout = context.scope.fanout;
-  byScope.set(context.scope, outcome);
-}
-
-/** @returns the outcome of the request `context` was built for, if it was built by the server. */
-export function outcomeOf(context: BffContext): RequestOutcome | undefined {
-  return byScope.get(context.scope);
 }

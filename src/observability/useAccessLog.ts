@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import type { Viewer } from '../auth/Viewer.js';
 import type { Logger } from './createLogger.js';
 
 /**
@@ -20,9 +19,9 @@ export function useAccessLog(app: FastifyInstance, log: Logger, options: { quiet
     // Probes and scrapes come every few seconds from machines: they are logged at debug.
     const level = options.quiet.has(route ?? '') ? 'debug' : 'info';
     if (!log.isLevelEnabled(level)) return;
-    const outcome = request.outcome;
-    // The viewer is a decorated property that stays unset when authentication rejected the request.
-    const viewer = request.viewer as Viewer | undefined;
+    const outcome = request.state;
+    // Unset when authentication refused the request (or it never got that far).
+    const viewer = outcome.viewer;
     log[level](
       {
         requestId: request.id,

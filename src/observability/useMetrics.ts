@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import type { Viewer } from '../auth/Viewer.js';
 import { createMetrics, type Metrics, type MetricsOptions } from './createMetrics.js';
 
 /**
@@ -20,10 +19,10 @@ export function useMetrics(app: FastifyInstance, options: MetricsOptions & { unm
   app.addHook('onResponse', (request, reply, done) => {
     if (!options.unmetered.has(request.routeOptions.url ?? '')) {
       metrics.observeRequest({
-        client: (request.viewer as Viewer | undefined)?.client ?? 'unknown',
+        client: request.state.viewer?.client ?? 'unknown',
         status: reply.statusCode,
         seconds: reply.elapsedTime / 1000,
-        outcome: request.outcome,
+        outcome: request.state,
       });
     }
     done();

@@ -7,7 +7,7 @@ import { getDirectiveValues, type GraphQLSchema } from 'graphql';
  * field's description instead, where every explorer's docs show it:
  * "Requires a signed-in user with the scope `orders:read:all` (`@auth`)."
  *
- * Only descriptions change: resolvers, AST nodes (which `useAuthorization` reads) and
+ * Only descriptions change: resolvers, AST nodes (which `requirementOf` reads) and
  * everything else of each field are kept.
  *
  * @returns a copy of `schema` with the requirement of every `@auth` field in its description;

@@ -20,7 +20,7 @@ import { decodeJwt } from 'jose';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticator } from '../auth/createAuthenticator.js';
-import { authorize, requirementOf } from '../auth/useAuthorization.js';
+import { authorize, requirementOf } from '../auth/authorize.js';
 import type { Viewer } from '../auth/Viewer.js';
 import type { BffConfig } from '../config/loadConfig.js';
 import type { BffContext } from '../context/BffContext.js';
@@ -29,8 +29,8 @@ import type { Backends } from '../datasources/createBackends.js';
 import { asBffError, BffError } from '../errors/BffError.js';
 import { ErrorCode } from '../errors/codes.js';
 import type { Logger } from '../observability/createLogger.js';
-import type { OperationGate } from '../server/createOperationGate.js';
-import { sendError } from '../server/sendError.js';
+import type { OperationGate } from '../http/gateOperation.js';
+import { replyError as sendError } from '../http/replyError.js';
 import { CloseCode } from './closeCodes.js';
 import type { LiveSources } from './LiveScope.js';
 import type { SubscriptionLimits } from './subscriptionLimits.js';
@@ -506,7 +506,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         const code = status === 401 ? ErrorCode.UNAUTHENTICATED : status === 403 ? ErrorCode.FORBIDDEN : status === 429 ? ErrorCode.RATE_LIMITED : ErrorCode.IDENTITY_PROVIDER_UNAVAILABLE;
         return sendError(reply, request, code, refusedWith?.message ?? 'Refused.', { status });
       }
-      request.viewer = viewer;
+      request.state.viewer = viewer;
       sseConnections.set(request, connection);
       // graphql-sse writes the response itself.
       await sse(request, reply);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { STACK_FRAMES } from '../../src/server/plugins/useErrorMasking.js';
+import { STACK_FRAMES } from '../../src/operation/formatResult.js';
 import { operation } from '../fixtures/operations.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { startBff, tokenFor, type RunningBff } from '../fixtures/startBffs.js';

@@ -11,7 +11,8 @@ import { operation } from '../fixtures/operations.js';
  * pipeline), graphql-jit behind Apollo (BFF_FAST_PATH=false), and graphql-js
  * (BFF_EXECUTOR=graphql-js). Same data, same errors (message, path, locations, code,
  * upstream, reason), same status and content type, same backend calls — including partial
- * failures, bad variables and refusals, which the fast path hands to Apollo.
+ * failures and refusals (which every path makes with the same check, src/operation/check.ts),
+ * and bad variables (which the fast path hands to Apollo: graphql-js's words answer them).
  */
 type Body = GqlResponse['body'];
 
@@ -73,7 +74,7 @@ describe('executors: fast path, jit behind Apollo, graphql-js', { timeout: 600_0
     return { fast, fastPathTaken };
   }
 
-  it('is on by default, and only where it can be (jit, no extra plugins)', () => {
+  it('is on by default, and only where it can be (the jit executor)', () => {
     assert.ok(web.fast.server.fastPath && mobile.fast.server.fastPath);
     assert.equal(web.jit.server.fastPath, undefined);
     assert.equal(web.js.server.fastPath, undefined);
@@ -105,15 +106,24 @@ describe('executors: fast path, jit behind Apollo, graphql-js', { timeout: 600_0
     }
   });
 
-  it('hands bad variables, missing scopes and documents outside the manifest to Apollo, with the same answers', async () => {
+  it('hands bad variables and documents outside the manifest to Apollo, and refuses the rest itself, with the same answers', async () => {
     const { query } = operation('web', 'OrdersTable');
     const bad = await all(web, query, { first: 'ten' }, staff);
     assert.equal(bad.fast.status, 200); // a coercion failure, answered as application/json asks
     assert.equal(bad.fast.errors?.[0]?.extensions.code, 'BAD_USER_INPUT');
     assert.equal(bad.fastPathTaken, false);
+    // Refused by the check both paths share: the fast path answers it, and Apollo checks nothing twice.
     const forbidden = await all(web, query, { first: 5 }, customer);
     assert.equal(forbidden.fast.status, 403);
-    assert.equal(forbidden.fastPathTaken, false);
+    assert.equal(forbidden.fast.errors?.[0]?.extensions.code, 'FORBIDDEN');
+    assert.equal(forbidden.fastPathTaken, true);
+    // A refused argument is a request error: 200 to this application/json client on every path.
+    const screen = operation('mobile', 'ProductScreen');
+    const longId = await all(mobile, screen.query, { ...screen.variables, id: 'p'.repeat(100) }, customer);
+    assert.equal(longId.fast.status, 200);
+    assert.equal(longId.fast.errors?.[0]?.extensions.code, 'BAD_USER_INPUT');
+    assert.equal(longId.fast.errors?.[0]?.extensions.reason, 'invalid_id');
+    assert.equal(longId.fastPathTaken, true);
     const adHoc = await all(web, '{ orders(first: 2) { totalCount nodes { id } } }', {}, staff);
     assert.equal(adHoc.fast.status, 200);
     assert.equal(adHoc.fastPathTaken, false);

@@ -8,7 +8,7 @@ import { buildBffSchema } from '../../src/schema/buildBffSchema.js';
 import { mobileResolvers } from '../../bff-mobile/resolvers/mobileResolvers.js';
 import { webResolvers } from '../../bff-web/resolvers/webResolvers.js';
 import { hashDocument } from '../../src/persisted/buildManifest.js';
-import { MASKED_MESSAGE } from '../../src/server/plugins/useErrorMasking.js';
+import { MASKED_MESSAGE } from '../../src/operation/formatResult.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import type { RunningBff } from '../fixtures/startBffs.js';
 import { operation } from '../fixtures/operations.js';

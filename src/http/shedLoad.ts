@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode } from '../errors/codes.js';
 import type { ShedReason } from '../observability/RequestOutcome.js';
-import { sendError } from '../server/sendError.js';
+import { replyError } from './replyError.js';
 
 export interface LoadShedderOptions {
   /** The route whose requests are counted and shed (probes and `/metrics` never are). */
@@ -31,8 +31,9 @@ export interface LoadShedder {
 }
 
 /**
- * Sheds load in the first `onRequest` hooks, before the body is read or parsed, with 503
- * OVERLOADED and `retry-after`.
+ * The stage that sheds load: an `onRequest` hook, right after the request's state is made and
+ * before the body is read or parsed, answers 503 OVERLOADED with `retry-after` when the server
+ * is over its limits. The one place where load is shed.
  *
  * The main signal is a cap on requests in flight: it needs no clock, reacts at once and
  * cannot oscillate. Shedding on event-loop *delay* misbehaved under heavy load on Node 20
@@ -42,7 +43,7 @@ export interface LoadShedder {
  *
  * @returns the live in-flight count (for the metrics) and a `close` for shutdown.
  */
-export function useLoadShedder(app: FastifyInstance, options: LoadShedderOptions): LoadShedder {
+export function shedLoad(app: FastifyInstance, options: LoadShedderOptions): LoadShedder {
   const { url, maxInFlight, maxEventLoopUtilization } = options;
   const retryAfterSeconds = options.retryAfterSeconds ?? 1;
   let inFlight = 0;
@@ -72,8 +73,8 @@ export function useLoadShedder(app: FastifyInstance, options: LoadShedderOptions
     if (request.routeOptions.url !== url) return done();
     const reason = shedReason();
     if (reason !== undefined) {
-      request.outcome.shed = reason;
-      sendError(
+      request.state.shed = reason;
+      replyError(
         reply,
         request,
         ErrorCode.OVERLOADED,

@@ -1,6 +1,5 @@
-import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
-import type { BffContext } from '../../context/BffContext.js';
-import { ErrorCode } from '../../errors/codes.js';
+import { ErrorCode } from '../errors/codes.js';
+import type { FormattedResult } from './formatResult.js';
 
 /**
  * The GraphQL request errors of the GraphQL-over-HTTP specification: the document does not
@@ -29,27 +28,16 @@ const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json';
  * refusals (401, 403, 429, the operation limits' 400) keep their status on purpose, as in
  * README.md's error table, and `application/graphql-response+json` keeps the 400.
  *
- * Every executor path reaches this: the graphql-js executor, the jit gateway (it hands bad
- * variables to graphql-js, whose coercion error Apollo answers), and the fast path, which
- * serves only requests that parse, validate and coerce and leaves the others to Apollo.
+ * Part of the last step (formatResult), on every path: Apollo's adapter applies it to Apollo's
+ * responses, the fast path to its refusals (an argument refused as BAD_USER_INPUT).
  * test/contract/graphqlOverHttp.test.ts runs graphql-http's server audits against both BFFs.
+ *
+ * @returns the status to answer with.
  */
-export function useLegacyJsonStatus(): ApolloServerPlugin<BffContext> {
-  // One listener object for every request: this plugin keeps no per-request state.
-  const listener: GraphQLRequestListener<BffContext> = {
-    async willSendResponse({ request, response }) {
-      if (response.http.status !== 400 || response.body.kind !== 'single') return;
-      const result = response.body.singleResult;
-      if (result.data !== undefined || !result.errors?.length) return;
-      if (!result.errors.every((e) => REQUEST_ERROR_CODES.has(e.extensions?.code))) return;
-      if (negotiatedType(request.http?.headers.get('accept')) === JSON_TYPE) response.http.status = 200;
-    },
-  };
-  return {
-    async requestDidStart() {
-      return listener;
-    },
-  };
+export function legacyJsonStatus(status: number | undefined, result: FormattedResult, accept: string | undefined): number | undefined {
+  if (status !== 400 || result.data !== undefined || !result.errors?.length) return status;
+  if (!result.errors.every((e) => REQUEST_ERROR_CODES.has(e.extensions?.code))) return status;
+  return negotiatedType(accept) === JSON_TYPE ? 200 : status;
 }
 
 /**

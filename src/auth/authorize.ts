@@ -1,4 +1,3 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import {
   getDirectiveValues,
   getNamedType,
@@ -12,7 +11,6 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import type { BffContext } from '../context/BffContext.js';
 import { BffError } from '../errors/BffError.js';
 import { ErrorCode } from '../errors/codes.js';
 import type { Viewer } from './Viewer.js';
@@ -28,35 +26,11 @@ export interface OperationRequirement {
 }
 
 /**
- * Enforces the schema's `@auth` directive (schema/common/directives.graphql) for the whole
- * operation once it is validated (`didResolveOperation`), so a refused request makes no
- * backend call at all: UNAUTHENTICATED (401) when a field needs a user and there is none,
- * FORBIDDEN (403) when the user lacks a scope. Every field the operation could select counts,
- * whatever `@skip`/`@include` or a fragment's type condition would decide at run time.
+ * Enforces the schema's `@auth` directive (schema/common/directives.graphql) for a whole
+ * operation, before anything runs (src/operation/check.ts calls it), so a refused request makes
+ * no backend call at all. Every field the operation could select counts, whatever
+ * `@skip`/`@include` or a fragment's type condition would decide at run time.
  *
- * The requirement of each operation is computed once per parsed document (Apollo keeps
- * documents it has seen), so a repeated operation costs one map lookup.
- */
-export function useAuthorization(): ApolloServerPlugin<BffContext> {
-  const requirements = new WeakMap<DocumentNode, Map<string, OperationRequirement>>();
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ schema, document, operation, contextValue }) {
-          if (!operation) return; // Apollo answers a missing operation itself, after this hook.
-          let byOperation = requirements.get(document);
-          if (!byOperation) requirements.set(document, (byOperation = new Map()));
-          const key = operation.name?.value ?? '';
-          let requirement = byOperation.get(key);
-          if (!requirement) byOperation.set(key, (requirement = requirementOf(schema, document, operation)));
-          authorize(contextValue.viewer, requirement);
-        },
-      };
-    },
-  };
-}
-
-/**
  * @throws BffError UNAUTHENTICATED (401) or FORBIDDEN (403) unless `viewer` meets `requirement`.
  * The field that refused is in `extensions.field`; which scope is missing is in `reason`.
  */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import { parse, type DocumentNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { BffConfig } from '../config/loadConfig.js';
@@ -7,6 +8,7 @@ import { countTokens } from '../limits/countTokens.js';
 import { limitExceeded, type LimitRefusal } from '../limits/limitExceeded.js';
 import { measureDocument } from '../limits/measureDocument.js';
 import type { Logger } from '../observability/createLogger.js';
+import { replyError } from './replyError.js';
 
 /** What a client sent: the POST body, or the GET query string with `extensions` still JSON text. */
 export interface OperationParams {
@@ -48,7 +50,7 @@ export type OperationGate = (params: OperationParams, requestId: string) => Gate
  * and graphql-js validation is quadratic in repeated fields: 240 copies of `price { formatted }`
  * in one selection take 45 ms to validate, so a hostile document must not reach it.
  *
- * Cost depends on the variables and the schema; it is checked after validation (useCostLimit).
+ * Cost depends on the variables and the schema; it is checked after validation (src/operation/check.ts).
  * A request with only `extensions.persistedQuery.sha256Hash` names a document that was
  * admitted when it was registered (or is in the manifest), so only the safelist applies.
  */
@@ -115,4 +117,42 @@ function persistedHashOf(extensions: unknown, lowerCase = true): string | undefi
   const hash = (value as { persistedQuery?: { sha256Hash?: unknown } } | null)?.persistedQuery?.sha256Hash;
   if (typeof hash !== 'string') return undefined;
   return lowerCase ? hash.toLowerCase() : hash;
+}
+
+export interface GateOperationOptions {
+  /** Answers a request that is not an operation but a browser asking for the explorer; true when it did. */
+  servePage?: (request: FastifyRequest, reply: FastifyReply) => boolean;
+}
+
+/**
+ * The stage that decides whether the request is an operation this server will look at, from
+ * its text alone and before anyone is authenticated: a Host header, one operation (not a
+ * batch), then the operation gate (safelist, tokens, depth, aliases, …; createOperationGate).
+ * A refusal is answered here (replyError); the admitted document's hash is kept on the
+ * request's state, where the fast path looks it up in the manifest.
+ *
+ * @returns a callback-style `preHandler` hook for the GraphQL route (no promise per request).
+ */
+export function gateOperation(gate: OperationGate, options: GateOperationOptions = {}): preHandlerHookHandler {
+  return (request, reply, done) => {
+    // HTTP/1.1 requires Host (node refuses it without); HTTP/1.0 does not, but Apollo's
+    // request URL is built from it and would fail with a 500.
+    if (!request.headers.host) {
+      replyError(reply, request, ErrorCode.BAD_REQUEST, 'Send a Host header.', { status: 400 }, { reason: 'missing_host' });
+      return;
+    }
+    // A browser's GET of the endpoint gets the explorer: no operation, no credentials needed.
+    if (options.servePage?.(request, reply)) return;
+    if (Array.isArray(request.body)) {
+      replyError(reply, request, ErrorCode.BAD_REQUEST, 'Batched operations are not accepted: send one operation per request.', { status: 400 });
+      return;
+    }
+    const { refusal, hash } = gate(((request.method === 'GET' ? request.query : request.body) ?? {}) as OperationParams, request.id);
+    if (refusal) {
+      replyError(reply, request, refusal.code, refusal.message, undefined, refusal.extensions);
+      return;
+    }
+    request.state.admittedHash = hash;
+    done();
+  };
 }

@@ -1,0 +1,86 @@
+import type { GraphQLSchema } from 'graphql';
+import type { Viewer } from '../auth/Viewer.js';
+import type { BffContext } from '../context/BffContext.js';
+import { admitMutation } from '../http/rateLimit.js';
+import { RequestState, type CheckedOperation } from '../http/requestState.js';
+import type { RateLimiter } from '../limits/createRateLimiter.js';
+import type { FieldUsage } from '../observability/createFieldUsage.js';
+import { assertCheckOptions, checkOperation, type CheckOptions } from './check.js';
+import { executeOperation, type Executor } from './execute.js';
+import type { FormatOptions } from './formatResult.js';
+import { createPrepare, type Prepare, type PreparedOperation } from './prepare.js';
+
+/** A BFF's own check of an operation, run by both paths after the kit's (throw a BffError to refuse). */
+export type OperationCheck = (operation: {
+  readonly prepared: PreparedOperation;
+  /** The coerced variables. */
+  readonly variables: Readonly<Record<string, unknown>>;
+  readonly viewer: Viewer;
+  readonly state: RequestState;
+}) => void | Promise<void>;
+
+export interface OperationPipelineOptions {
+  schema: GraphQLSchema;
+  executor: Executor;
+  check: Omit<CheckOptions, 'subscriptions'>;
+  format: FormatOptions;
+  /** Counts which client versions select which fields; both paths record. */
+  fieldUsage?: FieldUsage;
+  /** The mutation half of rate limiting (src/http/rateLimit.ts), when rate limits are on. */
+  rateLimiter?: RateLimiter;
+  /** The BFF's own checks, after the kit's. Default none. */
+  checks?: readonly OperationCheck[];
+}
+
+/**
+ * The one set of steps every GraphQL operation over HTTP goes through, whichever path carries
+ * it: prepare (once per document), check, execute, format. Apollo Server runs them from its
+ * hooks (apolloPlugins.ts), the fast path runs them itself (fastPath.ts); neither has a step
+ * of its own, so a concern added here reaches both.
+ */
+export interface OperationPipeline {
+  readonly schema: GraphQLSchema;
+  readonly prepare: Prepare;
+  /**
+   * Records the operation in the request's outcome (name, type, document hash) and in the field
+   * usage, then checks it (checkOperation, the BFF's checks, the mutation rate limit). A request
+   * is checked once: a second call for the same operation (the fast path handing a request with
+   * variables that do not coerce to Apollo) returns the first decision.
+   *
+   * @param hash SHA-256 of the document (Apollo's `queryHash`).
+   * @throws BffError when the operation is refused (see checkOperation).
+   */
+  check(state: RequestState, prepared: PreparedOperation, variables: Record<string, unknown>, hash: string, viewer: Viewer): Promise<CheckedOperation>;
+  /** Runs a checked operation (executeOperation), with the variables as sent. */
+  execute(prepared: PreparedOperation, context: BffContext, variables: Record<string, unknown>, coerces: boolean): ReturnType<typeof executeOperation>;
+  readonly executor: Executor;
+  readonly format: FormatOptions;
+}
+
+/** @throws TypeError when an option is out of range (at start). */
+export function createOperationPipeline(options: OperationPipelineOptions): OperationPipeline {
+  const { schema, executor, fieldUsage, rateLimiter, checks = [] } = options;
+  const checkOptions: CheckOptions = { ...options.check, subscriptions: false };
+  assertCheckOptions(checkOptions);
+  return {
+    schema,
+    executor,
+    format: options.format,
+    prepare: createPrepare(schema),
+    async check(state, prepared, variables, hash, viewer) {
+      const memo = state.checked;
+      if (memo !== undefined && memo.hash === hash && memo.name === prepared.name) return memo;
+      state.operationName = prepared.name;
+      state.operationType = prepared.type;
+      state.documentHash = hash;
+      fieldUsage?.record(prepared.document, state.headers);
+      const coerced = checkOperation(schema, prepared, variables, viewer, checkOptions);
+      if (coerced !== undefined) for (const check of checks) await check({ prepared, variables: coerced, viewer, state });
+      if (prepared.type === 'mutation' && rateLimiter) await admitMutation(rateLimiter, state);
+      return (state.checked = { hash, name: prepared.name, variables: coerced });
+    },
+    execute(prepared, context, variables, coerces) {
+      return executeOperation(schema, executor, prepared, context, variables, coerces);
+    },
+  };
+}
