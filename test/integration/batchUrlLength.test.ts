@@ -29,7 +29,7 @@ before(async () => {
   catalog = new CatalogApi({ baseUrl: `http://127.0.0.1:${port}`, retries: 0 });
 });
 after(async () => {
-  await catalog.client.close();
+  await catalog.close();
   server.close();
   server.closeAllConnections();
 });
@@ -45,7 +45,7 @@ test('ten 1.7 KB ids go out in five calls of at most 4 KB, and every product com
   for (const url of urls) assert.ok(url.length <= DEFAULT_MAX_URL_LENGTH, `${url.length}`);
   assert.deepEqual(products.map((p) => p.id).sort(), [...ids].sort());
   assert.equal(s.fanout.count, 5, 'each call is on the receipt');
-  assert.equal(catalog.client.upstream.breakerState, 'closed');
+  assert.equal(catalog.upstream.breakerState, 'closed');
 });
 
 test('500 short ids (a full loader batch) stay one call', async () => {

@@ -1,7 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { BffError } from '../../errors/BffError.js';
-import { ErrorCode } from '../../errors/codes.js';
-import { fromGrpcStatus, upstreamFailure } from '../../errors/fromUpstream.js';
+import type { BffError } from '../../errors/BffError.js';
+import { fromGrpcError } from '../../errors/fromUpstream.js';
 import type { CallScope } from '../CallScope.js';
 import { Upstream, type UpstreamOptions } from '../Upstream.js';
 import { loadProto, lookupService } from './loadProtos.js';
@@ -22,11 +21,12 @@ type UnaryMethod = (
  * One long-lived channel to one gRPC backend, and the unary call every client method goes
  * through: request metadata from the call scope, a deadline on every call (the backend
  * timeout capped by the request's remaining budget), cancellation when the client goes
- * away, and status codes translated to BffErrors naming the backend.
+ * away, and failures translated (`errors/fromUpstream`'s `fromGrpcError`) to BffErrors
+ * naming the backend. A data source (OrdersClient, InventoryClient) holds one.
  */
 export class GrpcClient {
   readonly upstream: Upstream;
-  protected readonly stub: grpc.Client;
+  private readonly stub: grpc.Client;
 
   constructor(protoFile: string, service: string, options: GrpcClientOptions) {
     this.upstream = new Upstream({ ...options, protocol: 'grpc' });
@@ -46,7 +46,7 @@ export class GrpcClient {
    * @returns the backend's response message (as `check` returned it).
    * @throws BffError naming this backend.
    */
-  protected unary<Res>(
+  unary<Res>(
     scope: CallScope,
     method: string,
     request: unknown,
@@ -76,7 +76,7 @@ export class GrpcClient {
    *
    * @returns a function that cancels the stream (idempotent).
    */
-  protected serverStream<Res>(method: string, request: unknown, headersFor: StreamHeaders, sink: StreamSink<Res>): () => void {
+  serverStream<Res>(method: string, request: unknown, headersFor: StreamHeaders, sink: StreamSink<Res>): () => void {
     const fn = (this.stub as unknown as Record<string, ServerStreamMethod>)[method];
     if (!fn) throw new TypeError(`${this.upstream.name} has no gRPC method ${method}`);
     // Signed for this backend and the method's path, like a unary call (see CallScope.headersFor).
@@ -88,7 +88,7 @@ export class GrpcClient {
     call.on('data', (message: Res) => sink.next(message));
     call.on('end', () => { if (!cancelled) sink.end(); });
     call.on('error', (error: grpc.ServiceError) => {
-      if (!cancelled) sink.error(translateServiceError(this.upstream.name, error, undefined));
+      if (!cancelled) sink.error(fromGrpcError(this.upstream.name, error));
     });
     return () => {
       if (cancelled) return;
@@ -97,8 +97,9 @@ export class GrpcClient {
     };
   }
 
-  close(): void {
+  close(): Promise<void> {
     this.stub.close();
+    return Promise.resolve();
   }
 }
 
@@ -139,7 +140,7 @@ function settleUnary(pending: PendingUnary): UnaryCallback {
     const { resolve, reject, cancel, upstream, requestSignal, attemptSignal } = pending;
     pending.resolve = pending.reject = pending.cancel = pending.requestSignal = pending.attemptSignal = undefined;
     if (cancel) attemptSignal?.removeEventListener('abort', cancel);
-    if (error) reject?.(translateServiceError(upstream, error, requestSignal, attemptSignal));
+    if (error) reject?.(fromGrpcError(upstream, error, requestSignal, attemptSignal));
     else resolve?.(response);
   };
 }
@@ -149,24 +150,4 @@ function metadataOf(scope: CallScope, backend: string, path: string): grpc.Metad
   const headers = scope.headersFor(backend, path);
   for (const key in headers) metadata.set(key, headers[key]!);
   return metadata;
-}
-
-function translateServiceError(
-  upstream: string,
-  error: grpc.ServiceError,
-  requestSignal: AbortSignal | undefined,
-  attemptSignal?: AbortSignal,
-): BffError {
-  if (error.code === grpc.status.CANCELLED && requestSignal?.aborted) {
-    return upstreamFailure(upstream, ErrorCode.UPSTREAM_UNAVAILABLE, 'request_cancelled', error);
-  }
-  // Our own timer may cancel the call a hair before grpc-js reports DEADLINE_EXCEEDED.
-  if (error.code === grpc.status.DEADLINE_EXCEEDED || (error.code === grpc.status.CANCELLED && attemptSignal?.aborted)) {
-    return upstreamFailure(upstream, ErrorCode.UPSTREAM_TIMEOUT, 'deadline', error, true);
-  }
-  if (error.code === grpc.status.UNAVAILABLE && /ECONNREFUSED|No connection established/i.test(error.details ?? '')) {
-    // Known not to have reached the backend: safe to say "not done" even for writes.
-    return upstreamFailure(upstream, ErrorCode.UPSTREAM_UNAVAILABLE, 'connect_refused', error, true);
-  }
-  return fromGrpcStatus(upstream, error.code ?? grpc.status.UNKNOWN, error);
 }

@@ -1,6 +1,8 @@
 import { badResponse } from '../../errors/fromUpstream.js';
 import type { CallScope } from '../CallScope.js';
 import { checkBatch } from '../checkBatch.js';
+import type { DataSource } from '../DataSource.js';
+import type { Upstream } from '../Upstream.js';
 import { GrpcClient, type GrpcClientOptions, type StreamHeaders, type StreamSink } from './GrpcClient.js';
 
 export type OrderStatusDto =
@@ -55,27 +57,30 @@ export type PlaceOrderResultDto =
     };
 
 /** The orders backend (gRPC `shop.orders.v1.OrdersService`). */
-export class OrdersClient extends GrpcClient {
+export class OrdersClient implements DataSource {
   static readonly maxBatchSize = 200;
+  readonly upstream: Upstream;
+  private readonly grpc: GrpcClient;
 
   constructor(options: Omit<GrpcClientOptions, 'name'>) {
-    super('orders/v1/orders.proto', 'shop.orders.v1.OrdersService', { name: 'orders', ...options });
+    this.grpc = new GrpcClient('orders/v1/orders.proto', 'shop.orders.v1.OrdersService', { ...options, name: 'orders' });
+    this.upstream = this.grpc.upstream;
   }
 
   listUserOrders(scope: CallScope, input: { userId: string; pageSize: number; pageToken?: string }): Promise<OrderPageDto> {
-    return this.unary(scope, 'ListUserOrders', input, 1, true, checkPage);
+    return this.grpc.unary(scope, 'ListUserOrders', input, 1, true, checkPage);
   }
 
   listRecentOrders(
     scope: CallScope,
     input: { pageSize: number; pageToken?: string; status?: OrderStatusDto },
   ): Promise<OrderPageDto> {
-    return this.unary(scope, 'ListRecentOrders', input, 1, true, checkPage);
+    return this.grpc.unary(scope, 'ListRecentOrders', input, 1, true, checkPage);
   }
 
   /** @returns the orders found, in any order; unknown ids are left out. */
   async batchGetOrders(scope: CallScope, ids: readonly string[]): Promise<OrderDto[]> {
-    const response = await this.unary<{ orders: OrderDto[] }>(scope, 'BatchGetOrders', { ids }, ids.length, true, (res) => ({
+    const response = await this.grpc.unary<{ orders: OrderDto[] }>(scope, 'BatchGetOrders', { ids }, ids.length, true, (res) => ({
       orders: checkBatch<OrderDto>('orders', res?.orders, ids, (order) => order.id),
     }));
     return response.orders;
@@ -89,7 +94,7 @@ export class OrdersClient extends GrpcClient {
    * @returns a function that cancels the stream.
    */
   watchOrderStatus(headersFor: StreamHeaders, orderId: string, sink: StreamSink<OrderStatusEventDto>): () => void {
-    return this.serverStream('WatchOrderStatus', { orderId }, headersFor, sink);
+    return this.grpc.serverStream('WatchOrderStatus', { orderId }, headersFor, sink);
   }
 
   /**
@@ -97,9 +102,13 @@ export class OrdersClient extends GrpcClient {
    * @throws BffError OUTCOME_UNKNOWN when the order may or may not have been placed.
    */
   async placeOrder(scope: CallScope, input: PlaceOrderInput): Promise<PlaceOrderResultDto> {
-    const response = await this.unary<PlaceOrderResultDto>(scope, 'PlaceOrder', input, input.items.length, false);
+    const response = await this.grpc.unary<PlaceOrderResultDto>(scope, 'PlaceOrder', input, input.items.length, false);
     if (!response.result) throw badResponse('orders', 'empty_result');
     return response;
+  }
+
+  close(): Promise<void> {
+    return this.grpc.close();
   }
 }
 

@@ -1,6 +1,8 @@
 import { badResponse } from '../../errors/fromUpstream.js';
 import type { CallScope } from '../CallScope.js';
-import { RestClient, type RestClientOptions } from './RestClient.js';
+import type { DataSource } from '../DataSource.js';
+import type { Upstream } from '../Upstream.js';
+import { RestClient, type BatchGet, type RestClientOptions } from './RestClient.js';
 
 export interface MoneyDto {
   amountCents: number;
@@ -39,25 +41,37 @@ export interface ProductPage {
   total: number;
 }
 
-/** The catalog backend (REST). At most `maxBatchSize` ids per `getProductsByIds` call. */
-export class CatalogApi {
-  static readonly maxBatchSize = 500;
-  readonly client: RestClient;
+const productsByIds: BatchGet<ProductDto> = { path: '/products', param: 'ids', field: 'products', keyOf: (product) => product.id };
 
-  constructor(options: Omit<RestClientOptions, 'name'>) {
-    this.client = new RestClient({ name: 'catalog', ...options });
+/** The catalog backend (REST). At most `maxBatchSize` ids per `getProductsByIds` call. */
+export class CatalogApi implements DataSource {
+  static readonly maxBatchSize = 500;
+  readonly upstream: Upstream;
+  private readonly http: RestClient;
+
+  constructor(options: Omit<RestClientOptions, 'name' | 'protocol'>) {
+    this.http = new RestClient({ ...options, name: 'catalog' });
+    this.upstream = this.http.upstream;
   }
 
   /** @returns the products found, in any order; unknown ids are left out. */
   getProductsByIds(scope: CallScope, ids: readonly string[]): Promise<ProductDto[]> {
-    return this.client.getByIds<ProductDto>(scope, '/products', ids, 'products', (product) => product.id);
+    return this.http.getByIds(scope, productsByIds, ids);
   }
 
   /** @returns every category the catalog lists, in its order. */
-  async listCategories(scope: CallScope): Promise<CategoryDto[]> {
-    const body = (await this.client.get(scope, '/categories', 'GET /categories', 1)) as { categories?: CategoryDto[] } | null;
-    if (!Array.isArray(body?.categories)) throw badResponse('catalog', 'shape');
-    return body.categories;
+  listCategories(scope: CallScope): Promise<CategoryDto[]> {
+    return this.http.request<CategoryDto[]>(scope, {
+      method: 'GET',
+      path: '/categories',
+      operation: 'GET /categories',
+      keys: 1,
+      check: (body) => {
+        const categories = (body as { categories?: unknown } | null)?.categories;
+        if (!Array.isArray(categories)) throw badResponse('catalog', 'shape');
+        return categories;
+      },
+    });
   }
 
   /** @returns one page of products, filtered and sorted by the backend. */
@@ -66,7 +80,7 @@ export class CatalogApi {
     if (input.category) query.set('category', input.category);
     if (input.sort) query.set('sort', input.sort);
     if (input.cursor) query.set('cursor', input.cursor);
-    return this.client.request<ProductPage>(scope, {
+    return this.http.request<ProductPage>(scope, {
       method: 'GET',
       path: `/products?${query}`,
       operation: 'GET /products?list',
@@ -76,5 +90,9 @@ export class CatalogApi {
         return body;
       },
     });
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
   }
 }
