@@ -1,44 +1,25 @@
 import { badResponse } from '../../errors/fromUpstream.js';
 import type { CallScope } from '../CallScope.js';
+import type { components, operations } from '../generated/openapi/catalog.js';
 import type { DataSource } from '../DataSource.js';
 import type { Upstream } from '../Upstream.js';
 import { RestClient, type BatchGet, type RestClientOptions } from './RestClient.js';
 
-export interface MoneyDto {
-  amountCents: number;
-  currency: string;
-}
-
-export interface ProductDto {
-  id: string;
-  title: string;
-  description: string;
-  price: MoneyDto;
-  images: { thumb: string; small: string; medium: string; large: string; original: string };
-  category: string;
-  rating: number;
-  ratingCount: number;
-}
-
-export type ProductSort = 'price_asc' | 'price_desc' | 'rating_desc' | 'newest';
+// The catalog's types, generated from its OpenAPI document (backends/catalog/catalogOpenApi.ts,
+// npm run codegen).
+type Schemas = components['schemas'];
+export type ProductDto = Schemas['Product'];
+export type MoneyDto = ProductDto['price'];
+export type CategoryDto = Schemas['Category'];
+export type ProductSort = NonNullable<NonNullable<operations['listProducts']['parameters']['query']>['sort']>;
+/** A page of a category listing: the `listProducts` answer without `ids`. */
+export type ProductPage = Extract<operations['listProducts']['responses'][200]['content']['application/json'], { total: number }>;
 
 export interface ListProductsInput {
   category?: string | undefined;
   sort?: ProductSort | undefined;
   limit: number;
   cursor?: string | undefined;
-}
-
-export interface CategoryDto {
-  slug: string;
-  name: string;
-  productCount: number;
-}
-
-export interface ProductPage {
-  products: ProductDto[];
-  nextCursor: string | null;
-  total: number;
 }
 
 const productsByIds: BatchGet<ProductDto> = { path: '/products', param: 'ids', field: 'products', keyOf: (product) => product.id };

@@ -1,19 +1,13 @@
 import { badResponse } from '../../errors/fromUpstream.js';
 import type { CallScope } from '../CallScope.js';
+import type { components } from '../generated/openapi/users.js';
 import type { DataSource } from '../DataSource.js';
 import type { Upstream } from '../Upstream.js';
 import { RestClient, type BatchGet, type Refusal, type RestClientOptions } from './RestClient.js';
 
-export interface UserDto {
-  id: string;
-  name: string;
-  email: string;
-  phone: string;
-  avatarUrl: string;
-  tier: 'standard' | 'gold' | 'platinum';
-  createdAt: string;
-  address: { line1: string; city: string; postcode: string; country: string };
-}
+// The users service's types, generated from its OpenAPI document (backends/users/usersOpenApi.ts,
+// npm run codegen).
+export type UserDto = components['schemas']['User'];
 
 /** The users service refused an update (HTTP 422): an expected outcome, not an error. */
 export interface UserRejection {
@@ -22,11 +16,7 @@ export interface UserRejection {
   message: string;
 }
 
-export interface UpdateUserInput {
-  name?: string;
-  email?: string;
-  phone?: string;
-}
+export type UpdateUserInput = components['schemas']['UserPatch'];
 
 const usersByIds: BatchGet<UserDto> = { path: '/users', param: 'ids', field: 'users', keyOf: (user) => user.id };
 
