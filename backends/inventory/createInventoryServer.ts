@@ -1,4 +1,9 @@
 import { Server, status, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { BatchGetStockRequest__Output } from '../../src/datasources/generated/grpc/shop/inventory/v1/BatchGetStockRequest.js';
+import type { BatchGetStockResponse } from '../../src/datasources/generated/grpc/shop/inventory/v1/BatchGetStockResponse.js';
+import type { ReserveStockRequest__Output } from '../../src/datasources/generated/grpc/shop/inventory/v1/ReserveStockRequest.js';
+import type { ReserveStockResponse } from '../../src/datasources/generated/grpc/shop/inventory/v1/ReserveStockResponse.js';
+import type { Shortage__Output } from '../../src/datasources/generated/grpc/shop/inventory/v1/Shortage.js';
 import type { ProductStock } from '../seed/createSeed.js';
 import type { ServiceMonitor } from '../common/ServiceMonitor.js';
 import { grpcError, monitoredUnary } from '../common/admitGrpcCall.js';
@@ -13,11 +18,11 @@ export interface InventoryServerOptions {
 
 export const MAX_STOCK_IDS = 500;
 
-interface BatchGetStockRequest { productIds: string[] }
-interface BatchGetStockResponse { stocks: ProductStock[] }
-interface ReserveStockRequest { reservationId: string; items: Array<{ productId: string; quantity: number }> }
-interface Shortage { productId: string; requested: number; available: number }
-interface ReserveStockResponse { reserved: boolean; shortages: Shortage[] }
+// The wire types, generated from protos/inventory/v1/inventory.proto (npm run codegen): requests
+// as the service receives them (`__Output`), answers as it may send them.
+type BatchGetStockRequest = BatchGetStockRequest__Output;
+type ReserveStockRequest = ReserveStockRequest__Output;
+type Shortage = Shortage__Output;
 
 /**
  * Returns the inventory gRPC service (not yet bound). Garbage faults on BatchGetStock answer
@@ -33,7 +38,7 @@ export function createInventoryServer(options: InventoryServerOptions): Server {
   const batchGetStock = monitoredUnary<BatchGetStockRequest, BatchGetStockResponse>({
     monitor, secret, operation: 'BatchGetStock',
     keys: (req) => req.productIds.length,
-    garbage: (res) => ({ stocks: res.stocks.map((s) => ({ ...s, productId: `${s.productId}-garbage` })) }),
+    garbage: (res) => ({ stocks: (res.stocks ?? []).map((s) => ({ ...s, productId: `${s.productId}-garbage` })) }),
   }, (req) => {
     if (req.productIds.length > MAX_STOCK_IDS) {
       throw grpcError(status.INVALID_ARGUMENT, `at most ${MAX_STOCK_IDS} product_ids per call, got ${req.productIds.length}`);

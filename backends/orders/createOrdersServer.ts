@@ -4,6 +4,15 @@ import {
   type ServerErrorResponse, type ServerWritableStream, type ServiceDefinition, type ServiceError,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import type { BatchGetOrdersRequest__Output } from '../../src/datasources/generated/grpc/shop/orders/v1/BatchGetOrdersRequest.js';
+import type { BatchGetOrdersResponse } from '../../src/datasources/generated/grpc/shop/orders/v1/BatchGetOrdersResponse.js';
+import type { ListOrdersResponse } from '../../src/datasources/generated/grpc/shop/orders/v1/ListOrdersResponse.js';
+import type { ListRecentOrdersRequest__Output } from '../../src/datasources/generated/grpc/shop/orders/v1/ListRecentOrdersRequest.js';
+import type { ListUserOrdersRequest__Output } from '../../src/datasources/generated/grpc/shop/orders/v1/ListUserOrdersRequest.js';
+import type { PlaceOrderRequest__Output } from '../../src/datasources/generated/grpc/shop/orders/v1/PlaceOrderRequest.js';
+import type { PlaceOrderResponse } from '../../src/datasources/generated/grpc/shop/orders/v1/PlaceOrderResponse.js';
+import type { WatchOrderStatusRequest__Output } from '../../src/datasources/generated/grpc/shop/orders/v1/WatchOrderStatusRequest.js';
+import type { ReserveStockResponse__Output } from '../../src/datasources/generated/grpc/shop/inventory/v1/ReserveStockResponse.js';
 import type { Order, OrderStatus, Product } from '../seed/createSeed.js';
 import type { ServiceMonitor } from '../common/ServiceMonitor.js';
 import { admitGrpcCall, grpcError, monitoredUnary } from '../common/admitGrpcCall.js';
@@ -55,13 +64,11 @@ const NEXT_STATUS: Partial<Record<OrderStatus, OrderStatus>> = {
   ORDER_STATUS_SHIPPED: 'ORDER_STATUS_DELIVERED',
 };
 
-interface ListOrdersResponse { orders: Order[]; nextPageToken: string; totalSize: number }
-interface PlaceOrderRequest { userId: string; items: Array<{ productId: string; quantity: number; expectedUnitPriceCents: number }>; idempotencyKey: string }
-type PlaceOrderResponse =
-  | { placed: Order }
-  | { outOfStock: { productId: string; requested: number; available: number } }
-  | { priceChanged: { productId: string; expectedUnitPriceCents: number; actualUnitPriceCents: number } };
-interface ReserveStockResponse { reserved: boolean; shortages: Array<{ productId: string; requested: number; available: number }> }
+// The wire types, generated from protos/ (npm run codegen): requests as the service receives
+// them (`__Output`: every field present), answers as it may send them. The seed's Order is
+// narrower (no UNSPECIFIED status, EUR only) and is checked against them where it is sent.
+type PlaceOrderRequest = PlaceOrderRequest__Output;
+type ReserveStockResponse = ReserveStockResponse__Output;
 
 /** Returns one page of a newest-first list. Throws INVALID_ARGUMENT for a bad size or token. */
 function page(list: Order[], pageSize: number, pageToken: string): ListOrdersResponse {
@@ -185,7 +192,7 @@ export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
   }
 
   const implementation = {
-    listUserOrders: monitoredUnary<{ userId: string; pageSize: number; pageToken: string }, ListOrdersResponse>(
+    listUserOrders: monitoredUnary<ListUserOrdersRequest__Output, ListOrdersResponse>(
       { monitor, secret, operation: 'ListUserOrders' },
       (req, identity) => {
         if (!req.userId) throw grpcError(status.INVALID_ARGUMENT, 'user_id is required');
@@ -195,18 +202,18 @@ export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
         return page(byUser.get(req.userId) ?? [], req.pageSize, req.pageToken);
       },
     ),
-    listRecentOrders: monitoredUnary<{ pageSize: number; pageToken: string; status: string }, ListOrdersResponse>(
+    listRecentOrders: monitoredUnary<ListRecentOrdersRequest__Output, ListOrdersResponse>(
       { monitor, secret, operation: 'ListRecentOrders' },
       (req) => {
         const all = !req.status || req.status === 'ORDER_STATUS_UNSPECIFIED';
         return page(all ? recent : recentByStatus.get(req.status) ?? [], req.pageSize, req.pageToken);
       },
     ),
-    batchGetOrders: monitoredUnary<{ ids: string[] }, { orders: Order[] }>(
+    batchGetOrders: monitoredUnary<BatchGetOrdersRequest__Output, BatchGetOrdersResponse>(
       {
         monitor, secret, operation: 'BatchGetOrders',
         keys: (req) => req.ids.length,
-        garbage: (res) => ({ orders: res.orders.map((o) => ({ ...o, id: `${o.id}-garbage` })) }),
+        garbage: (res) => ({ orders: (res.orders ?? []).map((o) => ({ ...o, id: `${o.id}-garbage` })) }),
       },
       (req) => {
         if (req.ids.length > MAX_BATCH_ORDER_IDS) {
@@ -237,7 +244,7 @@ export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
         return pending;
       },
     ),
-    watchOrderStatus: (call: ServerWritableStream<{ orderId: string }, unknown>) => {
+    watchOrderStatus: (call: ServerWritableStream<WatchOrderStatusRequest__Output, unknown>) => {
       // Counted from the first byte of the call to its end, whoever ends it: the BFF's tests read
       // this gauge (GET /stats, orders.openStreams) to prove that clients share one stream.
       const closed = monitor.streamOpened('WatchOrderStatus');

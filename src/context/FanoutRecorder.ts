@@ -1,4 +1,4 @@
-export type Protocol = 'rest' | 'grpc' | 'graphql';
+import type { Protocol } from '../datasources/Protocol.js';
 
 /** One backend call made for a request, as shown in `extensions.fanout`. */
 export interface FanoutCall {

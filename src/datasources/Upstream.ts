@@ -10,10 +10,10 @@ import {
   wrap,
   type IPolicy,
 } from 'cockatiel';
-import { asBffError, BffError } from '../errors/BffError.js';
+import { asBffError, type BffError } from '../errors/BffError.js';
 import { ErrorCode } from '../errors/codes.js';
-import { upstreamFailure, upstreamMessage } from '../errors/fromUpstream.js';
-import type { Protocol } from '../context/FanoutRecorder.js';
+import { callFailure, upstreamFailure } from '../errors/fromUpstream.js';
+import type { Protocol } from '../datasources/Protocol.js';
 import { breakerStateChannel, upstreamCallChannel, type UpstreamCallEvent } from '../observability/channels.js';
 import type { CallScope } from './CallScope.js';
 
@@ -33,9 +33,6 @@ export interface UpstreamOptions {
 
 /** One attempt of a backend call: gets an abort signal (deadline or client gone) and its timeout. */
 export type Attempt<T> = (signal: AbortSignal, timeoutMs: number) => Promise<T>;
-
-/** Reasons a protocol client gives when it knows the request never left this process. */
-const NOT_SENT_REASONS: ReadonlySet<string> = new Set(['connect_refused', 'circuit_open', 'request_deadline']);
 
 /**
  * Failures that say the backend is unhealthy (what the breaker counts): those the protocol
@@ -58,8 +55,9 @@ export interface FaultRecord {
  * The resilience envelope of one backend, shared by the process: per-request concurrency
  * (p-limit), per-attempt deadlines capped by the request budget, retries for idempotent
  * calls only, a circuit breaker, and one record per call for the fan-out receipt, the
- * metrics and the traces. Protocol clients (REST, gRPC, GraphQL) run every call through
- * `call()` and translate their own failures into BffErrors before they get here.
+ * metrics and the traces. Protocol clients (RestClient for REST and GraphQL, GrpcClient) run
+ * every call through `call()` and translate their failures with `errors/fromUpstream` before
+ * they get here; this class adds only the circuit's refusal and `callFailure`'s rule for writes.
  */
 export class Upstream {
   readonly name: string;
@@ -176,22 +174,12 @@ export class Upstream {
     }
   }
 
+  /** The circuit's refusal in our words; everything else as `callFailure` says (one place for every protocol). */
   private translate(error: unknown, idempotent: boolean): BffError {
-    let bff = asBffError(error);
     if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
-      bff = upstreamFailure(this.name, ErrorCode.UPSTREAM_UNAVAILABLE, 'circuit_open', error);
+      return upstreamFailure(this.name, ErrorCode.UPSTREAM_UNAVAILABLE, 'circuit_open', error);
     }
-    bff ??= upstreamFailure(this.name, ErrorCode.UPSTREAM_ERROR, 'unexpected', error);
-    if (!idempotent && bff.fault && !NOT_SENT_REASONS.has(bff.reason ?? '')) {
-      // The request may have reached the backend: saying "failed" could make a client place
-      // a second order, saying "done" could lose one. Say what we know.
-      return new BffError(ErrorCode.OUTCOME_UNKNOWN, upstreamMessage(this.name, ErrorCode.OUTCOME_UNKNOWN), {
-        upstream: this.name,
-        reason: bff.reason ?? 'unknown',
-        cause: bff,
-      });
-    }
-    return bff;
+    return callFailure(this.name, error, idempotent);
   }
 }
 

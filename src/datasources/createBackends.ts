@@ -37,11 +37,9 @@ export function createBackends(config: BffConfig): Backends {
     orders,
     inventory,
     reviews,
-    upstreams: [users.client.upstream, catalog.client.upstream, orders.upstream, inventory.upstream, reviews.upstream],
+    upstreams: [users.upstream, catalog.upstream, orders.upstream, inventory.upstream, reviews.upstream],
     async close() {
-      orders.close();
-      inventory.close();
-      await Promise.allSettled([users.client.close(), catalog.client.close(), reviews.close()]);
+      await Promise.allSettled([users.close(), catalog.close(), orders.close(), inventory.close(), reviews.close()]);
     },
   };
 }

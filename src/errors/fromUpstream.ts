@@ -1,11 +1,15 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { BffError } from './BffError.js';
+import { asBffError, BffError } from './BffError.js';
 import { ErrorCode } from './codes.js';
 
 /**
- * Protocol translation, once per protocol. Resolvers never see a raw HTTP status, a gRPC
- * ServiceError or a socket error: data sources throw what these functions return, and
- * every error names the upstream it came from.
+ * Protocol translation, once per protocol and only here. Resolvers never see a raw HTTP
+ * status, a gRPC ServiceError or a socket error: the protocol clients (RestClient for REST and
+ * GraphQL over HTTP, GrpcClient for gRPC) throw what these functions return, and every error
+ * names the upstream it came from. Three tables hold the whole contract — `httpStatusTable`,
+ * `grpcStatusTable`, `transportTable` — and test/unit/fromUpstream.test.ts walks every row.
+ * The other functions here only tell apart what a table cannot see: a call *we* cancelled
+ * (the client went away, our deadline) and a write whose outcome is unknown (`callFailure`).
  */
 
 /**
@@ -100,6 +104,32 @@ export function grpcTranslation(code: number): Translation {
 /** What a gRPC status code means to our clients. */
 export function codeForGrpcStatus(code: number): ErrorCode {
   return grpcTranslation(code).code;
+}
+
+/** What grpc-js hands a failed call's callback or stream (a `ServiceError`), as far as we read it. */
+export interface GrpcFailure {
+  code?: number | undefined;
+  details?: string | undefined;
+}
+
+/**
+ * A failed gRPC call, translated. Before the status table, what only the caller can know:
+ * `requestSignal` aborted means the client went away (never a fault); `attemptSignal` aborted
+ * means our own deadline timer cancelled the call a hair before grpc-js said DEADLINE_EXCEEDED;
+ * UNAVAILABLE because the connection was refused means the call never reached the backend
+ * (`connect_refused`: safe to say "not done" even for a write).
+ */
+export function fromGrpcError(upstream: string, error: GrpcFailure, requestSignal?: AbortSignal, attemptSignal?: AbortSignal): BffError {
+  if (error.code === GrpcStatus.CANCELLED && requestSignal?.aborted) {
+    return upstreamFailure(upstream, ErrorCode.UPSTREAM_UNAVAILABLE, 'request_cancelled', error);
+  }
+  if (error.code === GrpcStatus.DEADLINE_EXCEEDED || (error.code === GrpcStatus.CANCELLED && attemptSignal?.aborted)) {
+    return upstreamFailure(upstream, ErrorCode.UPSTREAM_TIMEOUT, 'deadline', error, true);
+  }
+  if (error.code === GrpcStatus.UNAVAILABLE && /ECONNREFUSED|No connection established/i.test(error.details ?? '')) {
+    return upstreamFailure(upstream, ErrorCode.UPSTREAM_UNAVAILABLE, 'connect_refused', error, true);
+  }
+  return fromGrpcStatus(upstream, error.code ?? GrpcStatus.UNKNOWN, error);
 }
 
 /** A transport failure, as `transportTable` knows it: the reason, then what it means. */
@@ -198,6 +228,35 @@ export function badResponse(upstream: string, reason: string, cause?: unknown): 
     reason,
     fault: true,
     cause,
+  });
+}
+
+/**
+ * A GraphQL answer (HTTP 2xx) that has `errors` and no `data`: our own documents with checked
+ * ids failed as a whole, so the service did (a fault). Partial data is not a failure here:
+ * the data source's check decides what it needs.
+ */
+export function graphqlErrors(upstream: string): BffError {
+  return upstreamFailure(upstream, ErrorCode.UPSTREAM_ERROR, 'graphql_errors', undefined, true);
+}
+
+/** Reasons that say the request never left this process, so a write was certainly not applied. */
+const NOT_SENT_REASONS: ReadonlySet<string> = new Set(['connect_refused', 'circuit_open', 'request_deadline']);
+
+/**
+ * What a failed backend call finally throws, whatever its protocol (Upstream.call uses it once,
+ * after retries): the BffError a protocol client translated, an unexpected throw as
+ * UPSTREAM_ERROR/`unexpected`, and for a write (`idempotent: false`) that failed with a fault
+ * after it may have reached the backend, OUTCOME_UNKNOWN: saying "failed" could make a client
+ * place a second order, saying "done" could lose one.
+ */
+export function callFailure(upstream: string, error: unknown, idempotent: boolean): BffError {
+  const bff = asBffError(error) ?? upstreamFailure(upstream, ErrorCode.UPSTREAM_ERROR, 'unexpected', error);
+  if (idempotent || !bff.fault || NOT_SENT_REASONS.has(bff.reason ?? '')) return bff;
+  return new BffError(ErrorCode.OUTCOME_UNKNOWN, upstreamMessage(upstream, ErrorCode.OUTCOME_UNKNOWN), {
+    upstream,
+    reason: bff.reason ?? 'unknown',
+    cause: bff,
   });
 }
 

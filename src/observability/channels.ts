@@ -1,5 +1,5 @@
 import { channel } from 'node:diagnostics_channel';
-import type { Protocol } from '../context/FanoutRecorder.js';
+import type { Protocol } from '../datasources/Protocol.js';
 
 /**
  * The kit publishes what happens on diagnostics channels; metrics, logs and tests

@@ -1,16 +1,9 @@
-import { randomUUID } from 'node:crypto';
-// Deep imports on purpose: the package root also loads the federation query planner, which
-// costs a BFF about 30 MB of memory for nothing (the request-kind enum is not re-exported anyway).
-import { RemoteGraphQLDataSource } from '@apollo/gateway/dist/datasources/RemoteGraphQLDataSource.js';
-import { GraphQLDataSourceRequestKind, type GraphQLDataSourceProcessOptions } from '@apollo/gateway/dist/datasources/types.js';
-import { Pool, fetch as undiciFetch } from 'undici';
-import { GraphQLError } from 'graphql';
-import { asBffError, BffError } from '../../errors/BffError.js';
-import { ErrorCode } from '../../errors/codes.js';
-import { badResponse, fromHttpStatus, fromTransportError, upstreamFailure } from '../../errors/fromUpstream.js';
+import { badResponse, graphqlErrors } from '../../errors/fromUpstream.js';
 import type { CallScope } from '../CallScope.js';
 import { checkBatch } from '../checkBatch.js';
-import { Upstream, type UpstreamOptions } from '../Upstream.js';
+import type { DataSource } from '../DataSource.js';
+import { RestClient } from '../rest/RestClient.js';
+import type { Upstream, UpstreamOptions } from '../Upstream.js';
 
 export interface ReviewSummaryDto {
   productId: string;
@@ -52,58 +45,32 @@ export interface ReviewsApiOptions extends Omit<UpstreamOptions, 'protocol' | 'n
   connections?: number;
 }
 
-interface ReviewsCallContext {
-  scope: CallScope;
-  callId: string;
-}
-
-const CALL_ID_HEADER = 'x-bff-internal-call-id';
-
 const byProduct = (entry: { productId: string }): string => entry.productId;
 
 /**
- * Apollo's RemoteGraphQLDataSource, taught to carry the verified identity and the request id
- * (never client headers) and to send through a keep-alive undici pool with the call's abort
- * signal. The gateway's fetcher interface has no per-call signal, so the signal travels in
- * a private header that the fetcher takes back out before the request leaves.
+ * The reviews backend (GraphQL). A GraphQL call is one HTTP POST of `{ query, variables }`, so
+ * it goes through the same keep-alive pool, abort signal, identity headers and HTTP/transport
+ * translation as a REST call (RestClient), marked idempotent because it only reads.
+ *
+ * Why not Apollo's RemoteGraphQLDataSource: it is the gateway's client for federated
+ * subgraphs, and what it adds (query-plan requests, APQ, subgraph cache-control hints) is
+ * not used here, while the request it hands its fetcher carries no abort signal (the call's
+ * deadline had to travel in a private header), its failures come back as GraphQLErrors whose
+ * HTTP status must be fished out of `extensions.response`, and its package root loads the
+ * federation query planner (~30 MB per BFF).
  */
-class ReviewsDataSource extends RemoteGraphQLDataSource<ReviewsCallContext> {
-  readonly signals = new Map<string, AbortSignal>();
-
-  constructor(url: string, pool: Pool) {
-    super({ url, honorSubgraphCacheControlHeader: false });
-    this.fetcher = ((input: string, init: { method?: string; headers?: Record<string, string>; body?: string }) => {
-      const headers = { ...init.headers };
-      const callId = headers[CALL_ID_HEADER];
-      delete headers[CALL_ID_HEADER];
-      const signal = callId ? this.signals.get(callId) : undefined;
-      return undiciFetch(input, { ...init, headers, dispatcher: pool, ...(signal && { signal }) });
-    }) as unknown as RemoteGraphQLDataSource['fetcher'];
-  }
-
-  override willSendRequest(options: GraphQLDataSourceProcessOptions<ReviewsCallContext>): void {
-    const headers = options.request.http?.headers;
-    const { scope, callId } = options.context as ReviewsCallContext;
-    if (!headers) return;
-    // Signed for this backend and this request line (`POST /graphql`), as the backend sees it.
-    const url = new URL(options.request.http!.url);
-    const signed = scope.headersFor('reviews', `${options.request.http!.method} ${url.pathname}${url.search}`);
-    for (const key in signed) headers.set(key, signed[key]!);
-    headers.set(CALL_ID_HEADER, callId);
-  }
-}
-
-/** The reviews backend (GraphQL), called through Apollo's RemoteGraphQLDataSource. */
-export class ReviewsApi {
+export class ReviewsApi implements DataSource {
   static readonly maxBatchSize = 500;
   readonly upstream: Upstream;
-  private readonly source: ReviewsDataSource;
-  private readonly pool: Pool;
+  private readonly http: RestClient;
+  /** Path and query of the endpoint, e.g. `/graphql`. */
+  private readonly path: string;
 
   constructor(options: ReviewsApiOptions) {
-    this.upstream = new Upstream({ ...options, name: 'reviews', protocol: 'graphql' });
-    this.pool = new Pool(new URL(options.url).origin, { connections: options.connections ?? 16, keepAliveTimeout: 30_000 });
-    this.source = new ReviewsDataSource(options.url, this.pool);
+    const url = new URL(options.url);
+    this.path = `${url.pathname}${url.search}`;
+    this.http = new RestClient({ ...options, baseUrl: url.origin, name: 'reviews', protocol: 'graphql' });
+    this.upstream = this.http.upstream;
   }
 
   /**
@@ -149,6 +116,11 @@ export class ReviewsApi {
     return this.query(scope, operation, keys, `query ReviewData(${variableDefs.join(', ')}) { ${fields.join(' ')} }`, variables, check);
   }
 
+  /**
+   * Posts one query. Checked inside the call (so a malformed answer counts against the
+   * breaker): a body with `errors` and no `data` is the service failing (`graphqlErrors`),
+   * one without either is UPSTREAM_BAD_RESPONSE/`no_data`; then `check` reads the data.
+   */
   private query<T>(
     scope: CallScope,
     operation: string,
@@ -157,54 +129,25 @@ export class ReviewsApi {
     variables: Record<string, unknown>,
     check: (data: Record<string, unknown>) => T,
   ): Promise<T> {
-    return this.upstream.call(
-      scope,
+    return this.http.request<T>(scope, {
+      method: 'POST',
+      path: this.path,
       operation,
       keys,
-      async (signal) => {
-        const callId = randomUUID();
-        this.source.signals.set(callId, signal);
-        try {
-          const response = await this.source.process({
-            kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
-            request: { query, variables },
-            context: { scope, callId },
-            // Only read when honorSubgraphCacheControlHeader is on, which it is not here.
-            incomingRequestContext: undefined as never,
-          });
-          if (response.errors?.length && !response.data) {
-            // Our own documents, with checked ids: errors and no data mean the service failed.
-            throw upstreamFailure('reviews', ErrorCode.UPSTREAM_ERROR, 'graphql_errors', undefined, true);
-          }
-          if (!response.data) throw badResponse('reviews', 'no_data');
-          return check(response.data);
-        } catch (error) {
-          throw translateGatewayError(error, scope.signal);
-        } finally {
-          this.source.signals.delete(callId);
+      idempotent: true,
+      body: { query, variables },
+      check: (body) => {
+        const { data, errors } = (body ?? {}) as { data?: unknown; errors?: unknown };
+        if (typeof data !== 'object' || data === null) {
+          if (Array.isArray(errors) && errors.length > 0) throw graphqlErrors('reviews');
+          throw badResponse('reviews', 'no_data');
         }
+        return check(data as Record<string, unknown>);
       },
-      true,
-    );
+    });
   }
 
   close(): Promise<void> {
-    return this.pool.close();
+    return this.http.close();
   }
-}
-
-function translateGatewayError(error: unknown, requestSignal: AbortSignal): BffError {
-  const known = asBffError(error);
-  if (known) return known;
-  if (requestSignal.aborted) return upstreamFailure('reviews', ErrorCode.UPSTREAM_UNAVAILABLE, 'request_cancelled', error);
-  const name = (error as { name?: string }).name;
-  // Non-2xx answers: the gateway's errorFromResponse puts the status in extensions.response.
-  const status = (error as GraphQLError).extensions?.response as { status?: number } | undefined;
-  if (error instanceof GraphQLError && typeof status?.status === 'number') return fromHttpStatus('reviews', status.status, error);
-  // fetch's own failures: a TypeError with the socket's error as its cause, or our abort.
-  if (name === 'AbortError' || name === 'TimeoutError' || (error instanceof TypeError && (error as { cause?: unknown }).cause)) {
-    return fromTransportError('reviews', error, requestSignal);
-  }
-  // Non-JSON body, or JSON of the wrong shape.
-  return badResponse('reviews', 'invalid_body', error);
 }

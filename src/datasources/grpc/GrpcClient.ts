@@ -1,15 +1,27 @@
 import * as grpc from '@grpc/grpc-js';
-import { BffError } from '../../errors/BffError.js';
-import { ErrorCode } from '../../errors/codes.js';
-import { fromGrpcStatus, upstreamFailure } from '../../errors/fromUpstream.js';
+import type { MethodDefinition } from '@grpc/proto-loader';
+import type { BffError } from '../../errors/BffError.js';
+import { fromGrpcError } from '../../errors/fromUpstream.js';
 import type { CallScope } from '../CallScope.js';
-import { Upstream, type UpstreamOptions } from '../Upstream.js';
+import { Upstream, type Attempt, type UpstreamOptions } from '../Upstream.js';
 import { loadProto, lookupService } from './loadProtos.js';
 
 export interface GrpcClientOptions extends Omit<UpstreamOptions, 'protocol'> {
   /** `host:port` of the backend. */
   address: string;
 }
+
+/** The request message a method of a generated service definition takes (proto-loader's input type). */
+export type RequestOf<Method> = Method extends MethodDefinition<infer Req, infer _Res, infer _ReqOut, infer _ResOut> ? Req : never;
+
+/** The response message a method returns, as loaded with PROTO_LOADER_OPTIONS (`__Output`: defaults filled in). */
+export type ResponseOf<Method> = Method extends MethodDefinition<infer _Req, infer _Res, infer _ReqOut, infer Res> ? Res : never;
+
+/**
+ * The methods a generated service definition names. Its base type, grpc-js' ServiceDefinition,
+ * has a string index signature, which would let any string through as a method name.
+ */
+export type MethodName<Service> = keyof { [K in keyof Service as string extends K ? never : number extends K ? never : K]: Service[K] } & string;
 
 type UnaryMethod = (
   request: unknown,
@@ -22,16 +34,21 @@ type UnaryMethod = (
  * One long-lived channel to one gRPC backend, and the unary call every client method goes
  * through: request metadata from the call scope, a deadline on every call (the backend
  * timeout capped by the request's remaining budget), cancellation when the client goes
- * away, and status codes translated to BffErrors naming the backend.
+ * away, and failures translated (`errors/fromUpstream`'s `fromGrpcError`) to BffErrors
+ * naming the backend. A data source (OrdersClient, InventoryClient) holds one.
+ *
+ * `Service` is the service's definition type generated from its proto (npm run codegen,
+ * src/datasources/generated/grpc/): method names, requests and responses are checked by
+ * `tsc`, not passed as strings and `unknown`.
  */
-export class GrpcClient {
+export class GrpcClient<Service extends grpc.ServiceDefinition> {
   readonly upstream: Upstream;
-  protected readonly stub: grpc.Client;
+  private readonly stub: grpc.Client;
 
   constructor(protoFile: string, service: string, options: GrpcClientOptions) {
     this.upstream = new Upstream({ ...options, protocol: 'grpc' });
-    const Service = lookupService(loadProto(protoFile), service);
-    this.stub = new Service(options.address, grpc.credentials.createInsecure(), {
+    const Client = lookupService(loadProto(protoFile), service);
+    this.stub = new Client(options.address, grpc.credentials.createInsecure(), {
       // Keepalive pings find a dead connection before a request does; gentle enough for
       // servers with default ping policies.
       'grpc.keepalive_time_ms': 120_000,
@@ -46,13 +63,13 @@ export class GrpcClient {
    * @returns the backend's response message (as `check` returned it).
    * @throws BffError naming this backend.
    */
-  protected unary<Res>(
+  unary<Method extends MethodName<Service>, Res = ResponseOf<Service[Method]>>(
     scope: CallScope,
-    method: string,
-    request: unknown,
+    method: Method,
+    request: RequestOf<Service[Method]>,
     keys: number,
     idempotent: boolean,
-    check?: (response: Res) => Res,
+    check?: (response: ResponseOf<Service[Method]>) => Res,
   ): Promise<Res> {
     const fn = (this.stub as unknown as Record<string, UnaryMethod>)[method];
     if (!fn) throw new TypeError(`${this.upstream.name} has no gRPC method ${method}`);
@@ -60,13 +77,20 @@ export class GrpcClient {
     // The method's path (`/shop.orders.v1.OrdersService/ListOrders`), which the identity is signed for.
     const path = (fn as { path?: string }).path ?? method;
     const attempt = (signal: AbortSignal, timeoutMs: number) =>
-      new Promise<Res>((resolve, reject) => {
+      new Promise<ResponseOf<Service[Method]>>((resolve, reject) => {
         const pending: PendingUnary = { resolve: resolve as (value: unknown) => void, reject, upstream: name, requestSignal: scope.signal, attemptSignal: signal };
         const call = fn.call(this.stub, request, metadataOf(scope, name, path), { deadline: Date.now() + timeoutMs }, settleUnary(pending));
         pending.cancel = call.cancel.bind(call);
         signal.addEventListener('abort', pending.cancel, { once: true });
       });
-    return this.upstream.call(scope, method, keys, check ? async (signal, timeoutMs) => check(await attempt(signal, timeoutMs)) : attempt, idempotent);
+    return this.upstream.call<Res>(
+      scope,
+      method,
+      keys,
+      // Without `check`, Res is its default: the method's response type.
+      check ? async (signal, timeoutMs) => check(await attempt(signal, timeoutMs)) : (attempt as unknown as Attempt<Res>),
+      idempotent,
+    );
   }
 
   /**
@@ -76,7 +100,12 @@ export class GrpcClient {
    *
    * @returns a function that cancels the stream (idempotent).
    */
-  protected serverStream<Res>(method: string, request: unknown, headersFor: StreamHeaders, sink: StreamSink<Res>): () => void {
+  serverStream<Method extends MethodName<Service>>(
+    method: Method,
+    request: RequestOf<Service[Method]>,
+    headersFor: StreamHeaders,
+    sink: StreamSink<ResponseOf<Service[Method]>>,
+  ): () => void {
     const fn = (this.stub as unknown as Record<string, ServerStreamMethod>)[method];
     if (!fn) throw new TypeError(`${this.upstream.name} has no gRPC method ${method}`);
     // Signed for this backend and the method's path, like a unary call (see CallScope.headersFor).
@@ -85,10 +114,10 @@ export class GrpcClient {
     for (const key in metadata) grpcMetadata.set(key, metadata[key]!);
     const call = fn.call(this.stub, request, grpcMetadata, {});
     let cancelled = false;
-    call.on('data', (message: Res) => sink.next(message));
+    call.on('data', (message: ResponseOf<Service[Method]>) => sink.next(message));
     call.on('end', () => { if (!cancelled) sink.end(); });
     call.on('error', (error: grpc.ServiceError) => {
-      if (!cancelled) sink.error(translateServiceError(this.upstream.name, error, undefined));
+      if (!cancelled) sink.error(fromGrpcError(this.upstream.name, error));
     });
     return () => {
       if (cancelled) return;
@@ -97,8 +126,9 @@ export class GrpcClient {
     };
   }
 
-  close(): void {
+  close(): Promise<void> {
     this.stub.close();
+    return Promise.resolve();
   }
 }
 
@@ -139,7 +169,7 @@ function settleUnary(pending: PendingUnary): UnaryCallback {
     const { resolve, reject, cancel, upstream, requestSignal, attemptSignal } = pending;
     pending.resolve = pending.reject = pending.cancel = pending.requestSignal = pending.attemptSignal = undefined;
     if (cancel) attemptSignal?.removeEventListener('abort', cancel);
-    if (error) reject?.(translateServiceError(upstream, error, requestSignal, attemptSignal));
+    if (error) reject?.(fromGrpcError(upstream, error, requestSignal, attemptSignal));
     else resolve?.(response);
   };
 }
@@ -149,24 +179,4 @@ function metadataOf(scope: CallScope, backend: string, path: string): grpc.Metad
   const headers = scope.headersFor(backend, path);
   for (const key in headers) metadata.set(key, headers[key]!);
   return metadata;
-}
-
-function translateServiceError(
-  upstream: string,
-  error: grpc.ServiceError,
-  requestSignal: AbortSignal | undefined,
-  attemptSignal?: AbortSignal,
-): BffError {
-  if (error.code === grpc.status.CANCELLED && requestSignal?.aborted) {
-    return upstreamFailure(upstream, ErrorCode.UPSTREAM_UNAVAILABLE, 'request_cancelled', error);
-  }
-  // Our own timer may cancel the call a hair before grpc-js reports DEADLINE_EXCEEDED.
-  if (error.code === grpc.status.DEADLINE_EXCEEDED || (error.code === grpc.status.CANCELLED && attemptSignal?.aborted)) {
-    return upstreamFailure(upstream, ErrorCode.UPSTREAM_TIMEOUT, 'deadline', error, true);
-  }
-  if (error.code === grpc.status.UNAVAILABLE && /ECONNREFUSED|No connection established/i.test(error.details ?? '')) {
-    // Known not to have reached the backend: safe to say "not done" even for writes.
-    return upstreamFailure(upstream, ErrorCode.UPSTREAM_UNAVAILABLE, 'connect_refused', error, true);
-  }
-  return fromGrpcStatus(upstream, error.code ?? grpc.status.UNKNOWN, error);
 }

@@ -1,33 +1,35 @@
 import type { CallScope } from '../CallScope.js';
 import { checkBatch } from '../checkBatch.js';
+import type { DataSource } from '../DataSource.js';
+import type { InventoryServiceDefinition } from '../generated/grpc/shop/inventory/v1/InventoryService.js';
+import type { ProductStock__Output } from '../generated/grpc/shop/inventory/v1/ProductStock.js';
+import type { WarehouseStock__Output } from '../generated/grpc/shop/inventory/v1/WarehouseStock.js';
+import type { Upstream } from '../Upstream.js';
 import { GrpcClient, type GrpcClientOptions } from './GrpcClient.js';
 
-export interface WarehouseStockDto {
-  warehouseId: string;
-  warehouseName: string;
-  available: number;
-  reserved: number;
-}
-
-export interface ProductStockDto {
-  productId: string;
-  warehouses: WarehouseStockDto[];
-  totalAvailable: number;
-}
+// The messages as this client receives them, generated from protos/inventory/v1 (npm run codegen).
+export type WarehouseStockDto = WarehouseStock__Output;
+export type ProductStockDto = ProductStock__Output;
 
 /** The inventory backend (gRPC `shop.inventory.v1.InventoryService`). */
-export class InventoryClient extends GrpcClient {
+export class InventoryClient implements DataSource {
   static readonly maxBatchSize = 500;
+  readonly upstream: Upstream;
+  private readonly grpc: GrpcClient<InventoryServiceDefinition>;
 
   constructor(options: Omit<GrpcClientOptions, 'name'>) {
-    super('inventory/v1/inventory.proto', 'shop.inventory.v1.InventoryService', { name: 'inventory', ...options });
+    this.grpc = new GrpcClient('inventory/v1/inventory.proto', 'shop.inventory.v1.InventoryService', { ...options, name: 'inventory' });
+    this.upstream = this.grpc.upstream;
   }
 
   /** @returns stock of the products found, in any order; unknown ids are left out. */
-  async batchGetStock(scope: CallScope, productIds: readonly string[]): Promise<ProductStockDto[]> {
-    const response = await this.unary<{ stocks: ProductStockDto[] }>(scope, 'BatchGetStock', { productIds }, productIds.length, true, (res) => ({
-      stocks: checkBatch<ProductStockDto>('inventory', res?.stocks, productIds, (stock) => stock.productId),
-    }));
-    return response.stocks;
+  batchGetStock(scope: CallScope, productIds: readonly string[]): Promise<ProductStockDto[]> {
+    return this.grpc.unary(scope, 'BatchGetStock', { productIds: [...productIds] }, productIds.length, true, (res) =>
+      checkBatch<ProductStockDto>('inventory', res?.stocks, productIds, (stock) => stock.productId),
+    );
+  }
+
+  close(): Promise<void> {
+    return this.grpc.close();
   }
 }

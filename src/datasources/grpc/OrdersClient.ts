@@ -1,84 +1,60 @@
 import { badResponse } from '../../errors/fromUpstream.js';
 import type { CallScope } from '../CallScope.js';
 import { checkBatch } from '../checkBatch.js';
+import type { DataSource } from '../DataSource.js';
+import type { LineItem__Output } from '../generated/grpc/shop/orders/v1/LineItem.js';
+import type { ListOrdersResponse__Output } from '../generated/grpc/shop/orders/v1/ListOrdersResponse.js';
+import type { ListRecentOrdersRequest } from '../generated/grpc/shop/orders/v1/ListRecentOrdersRequest.js';
+import type { ListUserOrdersRequest } from '../generated/grpc/shop/orders/v1/ListUserOrdersRequest.js';
+import type { Order__Output } from '../generated/grpc/shop/orders/v1/Order.js';
+import type { OrdersServiceDefinition } from '../generated/grpc/shop/orders/v1/OrdersService.js';
+import type { OrderStatus__Output } from '../generated/grpc/shop/orders/v1/OrderStatus.js';
+import type { OrderStatusEvent__Output } from '../generated/grpc/shop/orders/v1/OrderStatusEvent.js';
+import type { PlaceOrderRequest__Output } from '../generated/grpc/shop/orders/v1/PlaceOrderRequest.js';
+import type { PlaceOrderResponse__Output } from '../generated/grpc/shop/orders/v1/PlaceOrderResponse.js';
+import type { Upstream } from '../Upstream.js';
 import { GrpcClient, type GrpcClientOptions, type StreamHeaders, type StreamSink } from './GrpcClient.js';
 
-export type OrderStatusDto =
-  | 'ORDER_STATUS_UNSPECIFIED'
-  | 'ORDER_STATUS_PENDING'
-  | 'ORDER_STATUS_PAID'
-  | 'ORDER_STATUS_SHIPPED'
-  | 'ORDER_STATUS_DELIVERED'
-  | 'ORDER_STATUS_CANCELLED';
+// The messages as this client receives them, generated from protos/orders/v1 (npm run codegen).
+export type OrderStatusDto = OrderStatus__Output;
+export type LineItemDto = LineItem__Output;
+export type OrderDto = Order__Output;
+export type OrderPageDto = ListOrdersResponse__Output;
+export type OrderStatusEventDto = OrderStatusEvent__Output;
+/** What placing an order needs: every field of the request (proto3 makes them optional on the wire). */
+export type PlaceOrderInput = PlaceOrderRequest__Output;
 
-export interface LineItemDto {
-  productId: string;
-  quantity: number;
-  unitPriceCents: number;
-}
-
-export interface OrderDto {
-  id: string;
-  userId: string;
-  items: LineItemDto[];
-  status: OrderStatusDto;
-  createdAtMs: number;
-  updatedAtMs: number;
-  totalCents: number;
-  currency: string;
-}
-
-export interface OrderPageDto {
-  orders: OrderDto[];
-  nextPageToken: string;
-  totalSize: number;
-}
-
-export interface OrderStatusEventDto {
-  orderId: string;
-  status: OrderStatusDto;
-  atMs: number;
-}
-
-export interface PlaceOrderInput {
-  userId: string;
-  items: { productId: string; quantity: number; expectedUnitPriceCents: number }[];
-  idempotencyKey: string;
-}
-
-export type PlaceOrderResultDto =
-  | { result: 'placed'; placed: OrderDto }
-  | { result: 'outOfStock'; outOfStock: { productId: string; requested: number; available: number } }
-  | {
-      result: 'priceChanged';
-      priceChanged: { productId: string; expectedUnitPriceCents: number; actualUnitPriceCents: number };
-    };
+type Outcome = 'placed' | 'outOfStock' | 'priceChanged';
+/**
+ * The `result` oneof of PlaceOrderResponse as a discriminated union: `result` names the case
+ * and that case's message is present (checked by `placeOrder`).
+ */
+export type PlaceOrderResultDto = { [K in Outcome]: { result: K } & { [P in K]: NonNullable<PlaceOrderResponse__Output[P]> } }[Outcome];
 
 /** The orders backend (gRPC `shop.orders.v1.OrdersService`). */
-export class OrdersClient extends GrpcClient {
+export class OrdersClient implements DataSource {
   static readonly maxBatchSize = 200;
+  readonly upstream: Upstream;
+  private readonly grpc: GrpcClient<OrdersServiceDefinition>;
 
   constructor(options: Omit<GrpcClientOptions, 'name'>) {
-    super('orders/v1/orders.proto', 'shop.orders.v1.OrdersService', { name: 'orders', ...options });
+    this.grpc = new GrpcClient('orders/v1/orders.proto', 'shop.orders.v1.OrdersService', { ...options, name: 'orders' });
+    this.upstream = this.grpc.upstream;
   }
 
-  listUserOrders(scope: CallScope, input: { userId: string; pageSize: number; pageToken?: string }): Promise<OrderPageDto> {
-    return this.unary(scope, 'ListUserOrders', input, 1, true, checkPage);
+  listUserOrders(scope: CallScope, input: ListUserOrdersRequest): Promise<OrderPageDto> {
+    return this.grpc.unary(scope, 'ListUserOrders', input, 1, true, checkPage);
   }
 
-  listRecentOrders(
-    scope: CallScope,
-    input: { pageSize: number; pageToken?: string; status?: OrderStatusDto },
-  ): Promise<OrderPageDto> {
-    return this.unary(scope, 'ListRecentOrders', input, 1, true, checkPage);
+  listRecentOrders(scope: CallScope, input: ListRecentOrdersRequest): Promise<OrderPageDto> {
+    return this.grpc.unary(scope, 'ListRecentOrders', input, 1, true, checkPage);
   }
 
   /** @returns the orders found, in any order; unknown ids are left out. */
-  async batchGetOrders(scope: CallScope, ids: readonly string[]): Promise<OrderDto[]> {
-    const response = await this.unary<{ orders: OrderDto[] }>(scope, 'BatchGetOrders', { ids }, ids.length, true, (res) => ({
-      orders: checkBatch<OrderDto>('orders', res?.orders, ids, (order) => order.id),
-    }));
-    return response.orders;
+  batchGetOrders(scope: CallScope, ids: readonly string[]): Promise<OrderDto[]> {
+    return this.grpc.unary(scope, 'BatchGetOrders', { ids: [...ids] }, ids.length, true, (res) =>
+      checkBatch<OrderDto>('orders', res?.orders, ids, (order) => order.id),
+    );
   }
 
   /**
@@ -89,7 +65,7 @@ export class OrdersClient extends GrpcClient {
    * @returns a function that cancels the stream.
    */
   watchOrderStatus(headersFor: StreamHeaders, orderId: string, sink: StreamSink<OrderStatusEventDto>): () => void {
-    return this.serverStream('WatchOrderStatus', { orderId }, headersFor, sink);
+    return this.grpc.serverStream('WatchOrderStatus', { orderId }, headersFor, sink);
   }
 
   /**
@@ -97,9 +73,13 @@ export class OrdersClient extends GrpcClient {
    * @throws BffError OUTCOME_UNKNOWN when the order may or may not have been placed.
    */
   async placeOrder(scope: CallScope, input: PlaceOrderInput): Promise<PlaceOrderResultDto> {
-    const response = await this.unary<PlaceOrderResultDto>(scope, 'PlaceOrder', input, input.items.length, false);
-    if (!response.result) throw badResponse('orders', 'empty_result');
-    return response;
+    const response = await this.grpc.unary(scope, 'PlaceOrder', input, input.items.length, false);
+    if (!response.result || !response[response.result]) throw badResponse('orders', 'empty_result');
+    return response as PlaceOrderResultDto;
+  }
+
+  close(): Promise<void> {
+    return this.grpc.close();
   }
 }
 

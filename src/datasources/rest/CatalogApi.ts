@@ -1,24 +1,19 @@
 import { badResponse } from '../../errors/fromUpstream.js';
 import type { CallScope } from '../CallScope.js';
-import { RestClient, type RestClientOptions } from './RestClient.js';
+import type { components, operations } from '../generated/openapi/catalog.js';
+import type { DataSource } from '../DataSource.js';
+import type { Upstream } from '../Upstream.js';
+import { RestClient, type BatchGet, type RestClientOptions } from './RestClient.js';
 
-export interface MoneyDto {
-  amountCents: number;
-  currency: string;
-}
-
-export interface ProductDto {
-  id: string;
-  title: string;
-  description: string;
-  price: MoneyDto;
-  images: { thumb: string; small: string; medium: string; large: string; original: string };
-  category: string;
-  rating: number;
-  ratingCount: number;
-}
-
-export type ProductSort = 'price_asc' | 'price_desc' | 'rating_desc' | 'newest';
+// The catalog's types, generated from its OpenAPI document (backends/catalog/catalogOpenApi.ts,
+// npm run codegen).
+type Schemas = components['schemas'];
+export type ProductDto = Schemas['Product'];
+export type MoneyDto = ProductDto['price'];
+export type CategoryDto = Schemas['Category'];
+export type ProductSort = NonNullable<NonNullable<operations['listProducts']['parameters']['query']>['sort']>;
+/** A page of a category listing: the `listProducts` answer without `ids`. */
+export type ProductPage = Extract<operations['listProducts']['responses'][200]['content']['application/json'], { total: number }>;
 
 export interface ListProductsInput {
   category?: string | undefined;
@@ -27,37 +22,37 @@ export interface ListProductsInput {
   cursor?: string | undefined;
 }
 
-export interface CategoryDto {
-  slug: string;
-  name: string;
-  productCount: number;
-}
-
-export interface ProductPage {
-  products: ProductDto[];
-  nextCursor: string | null;
-  total: number;
-}
+const productsByIds: BatchGet<ProductDto> = { path: '/products', param: 'ids', field: 'products', keyOf: (product) => product.id };
 
 /** The catalog backend (REST). At most `maxBatchSize` ids per `getProductsByIds` call. */
-export class CatalogApi {
+export class CatalogApi implements DataSource {
   static readonly maxBatchSize = 500;
-  readonly client: RestClient;
+  readonly upstream: Upstream;
+  private readonly http: RestClient;
 
-  constructor(options: Omit<RestClientOptions, 'name'>) {
-    this.client = new RestClient({ name: 'catalog', ...options });
+  constructor(options: Omit<RestClientOptions, 'name' | 'protocol'>) {
+    this.http = new RestClient({ ...options, name: 'catalog' });
+    this.upstream = this.http.upstream;
   }
 
   /** @returns the products found, in any order; unknown ids are left out. */
   getProductsByIds(scope: CallScope, ids: readonly string[]): Promise<ProductDto[]> {
-    return this.client.getByIds<ProductDto>(scope, '/products', ids, 'products', (product) => product.id);
+    return this.http.getByIds(scope, productsByIds, ids);
   }
 
   /** @returns every category the catalog lists, in its order. */
-  async listCategories(scope: CallScope): Promise<CategoryDto[]> {
-    const body = (await this.client.get(scope, '/categories', 'GET /categories', 1)) as { categories?: CategoryDto[] } | null;
-    if (!Array.isArray(body?.categories)) throw badResponse('catalog', 'shape');
-    return body.categories;
+  listCategories(scope: CallScope): Promise<CategoryDto[]> {
+    return this.http.request<CategoryDto[]>(scope, {
+      method: 'GET',
+      path: '/categories',
+      operation: 'GET /categories',
+      keys: 1,
+      check: (body) => {
+        const categories = (body as { categories?: unknown } | null)?.categories;
+        if (!Array.isArray(categories)) throw badResponse('catalog', 'shape');
+        return categories;
+      },
+    });
   }
 
   /** @returns one page of products, filtered and sorted by the backend. */
@@ -66,7 +61,7 @@ export class CatalogApi {
     if (input.category) query.set('category', input.category);
     if (input.sort) query.set('sort', input.sort);
     if (input.cursor) query.set('cursor', input.cursor);
-    return this.client.request<ProductPage>(scope, {
+    return this.http.request<ProductPage>(scope, {
       method: 'GET',
       path: `/products?${query}`,
       operation: 'GET /products?list',
@@ -76,5 +71,9 @@ export class CatalogApi {
         return body;
       },
     });
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
   }
 }

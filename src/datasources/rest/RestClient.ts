@@ -7,6 +7,12 @@ import { Upstream, type UpstreamOptions } from '../Upstream.js';
 export interface RestClientOptions extends Omit<UpstreamOptions, 'protocol'> {
   /** Base URL of the backend, e.g. `http://127.0.0.1:5001`. */
   baseUrl: string;
+  /**
+   * `graphql` when the backend is a GraphQL service called over HTTP POST (ReviewsApi): the
+   * same pool and the same HTTP and transport translation; only the receipt and metrics say
+   * `graphql`. Default `rest`.
+   */
+  protocol?: 'rest' | 'graphql';
   /** Keep-alive connections to this backend (undici Pool). Default 16. */
   connections?: number;
   /**
@@ -36,6 +42,11 @@ export interface RestRequest {
   /** Extra headers, e.g. `idempotency-key`. */
   headers?: Record<string, string>;
   /**
+   * Whether the call may be retried. Default: only GET. A POST that only reads (a GraphQL
+   * query) says `true`; a write never does.
+   */
+  idempotent?: boolean;
+  /**
    * Statuses that are an expected refusal (e.g. 422 for a write): answered as
    * `{ rejected: status, body }` instead of an error, so the refusal can become a schema type.
    */
@@ -53,10 +64,23 @@ export interface Refusal {
   body: unknown;
 }
 
+/** How one backend answers many entities by id: `GET <path>?<param>=a,b,c` → `{ <field>: [...] }`. */
+export interface BatchGet<T> {
+  /** e.g. `/products`. */
+  path: string;
+  /** The query parameter that carries the comma-separated ids, e.g. `ids`. */
+  param: string;
+  /** The body's array of entities, e.g. `products`. */
+  field: string;
+  /** The id of one entity, checked against the ids asked for. */
+  keyOf: (entity: T) => unknown;
+}
+
 /**
- * A keep-alive JSON client for one REST backend. Translates transport failures, HTTP
- * statuses and unreadable bodies into BffErrors naming the backend; GET is idempotent and
- * may be retried, every other method is sent at most once.
+ * A keep-alive JSON-over-HTTP client for one backend (REST, or GraphQL over POST). The one
+ * place HTTP calls are made and translated (with `errors/fromUpstream`'s transport and status
+ * tables) into BffErrors naming the backend; GET is idempotent and may be retried, every
+ * other method is sent at most once unless the request says it only reads.
  */
 export class RestClient {
   readonly upstream: Upstream;
@@ -69,7 +93,7 @@ export class RestClient {
     this.origin = url.origin;
     this.maxUrlLength = options.maxUrlLength ?? DEFAULT_MAX_URL_LENGTH;
     if (!(this.maxUrlLength >= 64)) throw new TypeError(`RestClient(${options.name}): maxUrlLength must be >= 64, got ${options.maxUrlLength}`);
-    this.upstream = new Upstream({ ...options, protocol: 'rest' });
+    this.upstream = new Upstream({ ...options, protocol: options.protocol ?? 'rest' });
     this.pool = new Pool(this.origin, {
       connections: options.connections ?? 16,
       keepAliveTimeout: 30_000,
@@ -84,7 +108,7 @@ export class RestClient {
    */
   request<T>(scope: CallScope, req: RestRequest): Promise<T> {
     const name = this.upstream.name;
-    const idempotent = req.method === 'GET';
+    const idempotent = req.idempotent ?? req.method === 'GET';
     return this.upstream.call(
       scope,
       req.operation,
@@ -129,25 +153,23 @@ export class RestClient {
     );
   }
 
-  get(scope: CallScope, path: string, operation: string, keys: number): Promise<unknown> {
-    return this.request(scope, { method: 'GET', path, operation, keys });
-  }
-
   /**
-   * GETs many entities by id: `<path>?ids=a,b,c`, answered as `{ <field>: [...] }`. The ids go
-   * out in as few calls as fit `maxUrlLength` (in parallel; usually one), so a batch never
+   * GETs many entities by id: `<path>?<param>=a,b,c`, answered as `{ <field>: [...] }`. The ids
+   * go out in as few calls as fit `maxUrlLength` (in parallel; usually one), so a batch never
    * exceeds what the backend accepts whatever its ids. An id that alone does not fit cannot
    * name anything the backend has: it is not sent, and reads as not found.
    * @returns the entities the backend sent, in any order; unknown ids left out.
    * @throws BffError UPSTREAM_BAD_RESPONSE (counted by the breaker) when a body has no such
    * array, or holds an entity whose `keyOf` is not one of the ids asked for.
    */
-  async getByIds<T>(scope: CallScope, path: string, ids: readonly string[], field: string, keyOf: (entity: T) => unknown): Promise<T[]> {
-    const chunks = splitIds(`${path}?ids=`, ids, this.maxUrlLength);
+  async getByIds<T>(scope: CallScope, batch: BatchGet<T>, ids: readonly string[]): Promise<T[]> {
+    const { path, param, field, keyOf } = batch;
+    const prefix = `${path}?${encodeURIComponent(param)}=`;
+    const chunks = splitIds(prefix, ids, this.maxUrlLength);
     const get = (chunk: readonly string[]) =>
       this.request<T[]>(scope, {
         method: 'GET',
-        path: `${path}?ids=${chunk.map(encodeURIComponent).join(',')}`,
+        path: `${prefix}${chunk.map(encodeURIComponent).join(',')}`,
         operation: `GET ${path}`,
         keys: chunk.length,
         check: (body) => checkBatch(this.upstream.name, (body as Record<string, unknown> | null)?.[field], chunk, keyOf),

@@ -1,17 +1,13 @@
 import { badResponse } from '../../errors/fromUpstream.js';
 import type { CallScope } from '../CallScope.js';
-import { RestClient, type Refusal, type RestClientOptions } from './RestClient.js';
+import type { components } from '../generated/openapi/users.js';
+import type { DataSource } from '../DataSource.js';
+import type { Upstream } from '../Upstream.js';
+import { RestClient, type BatchGet, type Refusal, type RestClientOptions } from './RestClient.js';
 
-export interface UserDto {
-  id: string;
-  name: string;
-  email: string;
-  phone: string;
-  avatarUrl: string;
-  tier: 'standard' | 'gold' | 'platinum';
-  createdAt: string;
-  address: { line1: string; city: string; postcode: string; country: string };
-}
+// The users service's types, generated from its OpenAPI document (backends/users/usersOpenApi.ts,
+// npm run codegen).
+export type UserDto = components['schemas']['User'];
 
 /** The users service refused an update (HTTP 422): an expected outcome, not an error. */
 export interface UserRejection {
@@ -20,24 +16,24 @@ export interface UserRejection {
   message: string;
 }
 
-export interface UpdateUserInput {
-  name?: string;
-  email?: string;
-  phone?: string;
-}
+export type UpdateUserInput = components['schemas']['UserPatch'];
+
+const usersByIds: BatchGet<UserDto> = { path: '/users', param: 'ids', field: 'users', keyOf: (user) => user.id };
 
 /** The users backend (REST). At most `maxBatchSize` ids per `getUsersByIds` call. */
-export class UsersApi {
+export class UsersApi implements DataSource {
   static readonly maxBatchSize = 500;
-  readonly client: RestClient;
+  readonly upstream: Upstream;
+  private readonly http: RestClient;
 
-  constructor(options: Omit<RestClientOptions, 'name'>) {
-    this.client = new RestClient({ name: 'users', ...options });
+  constructor(options: Omit<RestClientOptions, 'name' | 'protocol'>) {
+    this.http = new RestClient({ ...options, name: 'users' });
+    this.upstream = this.http.upstream;
   }
 
   /** @returns the users found, in any order; unknown ids are left out. */
   getUsersByIds(scope: CallScope, ids: readonly string[]): Promise<UserDto[]> {
-    return this.client.getByIds<UserDto>(scope, '/users', ids, 'users', (user) => user.id);
+    return this.http.getByIds(scope, usersByIds, ids);
   }
 
   /**
@@ -46,7 +42,7 @@ export class UsersApi {
    * @throws BffError FORBIDDEN, NOT_FOUND, OUTCOME_UNKNOWN, …
    */
   async updateUser(scope: CallScope, id: string, input: UpdateUserInput): Promise<UserDto | UserRejection> {
-    const body = await this.client.request<UserDto | Refusal>(scope, {
+    const body = await this.http.request<UserDto | Refusal>(scope, {
       method: 'PATCH',
       path: `/users/${encodeURIComponent(id)}`,
       operation: 'PATCH /users/:id',
@@ -64,5 +60,9 @@ export class UsersApi {
     }
     if (typeof body?.id !== 'string') throw badResponse('users', 'shape');
     return body;
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
   }
 }
