@@ -11,6 +11,7 @@ import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBac
 import { backendEnv, gql } from '../fixtures/startBffs.js';
 import { operation } from '../fixtures/operations.js';
 import { sampleOf } from '../fixtures/metricValue.js';
+import { webProfile } from '../../bff-web/webProfile.js';
 
 // Access log, /metrics, /healthz and /readyz of a BFF built in-process with a captured logger.
 
@@ -39,7 +40,7 @@ async function startWeb(env: Record<string, string> = {}) {
       done();
     },
   });
-  const config = loadConfig('web', { NODE_ENV: 'test', BFF_HOST: '127.0.0.1', BFF_PORT: '0', ...backendEnv(backends), ...env });
+  const config = loadConfig(webProfile, { NODE_ENV: 'test', BFF_HOST: '127.0.0.1', BFF_PORT: '0', ...backendEnv(backends), ...env });
   const server = await createBffWeb(config, { logger: pino({ level: 'info', base: { bff: 'web' } }, sink) });
   servers.push(server);
   const url = await server.listen();
