@@ -7,7 +7,7 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
  */
 const resolverConfig = (mappers: Record<string, string>) => ({
   useTypeImports: true,
-  contextType: '../../src/context/BffContext.js#BffContext',
+  contextType: '../../src/index.js#BffContext',
   mappers,
   // DateTimeScalar parses inputs to a Date (src/schema/scalars.ts).
   scalars: { DateTime: { input: 'Date', output: 'string | number | Date' } },
@@ -39,8 +39,8 @@ const config: CodegenConfig = {
         LineItem: '../shaping/webShapes.js#LineItemShape',
         Product: '../shaping/webShapes.js#ProductShape',
         Customer: '../shaping/webShapes.js#CustomerShape',
-        Stock: '../../src/datasources/grpc/InventoryClient.js#ProductStockDto',
-        ReviewSummary: '../../src/datasources/graphql/ReviewsApi.js#ReviewSummaryDto',
+        Stock: '../../src/index.js#ProductStockDto',
+        ReviewSummary: '../../src/index.js#ReviewSummaryDto',
       }),
     },
   },

@@ -1,10 +1,8 @@
 import { parseFaults } from './admin/createAdminServer.js';
 import { DEFAULT_BACKEND_PORTS, EPHEMERAL_BACKEND_PORTS, type BackendPorts, type StartBackendsOptions } from './startBackends.js';
 
-const PORT_VARS: Record<keyof BackendPorts, string> = {
-  admin: 'ADMIN_PORT', users: 'USERS_PORT', catalog: 'CATALOG_PORT', orders: 'ORDERS_PORT',
-  inventory: 'INVENTORY_PORT', reviews: 'REVIEWS_PORT', idp: 'IDP_PORT', broker: 'BROKER_PORT',
-};
+/** Each server's port variable: its name upper-cased, `_PORT` (`SHIPPING_PORT`). */
+export const PORT_VARS = Object.fromEntries(Object.keys(DEFAULT_BACKEND_PORTS).map((name) => [name, `${name.toUpperCase()}_PORT`])) as Record<keyof BackendPorts, string>;
 
 /** A non-negative integer setting, or `fallback`; throws naming the variable. */
 function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {

@@ -3,8 +3,11 @@
  *
  * Environment (defaults in brackets):
  *   BACKENDS_HOST [127.0.0.1]            bind address of every server
- *   ADMIN_PORT [5000] USERS_PORT [5001] CATALOG_PORT [5002] ORDERS_PORT [5003]
- *   INVENTORY_PORT [5004] REVIEWS_PORT [5005] IDP_PORT [5006] BROKER_PORT [5007]
+ *   <NAME>_PORT                          one per server: ADMIN_PORT [5000] IDP_PORT [5006]
+ *                                        BROKER_PORT [5007], and one per declared backend at its
+ *                                        declared port (src/config/backends.ts): USERS_PORT [5001]
+ *                                        CATALOG_PORT [5002] ORDERS_PORT [5003] INVENTORY_PORT [5004]
+ *                                        REVIEWS_PORT [5005] SHIPPING_PORT [5008]
  *   BACKENDS_PORTS=ephemeral             every port 0 (OS-chosen); overrides the *_PORT vars
  *   IDENTITY_HMAC_SECRET [dev-identity-secret-change-me]
  *   JWT_ISSUER [https://idp.demo.shop]  JWT_AUDIENCE [shop-bff]
@@ -21,7 +24,7 @@
  *   ORDERS_WATCH_REPEAT=1                WatchOrderStatus cycles its statuses forever (load tests)
  *
  * Stdout carries exactly one line, once all servers listen:
- *   {"event":"backends.ready","ports":{"admin":N,...,"idp":N}}
+ *   {"event":"backends.ready","ports":{"admin":N,"idp":N,"broker":N,"users":N,...}}
  * Logs go to stderr. SIGTERM/SIGINT close every server and exit 0.
  */
 import { loadBackendsOptions } from './loadBackendsOptions.js';

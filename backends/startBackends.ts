@@ -11,6 +11,7 @@ import { createCatalogServer } from './catalog/createCatalogServer.js';
 import { createInventoryServer } from './inventory/createInventoryServer.js';
 import { createOrdersServer } from './orders/createOrdersServer.js';
 import { createReviewsServer } from './reviews/createReviewsServer.js';
+import { createShippingServer } from './shipping/createShippingServer.js';
 import { createIdp, type Idp } from './idp/createIdp.js';
 import { createAdminServer, type Monitors } from './admin/createAdminServer.js';
 import { createAnalyticsService } from './analytics/createAnalyticsService.js';
@@ -20,21 +21,23 @@ import { consumerName, MemoryQueue } from '../src/messaging/MemoryQueue.js';
 import type { MessageQueue } from '../src/messaging/MessageQueue.js';
 import { serveQueue } from '../src/messaging/serveQueue.js';
 import { Topics } from '../src/messaging/topics.js';
+import { BACKEND_NAMES, BACKENDS, type BackendName } from '../src/config/backends.js';
 
-export interface BackendPorts {
-  admin: number;
-  users: number;
-  catalog: number;
-  orders: number;
-  inventory: number;
-  reviews: number;
-  idp: number;
-  /** The embedded message broker (serveQueue); 0 in the ready line when a Redis broker is used instead. */
-  broker: number;
-}
+/** The harness's own servers beside the backends: `admin` (stats, faults), the IdP, the embedded broker. */
+const HARNESS_PORTS = { admin: 5000, idp: 5006, broker: 5007 } as const;
 
-export const DEFAULT_BACKEND_PORTS: BackendPorts = { admin: 5000, users: 5001, catalog: 5002, orders: 5003, inventory: 5004, reviews: 5005, idp: 5006, broker: 5007 };
-export const EPHEMERAL_BACKEND_PORTS: BackendPorts = { admin: 0, users: 0, catalog: 0, orders: 0, inventory: 0, reviews: 0, idp: 0, broker: 0 };
+/**
+ * A port per declared backend (src/config/backends.ts) and per harness server. `broker` is
+ * the embedded message broker (serveQueue); 0 in the ready line when a Redis broker is used instead.
+ */
+export type BackendPorts = Record<BackendName | keyof typeof HARNESS_PORTS, number>;
+
+/** Each backend on its declared port (what the BFFs' settings default to), the harness's servers on theirs. */
+export const DEFAULT_BACKEND_PORTS: BackendPorts = {
+  ...HARNESS_PORTS,
+  ...(Object.fromEntries(BACKEND_NAMES.map((name) => [name, BACKENDS[name].defaultPort])) as Record<BackendName, number>),
+};
+export const EPHEMERAL_BACKEND_PORTS: BackendPorts = Object.fromEntries(Object.keys(DEFAULT_BACKEND_PORTS).map((name) => [name, 0])) as BackendPorts;
 export const DEFAULT_IDENTITY_SECRET = 'dev-identity-secret-change-me';
 
 export interface StartBackendsOptions {
@@ -154,19 +157,25 @@ export async function startBackends(options: StartBackendsOptions = {}): Promise
       consumers.analytics = createAnalyticsService({ queue, store, identitySecret: secret, consumer: consumerName('analytics'), claimIdleMs: options.claimIdleMs });
       asyncCleanups.push(() => consumers.returns!.close(), () => consumers.analytics!.close());
     }
-    const [admin, users, catalog, ordersPort, reviews, idpPort] = await Promise.all([
+    // One server per declared backend: `tsc` fails here when a declared backend has no demo service.
+    const services: Record<BackendName, Promise<number>> = {
+      users: http(createUsersServer({ users: seed.users, monitor: monitors.users, identitySecret: secret }), wanted.users),
+      catalog: http(createCatalogServer({ products: seed.products, categories: seed.categories, monitor: monitors.catalog, identitySecret: secret }), wanted.catalog),
+      orders: grpc(orders.server, wanted.orders),
+      inventory: Promise.resolve(inventoryPort),
+      reviews: http(createReviewsServer({ reviews: seed.reviews, summaries: seed.summaries, monitor: monitors.reviews, identitySecret: secret }), wanted.reviews),
+      shipping: http(createShippingServer({ orders: seed.orders, monitor: monitors.shipping, identitySecret: secret }), wanted.shipping),
+    };
+    const [admin, idpPort, servicePorts] = await Promise.all([
       http(createAdminServer(monitors, {
         consumers: () => ({ returns: consumers.returns?.stats(), analytics: consumers.analytics?.stats() }),
         advanceOrders: orders.advancePlacedOrders,
       }), wanted.admin),
-      http(createUsersServer({ users: seed.users, monitor: monitors.users, identitySecret: secret }), wanted.users),
-      http(createCatalogServer({ products: seed.products, categories: seed.categories, monitor: monitors.catalog, identitySecret: secret }), wanted.catalog),
-      grpc(orders.server, wanted.orders),
-      http(createReviewsServer({ reviews: seed.reviews, summaries: seed.summaries, monitor: monitors.reviews, identitySecret: secret }), wanted.reviews),
       http(createServer(idp.handleRequest), wanted.idp),
+      Promise.all(BACKEND_NAMES.map(async (name) => [name, await services[name]] as const)),
     ]);
     const broker = embedded ? await http(serveQueue(embedded), wanted.broker) : 0;
-    const ports: BackendPorts = { admin, users, catalog, orders: ordersPort, inventory: inventoryPort, reviews, idp: idpPort, broker };
+    const ports: BackendPorts = { admin, idp: idpPort, broker, ...(Object.fromEntries(servicePorts) as Record<BackendName, number>) };
     log(`listening on ${host} in ${Date.now() - started} ms: ${JSON.stringify(ports)}`);
     return { ports, monitors, idp, close };
   } catch (err) {

@@ -37,6 +37,7 @@ import { runLoad, runPacedLoad, type LoadResult } from './lib/load.js';
 import { toMarkdown, toSvg, type BenchResults, type ContenderResult, type ScenarioResult, type TargetCheck } from './lib/report.js';
 import { buildScenarios, collectCursors, SCENARIO_IDS, type Scenario } from './lib/scenarios.js';
 import { checkSameData, countCalls, send, type CallCount } from './lib/verify.js';
+import { webProfile } from '../bff-web/webProfile.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -91,11 +92,11 @@ for (const id of scenarioIds) if (!SCENARIO_IDS.includes(id)) throw new TypeErro
 const configs = latencies.flatMap((latencyMs) => scenarioIds.map((id) => ({ id, latencyMs })));
 
 const IDENTITY_SECRET = 'bench-identity-secret-0123456789';
-const shippedExecutor = loadConfig('web', {}).executor;
-const shippedFastPath = loadConfig('web', {}).fastPath && shippedExecutor === 'jit';
+const shippedExecutor = loadConfig(webProfile, {}).executor;
+const shippedFastPath = loadConfig(webProfile, {}).fastPath && shippedExecutor === 'jit';
 const otherExecutor = shippedExecutor === 'jit' ? 'graphql-js' : 'jit';
 const workers = args.workers === undefined ? undefined : num(args.workers, 2, 'workers');
-if (workers !== undefined && !('workers' in loadConfig('web', {}))) throw new TypeError('--workers: this build has no BFF_WORKERS setting');
+if (workers !== undefined && !('workers' in loadConfig(webProfile, {}))) throw new TypeError('--workers: this build has no BFF_WORKERS setting');
 
 function specsFor(client: 'mobile' | 'web'): ContenderSpec[] {
   const entry = `bff-${client}/main.ts`;

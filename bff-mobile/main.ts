@@ -1,4 +1,5 @@
-import { runServer } from '../src/server/runServer.js';
+import { runServer } from '../src/index.js';
 import { createBffMobile } from './createBffMobile.js';
+import { mobileProfile } from './mobileProfile.js';
 
-await runServer('mobile', (config) => createBffMobile(config));
+await runServer(mobileProfile, (config) => createBffMobile(config));

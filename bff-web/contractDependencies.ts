@@ -1,5 +1,4 @@
-import { commonContractDependencies } from '../src/schema/governance/commonDependencies.js';
-import type { ContractDependencies } from '../src/schema/governance/contractImpact.js';
+import { commonContractDependencies, type ContractDependencies } from '../src/index.js';
 
 const product = (field: string) => ({ reads: [`catalog:Product.${field}`] });
 const orders = { calls: [], reads: ['orders:ListOrdersResponse.orders'] };

@@ -1,4 +1,5 @@
-import { runServer } from '../src/server/runServer.js';
+import { runServer } from '../src/index.js';
 import { createBffWeb } from './createBffWeb.js';
+import { webProfile } from './webProfile.js';
 
-await runServer('web', (config) => createBffWeb(config));
+await runServer(webProfile, (config) => createBffWeb(config));

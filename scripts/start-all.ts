@@ -1,14 +1,17 @@
 /**
  * `npm start`: the demo backends and both BFFs, each in its own process, on the default
- * ports (backends 5000-5006, bff-mobile 4001, bff-web 4002). Prints the URLs; Ctrl-C (or
+ * ports (backends from 5000, each at its declared port; bff-mobile 4001, bff-web 4002). Prints the URLs; Ctrl-C (or
  * SIGTERM) stops everything cleanly. No Redis or other service is needed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../src/config/loadConfig.js';
+import { BACKEND_NAMES, BACKENDS, loadConfig } from '../src/index.js';
 import { explorerNote } from '../src/server/explorer/explorerNote.js';
+import { mobileProfile } from '../bff-mobile/mobileProfile.js';
+import { webProfile } from '../bff-web/webProfile.js';
 
+const PROTOCOL_LABELS = { rest: 'REST', grpc: 'gRPC', graphql: 'GraphQL' } as const;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsx = import.meta.resolve('tsx');
 const children: ChildProcess[] = [];
@@ -81,16 +84,16 @@ await Promise.all([
 ]);
 clearInterval(progress);
 // Both BFFs started with this configuration, so it loads; what a browser gets depends on the mode.
-const mobileConfig = loadConfig('mobile');
+const mobileConfig = loadConfig(mobileProfile);
 const sdl = mobileConfig.production ? [] : [`  schemas     http://127.0.0.1:${process.env.MOBILE_PORT ?? '4001'}/graphql/schema.graphql  (SDL with @auth; the same on :${process.env.WEB_PORT ?? '4002'})`];
 process.stdout.write(
   [
     '',
     'Everything is up:',
     `  bff-mobile  http://127.0.0.1:${process.env.MOBILE_PORT ?? '4001'}/graphql   (${explorerNote(mobileConfig)})`,
-    `  bff-web     http://127.0.0.1:${process.env.WEB_PORT ?? '4002'}/graphql   (${explorerNote(loadConfig('web'))})`,
+    `  bff-web     http://127.0.0.1:${process.env.WEB_PORT ?? '4002'}/graphql   (${explorerNote(loadConfig(webProfile))})`,
     ...sdl,
-    '  backends    users :5001 (REST)  catalog :5002 (REST)  orders :5003 (gRPC)  inventory :5004 (gRPC)  reviews :5005 (GraphQL)  idp :5006',
+    `  backends    ${BACKEND_NAMES.map((name) => `${name} :${BACKENDS[name].defaultPort} (${PROTOCOL_LABELS[BACKENDS[name].protocol]})`).join('  ')}  idp :5006`,
     `  queue       ${process.env.BROKER_URL ?? 'embedded in the backends process, :5007 (no durability; BROKER_URL=redis://… for Redis Streams)'}`,
     '  operations  /healthz  /readyz  /metrics on both BFFs (e.g. http://127.0.0.1:4001/metrics); access logs below',
     '  a token     npm run token -- --sub u-00007',

@@ -1,8 +1,11 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { VerifiedIdentity } from '../identity/verifyIdentity.js';
 
-export const SERVICE_NAMES = ['users', 'catalog', 'orders', 'inventory', 'reviews'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+import { BACKEND_NAMES, type BackendName } from '../../src/config/backends.js';
+
+/** The monitored demo services: one per backend the BFFs declare (src/config/backends.ts). */
+export const SERVICE_NAMES: readonly BackendName[] = BACKEND_NAMES;
+export type ServiceName = BackendName;
 
 /** Faults of one service, as accepted by POST /faults and BACKEND_FAULTS. */
 export interface FaultSpec {

@@ -19,8 +19,9 @@ import { createBackends } from '../../src/datasources/createBackends.js';
 import { asBffError } from '../../src/errors/BffError.js';
 import { applyV8Settings } from '../../src/server/v8Settings.js';
 import { floorOperations } from './floorOperations.js';
+import { webProfile } from '../../bff-web/webProfile.js';
 
-const config = loadConfig('web');
+const config = loadConfig(webProfile);
 // The BFF's own V8 settings: the floor measures what GraphQL costs, not a runtime setting.
 applyV8Settings(config);
 const backends = createBackends(config);

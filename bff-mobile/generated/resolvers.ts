@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { MobileViewerShape, ProductCardShape, ProductScreenShape, OrderRowShape, OrderStatusUpdateShape } from '../shaping/mobileShapes.js';
-import type { BffContext } from '../../src/context/BffContext.js';
+import type { BffContext } from '../../src/index.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;

@@ -1,17 +1,27 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { requireUser } from '../../src/auth/requireViewer.js';
-import type { BffContext } from '../../src/context/BffContext.js';
+import {
+  BffError,
+  ErrorCode,
+  follow,
+  isNotFound,
+  isStreamFailure,
+  loadManyNow,
+  loadOrNull,
+  lookAhead,
+  mapNow,
+  pageCursor,
+  pageSize,
+  placeOrderResult,
+  requireUser,
+  selects,
+  updateProfileResult,
+  withCursor,
+  type BffContext,
+  type LookAhead,
+  type OrderStatusEventDto,
+  type ProductDto,
+} from '../../src/index.js';
 import type { Resolvers } from '../generated/resolvers.js';
-import type { ProductDto } from '../../src/datasources/rest/CatalogApi.js';
-import { isNotFound, loadManyNow, loadOrNull, mapNow } from '../../src/loaders/createLoader.js';
-import { selects } from '../../src/schema/selects.js';
-import { BffError } from '../../src/errors/BffError.js';
-import { ErrorCode } from '../../src/errors/codes.js';
-import { isStreamFailure } from '../../src/subscriptions/EventSource.js';
-import { follow } from '../../src/subscriptions/LiveScope.js';
-import type { OrderStatusEventDto } from '../../src/datasources/grpc/OrdersClient.js';
-import { pageCursor, pageSize, withCursor } from '../../src/shaping/format.js';
-import { placeOrderResult, updateProfileResult } from '../../src/shaping/writeResults.js';
 import {
   toMobileViewer,
   toOrderRow,
@@ -37,18 +47,27 @@ function primeProducts(ctx: BffContext, products: readonly ProductDto[]): void {
 }
 
 /**
+ * What prefetchThumbnails asks of a list's selection, checked against the schema when
+ * buildBffSchema builds it (createBffMobile passes them in).
+ */
+export const mobileLookAheads = {
+  historyThumbnails: lookAhead('Query.myOrders', ['orders', 'thumbnails']),
+  recentThumbnails: lookAhead('Home.recentOrders', ['thumbnails']),
+} as const;
+
+/**
  * Fetches the thumbnails of a list of order rows ahead, in one batch (the same call the rows'
  * `thumbnails` fields would make in the next tick), so that each row's strip then answers
- * synchronously instead of through a promise per product. `path` leads from the list's field
- * to `thumbnails`; nothing is fetched when the operation does not select it.
+ * synchronously instead of through a promise per product. `thumbnails` leads from the list's
+ * field to the rows' `thumbnails`; nothing is fetched when the operation does not select it.
  */
 async function prefetchThumbnails(
   rows: readonly OrderRowShape[],
   info: GraphQLResolveInfo,
-  path: readonly string[],
+  thumbnails: LookAhead,
   ctx: BffContext,
 ): Promise<void> {
-  if (!selects(info, path)) return;
+  if (!selects(info, thumbnails.path)) return;
   const ids = new Set<string>();
   for (const row of rows) for (const id of row.thumbnailProductIds) ids.add(id);
   await ctx.loaders.productById.prefetch(ids);
@@ -88,7 +107,7 @@ export const mobileResolvers: Resolvers = {
         ...(pageToken && { pageToken }),
       }));
       const orders = page.orders.map((order) => toOrderRow(order, ctx.now));
-      await prefetchThumbnails(orders, info, ['orders', 'thumbnails'], ctx);
+      await prefetchThumbnails(orders, info, mobileLookAheads.historyThumbnails, ctx);
       return { orders, nextCursor: page.nextPageToken || null };
     },
   },
@@ -151,7 +170,7 @@ export const mobileResolvers: Resolvers = {
         pageSize: pageSize(args.first, 5, MAX_RECENT_ORDERS),
       });
       const rows = page.orders.map((order) => toOrderRow(order, ctx.now));
-      await prefetchThumbnails(rows, info, ['thumbnails'], ctx);
+      await prefetchThumbnails(rows, info, mobileLookAheads.recentThumbnails, ctx);
       return rows;
     },
     featured: async (_: unknown, args: { first?: number | null }, ctx: BffContext): Promise<ProductCardShape[]> => {

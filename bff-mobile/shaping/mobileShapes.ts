@@ -1,9 +1,16 @@
-import type { ProductStockDto } from '../../src/datasources/grpc/InventoryClient.js';
-import type { OrderDto, OrderStatusEventDto } from '../../src/datasources/grpc/OrdersClient.js';
-import type { ReviewDto, ReviewSummaryDto } from '../../src/datasources/graphql/ReviewsApi.js';
-import type { ProductDto } from '../../src/datasources/rest/CatalogApi.js';
-import type { UserDto } from '../../src/datasources/rest/UsersApi.js';
-import { formatMoney, orderStatusOf, relativeTime, truncate } from '../../src/shaping/format.js';
+import {
+  formatMoney,
+  orderStatusOf,
+  relativeTime,
+  truncate,
+  type OrderDto,
+  type OrderStatusEventDto,
+  type ProductDto,
+  type ProductStockDto,
+  type ReviewDto,
+  type ReviewSummaryDto,
+  type UserDto,
+} from '../../src/index.js';
 
 /**
  * The mobile app's shapes: small images, formatted strings, badges instead of numbers.

@@ -1,8 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { OrderShape, LineItemShape, ProductShape, CustomerShape } from '../shaping/webShapes.js';
-import type { ProductStockDto } from '../../src/datasources/grpc/InventoryClient.js';
-import type { ReviewSummaryDto } from '../../src/datasources/graphql/ReviewsApi.js';
-import type { BffContext } from '../../src/context/BffContext.js';
+import type { ProductStockDto, ReviewSummaryDto, BffContext } from '../../src/index.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
@@ -107,6 +105,8 @@ export type Order = {
   id: Scalars['ID']['output'];
   itemCount: Scalars['Int']['output'];
   items: Array<LineItem>;
+  /** The order's parcel, from the shipping service: null until it ships (or while that service cannot answer). */
+  shipment?: Maybe<Shipment>;
   status: OrderStatus;
   total: Money;
   updatedAt: Scalars['DateTime']['output'];
@@ -289,6 +289,23 @@ export type ReviewSummary = {
   histogram: Array<Scalars['Int']['output']>;
 };
 
+export type Shipment = {
+  __typename?: 'Shipment';
+  carrier: Scalars['String']['output'];
+  /** When the carrier expects to deliver it; null once delivered or returned. */
+  estimatedDelivery?: Maybe<Scalars['DateTime']['output']>;
+  status: ShipmentStatus;
+  trackingNumber: Scalars['String']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type ShipmentStatus =
+  | 'DELIVERED'
+  | 'IN_TRANSIT'
+  | 'LABEL_CREATED'
+  | 'OUT_FOR_DELIVERY'
+  | 'RETURNED';
+
 export type Stock = {
   __typename?: 'Stock';
   totalAvailable: Scalars['Int']['output'];
@@ -447,6 +464,8 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<unknown>;
   Review: ResolverTypeWrapper<Review>;
   ReviewSummary: ResolverTypeWrapper<ReviewSummaryDto>;
+  Shipment: ResolverTypeWrapper<Shipment>;
+  ShipmentStatus: ShipmentStatus;
   Stock: ResolverTypeWrapper<ProductStockDto>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<unknown>;
@@ -487,6 +506,7 @@ export type ResolversParentTypes = {
   Query: unknown;
   Review: Review;
   ReviewSummary: ReviewSummaryDto;
+  Shipment: Shipment;
   Stock: ProductStockDto;
   String: Scalars['String']['output'];
   Subscription: unknown;
@@ -569,6 +589,7 @@ export type OrderResolvers<ContextType = BffContext, ParentType extends Resolver
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   itemCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   items?: Resolver<Array<ResolversTypes['LineItem']>, ParentType, ContextType>;
+  shipment?: Resolver<Maybe<ResolversTypes['Shipment']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -669,6 +690,14 @@ export type ReviewSummaryResolvers<ContextType = BffContext, ParentType extends 
   histogram?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
+export type ShipmentResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['Shipment'] = ResolversParentTypes['Shipment']> = {
+  carrier?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  estimatedDelivery?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ShipmentStatus'], ParentType, ContextType>;
+  trackingNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
 export type StockResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['Stock'] = ResolversParentTypes['Stock']> = {
   totalAvailable?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   warehouses?: Resolver<Array<ResolversTypes['WarehouseStock']>, ParentType, ContextType>;
@@ -720,6 +749,7 @@ export type Resolvers<ContextType = BffContext> = {
   Query?: QueryResolvers<ContextType>;
   Review?: ReviewResolvers<ContextType>;
   ReviewSummary?: ReviewSummaryResolvers<ContextType>;
+  Shipment?: ShipmentResolvers<ContextType>;
   Stock?: StockResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   UpdateProfileResult?: UpdateProfileResultResolvers<ContextType>;

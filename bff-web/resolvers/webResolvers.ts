@@ -1,24 +1,35 @@
-import { requireUser } from '../../src/auth/requireViewer.js';
-import { BffError } from '../../src/errors/BffError.js';
-import { ErrorCode } from '../../src/errors/codes.js';
-import type { BffContext } from '../../src/context/BffContext.js';
-import type { Resolvers } from '../generated/resolvers.js';
-import type { ProductSort } from '../../src/datasources/rest/CatalogApi.js';
-import type { OrderDto, OrderStatusDto } from '../../src/datasources/grpc/OrdersClient.js';
-import { isStreamFailure } from '../../src/subscriptions/EventSource.js';
-import { follow } from '../../src/subscriptions/LiveScope.js';
-import { ORDER_EVENTS_TOPIC } from '../../src/subscriptions/createQueuedOrderEvents.js';
 import type { GraphQLResolveInfo } from 'graphql';
-import { loadNow, loadOrNull, mapNow } from '../../src/loaders/createLoader.js';
-import { selects } from '../../src/schema/selects.js';
-import { grpcOrderStatus, pageCursor, pageSize, withCursor } from '../../src/shaping/format.js';
-import { placeOrderResult, updateProfileResult } from '../../src/shaping/writeResults.js';
+import {
+  BffError,
+  ErrorCode,
+  follow,
+  grpcOrderStatus,
+  isStreamFailure,
+  lookAhead,
+  loadNow,
+  loadOrNull,
+  mapNow,
+  ORDER_EVENTS_TOPIC,
+  pageCursor,
+  pageSize,
+  placeOrderResult,
+  requireUser,
+  selects,
+  updateProfileResult,
+  withCursor,
+  type BffContext,
+  type OrderDto,
+  type OrderStatusDto,
+  type ProductSort,
+} from '../../src/index.js';
+import type { Resolvers } from '../generated/resolvers.js';
 import {
   toCustomer,
   toOrder,
   toOrderConnection,
   toProductConnection,
   toReview,
+  toShipment,
   toMoney,
   toWarehouses,
   toWebViewer,
@@ -39,16 +50,27 @@ function maySeeContact(ctx: BffContext, customerId: string): boolean {
 }
 
 /**
- * Fetches the joins an order list's selection asks for (customers; products, then their
- * stock) as soon as the list is known, one batched call per backend as the per-field loads
+ * What prefetchOrderJoins asks of an order list's selection (`Query.orders`, `Customer.orders`),
+ * checked against the schema when buildBffSchema builds it (createBffWeb passes them in).
+ */
+export const webLookAheads = {
+  orderCustomers: lookAhead('OrderConnection', ['nodes', 'customer']),
+  orderProducts: lookAhead('OrderConnection', ['nodes', 'items', 'product']),
+  orderProductStock: lookAhead('OrderConnection', ['nodes', 'items', 'product', 'stock']),
+  orderShipments: lookAhead('OrderConnection', ['nodes', 'shipment']),
+} as const;
+
+/**
+ * Fetches the joins an order list's selection asks for (customers, shipments; products,
+ * then their stock) as soon as the list is known, one batched call per backend as the per-field loads
  * would make (same keys, same order, same levels), so that `Order.customer`,
  * `LineItem.product` and `Product.stock` then answer synchronously from the loaders instead
  * of through a promise each: hundreds of them on a dashboard page. Failures stay with the
  * keys they concern and surface, as before, at those fields' paths.
  */
 async function prefetchOrderJoins(orders: readonly OrderShape[], info: GraphQLResolveInfo, ctx: BffContext): Promise<void> {
-  const wantsProduct = selects(info, ['nodes', 'items', 'product']);
-  const wantsStock = wantsProduct && selects(info, ['nodes', 'items', 'product', 'stock']);
+  const wantsProduct = selects(info, webLookAheads.orderProducts.path);
+  const wantsStock = wantsProduct && selects(info, webLookAheads.orderProductStock.path);
   const products = async () => {
     const productIds = new Set<string>();
     for (const order of orders) for (const item of order.items) productIds.add(item.productId);
@@ -62,8 +84,9 @@ async function prefetchOrderJoins(orders: readonly OrderShape[], info: GraphQLRe
     await ctx.loaders.stockByProductId.prefetch(stocked);
   };
   await Promise.all([
-    selects(info, ['nodes', 'customer']) ? ctx.loaders.userById.prefetch(new Set(orders.map((order) => order.userId))) : undefined,
+    selects(info, webLookAheads.orderCustomers.path) ? ctx.loaders.userById.prefetch(new Set(orders.map((order) => order.userId))) : undefined,
     wantsProduct ? products() : undefined,
+    selects(info, webLookAheads.orderShipments.path) ? ctx.loaders.shipmentByOrderId.prefetch(orders.map((order) => order.id)) : undefined,
   ]);
 }
 
@@ -155,6 +178,9 @@ export const webResolvers: Resolvers = {
   Order: {
     customer: (order: OrderShape, _: unknown, ctx: BffContext) =>
       mapNow(loadNow(ctx.loaders.userById, order.userId), (user) => (user ? toCustomer(user) : null)),
+    // Through the named loader: a page of orders costs one shipping call, not one per order.
+    shipment: (order: OrderShape, _: unknown, ctx: BffContext) =>
+      mapNow(loadNow(ctx.loaders.shipmentByOrderId, order.id), (shipment) => (shipment ? toShipment(shipment) : null)),
   },
 
   LineItem: {

@@ -1,9 +1,4 @@
-import type { ProductStockDto } from '../../src/datasources/grpc/InventoryClient.js';
-import type { OrderDto, OrderPageDto } from '../../src/datasources/grpc/OrdersClient.js';
-import type { ReviewDto } from '../../src/datasources/graphql/ReviewsApi.js';
-import type { ProductDto, ProductPage } from '../../src/datasources/rest/CatalogApi.js';
-import type { UserDto } from '../../src/datasources/rest/UsersApi.js';
-import { formatMoney, orderStatusOf } from '../../src/shaping/format.js';
+import { formatMoney, orderStatusOf, type OrderDto, type OrderPageDto, type ProductDto, type ProductPage, type ProductStockDto, type ReviewDto, type ShipmentDto, type UserDto } from '../../src/index.js';
 
 /**
  * The dashboard's shapes: full payloads, money as amount + currency + formatted string,
@@ -58,6 +53,24 @@ export function toOrder(order: OrderDto): OrderShape {
     total: toMoney(order.totalCents, order.currency),
     itemCount,
     items,
+  };
+}
+
+export interface ShipmentShape {
+  carrier: string;
+  trackingNumber: string;
+  status: 'LABEL_CREATED' | 'IN_TRANSIT' | 'OUT_FOR_DELIVERY' | 'DELIVERED' | 'RETURNED';
+  estimatedDelivery: string | null;
+  updatedAt: string;
+}
+
+export function toShipment(shipment: ShipmentDto): ShipmentShape {
+  return {
+    carrier: shipment.carrier,
+    trackingNumber: shipment.trackingNumber,
+    status: shipment.status.toUpperCase() as ShipmentShape['status'],
+    estimatedDelivery: shipment.estimatedDelivery,
+    updatedAt: shipment.updatedAt,
   };
 }
 

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseApiKeys, type ApiKeyRecord } from '../auth/parseApiKeys.js';
 import type { TokenHandlerSettings } from '../auth/tokenHandler/createTokenHandler.js';
+import { BACKEND_NAMES, BACKENDS, backendAddress, checkBackendNames, timeoutSettingOf, type BackendDeclaration, type BackendName } from './backends.js';
+import type { BffProfile } from './BffProfile.js';
 
 /**
  * One typed configuration per BFF process, read from environment variables and validated
@@ -15,8 +17,6 @@ const bool = z
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const csv = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
 
-export type BffName = 'mobile' | 'web';
-
 export interface BackendTarget {
   /** URL (REST, GraphQL) or host:port (gRPC). */
   address: string;
@@ -24,20 +24,18 @@ export interface BackendTarget {
 }
 
 export interface BffConfig {
-  /** Which BFF this is; also the client name propagated to backends. */
-  name: BffName;
+  /** Which BFF this is (its profile's name); also the client name propagated to backends. */
+  name: string;
   production: boolean;
   host: string;
   port: number;
   /** The whole request's budget: backend deadlines are capped by what is left of it. */
   requestTimeoutMs: number;
-  backends: {
-    users: BackendTarget;
-    catalog: BackendTarget;
-    orders: BackendTarget;
-    inventory: BackendTarget;
-    reviews: BackendTarget;
-  };
+  /**
+   * Where the backends this BFF uses are (its profile's `backends`, declared in
+   * src/config/backends.ts): only those are configured, built and reported.
+   */
+  backends: { readonly [N in BackendName]?: BackendTarget };
   upstream: {
     retries: number;
     breakerThreshold: number;
@@ -115,10 +113,10 @@ export interface BffConfig {
     keepAliveTimeoutMs: number;
   };
   persistedQueries: {
-    /** `off`, `log` or `enforce` the client's safelist (bff-<name>/operations/manifest.json). */
+    /** `off`, `log` or `enforce` the client's safelist (its operation manifest). */
     safelist: 'off' | 'log' | 'enforce';
-    /** The manifest; undefined: the BFF's own bff-<name>/operations/manifest.json. */
-    manifestFile: string | undefined;
+    /** The manifest: SAFELIST_MANIFEST, else the one the BFF's profile names. */
+    manifestFile: string;
     /** Automatic persisted queries: registrations in memory, or in Redis with REDIS_URL. */
     apq: boolean;
     apqTtlSeconds: number;
@@ -174,26 +172,33 @@ export interface BffConfig {
 
 const DEV_IDENTITY_SECRET = 'dev-identity-secret-change-me';
 
-function schemaFor(name: BffName) {
-  const defaultPort = name === 'mobile' ? 4001 : 4002;
+const hostPort = z.string().regex(/^[\w.-]+:\d+$/, 'must be host:port');
+
+/**
+ * The address and deadline settings of the backends `names`, from their declarations: a URL
+ * (REST, GraphQL) or host:port (gRPC) defaulting to the demo service on 127.0.0.1, and an
+ * optional `<NAME>_TIMEOUT_MS` overriding UPSTREAM_TIMEOUT_MS (or the declared deadline).
+ */
+function backendSchemaFor(names: readonly BackendName[]) {
+  const shape: Record<string, z.ZodType<string | number | undefined>> = {};
+  for (const name of names) {
+    const { protocol, setting, defaultPort } = BACKENDS[name];
+    shape[setting] = (protocol === 'grpc' ? hostPort : z.url()).default(backendAddress(name, '127.0.0.1', defaultPort));
+    shape[timeoutSettingOf(name)] = int(10, 60_000).optional();
+  }
+  return z.object(shape);
+}
+
+function schemaFor(profile: BffProfile) {
+  const { name, defaultPort } = profile;
+  const limits = profile.operationLimits ?? {};
   return z
     .object({
       NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
       BFF_HOST: z.string().min(1).default('127.0.0.1'),
       BFF_PORT: int(0, 65535).default(defaultPort),
       BFF_REQUEST_TIMEOUT_MS: int(100, 120_000).default(10_000),
-      USERS_URL: z.url().default('http://127.0.0.1:5001'),
-      CATALOG_URL: z.url().default('http://127.0.0.1:5002'),
-      ORDERS_ADDR: z.string().regex(/^[\w.-]+:\d+$/, 'must be host:port').default('127.0.0.1:5003'),
-      INVENTORY_ADDR: z.string().regex(/^[\w.-]+:\d+$/, 'must be host:port').default('127.0.0.1:5004'),
-      REVIEWS_URL: z.url().default('http://127.0.0.1:5005/graphql'),
       UPSTREAM_TIMEOUT_MS: int(10, 60_000).default(2_000),
-      // One backend's deadline, overriding UPSTREAM_TIMEOUT_MS for it alone.
-      USERS_TIMEOUT_MS: int(10, 60_000).optional(),
-      CATALOG_TIMEOUT_MS: int(10, 60_000).optional(),
-      ORDERS_TIMEOUT_MS: int(10, 60_000).optional(),
-      INVENTORY_TIMEOUT_MS: int(10, 60_000).optional(),
-      REVIEWS_TIMEOUT_MS: int(10, 60_000).optional(),
       UPSTREAM_RETRIES: int(0, 5).default(1),
       BREAKER_THRESHOLD: int(1, 1000).default(5),
       BREAKER_HALF_OPEN_MS: int(100, 600_000).default(5_000),
@@ -230,14 +235,14 @@ function schemaFor(name: BffName) {
       INTROSPECTION_TIMEOUT_MS: int(100, 60_000).default(2_000),
       API_KEYS: z.string().transform(apiKeysFrom((json) => json)).optional(),
       API_KEYS_FILE: z.string().min(1).transform(apiKeysFrom((path) => readFileSync(path, 'utf8'), true)).optional(),
-      // Per BFF: the mobile app's operations are small; the dashboard's tables are big.
-      LIMIT_DEPTH: int(1, 100).default(name === 'mobile' ? 8 : 10),
-      LIMIT_ALIASES: int(1, 1_000).default(15),
-      LIMIT_ROOT_FIELDS: int(1, 100).default(10),
-      LIMIT_DIRECTIVES_PER_FIELD: int(1, 50).default(4),
-      LIMIT_REPEATED_FIELDS: int(1, 100).default(3),
-      LIMIT_TOKENS: int(10, 100_000).default(1_000),
-      LIMIT_COST: int(1, 10_000_000).default(name === 'mobile' ? 200 : 10_000),
+      // Per BFF (its profile's operationLimits): a phone's operations are small, a dashboard's tables big.
+      LIMIT_DEPTH: int(1, 100).default(limits.depth ?? 10),
+      LIMIT_ALIASES: int(1, 1_000).default(limits.aliases ?? 15),
+      LIMIT_ROOT_FIELDS: int(1, 100).default(limits.rootFields ?? 10),
+      LIMIT_DIRECTIVES_PER_FIELD: int(1, 50).default(limits.directivesPerField ?? 4),
+      LIMIT_REPEATED_FIELDS: int(1, 100).default(limits.repeatedFields ?? 3),
+      LIMIT_TOKENS: int(10, 100_000).default(limits.tokens ?? 1_000),
+      LIMIT_COST: int(1, 10_000_000).default(limits.cost ?? 10_000),
       BFF_BODY_LIMIT_BYTES: int(1_024, 10 * 1024 * 1024).default(100 * 1024),
       BFF_HEADERS_TIMEOUT_MS: int(100, 120_000).default(5_000),
       BFF_RECEIVE_TIMEOUT_MS: int(100, 300_000).default(10_000),
@@ -312,31 +317,35 @@ export class ConfigError extends Error {
 }
 
 /**
- * @returns the validated configuration of BFF `name` from `env`.
+ * @returns the validated configuration of the BFF `profile` describes, from `env`.
  * @throws ConfigError naming each bad variable and what is wrong with it.
+ * @throws TypeError when the profile names a backend that is not declared.
  */
-export function loadConfig(name: BffName, env: NodeJS.ProcessEnv = process.env): BffConfig {
-  const schema = schemaFor(name);
-  const parsed = schema.safeParse(env.BFF_CONFIG_FILE ? { ...readConfigFile(env.BFF_CONFIG_FILE, schema), ...env } : env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+export function loadConfig(profile: BffProfile, env: NodeJS.ProcessEnv = process.env): BffConfig {
+  const { name } = profile;
+  const used = checkBackendNames(profile.backends);
+  const schema = schemaFor(profile);
+  const backendSchema = backendSchemaFor(used);
+  const input = env.BFF_CONFIG_FILE ? { ...readConfigFile(env.BFF_CONFIG_FILE, schema), ...env } : env;
+  const parsed = schema.safeParse(input);
+  const parsedBackends = backendSchema.safeParse(input);
+  if (!parsed.success || !parsedBackends.success) {
+    const issues = [...(parsed.error?.issues ?? []), ...(parsedBackends.error?.issues ?? [])];
+    throw new ConfigError(issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
-  const timeoutMs = e.UPSTREAM_TIMEOUT_MS;
+  const b = parsedBackends.data;
   return {
     name,
     production,
     host: e.BFF_HOST,
     port: e.BFF_PORT,
     requestTimeoutMs: e.BFF_REQUEST_TIMEOUT_MS,
-    backends: {
-      users: { address: e.USERS_URL, timeoutMs: e.USERS_TIMEOUT_MS ?? timeoutMs },
-      catalog: { address: e.CATALOG_URL, timeoutMs: e.CATALOG_TIMEOUT_MS ?? timeoutMs },
-      orders: { address: e.ORDERS_ADDR, timeoutMs: e.ORDERS_TIMEOUT_MS ?? timeoutMs },
-      inventory: { address: e.INVENTORY_ADDR, timeoutMs: e.INVENTORY_TIMEOUT_MS ?? timeoutMs },
-      reviews: { address: e.REVIEWS_URL, timeoutMs: e.REVIEWS_TIMEOUT_MS ?? timeoutMs },
-    },
+    backends: Object.fromEntries(used.map((backend) => [backend, {
+      address: b[BACKENDS[backend].setting] as string,
+      timeoutMs: (b[timeoutSettingOf(backend)] as number | undefined) ?? (BACKENDS[backend] as BackendDeclaration).timeoutMs ?? e.UPSTREAM_TIMEOUT_MS,
+    }])),
     upstream: {
       retries: e.UPSTREAM_RETRIES,
       breakerThreshold: e.BREAKER_THRESHOLD,
@@ -394,9 +403,9 @@ export function loadConfig(name: BffName, env: NodeJS.ProcessEnv = process.env):
       keepAliveTimeoutMs: e.BFF_KEEP_ALIVE_TIMEOUT_MS,
     },
     persistedQueries: {
-      // The app store ships known operations only; the dashboard deploys with its BFF.
-      safelist: e.SAFELIST_MODE ?? (name === 'mobile' && production ? 'enforce' : 'off'),
-      manifestFile: e.SAFELIST_MANIFEST,
+      // The profile says what its clients need in production (an app store ships known operations only).
+      safelist: e.SAFELIST_MODE ?? (production ? (profile.productionSafelist ?? 'off') : 'off'),
+      manifestFile: e.SAFELIST_MANIFEST ?? profile.manifestFile,
       apq: e.APQ_ENABLED,
       apqTtlSeconds: e.APQ_TTL_S,
     },
@@ -446,7 +455,8 @@ function readConfigFile(path: string, schema: ReturnType<typeof schemaFor>): Rec
   if (typeof content !== 'object' || content === null || Array.isArray(content)) {
     throw new ConfigError([`BFF_CONFIG_FILE: ${path} must hold one JSON object of settings`]);
   }
-  const known = new Set(Object.keys(schema.shape));
+  // Every declared backend's settings, not only this BFF's: one file may configure every BFF.
+  const known = new Set([...Object.keys(schema.shape), ...Object.keys(backendSchemaFor(BACKEND_NAMES).shape)]);
   const issues: string[] = [];
   const values: Record<string, string> = {};
   for (const [key, value] of Object.entries(content)) {

@@ -1,45 +1,95 @@
+import { BACKEND_NAMES, type BackendName } from '../config/backends.js';
 import type { BffConfig } from '../config/loadConfig.js';
+import { ReviewsApi } from './graphql/ReviewsApi.js';
 import { InventoryClient } from './grpc/InventoryClient.js';
 import { OrdersClient } from './grpc/OrdersClient.js';
-import { ReviewsApi } from './graphql/ReviewsApi.js';
 import { CatalogApi } from './rest/CatalogApi.js';
+import { ShippingApi } from './rest/ShippingApi.js';
 import { UsersApi } from './rest/UsersApi.js';
 import type { Upstream } from './Upstream.js';
 
-/** The process-wide backend clients: one pool or channel per backend, shared by all requests. */
-export interface Backends {
-  readonly users: UsersApi;
-  readonly catalog: CatalogApi;
-  readonly orders: OrdersClient;
-  readonly inventory: InventoryClient;
-  readonly reviews: ReviewsApi;
-  /** Every backend's resilience envelope, for readiness and metrics. */
-  readonly upstreams: readonly Upstream[];
-  close(): Promise<void>;
+/** What every backend client is built from: where it is (its declared setting), and the resilience settings. */
+export interface BackendClientOptions {
+  /** URL (REST, GraphQL) or host:port (gRPC). */
+  address: string;
+  timeoutMs: number;
+  retries: number;
+  breakerThreshold: number;
+  breakerHalfOpenAfterMs: number;
+  /** Keep-alive connections per HTTP backend (UPSTREAM_CONNECTIONS). */
+  connections: number;
 }
 
-/** @returns clients for every backend named in `config.backends`. */
-export function createBackends(config: BffConfig): Backends {
-  const { backends: b, upstream: u } = config;
-  const common = {
-    retries: u.retries,
-    breakerThreshold: u.breakerThreshold,
-    breakerHalfOpenAfterMs: u.breakerHalfOpenMs,
-  };
-  const users = new UsersApi({ ...common, baseUrl: b.users.address, timeoutMs: b.users.timeoutMs, connections: u.connections });
-  const catalog = new CatalogApi({ ...common, baseUrl: b.catalog.address, timeoutMs: b.catalog.timeoutMs, connections: u.connections });
-  const orders = new OrdersClient({ ...common, address: b.orders.address, timeoutMs: b.orders.timeoutMs });
-  const inventory = new InventoryClient({ ...common, address: b.inventory.address, timeoutMs: b.inventory.timeoutMs });
-  const reviews = new ReviewsApi({ ...common, url: b.reviews.address, timeoutMs: b.reviews.timeoutMs, connections: u.connections });
-  return {
-    users,
-    catalog,
-    orders,
-    inventory,
-    reviews,
-    upstreams: [users.upstream, catalog.upstream, orders.upstream, inventory.upstream, reviews.upstream],
+/** How one declared backend's client is built, watched and closed. */
+interface ClientFactory<Client> {
+  create(options: BackendClientOptions): Client;
+  /** The client's resilience envelope (breaker state for the dependency report and metrics). */
+  upstreamOf(client: Client): Upstream;
+  close(client: Client): void | Promise<void>;
+}
+
+const factory = <Client>(f: ClientFactory<Client>): ClientFactory<Client> => f;
+
+/**
+ * The client of each declared backend (src/config/backends.ts). Keyed by BackendName, so a
+ * backend declared without a client here, or a client for an undeclared one, fails `tsc`.
+ */
+const CLIENTS = {
+  users: factory({ create: (o) => new UsersApi({ ...o, baseUrl: o.address }), upstreamOf: (c) => c.upstream, close: (c) => c.close() }),
+  catalog: factory({ create: (o) => new CatalogApi({ ...o, baseUrl: o.address }), upstreamOf: (c) => c.upstream, close: (c) => c.close() }),
+  orders: factory({ create: (o) => new OrdersClient(o), upstreamOf: (c) => c.upstream, close: (c) => c.close() }),
+  inventory: factory({ create: (o) => new InventoryClient(o), upstreamOf: (c) => c.upstream, close: (c) => c.close() }),
+  reviews: factory({ create: (o) => new ReviewsApi({ ...o, url: o.address }), upstreamOf: (c) => c.upstream, close: (c) => c.close() }),
+  shipping: factory({ create: (o) => new ShippingApi({ ...o, baseUrl: o.address }), upstreamOf: (c) => c.upstream, close: (c) => c.close() }),
+} satisfies { [N in BackendName]: ClientFactory<unknown> };
+
+/** The client type of backend `N` (`UsersApi` for `users`). */
+export type ClientOf<N extends BackendName> = ReturnType<(typeof CLIENTS)[N]['create']>;
+
+/**
+ * The process-wide backend clients: one pool or channel per backend, shared by all requests.
+ * Only the backends the BFF declares exist; reading another throws a TypeError that names it.
+ */
+export type Backends = { readonly [N in BackendName]: ClientOf<N> } & {
+  /** The built backends' resilience envelopes, for the dependency report and metrics. */
+  readonly upstreams: readonly Upstream[];
+  close(): Promise<void>;
+};
+
+/** @returns clients for the backends in `config.backends` (the BFF profile's). */
+export function createBackends(config: Pick<BffConfig, 'name' | 'backends' | 'upstream'>): Backends {
+  const { upstream: u } = config;
+  const clients = new Map<BackendName, unknown>();
+  const upstreams: Upstream[] = [];
+  for (const name of BACKEND_NAMES) {
+    const target = config.backends[name];
+    if (!target) continue;
+    const f = CLIENTS[name] as ClientFactory<unknown>;
+    const client = f.create({
+      address: target.address,
+      timeoutMs: target.timeoutMs,
+      retries: u.retries,
+      breakerThreshold: u.breakerThreshold,
+      breakerHalfOpenAfterMs: u.breakerHalfOpenMs,
+      connections: u.connections,
+    });
+    clients.set(name, client);
+    upstreams.push(f.upstreamOf(client));
+  }
+  const backends = {
+    upstreams,
     async close() {
-      await Promise.allSettled([users.close(), catalog.close(), orders.close(), inventory.close(), reviews.close()]);
+      await Promise.allSettled([...clients].map(async ([name, client]) => (CLIENTS[name] as ClientFactory<unknown>).close(client)));
     },
   };
+  for (const name of BACKEND_NAMES) {
+    Object.defineProperty(backends, name, {
+      enumerable: clients.has(name),
+      get() {
+        if (!clients.has(name)) throw new TypeError(`bff-${config.name} does not use backend "${name}": add it to the backends of its profile`);
+        return clients.get(name);
+      },
+    });
+  }
+  return backends as unknown as Backends;
 }

@@ -1,14 +1,12 @@
+import { BACKENDS } from '../config/backends.js';
 import type { CallScope } from '../datasources/CallScope.js';
 import type { Backends } from '../datasources/createBackends.js';
 import type { ProductStockDto } from '../datasources/grpc/InventoryClient.js';
-import { InventoryClient } from '../datasources/grpc/InventoryClient.js';
 import type { OrderDto } from '../datasources/grpc/OrdersClient.js';
-import { OrdersClient } from '../datasources/grpc/OrdersClient.js';
 import type { ProductReviewsDto, ReviewSummaryDto } from '../datasources/graphql/ReviewsApi.js';
 import type { ProductDto } from '../datasources/rest/CatalogApi.js';
-import { CatalogApi } from '../datasources/rest/CatalogApi.js';
+import type { ShipmentDto } from '../datasources/rest/ShippingApi.js';
 import type { UserDto } from '../datasources/rest/UsersApi.js';
-import { UsersApi } from '../datasources/rest/UsersApi.js';
 import { createLoader, type Loader } from './createLoader.js';
 import { createReviewsLoaders, type KeyedLoader, type ReviewsLoaders } from './createReviewsLoaders.js';
 
@@ -18,6 +16,8 @@ export interface Loaders {
   readonly productById: Loader<ProductDto>;
   readonly stockByProductId: Loader<ProductStockDto>;
   readonly orderById: Loader<OrderDto>;
+  /** An order's shipment; null for an order not shipped yet. */
+  readonly shipmentByOrderId: Loader<ShipmentDto>;
   /** Summaries and reviews share one loader: asked for together, they cost one call. */
   readonly reviewSummaryByProductId: KeyedLoader<ReviewSummaryDto | null>;
   /** Reviews per product, `limit` per product. */
@@ -25,6 +25,8 @@ export interface Loaders {
 }
 
 /**
+ * Each loader's `maxBatchSize` is its backend's declared batch limit (src/config/backends.ts).
+ *
  * @returns the loaders of one request, bound to its call scope. `batching: false` turns
  * every load into its own backend call: the N+1 baseline the benchmark compares with.
  */
@@ -45,6 +47,7 @@ class RequestLoaders implements Loaders {
   #productById: Loaders['productById'] | undefined;
   #stockByProductId: Loaders['stockByProductId'] | undefined;
   #orderById: Loaders['orderById'] | undefined;
+  #shipmentByOrderId: Loaders['shipmentByOrderId'] | undefined;
   #reviews: ReviewsLoaders | undefined;
 
   constructor(
@@ -57,7 +60,7 @@ class RequestLoaders implements Loaders {
     return (this.#userById ??= createLoader({
       name: 'userById',
       upstream: 'users',
-      maxBatchSize: UsersApi.maxBatchSize,
+      maxBatchSize: BACKENDS.users.maxBatchSize,
       batching: this.batching,
       batch: (ids) => this.backends.users.getUsersByIds(this.scope, ids),
       keyOf: (user) => user.id,
@@ -68,7 +71,7 @@ class RequestLoaders implements Loaders {
     return (this.#productById ??= createLoader({
       name: 'productById',
       upstream: 'catalog',
-      maxBatchSize: CatalogApi.maxBatchSize,
+      maxBatchSize: BACKENDS.catalog.maxBatchSize,
       batching: this.batching,
       batch: (ids) => this.backends.catalog.getProductsByIds(this.scope, ids),
       keyOf: (product) => product.id,
@@ -79,7 +82,7 @@ class RequestLoaders implements Loaders {
     return (this.#stockByProductId ??= createLoader({
       name: 'stockByProductId',
       upstream: 'inventory',
-      maxBatchSize: InventoryClient.maxBatchSize,
+      maxBatchSize: BACKENDS.inventory.maxBatchSize,
       batching: this.batching,
       batch: (ids) => this.backends.inventory.batchGetStock(this.scope, ids),
       keyOf: (stock) => stock.productId,
@@ -91,10 +94,22 @@ class RequestLoaders implements Loaders {
     return (this.#orderById ??= createLoader({
       name: 'orderById',
       upstream: 'orders',
-      maxBatchSize: OrdersClient.maxBatchSize,
+      maxBatchSize: BACKENDS.orders.maxBatchSize,
       batching: this.batching,
       batch: (ids) => this.backends.orders.batchGetOrders(this.scope, ids),
       keyOf: (order) => order.id,
+    }));
+  }
+
+  get shipmentByOrderId(): Loaders['shipmentByOrderId'] {
+    return (this.#shipmentByOrderId ??= createLoader({
+      name: 'shipmentByOrderId',
+      upstream: 'shipping',
+      maxBatchSize: BACKENDS.shipping.maxBatchSize,
+      batching: this.batching,
+      batch: (orderIds) => this.backends.shipping.getShipmentsByOrderIds(this.scope, orderIds),
+      keyOf: (shipment) => shipment.orderId,
+      missing: 'null',
     }));
   }
 

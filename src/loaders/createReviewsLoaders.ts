@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { CallScope } from '../datasources/CallScope.js';
-import { ReviewsApi, type ProductReviewsDto, type ReviewSummaryDto } from '../datasources/graphql/ReviewsApi.js';
+import { BACKENDS } from '../config/backends.js';
+import type { ProductReviewsDto, ReviewsApi, ReviewSummaryDto } from '../datasources/graphql/ReviewsApi.js';
 import { badResponse } from '../errors/fromUpstream.js';
 import { loaderBatchChannel } from '../observability/channels.js';
 import { traceLoaderBatch } from '../observability/traceLoaderBatch.js';
@@ -54,7 +55,7 @@ export function createReviewsLoaders(reviews: ReviewsApi, scope: CallScope, batc
       if (matched < found.size) throw badResponse('reviews', 'unrequested_keys');
       return result;
     },
-    { name: 'reviewsBundle', maxBatchSize: ReviewsApi.maxBatchSize, batch: batching },
+    { name: 'reviewsBundle', maxBatchSize: BACKENDS.reviews.maxBatchSize, batch: batching },
   );
   const byLimit = new Map<number, KeyedLoader<ProductReviewsDto | null>>();
   return {

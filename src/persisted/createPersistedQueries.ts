@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { PersistedQueryOptions } from '@apollo/server';
 import type { BffConfig } from '../config/loadConfig.js';
 import type { Logger } from '../observability/createLogger.js';
@@ -24,7 +23,7 @@ export interface PersistedQueries {
  */
 export function createPersistedQueries(config: BffConfig, deps: { redis: RedisClient | undefined; log: Logger }): PersistedQueries {
   const { safelist, apq, apqTtlSeconds } = config.persistedQueries;
-  const manifestFile = config.persistedQueries.manifestFile ?? defaultManifestFile(config.name);
+  const { manifestFile } = config.persistedQueries;
   // Without a manifest a BFF with the safelist off still serves APQ; with the safelist on it must not start.
   const operations = safelist === 'off' && !existsSync(manifestFile) ? new Map<string, string>() : loadManifest(manifestFile);
   const store = apq ? createApqStore({ redis: deps.redis, prefix: `bff-${config.name}:apq:`, log: deps.log }) : undefined;
@@ -32,10 +31,4 @@ export function createPersistedQueries(config: BffConfig, deps: { redis: RedisCl
     options: { cache: createPersistedQueryCache({ operations, store }), ttl: apqTtlSeconds },
     operations,
   };
-}
-
-/** `bff-<name>/operations/manifest.json` of the repository (from `src/` or from a `dist/` build). */
-function defaultManifestFile(name: string): string {
-  const candidates = ['../../', '../../../'].map((up) => fileURLToPath(new URL(`${up}bff-${name}/operations/manifest.json`, import.meta.url)));
-  return candidates.find((file) => existsSync(file)) ?? candidates[0]!;
 }

@@ -1,29 +1,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
-
-/** The repository's `schema/` folder (from `src/` or from a `dist/` build). */
-export function schemaRoot(): string {
-  for (const up of ['../../schema/', '../../../schema/']) {
-    const dir = fileURLToPath(new URL(up, import.meta.url));
-    if (existsSync(join(dir, 'common'))) return dir;
-  }
-  throw new Error(`schema/ not found above ${fileURLToPath(import.meta.url)}`);
-}
 
 /**
- * @returns the SDL of `schema/common/` followed by that of `schema/<client>/`, each folder's
- * `.graphql` files in name order (snapshots left out).
- * @param root a `schema/` folder (default: the repository's; the schema check passes a copy).
+ * @returns the SDL of each folder in `dirs`, in that order, each folder's `.graphql` files in
+ * name order (committed snapshots, `*.snapshot.graphql`, left out: they are printed schemas,
+ * not SDL to load). A BFF passes its folders in (BffProfile.schemaDirs): the kit knows no
+ * client's folder.
+ * @throws Error (ENOENT) naming a folder that does not exist.
  */
-export function loadTypeDefs(client: string, root: string = schemaRoot()): string[] {
-  return ['common', client].flatMap((folder) => {
-    const dir = join(root, folder);
-    return readdirSync(dir)
-      // `<client>.snapshot.graphql` is the committed printed schema (npm run schema:update), not SDL to load.
+export function loadTypeDefs(dirs: readonly string[]): string[] {
+  return dirs.flatMap((dir) =>
+    readdirSync(dir)
       .filter((file) => file.endsWith('.graphql') && !file.endsWith('.snapshot.graphql'))
       .sort()
-      .map((file) => readFileSync(join(dir, file), 'utf8'));
-  });
+      .map((file) => readFileSync(join(dir, file), 'utf8')),
+  );
 }

@@ -206,7 +206,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   const readiness = createReadinessCheck({
     auth: options.authenticate ? undefined : config.auth,
     // Only against the configured backends (a test's own Backends may point elsewhere).
-    identity: options.backends ? undefined : { usersUrl: config.backends.users.address, client: config.name, secret: config.identitySecret },
+    identity: options.backends || !config.backends.users ? undefined : { usersUrl: config.backends.users.address, client: config.name, secret: config.identitySecret },
   });
   const dependencies = createDependencyReport({ backends, targets: config.backends, redis, queue });
   useHealthRoutes(app, () => readiness(closing), dependencies);

@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
-import { ConfigError, loadConfig, type BffConfig, type BffName } from '../config/loadConfig.js';
+import type { BffProfile } from '../config/BffProfile.js';
+import { ConfigError, loadConfig, type BffConfig } from '../config/loadConfig.js';
 import { createLogger } from '../observability/createLogger.js';
 import { stopTracing } from '../observability/tracing/stopTracing.js';
 import type { BffServer } from './createServer.js';
@@ -19,10 +20,11 @@ import { applyV8Settings } from './v8Settings.js';
  * requests finish, backend channels and Redis close, buffered spans are exported, exit 0.
  * Requests still running after `SHUTDOWN_TIMEOUT_MS` are cut off, and the exit code is 1.
  */
-export async function runServer(name: BffName, create: (config: BffConfig) => Promise<BffServer>): Promise<void> {
+export async function runServer(profile: BffProfile, create: (config: BffConfig) => Promise<BffServer>): Promise<void> {
+  const { name } = profile;
   let config: BffConfig;
   try {
-    config = loadConfig(name);
+    config = loadConfig(profile);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`bff-${name}: ${error.message}\n`);
@@ -40,10 +42,13 @@ export async function runServer(name: BffName, create: (config: BffConfig) => Pr
   // A secret that differs from the backends' makes every field FORBIDDEN while the process looks
   // healthy: say so at start, loudly (and /readyz says not ready). Not fatal: the backends may
   // be restarting with the new secret, and readiness keeps traffic away meanwhile.
-  void probeIdentity({ usersUrl: config.backends.users.address, client: config.name, secret: config.identitySecret, timeoutMs: 2_000 }).then((probe) => {
-    if (probe.verdict === 'rejected') server.log.error({ event: 'bff.identity_rejected' }, `bff-${name}: ${probe.detail}`);
-    else if (probe.verdict === 'unknown') server.log.warn({ event: 'bff.identity_unchecked' }, `bff-${name}: identity not checked yet: ${probe.detail}`);
-  });
+  const users = config.backends.users;
+  if (users) {
+    void probeIdentity({ usersUrl: users.address, client: config.name, secret: config.identitySecret, timeoutMs: 2_000 }).then((probe) => {
+      if (probe.verdict === 'rejected') server.log.error({ event: 'bff.identity_rejected' }, `bff-${name}: ${probe.detail}`);
+      else if (probe.verdict === 'unknown') server.log.warn({ event: 'bff.identity_unchecked' }, `bff-${name}: identity not checked yet: ${probe.detail}`);
+    });
+  }
 
   let closing = false;
   const shutdown = (signal: string) => {

@@ -14,6 +14,7 @@ import { TOKEN_PLACEHOLDER } from '../../src/server/explorer/explorerPage.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { startBffProcess } from '../fixtures/startBffProcess.js';
 import { gql, startBff, type RunningBff } from '../fixtures/startBffs.js';
+import { webProfile } from '../../bff-web/webProfile.js';
 
 const HTML = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
 const PRODUCTION = { NODE_ENV: 'production', IDENTITY_HMAC_SECRET: 'dev-identity-secret-change-me' };
@@ -176,16 +177,16 @@ describe('BFF_EXPLORER', () => {
   });
 
   test('a value that is not a mode is refused, naming the variable', () => {
-    assert.throws(() => loadConfig('web', { BFF_EXPLORER: 'playground' }), (error: ConfigError) => /BFF_EXPLORER/.test(error.message));
+    assert.throws(() => loadConfig(webProfile, { BFF_EXPLORER: 'playground' }), (error: ConfigError) => /BFF_EXPLORER/.test(error.message));
   });
 
   test('production: no explorer by default, and asking for one is a configuration error', () => {
-    assert.equal(loadConfig('web', PRODUCTION).explorer, 'off');
-    assert.equal(loadConfig('web', { ...PRODUCTION, BFF_EXPLORER: 'off' }).explorer, 'off');
+    assert.equal(loadConfig(webProfile, PRODUCTION).explorer, 'off');
+    assert.equal(loadConfig(webProfile, { ...PRODUCTION, BFF_EXPLORER: 'off' }).explorer, 'off');
     for (const mode of ['graphiql', 'sandbox']) {
-      assert.throws(() => loadConfig('web', { ...PRODUCTION, BFF_EXPLORER: mode }), (error: ConfigError) => /BFF_EXPLORER: production serves no explorer/.test(error.message));
+      assert.throws(() => loadConfig(webProfile, { ...PRODUCTION, BFF_EXPLORER: mode }), (error: ConfigError) => /BFF_EXPLORER: production serves no explorer/.test(error.message));
     }
-    assert.equal(loadConfig('web', {}).explorer, 'graphiql');
+    assert.equal(loadConfig(webProfile, {}).explorer, 'graphiql');
   });
 
   test('production: no page, no assets, no SDL', async () => {

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
-import type { BffName } from '../../src/config/loadConfig.js';
+import type { BffName } from '../fixtures/startBffs.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { startBff, tokenFor, type RunningBff } from '../fixtures/startBffs.js';
 import { launchBrowser, openLocalOnlyPage, requireChromium } from '../fixtures/startBrowser.js';

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/loadConfig.js';
+import { webProfile } from '../../bff-web/webProfile.js';
+import { mobileProfile } from '../../bff-mobile/mobileProfile.js';
 
 // The optional settings file (BFF_CONFIG_FILE) under the environment; the process-level
 // check (a bad value exits 1) is in lifecycle.test.ts.
@@ -16,7 +18,7 @@ function settingsFile(content: unknown): string {
 
 test('the settings file fills in what the environment does not set; the environment wins', () => {
   const file = settingsFile({ BFF_PORT: 4100, RATE_LIMIT_ENABLED: true, RATE_LIMIT_PLANS: ['partner:100', 'free:10'], SHED_MAX_IN_FLIGHT: 64 });
-  const config = loadConfig('web', { BFF_CONFIG_FILE: file, SHED_MAX_IN_FLIGHT: '8' });
+  const config = loadConfig(webProfile, { BFF_CONFIG_FILE: file, SHED_MAX_IN_FLIGHT: '8' });
   assert.equal(config.port, 4100);
   assert.equal(config.rateLimit.enabled, true);
   assert.deepEqual(config.rateLimit.plans, { partner: 100, free: 10 });
@@ -24,16 +26,16 @@ test('the settings file fills in what the environment does not set; the environm
 });
 
 test('defaults: rate limits on only in production, the in-flight cap on, ELU shedding, cluster mode and V8 pretenuring off', () => {
-  const dev = loadConfig('mobile', {});
+  const dev = loadConfig(mobileProfile, {});
   assert.equal(dev.rateLimit.enabled, false);
   assert.equal(dev.shedding.maxInFlight, 512);
   assert.equal(dev.shedding.maxEventLoopUtilization, undefined);
   assert.equal(dev.workers, 1);
   assert.equal(dev.shutdownTimeoutMs, 10_000);
   assert.equal(dev.pretenuring, false);
-  assert.equal(loadConfig('mobile', { BFF_V8_PRETENURING: 'true' }).pretenuring, true);
-  assert.throws(() => loadConfig('mobile', { BFF_V8_PRETENURING: 'sometimes' }), /BFF_V8_PRETENURING/);
-  const prod = loadConfig('mobile', { NODE_ENV: 'production', IDENTITY_HMAC_SECRET: 'a-production-secret-value' });
+  assert.equal(loadConfig(mobileProfile, { BFF_V8_PRETENURING: 'true' }).pretenuring, true);
+  assert.throws(() => loadConfig(mobileProfile, { BFF_V8_PRETENURING: 'sometimes' }), /BFF_V8_PRETENURING/);
+  const prod = loadConfig(mobileProfile, { NODE_ENV: 'production', IDENTITY_HMAC_SECRET: 'a-production-secret-value' });
   assert.equal(prod.rateLimit.enabled, true);
 });
 
@@ -45,7 +47,7 @@ for (const [what, content, pattern] of [
   ['a nested object', { RATE_LIMIT_PLANS: { partner: 1 } }, /RATE_LIMIT_PLANS must be a string, number, boolean or list/],
 ] as const) {
   test(`the settings file with ${what} is refused with a message naming it`, () => {
-    assert.throws(() => loadConfig('web', { BFF_CONFIG_FILE: settingsFile(content) }), (error: unknown) => {
+    assert.throws(() => loadConfig(webProfile, { BFF_CONFIG_FILE: settingsFile(content) }), (error: unknown) => {
       assert.ok(error instanceof ConfigError);
       assert.match(error.message, pattern);
       return true;
@@ -54,7 +56,7 @@ for (const [what, content, pattern] of [
 }
 
 test('a missing settings file is named', () => {
-  assert.throws(() => loadConfig('web', { BFF_CONFIG_FILE: '/nonexistent/settings.json' }), /BFF_CONFIG_FILE: cannot read \/nonexistent/);
+  assert.throws(() => loadConfig(webProfile, { BFF_CONFIG_FILE: '/nonexistent/settings.json' }), /BFF_CONFIG_FILE: cannot read \/nonexistent/);
 });
 
 // Every list setting, both ways: as the environment's text and as a JSON array in the
@@ -67,8 +69,8 @@ for (const [setting, list, envText, read] of [
   ['RATE_LIMIT_PLANS', ['partner:6000', 'free:10'], 'partner:6000,free:10', (c) => Object.entries(c.rateLimit.plans).map(([p, n]) => `${p}:${n}`)],
 ] as const satisfies readonly (readonly [string, unknown[], string, (c: ReturnType<typeof loadConfig>) => string[]])[]) {
   test(`the list setting ${setting} reads the same from the environment and as a JSON array in the settings file`, () => {
-    const fromEnv = read(loadConfig('web', { [setting]: envText }));
-    const fromFile = read(loadConfig('web', { BFF_CONFIG_FILE: settingsFile({ [setting]: list }) }));
+    const fromEnv = read(loadConfig(webProfile, { [setting]: envText }));
+    const fromFile = read(loadConfig(webProfile, { BFF_CONFIG_FILE: settingsFile({ [setting]: list }) }));
     assert.ok(fromEnv.length === list.length, `${setting} from the environment: ${fromEnv.join(' ')}`);
     assert.deepEqual(fromFile, fromEnv);
   });
@@ -78,8 +80,8 @@ test('.env.example is a valid production configuration for both BFFs', async () 
   const { parseEnv } = await import('node:util');
   const env = parseEnv(readFileSync(new URL('../../.env.example', import.meta.url), 'utf8')) as Record<string, string>;
   assert.equal(env.NODE_ENV, 'production');
-  for (const name of ['mobile', 'web'] as const) {
-    const config = loadConfig(name, env);
+  for (const profile of [mobileProfile, webProfile]) {
+    const config = loadConfig(profile, env);
     assert.equal(config.production, true);
     assert.equal(config.identitySecret, env.IDENTITY_HMAC_SECRET);
   }

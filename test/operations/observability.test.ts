@@ -11,6 +11,7 @@ import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBac
 import { backendEnv, gql } from '../fixtures/startBffs.js';
 import { operation } from '../fixtures/operations.js';
 import { sampleOf } from '../fixtures/metricValue.js';
+import { webProfile } from '../../bff-web/webProfile.js';
 
 // Access log, /metrics, /healthz and /readyz of a BFF built in-process with a captured logger.
 
@@ -39,7 +40,7 @@ async function startWeb(env: Record<string, string> = {}) {
       done();
     },
   });
-  const config = loadConfig('web', { NODE_ENV: 'test', BFF_HOST: '127.0.0.1', BFF_PORT: '0', ...backendEnv(backends), ...env });
+  const config = loadConfig(webProfile, { NODE_ENV: 'test', BFF_HOST: '127.0.0.1', BFF_PORT: '0', ...backendEnv(backends), ...env });
   const server = await createBffWeb(config, { logger: pino({ level: 'info', base: { bff: 'web' } }, sink) });
   servers.push(server);
   const url = await server.listen();
@@ -154,7 +155,8 @@ test('/healthz is trivial; /readyz is 200 with its checks, and stays 200 with a 
   assert.equal(body.checks.keys.ok, true);
   const deps = (await (await fetch(`${web.origin}/dependencies`)).json()) as { ok: boolean; backends: Record<string, { ok: boolean }> };
   assert.equal(deps.ok, true);
-  assert.deepEqual(Object.keys(deps.backends).sort(), ['catalog', 'inventory', 'orders', 'reviews', 'users']);
+  // The backends bff-web's profile declares, each reported (test/operations/topology.test.ts has both BFFs).
+  assert.deepEqual(Object.keys(deps.backends).sort(), [...webProfile.backends].sort());
 
   // A port nobody listens on: the catalog is down, its breaker opens at the first failure.
   const probe = createNetServer().listen(0, '127.0.0.1');

@@ -10,6 +10,8 @@ import type { TokenVerifier } from '../../src/auth/createTokenVerifier.js';
 import { parseApiKeys } from '../../src/auth/parseApiKeys.js';
 import { ConfigError, loadConfig } from '../../src/config/loadConfig.js';
 import { BffError } from '../../src/errors/BffError.js';
+import { webProfile } from '../../bff-web/webProfile.js';
+import { mobileProfile } from '../../bff-mobile/mobileProfile.js';
 
 const sha = (key: string) => createHash('sha256').update(key).digest('hex');
 const keys = parseApiKeys(
@@ -58,7 +60,7 @@ test('a key alone is an apiKey viewer; a key with a token is the user, calling t
 });
 
 test('bad API key configuration stops the start, naming the variable', () => {
-  const bad = (env: Record<string, string>) => assert.throws(() => loadConfig('web', env), ConfigError);
+  const bad = (env: Record<string, string>) => assert.throws(() => loadConfig(webProfile, env), ConfigError);
   bad({ API_KEYS: 'not json' });
   bad({ API_KEYS: JSON.stringify([{ client: 'a', sha256: 'abc', bffs: ['web'] }]) });
   bad({ API_KEYS: JSON.stringify([{ client: 'a', sha256: sha('k'), bffs: ['tv'] }]) });
@@ -66,21 +68,21 @@ test('bad API key configuration stops the start, naming the variable', () => {
   bad({ API_KEYS_FILE: '/nonexistent/keys.json' });
   const file = join(mkdtempSync(join(tmpdir(), 'bff-keys-')), 'keys.json');
   writeFileSync(file, JSON.stringify([{ client: 'acme', sha256: sha('acme-key'), bffs: ['web'] }]));
-  assert.equal(loadConfig('web', { API_KEYS_FILE: file }).auth.apiKeys[0]?.client, 'acme');
-  assert.throws(() => loadConfig('web', { API_KEYS: '[]', API_KEYS_FILE: file }), /API_KEYS_FILE: set API_KEYS or API_KEYS_FILE, not both/);
-  assert.throws(() => loadConfig('web', { API_KEYS: '[{"client":"a"}]' }), /API_KEYS: \[0\]\.sha256: /);
+  assert.equal(loadConfig(webProfile, { API_KEYS_FILE: file }).auth.apiKeys[0]?.client, 'acme');
+  assert.throws(() => loadConfig(webProfile, { API_KEYS: '[]', API_KEYS_FILE: file }), /API_KEYS_FILE: set API_KEYS or API_KEYS_FILE, not both/);
+  assert.throws(() => loadConfig(webProfile, { API_KEYS: '[{"client":"a"}]' }), /API_KEYS: \[0\]\.sha256: /);
 });
 
 test('edge settings: defaults per BFF and per mode, and checks between them', () => {
-  const mobileDev = loadConfig('mobile', {});
-  const mobileProd = loadConfig('mobile', { NODE_ENV: 'production', IDENTITY_HMAC_SECRET: 'x'.repeat(16) });
-  const web = loadConfig('web', { NODE_ENV: 'production', IDENTITY_HMAC_SECRET: 'x'.repeat(16) });
+  const mobileDev = loadConfig(mobileProfile, {});
+  const mobileProd = loadConfig(mobileProfile, { NODE_ENV: 'production', IDENTITY_HMAC_SECRET: 'x'.repeat(16) });
+  const web = loadConfig(webProfile, { NODE_ENV: 'production', IDENTITY_HMAC_SECRET: 'x'.repeat(16) });
   assert.equal(mobileDev.persistedQueries.safelist, 'off');
   assert.equal(mobileProd.persistedQueries.safelist, 'enforce');
   assert.equal(web.persistedQueries.safelist, 'off');
   assert.ok(mobileDev.operationLimits.cost < web.operationLimits.cost);
-  assert.equal(loadConfig('web', { SAFELIST_MODE: 'log' }).persistedQueries.safelist, 'log');
-  assert.throws(() => loadConfig('web', { BFF_IDLE_TIMEOUT_MS: '5000', BFF_REQUEST_TIMEOUT_MS: '10000' }), /BFF_IDLE_TIMEOUT_MS: must be longer than BFF_REQUEST_TIMEOUT_MS/);
-  assert.throws(() => loadConfig('web', { BFF_HEADERS_TIMEOUT_MS: '20000' }), /BFF_HEADERS_TIMEOUT_MS/);
-  assert.throws(() => loadConfig('web', { SAFELIST_MODE: 'strict' }), /SAFELIST_MODE/);
+  assert.equal(loadConfig(webProfile, { SAFELIST_MODE: 'log' }).persistedQueries.safelist, 'log');
+  assert.throws(() => loadConfig(webProfile, { BFF_IDLE_TIMEOUT_MS: '5000', BFF_REQUEST_TIMEOUT_MS: '10000' }), /BFF_IDLE_TIMEOUT_MS: must be longer than BFF_REQUEST_TIMEOUT_MS/);
+  assert.throws(() => loadConfig(webProfile, { BFF_HEADERS_TIMEOUT_MS: '20000' }), /BFF_HEADERS_TIMEOUT_MS/);
+  assert.throws(() => loadConfig(webProfile, { SAFELIST_MODE: 'strict' }), /SAFELIST_MODE/);
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import type { BffName } from '../../src/config/loadConfig.js';
+import type { BffName } from '../fixtures/startBffs.js';
 import { INVALID_TOKEN_MESSAGE } from '../../src/auth/createTokenVerifier.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import type { RunningBff } from '../fixtures/startBffs.js';

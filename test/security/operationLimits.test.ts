@@ -4,6 +4,7 @@ import { parse, type OperationDefinitionNode } from 'graphql';
 import { mobileResolvers } from '../../bff-mobile/resolvers/mobileResolvers.js';
 import { webResolvers } from '../../bff-web/resolvers/webResolvers.js';
 import { loadConfig } from '../../src/config/loadConfig.js';
+import { BFFS } from '../fixtures/startBffs.js';
 import { countTokens } from '../../src/limits/countTokens.js';
 import { DEFAULT_LIST_SIZE, estimateCost } from '../../src/limits/estimateCost.js';
 import { measureDocument } from '../../src/limits/measureDocument.js';
@@ -11,7 +12,7 @@ import { buildBffSchema } from '../../src/schema/buildBffSchema.js';
 import { buildManifest } from '../../src/persisted/buildManifest.js';
 import { fileURLToPath } from 'node:url';
 
-const schemas = { mobile: buildBffSchema('mobile', mobileResolvers), web: buildBffSchema('web', webResolvers) };
+const schemas = { mobile: buildBffSchema(BFFS.mobile.profile.schemaDirs, mobileResolvers), web: buildBffSchema(BFFS.web.profile.schemaDirs, webResolvers) };
 const cost = (client: 'mobile' | 'web', query: string, variables?: Record<string, unknown>) => {
   const document = parse(query);
   return estimateCost(schemas[client], document, document.definitions.find((d) => d.kind === 'OperationDefinition') as OperationDefinitionNode, variables);
@@ -61,7 +62,7 @@ test('tokens are counted without parsing, stopping past the limit', () => {
 
 test("every client operation is within its BFF's default limits", () => {
   for (const client of ['mobile', 'web'] as const) {
-    const limits = loadConfig(client, {}).operationLimits;
+    const limits = loadConfig(BFFS[client].profile, {}).operationLimits;
     const dir = fileURLToPath(new URL(`../../bff-${client}/operations/`, import.meta.url));
     for (const { name, body } of buildManifest(dir).operations) {
       const document = parse(body);

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildBffSchema } from '../../src/schema/buildBffSchema.js';
+import { BFFS } from '../fixtures/startBffs.js';
 import { mobileResolvers } from '../../bff-mobile/resolvers/mobileResolvers.js';
 import { webResolvers } from '../../bff-web/resolvers/webResolvers.js';
 import { hashDocument } from '../../src/persisted/buildManifest.js';
@@ -36,7 +37,7 @@ for (const name of ['mobile', 'web'] as const) {
       const leaky = { ...resolvers, Query: { ...(resolvers.Query as object), product: () => { throw new Error(SECRET); } } };
       // The safelist is the BFF's default for production; the web one is off. Here the probe
       // documents are not in the mobile manifest, so mobile runs in log mode for these rows.
-      bff = await startSecuredBff(name, backends, issuer, { ...PRODUCTION, SAFELIST_MODE: 'log' }, { schema: buildBffSchema(name, leaky) });
+      bff = await startSecuredBff(name, backends, issuer, { ...PRODUCTION, SAFELIST_MODE: 'log' }, { schema: buildBffSchema(BFFS[name].profile.schemaDirs, leaky) });
     });
     after(async () => {
       await bff?.close();

@@ -1,15 +1,13 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { createBffMobile } from '../../bff-mobile/createBffMobile.js';
-import { createBffWeb } from '../../bff-web/createBffWeb.js';
 import { createApiKeyVerifier } from '../../src/auth/createApiKeyVerifier.js';
 import { createAuthenticator } from '../../src/auth/createAuthenticator.js';
 import { createTokenVerifier } from '../../src/auth/createTokenVerifier.js';
-import { loadConfig, type BffName } from '../../src/config/loadConfig.js';
+import { loadConfig } from '../../src/config/loadConfig.js';
 import type { CreateServerOptions } from '../../src/server/createServer.js';
 import type { BackendsProcess } from '../fixtures/startBackends.js';
-import { backendEnv, type RunningBff } from '../fixtures/startBffs.js';
+import { backendEnv, BFFS, type BffName, type RunningBff } from '../fixtures/startBffs.js';
 import { ISSUER, NOW, type TestIssuer } from './testIssuer.js';
 
 /** Plain-text API keys the tests present; the BFF is configured with their hashes only. */
@@ -38,7 +36,7 @@ export async function startSecuredBff(
   env: Record<string, string> = {},
   overrides: Partial<CreateServerOptions> = {},
 ): Promise<RunningBff> {
-  const config = loadConfig(name, {
+  const config = loadConfig(BFFS[name].profile, {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     BFF_HOST: '127.0.0.1',
@@ -55,8 +53,7 @@ export async function startSecuredBff(
     verifyToken: createTokenVerifier({ auth: config.auth, now: NOW }),
     verifyApiKey: createApiKeyVerifier({ bff: config.name, keys: config.auth.apiKeys }),
   });
-  const create = name === 'mobile' ? createBffMobile : createBffWeb;
-  const server = await create(config, { authenticate, ...overrides });
+  const server = await BFFS[name].create(config, { authenticate, ...overrides });
   const url = await server.listen();
   return { name, server, config, url, origin: new URL(url).origin, close: () => server.close() };
 }

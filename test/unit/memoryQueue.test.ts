@@ -7,6 +7,7 @@ import { createMessageQueue } from '../../src/messaging/createMessageQueue.js';
 import { HttpQueue } from '../../src/messaging/HttpQueue.js';
 import { MemoryQueue } from '../../src/messaging/MemoryQueue.js';
 import { QueueError, type QueueMessage } from '../../src/messaging/MessageQueue.js';
+import { mobileProfile } from '../../bff-mobile/mobileProfile.js';
 
 // The in-process queue keeps the broker's contract: fan-out to every subscriber, one consumer
 // per message within a group, redelivery of what a handler did not finish, dead letters, and a
@@ -99,9 +100,9 @@ test('HttpQueue: an embedded broker that is not there is broker_unavailable, not
 });
 
 test('BROKER_URL: the embedded broker by default, a bad value stops the start naming the variable', async () => {
-  const config = loadConfig('mobile', {});
+  const config = loadConfig(mobileProfile, {});
   assert.deepEqual(config.broker, { url: 'http://127.0.0.1:5007', publishTimeoutMs: 1000 });
-  assert.throws(() => loadConfig('mobile', { BROKER_URL: 'amqp://rabbit' }), (e: unknown) => e instanceof ConfigError && /BROKER_URL/.test(e.message));
+  assert.throws(() => loadConfig(mobileProfile, { BROKER_URL: 'amqp://rabbit' }), (e: unknown) => e instanceof ConfigError && /BROKER_URL/.test(e.message));
   assert.equal((await createMessageQueue('memory:')).kind, 'memory');
   assert.equal((await createMessageQueue('http://127.0.0.1:5007')).kind, 'http');
   await assert.rejects(createMessageQueue('amqp://rabbit'), TypeError);

@@ -17,7 +17,7 @@ export const manifestPath = (bff: string): string => join(`bff-${bff}`, 'operati
  * not change what the schema says, and the check must run on a copy of the SDL as well.
  */
 export function buildLiveSchema(root: string, bff: string): GraphQLSchema {
-  return makeExecutableSchema({ typeDefs: loadTypeDefs(bff, join(root, 'schema')) });
+  return makeExecutableSchema({ typeDefs: loadTypeDefs([join(root, 'schema', 'common'), join(root, 'schema', bff)]) });
 }
 
 /**
