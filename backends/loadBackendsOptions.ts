@@ -3,7 +3,7 @@ import { DEFAULT_BACKEND_PORTS, EPHEMERAL_BACKEND_PORTS, type BackendPorts, type
 
 const PORT_VARS: Record<keyof BackendPorts, string> = {
   admin: 'ADMIN_PORT', users: 'USERS_PORT', catalog: 'CATALOG_PORT', orders: 'ORDERS_PORT',
-  inventory: 'INVENTORY_PORT', reviews: 'REVIEWS_PORT', idp: 'IDP_PORT', broker: 'BROKER_PORT',
+  inventory: 'INVENTORY_PORT', reviews: 'REVIEWS_PORT', idp: 'IDP_PORT', broker: 'BROKER_PORT', catalogV2: 'CATALOG_V2_PORT',
 };
 
 /** A non-negative integer setting, or `fallback`; throws naming the variable. */

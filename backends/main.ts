@@ -5,6 +5,7 @@
  *   BACKENDS_HOST [127.0.0.1]            bind address of every server
  *   ADMIN_PORT [5000] USERS_PORT [5001] CATALOG_PORT [5002] ORDERS_PORT [5003]
  *   INVENTORY_PORT [5004] REVIEWS_PORT [5005] IDP_PORT [5006] BROKER_PORT [5007]
+ *   CATALOG_V2_PORT [5008]               the second catalog instance (v2 ranking; routing-rules.json)
  *   BACKENDS_PORTS=ephemeral             every port 0 (OS-chosen); overrides the *_PORT vars
  *   IDENTITY_HMAC_SECRET [dev-identity-secret-change-me]
  *   JWT_ISSUER [https://idp.demo.shop]  JWT_AUDIENCE [shop-bff]

@@ -31,10 +31,12 @@ export interface BackendPorts {
   idp: number;
   /** The embedded message broker (serveQueue); 0 in the ready line when a Redis broker is used instead. */
   broker: number;
+  /** Catalog v2: a second instance of the catalog (its own ranking), for routing canaries and experiments. */
+  catalogV2: number;
 }
 
-export const DEFAULT_BACKEND_PORTS: BackendPorts = { admin: 5000, users: 5001, catalog: 5002, orders: 5003, inventory: 5004, reviews: 5005, idp: 5006, broker: 5007 };
-export const EPHEMERAL_BACKEND_PORTS: BackendPorts = { admin: 0, users: 0, catalog: 0, orders: 0, inventory: 0, reviews: 0, idp: 0, broker: 0 };
+export const DEFAULT_BACKEND_PORTS: BackendPorts = { admin: 5000, users: 5001, catalog: 5002, orders: 5003, inventory: 5004, reviews: 5005, idp: 5006, broker: 5007, catalogV2: 5008 };
+export const EPHEMERAL_BACKEND_PORTS: BackendPorts = { admin: 0, users: 0, catalog: 0, orders: 0, inventory: 0, reviews: 0, idp: 0, broker: 0, catalogV2: 0 };
 export const DEFAULT_IDENTITY_SECRET = 'dev-identity-secret-change-me';
 
 export interface StartBackendsOptions {
@@ -154,7 +156,7 @@ export async function startBackends(options: StartBackendsOptions = {}): Promise
       consumers.analytics = createAnalyticsService({ queue, store, identitySecret: secret, consumer: consumerName('analytics'), claimIdleMs: options.claimIdleMs });
       asyncCleanups.push(() => consumers.returns!.close(), () => consumers.analytics!.close());
     }
-    const [admin, users, catalog, ordersPort, reviews, idpPort] = await Promise.all([
+    const [admin, users, catalog, ordersPort, reviews, idpPort, catalogV2] = await Promise.all([
       http(createAdminServer(monitors, {
         consumers: () => ({ returns: consumers.returns?.stats(), analytics: consumers.analytics?.stats() }),
         advanceOrders: orders.advancePlacedOrders,
@@ -164,9 +166,10 @@ export async function startBackends(options: StartBackendsOptions = {}): Promise
       grpc(orders.server, wanted.orders),
       http(createReviewsServer({ reviews: seed.reviews, summaries: seed.summaries, monitor: monitors.reviews, identitySecret: secret }), wanted.reviews),
       http(createServer(idp.handleRequest), wanted.idp),
+      http(createCatalogServer({ products: seed.products, categories: seed.categories, monitor: monitors.catalogV2, identitySecret: secret, ranking: 'v2' }), wanted.catalogV2),
     ]);
     const broker = embedded ? await http(serveQueue(embedded), wanted.broker) : 0;
-    const ports: BackendPorts = { admin, users, catalog, orders: ordersPort, inventory: inventoryPort, reviews, idp: idpPort, broker };
+    const ports: BackendPorts = { admin, users, catalog, orders: ordersPort, inventory: inventoryPort, reviews, idp: idpPort, broker, catalogV2 };
     log(`listening on ${host} in ${Date.now() - started} ms: ${JSON.stringify(ports)}`);
     return { ports, monitors, idp, close };
   } catch (err) {

@@ -10,6 +10,8 @@ export interface CatalogServerOptions {
   categories: string[];
   monitor: ServiceMonitor;
   identitySecret: string;
+  /** `v2`: the second instance's ranking (rating_desc by a Bayesian average that discounts few ratings). Default v1. */
+  ranking?: 'v1' | 'v2';
 }
 
 export const MAX_PRODUCT_IDS = 500;
@@ -23,12 +25,17 @@ const COMPARATORS: Record<Sort, (a: Product, b: Product) => number> = {
   newest: (a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? -1 : 1),
 };
 
+/** v2's rating order: the mean pulled towards 3.5 by 20 phantom ratings, so 5 stars from 2 people rank below 4.8 from 900. */
+const bayesian = (p: Product) => (p.rating * p.ratingCount + 3.5 * 20) / (p.ratingCount + 20);
+const V2_RATING = (a: Product, b: Product) => bayesian(b) - bayesian(a) || (a.id < b.id ? -1 : 1);
+
 /**
  * Returns the product ids of a listing in order. Exported so tests compute the expected
  * pages the same way the service does.
  */
-export function sortProducts(products: Product[], category: string | null, sort: Sort): Product[] {
-  return products.filter((p) => category === null || p.category === category).sort(COMPARATORS[sort]);
+export function sortProducts(products: Product[], category: string | null, sort: Sort, ranking: 'v1' | 'v2' = 'v1'): Product[] {
+  const compare = ranking === 'v2' && sort === 'rating_desc' ? V2_RATING : COMPARATORS[sort];
+  return products.filter((p) => category === null || p.category === category).sort(compare);
 }
 
 /**
@@ -42,7 +49,7 @@ export function createCatalogServer(options: CatalogServerOptions): Server {
   const listings = new Map<string, string[]>();
   for (const category of [null, ...options.categories]) {
     for (const sort of PRODUCT_SORTS) {
-      listings.set(`${category ?? ''}|${sort}`, sortProducts(options.products, category, sort).map((p) => jsonById.get(p.id)!));
+      listings.set(`${category ?? ''}|${sort}`, sortProducts(options.products, category, sort, options.ranking).map((p) => jsonById.get(p.id)!));
     }
   }
   const categoriesJson = JSON.stringify({

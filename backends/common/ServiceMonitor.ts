@@ -1,7 +1,8 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { VerifiedIdentity } from '../identity/verifyIdentity.js';
 
-export const SERVICE_NAMES = ['users', 'catalog', 'orders', 'inventory', 'reviews'] as const;
+// `catalogV2`: the second catalog instance (v2 ranking) that routing canaries send a share of users to.
+export const SERVICE_NAMES = ['users', 'catalog', 'orders', 'inventory', 'reviews', 'catalogV2'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** Faults of one service, as accepted by POST /faults and BACKEND_FAULTS. */

@@ -9,6 +9,7 @@ import { createLoaders } from '../loaders/createLoaders.js';
 import type { Logger } from '../observability/createLogger.js';
 import { validTraceparent } from '../observability/tracing/validTraceparent.js';
 import type { LiveScope } from '../subscriptions/LiveScope.js';
+import type { RouteDecision } from '../routing/createRouter.js';
 import type { BffContext } from './BffContext.js';
 import { FanoutRecorder } from './FanoutRecorder.js';
 
@@ -26,9 +27,13 @@ export interface BuildContextInput {
   wantsFanout: boolean;
   /** The client's `Idempotency-Key` header. */
   idempotencyKey?: string | undefined;
+  /** The request's routing (src/routing): its variants and the backend instances they call. */
+  routing?: RouteDecision | undefined;
   /** For a subscription: its sources and follower. */
   live?: LiveScope;
 }
+
+const NO_ROUTING: Readonly<Record<string, string>> = Object.freeze({});
 
 export interface ContextDeps {
   config: BffConfig;
@@ -44,7 +49,8 @@ export interface ContextDeps {
  * @returns a frozen BffContext.
  */
 export function buildContext(input: BuildContextInput, deps: ContextDeps): BffContext {
-  const { config, backends } = deps;
+  const { config } = deps;
+  const backends = input.routing?.backends ?? deps.backends;
   const propagated = identityHeaders(input.viewer, input.requestId);
   const sign = callSigner(config.identitySecret, propagated);
   // With the OpenTelemetry SDK started (src/observability/tracing), its undici, http and gRPC
@@ -58,6 +64,7 @@ export function buildContext(input: BuildContextInput, deps: ContextDeps): BffCo
   if (traceparent !== undefined) propagated.traceparent = traceparent;
 
   const fanout = new FanoutRecorder();
+  fanout.routing = input.routing?.assignments;
   const concurrency = config.upstream.concurrencyPerRequest;
   const scope = new CallScope(
     input.requestId,
@@ -67,6 +74,7 @@ export function buildContext(input: BuildContextInput, deps: ContextDeps): BffCo
     fanout,
     { users: concurrency, catalog: concurrency, orders: concurrency, inventory: concurrency, reviews: concurrency },
     sign,
+    input.routing?.backendVariants,
   );
   return Object.freeze({
     requestId: input.requestId,
@@ -80,6 +88,7 @@ export function buildContext(input: BuildContextInput, deps: ContextDeps): BffCo
     emitFanout: input.wantsFanout && config.fanoutDebug,
     queued: deps.queued,
     idempotencyKey: input.idempotencyKey,
+    routing: input.routing?.assignments ?? NO_ROUTING,
     ...(input.live && { live: input.live }),
   });
 }

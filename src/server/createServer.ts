@@ -58,6 +58,8 @@ import { createOrderStatusSource } from '../subscriptions/createOrderStatusSourc
 import { createQueuedOrderEvents } from '../subscriptions/createQueuedOrderEvents.js';
 import { createSubscriptionServer } from '../subscriptions/createSubscriptionServer.js';
 import { loadSubscriptionLimits } from '../subscriptions/subscriptionLimits.js';
+import { createRouter } from '../routing/createRouter.js';
+import { admitRoute, useRouting, withRoutingReadiness } from '../routing/useRouting.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -139,6 +141,8 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       onError: (error) => log.warn({ err: error }, 'message broker error'),
     }));
   const queued = new QueuedWrites(queue, config.identitySecret);
+  const { rulesFile, testKeys } = config.routing;
+  const router = rulesFile ? createRouter({ bff: config.name, rulesFile, testKeys, backends, config, log }) : undefined;
   const rateLimiter = config.rateLimit.enabled
     ? createRateLimiter({ limits: config.rateLimit, redis, keyPrefix: `bff-${config.name}:rl`, log })
     : undefined;
@@ -245,6 +249,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   app.decorateRequest('startedAt', 0);
   app.decorateRequest('cancel', undefined);
   useRequestOutcome(app);
+  if (router) useRouting(app, router);
 
   // A callback hook, not an async one: fastify then needs no promise and microtask for it.
   app.addHook('onRequest', (request, reply, done) => {
@@ -302,6 +307,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     unmetered: MACHINE_ROUTES,
   });
   fieldUsage.register(metrics.registry);
+  router?.register(metrics.registry);
   // After the metrics: once a request's access line is written, it has been counted.
   useAccessLog(app, log, { quiet: MACHINE_ROUTES });
 
@@ -323,7 +329,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     identity: options.backends ? undefined : { usersUrl: config.backends.users.address, client: config.name, secret: config.identitySecret },
   });
   const dependencies = createDependencyReport({ backends, targets: config.backends, redis, queue });
-  useHealthRoutes(app, () => readiness(closing), dependencies);
+  useHealthRoutes(app, async () => withRoutingReadiness(await readiness(closing), router), dependencies);
   const explorer = useExplorer(app, {
     endpoint: '/graphql',
     bff: config.name,
@@ -366,6 +372,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
         traceparent: typeof traceparent === 'string' ? traceparent : undefined,
         wantsFanout: debugAsks(request.headers['x-bff-debug'], 'fanout'),
         idempotencyKey: typeof request.headers['idempotency-key'] === 'string' ? request.headers['idempotency-key'] : undefined,
+        routing: request.routing,
       },
       { config, backends, queued },
     );
@@ -396,6 +403,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       }
       throw error;
     }
+    if (router && !admitRoute(router, request, reply)) return reply;
     if (rateLimiter && !(await admitRequest(rateLimiter, request, reply))) return reply;
     const fast = fastPath?.match(request, hash);
     // Refusals Apollo makes before its pipeline (CSRF, a malformed request) get the request id here.
@@ -436,6 +444,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       await app.close();
       await apollo.stop();
       await backends.close();
+      await router?.close();
       await queue.close();
       await redis?.close();
     },
