@@ -231,3 +231,21 @@ test('rules reload on SIGHUP and on a file change; an invalid file is logged and
   // The process has no SIGHUP listener of ours left (the default would end it).
   assert.equal(process.listenerCount('SIGHUP'), 0);
 });
+
+test('the example rules (npm start) and the Kubernetes ConfigMap validate and say the same thing', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { load } = await import('js-yaml');
+  const example = parseRoutingRules(readFileSync('routing-rules.json', 'utf8'), 'routing-rules.json');
+  const configMap = load(readFileSync('deploy/k8s/routing.yaml', 'utf8')) as { data: Record<string, string> };
+  const deployed = parseRoutingRules(configMap.data['routing-rules.json']!, 'deploy/k8s/routing.yaml');
+  const [catalog, featured] = example.experiments;
+  assert.deepEqual(catalog!.variants.map((v) => [v.name, v.weight]), [['v1', 90], ['v2', 10]]);
+  assert.equal(catalog!.canary?.variant, 'v2');
+  assert.deepEqual(featured!.bffs, ['mobile']);
+  // The same rules, but v2's address is the Service's, not 127.0.0.1's.
+  const addresses = (rules: typeof example) => rules.experiments.flatMap((e) => e.variants.map((v) => v.address));
+  assert.deepEqual(addresses(deployed), [undefined, 'http://backends:5008', undefined, undefined]);
+  assert.deepEqual(addresses(example), [undefined, 'http://127.0.0.1:5008', undefined, undefined]);
+  const strip = (rules: typeof example) => JSON.stringify(rules, (k, v) => (k === 'address' ? undefined : v));
+  assert.equal(strip(deployed), strip(example));
+});
