@@ -10,7 +10,7 @@ export interface CatalogServerOptions {
   categories: string[];
   monitor: ServiceMonitor;
   identitySecret: string;
-  /** `v2`: the second instance's ranking (rating_desc by a Bayesian average that discounts few ratings). Default v1. */
+  /** `v2`: the second instance's ranking (rating_desc breaks ties by novelty). Default v1. */
   ranking?: 'v1' | 'v2';
 }
 
@@ -25,9 +25,8 @@ const COMPARATORS: Record<Sort, (a: Product, b: Product) => number> = {
   newest: (a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? -1 : 1),
 };
 
-/** v2's rating order: the mean pulled towards 3.5 by 20 phantom ratings, so 5 stars from 2 people rank below 4.8 from 900. */
-const bayesian = (p: Product) => (p.rating * p.ratingCount + 3.5 * 20) / (p.ratingCount + 20);
-const V2_RATING = (a: Product, b: Product) => bayesian(b) - bayesian(a) || (a.id < b.id ? -1 : 1);
+/** v2's rating order: equal ratings by novelty (v1: by how many rated), so new well-rated products surface. */
+const V2_RATING = (a: Product, b: Product) => b.rating - a.rating || COMPARATORS.newest(a, b);
 
 /**
  * Returns the product ids of a listing in order. Exported so tests compute the expected

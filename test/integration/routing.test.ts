@@ -85,30 +85,38 @@ test('a user keeps their variant across requests, both BFFs and two BFF processe
     ];
     for (const res of answers) {
       assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
       assert.equal(routingOf(res)['catalog-v2'], want);
       const calls = catalogCalls(res);
       assert.ok(calls.length >= 1);
       for (const call of calls) assert.equal(call.variant, want, 'every catalog call of the request went to its variant');
     }
+    // The replica's access line names the request's variants.
+    const requestId = answers[2]!.headers.get('x-request-id');
+    const access = await replica.waitForLine((l) => l.msg === 'request completed' && l.requestId === requestId);
+    assert.equal((access.routing as Record<string, string>)['catalog-v2'], want);
     // One variant of the featured-ranking experiment per user, in every process: the same list.
     assert.equal(routingOf(answers[0]!)['mobile-featured-ranking'], routingOf(answers[2]!)['mobile-featured-ranking']);
     assert.deepEqual(answers[0]!.body.data, answers[2]!.body.data);
     const webRes = await gql(web.url, BROWSE, {}, headers);
     assert.equal(webRes.status, 200);
+    assert.equal(webRes.body.errors, undefined, JSON.stringify(webRes.body.errors));
     assert.deepEqual(routingOf(webRes), { 'catalog-v2': want }, 'bff-web runs the catalog experiment, not the mobile-only one');
     for (const call of catalogCalls(webRes)) assert.equal(call.variant, want);
   }
   assert.deepEqual([...seen].sort(), ['v1', 'v2']);
 });
 
-test('the featured-ranking variants rank the list two ways', async () => {
-  const lists = new Map<string, unknown>();
-  for (let i = 0; i < 16 && lists.size < 2; i++) {
-    const res = await gql(mobile.url, FEATURED, {}, { 'x-device-id': `rank-${i}` });
-    lists.set(routingOf(res)['mobile-featured-ranking']!, res.body.data);
-  }
-  assert.equal(lists.size, 2);
-  assert.notDeepEqual(lists.get('top-rated'), lists.get('newest'));
+test('the featured-ranking variants rank the list two ways; catalog v2 ranks by its own order', async () => {
+  const featured = async (catalog: string, ranking: string) => {
+    const res = await gql(mobile.url, FEATURED, {}, { 'x-bff-test-key': TEST_KEY, 'x-bff-variant': `catalog-v2=${catalog}, mobile-featured-ranking=${ranking}` });
+    assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+    assert.deepEqual(routingOf(res), { 'catalog-v2': catalog, 'mobile-featured-ranking': ranking });
+    return res.body.data;
+  };
+  const topRated = await featured('v1', 'top-rated');
+  assert.notDeepEqual(await featured('v1', 'newest'), topRated, 'the A/B test: two rankings of the same catalog');
+  assert.notDeepEqual(await featured('v2', 'top-rated'), topRated, 'catalog v2: a different ranking of the same products');
 });
 
 test('a batch never mixes variants: calls are counted per instance at the backends', async () => {
@@ -117,6 +125,7 @@ test('a batch never mixes variants: calls are counted per instance at the backen
     await backends.admin.reset();
     const res = await gql(web.url, ORDERS_TABLE, { first: 10 }, { ...auth, 'x-bff-variant': `catalog-v2=${variant}` });
     assert.equal(res.status, 200, JSON.stringify(res.body.errors));
+    assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
     const calls = catalogCalls(res);
     assert.equal(calls.length, 1, 'the products of 10 orders are one batch');
     assert.equal(calls[0]!.variant, variant);
@@ -130,6 +139,7 @@ test('a batch never mixes variants: calls are counted per instance at the backen
   const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => gql(mobile.url, operation('mobile', 'ProductScreen').query, operation('mobile', 'ProductScreen').variables, { 'x-device-id': `batch-${i}` })));
   const perVariant = { v1: 0, v2: 0 };
   for (const res of answers) {
+    assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
     const calls = catalogCalls(res);
     const variantsSeen = new Set(calls.map((c) => c.variant));
     assert.equal(variantsSeen.size, 1, 'one variant per request');
@@ -234,4 +244,30 @@ test('rules reload on a file change and on SIGHUP; an invalid file is logged and
   replica.child.kill('SIGHUP');
   await reloaded;
   assert.equal(await variantOf(), 'v1');
+});
+
+test('a slow canary is rolled back too: its mean latency against the baseline\'s', async () => {
+  const slowRules = rules(backends.urls.catalogV2);
+  // Errors cannot trip this one (an increase above 100 % is impossible): latency alone decides.
+  slowRules.experiments[0]!.canary = { variant: 'v2', windowSeconds: 600, minCalls: 5, maxErrorRateIncrease: 1, maxLatencyRatio: 2, latencySlackMs: 100 };
+  writeFileSync(replicaRules, JSON.stringify(slowRules));
+  const reloaded = nextLine((l) => l.msg === 'routing rules reloaded' && l.trigger === 'sighup');
+  replica.child.kill('SIGHUP');
+  await reloaded;
+  const rolledBack = nextLine((l) => l.msg === 'canary rolled back: its users are served by the baseline');
+  await backends.admin.faults({ catalogV2: { latencyMs: 400 } });
+  try {
+    const as = (variant: string) => ({ 'x-bff-test-key': TEST_KEY, 'x-bff-variant': `catalog-v2=${variant}` });
+    for (let i = 0; i < 30 && !(await readiness(replica)).checks.routing?.detail.includes('ROLLED BACK'); i++) {
+      assert.equal((await gql(replica.url, FEATURED, {}, as('v1'))).status, 200);
+      const slow = await gql(replica.url, FEATURED, {}, as('v2'));
+      assert.equal(slow.body.errors, undefined, `slow, not failing: ${JSON.stringify(slow.body.errors)}`);
+    }
+    const line = await rolledBack;
+    assert.match(String(line.reason), /^mean latency \d+\.\d ms vs baseline \d+\.\d ms over \d+ calls/);
+    const after = await gql(replica.url, FEATURED, {}, as('v2'));
+    assert.equal(routingOf(after)['catalog-v2'], 'v1');
+  } finally {
+    await backends.admin.reset();
+  }
 });
