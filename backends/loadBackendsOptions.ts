@@ -1,8 +1,10 @@
 import { parseFaults } from './admin/createAdminServer.js';
 import { DEFAULT_BACKEND_PORTS, EPHEMERAL_BACKEND_PORTS, type BackendPorts, type StartBackendsOptions } from './startBackends.js';
 
-/** Each server's port variable: its name upper-cased, `_PORT` (`SHIPPING_PORT`). */
-export const PORT_VARS = Object.fromEntries(Object.keys(DEFAULT_BACKEND_PORTS).map((name) => [name, `${name.toUpperCase()}_PORT`])) as Record<keyof BackendPorts, string>;
+/** Each server's port variable: its name in upper snake case, `_PORT` (`SHIPPING_PORT`, `CATALOG_V2_PORT`). */
+export const PORT_VARS = Object.fromEntries(
+  Object.keys(DEFAULT_BACKEND_PORTS).map((name) => [name, `${name.replace(/([a-z])([A-Z0-9])/g, '$1_$2').toUpperCase()}_PORT`]),
+) as Record<keyof BackendPorts, string>;
 
 /** A non-negative integer setting, or `fallback`; throws naming the variable. */
 function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {

@@ -8,6 +8,7 @@
  *                                        declared port (src/config/backends.ts): USERS_PORT [5001]
  *                                        CATALOG_PORT [5002] ORDERS_PORT [5003] INVENTORY_PORT [5004]
  *                                        REVIEWS_PORT [5005] SHIPPING_PORT [5008]
+ *   CATALOG_V2_PORT [5009]               the second catalog instance (v2 ranking; routing-rules.json)
  *   BACKENDS_PORTS=ephemeral             every port 0 (OS-chosen); overrides the *_PORT vars
  *   IDENTITY_HMAC_SECRET [dev-identity-secret-change-me]
  *   JWT_ISSUER [https://idp.demo.shop]  JWT_AUDIENCE [shop-bff]

@@ -23,8 +23,12 @@ import { serveQueue } from '../src/messaging/serveQueue.js';
 import { Topics } from '../src/messaging/topics.js';
 import { BACKEND_NAMES, BACKENDS, type BackendName } from '../src/config/backends.js';
 
-/** The harness's own servers beside the backends: `admin` (stats, faults), the IdP, the embedded broker. */
-const HARNESS_PORTS = { admin: 5000, idp: 5006, broker: 5007 } as const;
+/**
+ * The harness's own servers beside the backends: `admin` (stats, faults), the IdP, the embedded
+ * broker, and catalog v2 (a second instance of the catalog with its own ranking, for routing
+ * canaries and experiments; not a backend of its own).
+ */
+const HARNESS_PORTS = { admin: 5000, idp: 5006, broker: 5007, catalogV2: 5009 } as const;
 
 /**
  * A port per declared backend (src/config/backends.ts) and per harness server. `broker` is
@@ -166,16 +170,17 @@ export async function startBackends(options: StartBackendsOptions = {}): Promise
       reviews: http(createReviewsServer({ reviews: seed.reviews, summaries: seed.summaries, monitor: monitors.reviews, identitySecret: secret }), wanted.reviews),
       shipping: http(createShippingServer({ orders: seed.orders, monitor: monitors.shipping, identitySecret: secret }), wanted.shipping),
     };
-    const [admin, idpPort, servicePorts] = await Promise.all([
+    const [admin, idpPort, catalogV2, servicePorts] = await Promise.all([
       http(createAdminServer(monitors, {
         consumers: () => ({ returns: consumers.returns?.stats(), analytics: consumers.analytics?.stats() }),
         advanceOrders: orders.advancePlacedOrders,
       }), wanted.admin),
       http(createServer(idp.handleRequest), wanted.idp),
+      http(createCatalogServer({ products: seed.products, categories: seed.categories, monitor: monitors.catalogV2, identitySecret: secret, ranking: 'v2' }), wanted.catalogV2),
       Promise.all(BACKEND_NAMES.map(async (name) => [name, await services[name]] as const)),
     ]);
     const broker = embedded ? await http(serveQueue(embedded), wanted.broker) : 0;
-    const ports: BackendPorts = { admin, idp: idpPort, broker, ...(Object.fromEntries(servicePorts) as Record<BackendName, number>) };
+    const ports: BackendPorts = { admin, idp: idpPort, broker, catalogV2, ...(Object.fromEntries(servicePorts) as Record<BackendName, number>) };
     log(`listening on ${host} in ${Date.now() - started} ms: ${JSON.stringify(ports)}`);
     return { ports, monitors, idp, close };
   } catch (err) {

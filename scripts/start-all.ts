@@ -67,8 +67,10 @@ process.on('SIGTERM', () => stop(0));
 // Placed orders move one status on every 20 s, so the order events of the web feed show changes.
 const backends = start('backends', 'backends/main.ts', { ORDERS_FULFILMENT_MS: process.env.ORDERS_FULFILMENT_MS ?? '20000' });
 await waitForLine(backends, /"event":"backends.ready"/);
-const mobile = start('mobile', 'bff-mobile/main.ts', { BFF_PORT: process.env.MOBILE_PORT ?? '4001' }, [tracing]);
-const web = start('web', 'bff-web/main.ts', { BFF_PORT: process.env.WEB_PORT ?? '4002' }, [tracing]);
+// The example routing rules: 10 % of users on catalog v2 (a canary), the mobile featured-list A/B test.
+const routing = { ROUTING_RULES_FILE: process.env.ROUTING_RULES_FILE ?? 'routing-rules.json' };
+const mobile = start('mobile', 'bff-mobile/main.ts', { BFF_PORT: process.env.MOBILE_PORT ?? '4001', ...routing }, [tracing]);
+const web = start('web', 'bff-web/main.ts', { BFF_PORT: process.env.WEB_PORT ?? '4002', ...routing }, [tracing]);
 // The BFFs take a while on a cold start (~15 s on 2 cores): tsx compiles the kit, each BFF
 // builds its schema, precompiles its manifest's operations and fetches the IdP's keys. Say so,
 // and keep saying which one is still starting, instead of going quiet.
@@ -93,7 +95,7 @@ process.stdout.write(
     `  bff-mobile  http://127.0.0.1:${process.env.MOBILE_PORT ?? '4001'}/graphql   (${explorerNote(mobileConfig)})`,
     `  bff-web     http://127.0.0.1:${process.env.WEB_PORT ?? '4002'}/graphql   (${explorerNote(loadConfig(webProfile))})`,
     ...sdl,
-    `  backends    ${BACKEND_NAMES.map((name) => `${name} :${BACKENDS[name].defaultPort} (${PROTOCOL_LABELS[BACKENDS[name].protocol]})`).join('  ')}  idp :5006`,
+    `  backends    ${BACKEND_NAMES.map((name) => `${name} :${BACKENDS[name].defaultPort} (${PROTOCOL_LABELS[BACKENDS[name].protocol]})`).join('  ')}  catalog v2 :5009  idp :5006`,
     `  queue       ${process.env.BROKER_URL ?? 'embedded in the backends process, :5007 (no durability; BROKER_URL=redis://… for Redis Streams)'}`,
     '  operations  /healthz  /readyz  /metrics on both BFFs (e.g. http://127.0.0.1:4001/metrics); access logs below',
     '  a token     npm run token -- --sub u-00007',

@@ -10,6 +10,8 @@ export interface CatalogServerOptions {
   categories: string[];
   monitor: ServiceMonitor;
   identitySecret: string;
+  /** `v2`: the second instance's ranking (rating_desc breaks ties by novelty). Default v1. */
+  ranking?: 'v1' | 'v2';
 }
 
 export const MAX_PRODUCT_IDS = 500;
@@ -23,12 +25,16 @@ const COMPARATORS: Record<Sort, (a: Product, b: Product) => number> = {
   newest: (a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? -1 : 1),
 };
 
+/** v2's rating order: equal ratings by novelty (v1: by how many rated), so new well-rated products surface. */
+const V2_RATING = (a: Product, b: Product) => b.rating - a.rating || COMPARATORS.newest(a, b);
+
 /**
  * Returns the product ids of a listing in order. Exported so tests compute the expected
  * pages the same way the service does.
  */
-export function sortProducts(products: Product[], category: string | null, sort: Sort): Product[] {
-  return products.filter((p) => category === null || p.category === category).sort(COMPARATORS[sort]);
+export function sortProducts(products: Product[], category: string | null, sort: Sort, ranking: 'v1' | 'v2' = 'v1'): Product[] {
+  const compare = ranking === 'v2' && sort === 'rating_desc' ? V2_RATING : COMPARATORS[sort];
+  return products.filter((p) => category === null || p.category === category).sort(compare);
 }
 
 /**
@@ -42,7 +48,7 @@ export function createCatalogServer(options: CatalogServerOptions): Server {
   const listings = new Map<string, string[]>();
   for (const category of [null, ...options.categories]) {
     for (const sort of PRODUCT_SORTS) {
-      listings.set(`${category ?? ''}|${sort}`, sortProducts(options.products, category, sort).map((p) => jsonById.get(p.id)!));
+      listings.set(`${category ?? ''}|${sort}`, sortProducts(options.products, category, sort, options.ranking).map((p) => jsonById.get(p.id)!));
     }
   }
   const categoriesJson = JSON.stringify({

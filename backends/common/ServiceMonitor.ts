@@ -3,9 +3,14 @@ import type { VerifiedIdentity } from '../identity/verifyIdentity.js';
 
 import { BACKEND_NAMES, type BackendName } from '../../src/config/backends.js';
 
-/** The monitored demo services: one per backend the BFFs declare (src/config/backends.ts). */
-export const SERVICE_NAMES: readonly BackendName[] = BACKEND_NAMES;
-export type ServiceName = BackendName;
+/**
+ * The monitored demo services: one per backend the BFFs declare (src/config/backends.ts), and
+ * `catalogV2`, the second catalog instance (v2 ranking) that routing canaries send a share of users to.
+ */
+export const SERVICE_NAMES: readonly ServiceName[] = [...BACKEND_NAMES, 'catalogV2'];
+export type ServiceName = BackendName | 'catalogV2';
+/** A second instance answers as the backend it is an instance of: the BFF signs its calls for `catalog`. */
+const INSTANCE_OF: Partial<Record<ServiceName, string>> = { catalogV2: 'catalog' };
 
 /** Faults of one service, as accepted by POST /faults and BACKEND_FAULTS. */
 export interface FaultSpec {
@@ -81,7 +86,12 @@ export class ServiceMonitor {
   private errorAcc = 0;
   private garbageAcc = 0;
 
-  constructor(readonly service: ServiceName, private readonly baseLatencyMs = 0) {}
+  /** The backend the calls are signed for (identity check): the service, or what it is an instance of. */
+  readonly backend: string;
+
+  constructor(readonly service: ServiceName, private readonly baseLatencyMs = 0) {
+    this.backend = INSTANCE_OF[service] ?? service;
+  }
 
   /** Counts one call and returns what to do with it. */
   record(operation: string, keys: number, requestId: string | undefined, traceparent: string | undefined): FaultDecision {

@@ -80,7 +80,7 @@ export async function serveMonitored(
       return;
     }
     // Bound to this service and to the request line as sent (method, path and query).
-    const verified = verifyIdentity(call.secret, h, Date.now(), { backend: monitor.service, call: `${req.method} ${req.url}` });
+    const verified = verifyIdentity(call.secret, h, Date.now(), { backend: monitor.backend, call: `${req.method} ${req.url}` });
     if (!verified.ok) throw new HttpError(401, 'UNAUTHENTICATED', verified.reason);
     monitor.recordIdentity(verified.identity);
     await handler(verified.identity);

@@ -91,6 +91,9 @@ function thumbnailsOf(products: readonly (ProductDto | null | Error)[]): string[
  * bff-mobile's resolvers: each root field makes at most one backend call; every join goes
  * through the request's loaders, so lists cost one batched call per backend per level.
  */
+/** The experiment that ranks Home's featured list two ways (README, Routing). */
+const FEATURED_EXPERIMENT = 'mobile-featured-ranking';
+
 export const mobileResolvers: Resolvers = {
   Query: {
     home: () => ({}),
@@ -174,7 +177,10 @@ export const mobileResolvers: Resolvers = {
       return rows;
     },
     featured: async (_: unknown, args: { first?: number | null }, ctx: BffContext): Promise<ProductCardShape[]> => {
-      const page = await ctx.backends.catalog.listProducts(ctx.scope, { sort: 'rating_desc', limit: pageSize(args.first, 6, MAX_FEATURED) });
+      // The A/B experiment `mobile-featured-ranking` (routing-rules.json): its `newest` variant
+      // ranks the list by novelty; everyone else (and every request without routing) by rating.
+      const sort = ctx.routing[FEATURED_EXPERIMENT] === 'newest' ? 'newest' : 'rating_desc';
+      const page = await ctx.backends.catalog.listProducts(ctx.scope, { sort, limit: pageSize(args.first, 6, MAX_FEATURED) });
       primeProducts(ctx, page.products);
       return page.products.map(toProductCard);
     },

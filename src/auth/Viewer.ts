@@ -16,6 +16,8 @@ export interface Viewer {
   readonly client: string;
   /** The API key's plan (rate limits), `default` otherwise. */
   readonly plan: string;
+  /** A user token's verified claims (`tier`, `country`, …), for routing segments (src/routing). */
+  readonly claims?: Readonly<Record<string, unknown>>;
 }
 
 export function anonymousViewer(client: string): Viewer {

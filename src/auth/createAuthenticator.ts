@@ -60,6 +60,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       scopes: token.scopes,
       client: keyClient?.client ?? client,
       plan: keyClient?.plan ?? 'default',
+      ...(token.payload !== undefined && { claims: token.payload }),
     };
   };
 }

@@ -1,4 +1,4 @@
-import type { Protocol } from '../context/FanoutRecorder.js';
+import type { Protocol } from '../datasources/Protocol.js';
 
 /**
  * One backend, declared once. Everything else follows from it: the address and deadline

@@ -162,6 +162,8 @@ export interface BffConfig {
     /** Mutations per window per caller, counted on top of the caller's request limit. */
     mutations: number;
   };
+  /** Dynamic routing (src/routing): the rules file, off when unset; test keys that may use the override header. */
+  routing: { rulesFile: string | undefined; testKeys: string[] };
   shedding: {
     /** GraphQL requests in flight above which new ones get 503 OVERLOADED; 0 turns the cap off. */
     maxInFlight: number;
@@ -271,6 +273,8 @@ function schemaFor(profile: BffProfile) {
       RATE_LIMIT_PLANS: csv.pipe(z.array(z.string().regex(/^[\w-]+:\d+$/, 'must be plan:requests, e.g. partner:6000'))).default([]),
       SHED_MAX_IN_FLIGHT: int(0, 1_000_000).default(512),
       SHED_MAX_ELU: z.coerce.number().gt(0).max(1).optional(),
+      ROUTING_RULES_FILE: z.string().optional(),
+      ROUTING_TEST_KEYS: csv.pipe(z.array(z.string().min(16, 'each test key needs at least 16 characters'))).default([]),
     })
     .superRefine((env, ctx) => {
       if (env.NODE_ENV === 'production' && !env.IDENTITY_HMAC_SECRET) {
@@ -431,6 +435,7 @@ export function loadConfig(profile: BffProfile, env: NodeJS.ProcessEnv = process
       mutations: e.RATE_LIMIT_MUTATIONS,
     },
     shedding: { maxInFlight: e.SHED_MAX_IN_FLIGHT, maxEventLoopUtilization: e.SHED_MAX_ELU },
+    routing: { rulesFile: e.ROUTING_RULES_FILE || undefined, testKeys: e.ROUTING_TEST_KEYS },
   };
 }
 

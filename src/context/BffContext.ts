@@ -29,6 +29,8 @@ export interface BffContext {
   readonly queued: QueuedWrites;
   /** The client's `Idempotency-Key` header, for queued writes. */
   readonly idempotencyKey: string | undefined;
+  /** Experiment → variant of this request (src/routing); empty when routing is off. */
+  readonly routing: Readonly<Record<string, string>>;
   /** Set for subscriptions only: the event sources and the follower (see src/subscriptions). */
   readonly live?: LiveScope;
 }

@@ -13,6 +13,8 @@ export interface FanoutCall {
   readonly reason?: string | undefined;
   /** For a call the open circuit refused: the faults that opened it (`CODE/reason`), oldest first. */
   readonly lastFaults?: readonly string[];
+  /** The variant of the backend's instance that served the call, when routing chose one (src/routing). */
+  readonly variant?: string;
 }
 
 export interface FanoutReceipt {
@@ -23,6 +25,8 @@ export interface FanoutReceipt {
     readonly ms: number;
     readonly byBackend: Readonly<Record<string, number>>;
   };
+  /** The request's experiment assignments (experiment → variant), when routing is on. */
+  readonly routing?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -31,6 +35,8 @@ export interface FanoutReceipt {
  */
 export class FanoutRecorder {
   readonly calls: FanoutCall[] = [];
+  /** The request's experiment assignments, shown in the receipt (set once by buildContext). */
+  routing: Readonly<Record<string, string>> | undefined;
 
   record(call: FanoutCall): void {
     this.calls.push(call);
@@ -50,6 +56,7 @@ export class FanoutRecorder {
       keys += call.keys;
       ms += call.ms;
     }
-    return { calls: this.calls, totals: { calls: this.calls.length, keys, ms: Math.round(ms * 100) / 100, byBackend } };
+    const totals = { calls: this.calls.length, keys, ms: Math.round(ms * 100) / 100, byBackend };
+    return this.routing ? { calls: this.calls, totals, routing: this.routing } : { calls: this.calls, totals };
   }
 }

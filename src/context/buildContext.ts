@@ -10,6 +10,7 @@ import { REQUEST_STATE, type RequestState } from '../http/requestState.js';
 import type { Logger } from '../observability/createLogger.js';
 import { validTraceparent } from '../observability/tracing/validTraceparent.js';
 import type { LiveScope } from '../subscriptions/LiveScope.js';
+import type { RouteDecision } from '../routing/createRouter.js';
 import type { BffContext } from './BffContext.js';
 import { FanoutRecorder } from './FanoutRecorder.js';
 
@@ -27,6 +28,8 @@ export interface BuildContextInput {
   wantsFanout: boolean;
   /** The client's `Idempotency-Key` header. */
   idempotencyKey?: string | undefined;
+  /** The request's routing (src/routing): its variants and the backend instances they call. */
+  routing?: RouteDecision | undefined;
   /** For a subscription: its sources and follower. */
   live?: LiveScope;
   /**
@@ -35,6 +38,8 @@ export interface BuildContextInput {
    */
   state?: RequestState;
 }
+
+const NO_ROUTING: Readonly<Record<string, string>> = Object.freeze({});
 
 export interface ContextDeps {
   config: BffConfig;
@@ -50,7 +55,8 @@ export interface ContextDeps {
  * @returns a frozen BffContext.
  */
 export function buildContext(input: BuildContextInput, deps: ContextDeps): BffContext {
-  const { config, backends } = deps;
+  const { config } = deps;
+  const backends = input.routing?.backends ?? deps.backends;
   const propagated = identityHeaders(input.viewer, input.requestId);
   const sign = callSigner(config.identitySecret, propagated);
   // With the OpenTelemetry SDK started (src/observability/tracing), its undici, http and gRPC
@@ -65,6 +71,7 @@ export function buildContext(input: BuildContextInput, deps: ContextDeps): BffCo
 
   const fanout = new FanoutRecorder();
   if (input.state) input.state.fanout = fanout;
+  fanout.routing = input.routing?.assignments;
   const concurrency = config.upstream.concurrencyPerRequest;
   const scope = new CallScope(
     input.requestId,
@@ -74,6 +81,7 @@ export function buildContext(input: BuildContextInput, deps: ContextDeps): BffCo
     fanout,
     { users: concurrency, catalog: concurrency, orders: concurrency, inventory: concurrency, reviews: concurrency },
     sign,
+    input.routing?.backendVariants,
   );
   return Object.freeze({
     requestId: input.requestId,
@@ -87,6 +95,7 @@ export function buildContext(input: BuildContextInput, deps: ContextDeps): BffCo
     emitFanout: input.wantsFanout && config.fanoutDebug,
     queued: deps.queued,
     idempotencyKey: input.idempotencyKey,
+    routing: input.routing?.assignments ?? NO_ROUTING,
     ...(input.live && { live: input.live }),
     ...(input.state && { [REQUEST_STATE]: input.state }),
   });

@@ -26,6 +26,8 @@ export class CallScope {
     private readonly concurrency: Readonly<Record<string, number>>,
     /** Signs the identity for one call (signIdentity's callSigner); none without a secret. */
     private readonly sign?: CallSigner,
+    /** Backend → variant of the instance this request calls (src/routing); labels each call's record. */
+    readonly routes?: Readonly<Record<string, string>>,
   ) {}
 
   /**

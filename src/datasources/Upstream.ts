@@ -166,6 +166,7 @@ export class Upstream {
         ...(code !== undefined && { error: code, reason: failure?.reason }),
         // A refused call says only "circuit_open": the receipt says why the circuit opened.
         ...(failure?.reason === 'circuit_open' && { lastFaults: this.faults.map(faultLabel) }),
+        ...(scope.routes?.[this.name] !== undefined && { variant: scope.routes[this.name] }),
       });
       if (upstreamCallChannel.hasSubscribers) {
         const event: UpstreamCallEvent = { backend: this.name, protocol: this.protocol, operation, keys, ms, error: code, attempts };

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Viewer } from '../auth/Viewer.js';
 import type { BffContext } from '../context/BffContext.js';
 import { RequestOutcome } from '../observability/RequestOutcome.js';
+import type { RouteDecision } from '../routing/createRouter.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,6 +41,8 @@ export class RequestState extends RequestOutcome {
   admittedHash: string | undefined;
   /** The operation's check, once made (see CheckedOperation). */
   checked: CheckedOperation | undefined;
+  /** The request's variants and backend instances (src/routing), once it is authenticated and routed. */
+  routing: RouteDecision | undefined;
 
   constructor(
     readonly requestId: string,

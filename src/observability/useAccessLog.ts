@@ -39,6 +39,8 @@ export function useAccessLog(app: FastifyInstance, log: Logger, options: { quiet
         ...(outcome.errorCodes.length > 0 && { errorCodes: outcome.errorCodes }),
         ...(outcome.rateLimits.length > 0 && { rateLimit: outcome.rateLimits }),
         ...(outcome.shed !== undefined && { shed: outcome.shed }),
+        // Experiment → variant (src/routing): which instance and which shaping served the request.
+        ...(request.state.routing && { routing: request.state.routing.assignments }),
       },
       'request completed',
     );

@@ -37,6 +37,8 @@ import { createOrderStatusSource } from '../subscriptions/createOrderStatusSourc
 import { createQueuedOrderEvents } from '../subscriptions/createQueuedOrderEvents.js';
 import { createSubscriptionServer } from '../subscriptions/createSubscriptionServer.js';
 import { loadSubscriptionLimits } from '../subscriptions/subscriptionLimits.js';
+import { createRouter } from '../routing/createRouter.js';
+import { routeRequest, useRouting, withRoutingReadiness } from '../routing/useRouting.js';
 import { createDependencyReport } from './createDependencyReport.js';
 import { createReadinessCheck } from './createReadinessCheck.js';
 import { useExplorer } from './explorer/useExplorer.js';
@@ -115,6 +117,8 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       onError: (error) => log.warn({ err: error }, 'message broker error'),
     }));
   const queued = new QueuedWrites(queue, config.identitySecret);
+  const { rulesFile, testKeys } = config.routing;
+  const router = rulesFile ? createRouter({ bff: config.name, rulesFile, testKeys, backends, config, log }) : undefined;
   const rateLimiter = config.rateLimit.enabled
     ? createRateLimiter({ limits: config.rateLimit, redis, keyPrefix: `bff-${config.name}:rl`, log })
     : undefined;
@@ -148,6 +152,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   // authentication and the rate limit (the GraphQL route's preHandler), the operation
   // (handler), metrics and the access line (onResponse); replyError answers every refusal.
   useRequestState(app);
+  if (router) useRouting(app, router);
   const shedder = shedLoad(app, {
     url: '/graphql',
     maxInFlight: config.shedding.maxInFlight,
@@ -198,6 +203,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     unmetered: MACHINE_ROUTES,
   });
   fieldUsage.register(metrics.registry);
+  router?.register(metrics.registry);
   // After the metrics: once a request's access line is written, it has been counted.
   useAccessLog(app, log, { quiet: MACHINE_ROUTES });
   useErrorReplies(app, log);
@@ -209,7 +215,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     identity: options.backends || !config.backends.users ? undefined : { usersUrl: config.backends.users.address, client: config.name, secret: config.identitySecret },
   });
   const dependencies = createDependencyReport({ backends, targets: config.backends, redis, queue });
-  useHealthRoutes(app, () => readiness(closing), dependencies);
+  useHealthRoutes(app, async () => withRoutingReadiness(await readiness(closing), router), dependencies);
   const explorer = useExplorer(app, {
     endpoint: '/graphql',
     bff: config.name,
@@ -240,6 +246,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
         traceparent: typeof traceparent === 'string' ? traceparent : undefined,
         wantsFanout: debugAsks(request.headers['x-bff-debug'], 'fanout'),
         idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
+        routing: state.routing,
         state,
       },
       { config, backends, queued },
@@ -255,6 +262,8 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
         servePage: explorer && ((request, reply) => explorer.wantsPage(request) && (explorer.sendPage(reply), true)),
       }),
       authenticate(verifyCaller, log),
+      // After authentication: segments read the viewer.
+      ...(router ? [routeRequest(router)] : []),
       ...(rateLimiter ? [rateLimit(rateLimiter)] : []),
     ],
     async handler(request, reply) {
@@ -298,6 +307,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       await app.close();
       await apollo.stop();
       await backends.close();
+      await router?.close();
       await queue.close();
       await redis?.close();
     },

@@ -53,7 +53,7 @@ test('a key alone is an apiKey viewer; a key with a token is the user, calling t
     kind: 'apiKey', userId: undefined, scopes: new Set(['catalog:read']), client: 'acme', plan: 'gold',
   });
   assert.deepEqual(await authenticate({ 'x-api-key': 'acme-key', authorization: 'Bearer a.b.c' }), {
-    kind: 'user', userId: 'u-7', scopes: new Set(['orders:read:self']), client: 'acme', plan: 'gold',
+    kind: 'user', userId: 'u-7', scopes: new Set(['orders:read:self']), client: 'acme', plan: 'gold', claims: {},
   });
   assert.deepEqual(await authenticate({}), { kind: 'anonymous', userId: undefined, scopes: new Set(), client: 'web', plan: 'default' });
   await assert.rejects(authenticate({ 'x-api-key': ['acme-key', 'acme-key'] as unknown as string }), (e: BffError) => e.reason === 'repeated_api_key');
