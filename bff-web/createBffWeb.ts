@@ -1,6 +1,7 @@
 import type { BffConfig } from '../src/config/loadConfig.js';
 import { buildBffSchema } from '../src/schema/buildBffSchema.js';
 import { createServer, type BffServer, type CreateServerOptions } from '../src/server/createServer.js';
+import { webTrafficClasses } from './trafficClasses.js';
 import { webResolvers } from './resolvers/webResolvers.js';
 
 /**
@@ -9,5 +10,5 @@ import { webResolvers } from './resolvers/webResolvers.js';
  */
 export function createBffWeb(config: BffConfig, overrides: Partial<CreateServerOptions> = {}): Promise<BffServer> {
   if (config.name !== 'web') throw new TypeError(`createBffWeb needs a web config, got name=${config.name}`);
-  return createServer({ config, schema: buildBffSchema('web', webResolvers), tokenHandler: true, ...overrides });
+  return createServer({ config, schema: buildBffSchema('web', webResolvers), tokenHandler: true, trafficClasses: webTrafficClasses, ...overrides });
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { loadTrafficSettings, type TrafficSettings } from '../traffic/loadTrafficSettings.js';
 import { parseApiKeys, type ApiKeyRecord } from '../auth/parseApiKeys.js';
 import type { TokenHandlerSettings } from '../auth/tokenHandler/createTokenHandler.js';
 
@@ -164,6 +165,8 @@ export interface BffConfig {
     /** Mutations per window per caller, counted on top of the caller's request limit. */
     mutations: number;
   };
+  /** Priority admission, adaptive concurrency limit (src/traffic/loadTrafficSettings.ts). */
+  traffic: TrafficSettings;
   shedding: {
     /** GraphQL requests in flight above which new ones get 503 OVERLOADED; 0 turns the cap off. */
     maxInFlight: number;
@@ -422,6 +425,7 @@ export function loadConfig(name: BffName, env: NodeJS.ProcessEnv = process.env):
       mutations: e.RATE_LIMIT_MUTATIONS,
     },
     shedding: { maxInFlight: e.SHED_MAX_IN_FLIGHT, maxEventLoopUtilization: e.SHED_MAX_ELU },
+    traffic: loadTrafficSettings(env),
   };
 }
 

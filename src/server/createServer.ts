@@ -26,7 +26,8 @@ import type { MessageQueue } from '../messaging/MessageQueue.js';
 import { asBffError } from '../errors/BffError.js';
 import { ErrorCode } from '../errors/codes.js';
 import { createRateLimiter } from '../limits/createRateLimiter.js';
-import { useLoadShedder } from '../limits/useLoadShedder.js';
+import { useAdmission } from '../traffic/useAdmission.js';
+import type { PriorityClass } from '../traffic/PriorityClass.js';
 import { admitRequest, useMutationRateLimit } from '../limits/useRateLimit.js';
 import { useArgumentCheck } from '../limits/useArgumentCheck.js';
 import { useCostLimit } from '../limits/useCostLimit.js';
@@ -90,6 +91,8 @@ export interface CreateServerOptions {
    * The order-events feed (topic `orders`) of subscriptions; default: fed by the queue's `orders.events` topic (createQueuedOrderEvents). Closed with the server.
    */
   orderEvents?: EventSource<OrderDto> & { close(): void; readonly openUpstreams: number };
+  /** Priority classes of the client's manifest operations by name (src/traffic; TRAFFIC_CLASSES overrides). */
+  trafficClasses?: Readonly<Record<string, PriorityClass>>;
 }
 
 export interface BffServer {
@@ -252,9 +255,11 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     void reply.header('x-request-id', request.id);
     done();
   });
-  const shedder = useLoadShedder(app, {
+  const shedder = useAdmission(app, {
     url: '/graphql',
-    maxInFlight: config.shedding.maxInFlight,
+    settings: config.traffic,
+    classes: options.trafficClasses,
+    operations: persisted.operations,
     maxEventLoopUtilization: config.shedding.maxEventLoopUtilization,
     // The response closing before it was written means the client went away: stop the
     // request's backend calls. (The request's own 'close' fires once its body is read.)
@@ -302,6 +307,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     unmetered: MACHINE_ROUTES,
   });
   fieldUsage.register(metrics.registry);
+  shedder.register(metrics.registry);
   // After the metrics: once a request's access line is written, it has been counted.
   useAccessLog(app, log, { quiet: MACHINE_ROUTES });
 
@@ -352,7 +358,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   });
   const contextOf = (request: FastifyRequest): BffContext => {
     const controller = new AbortController();
-    // Aborted by the shedder's 'close' listener (see useLoadShedder's onClose above) when the
+    // Aborted by the shedder's 'close' listener (see useAdmission's onClose above) when the
     // client goes away: one listener per response instead of two.
     request.cancel = controller;
     const traceparent = request.headers.traceparent;
