@@ -34,6 +34,8 @@ interface PreparedQuery {
 export interface FastRequest {
   readonly query: PreparedQuery;
   readonly variables: Record<string, unknown>;
+  /** Its estimated cost (estimateCost), which rate limits weigh it by. */
+  readonly cost: number;
 }
 
 export interface FastResponse {
@@ -120,7 +122,8 @@ export function createFastPath(options: FastPathOptions): FastPath {
         if ('errors' in values) return undefined;
         coerced = values.coerced;
       }
-      if (estimateCost(schema, query.document, query.operation, variables) > maxCost) return undefined;
+      const cost = estimateCost(schema, query.document, query.operation, variables);
+      if (cost > maxCost) return undefined;
       // Apollo's useArgumentCheck gives the refusal.
       if (checkArguments(schema, query.document, query.operation, coerced)) return undefined;
       try {
@@ -128,7 +131,7 @@ export function createFastPath(options: FastPathOptions): FastPath {
       } catch {
         return undefined;
       }
-      return { query, variables };
+      return { query, variables, cost };
     },
 
     async run({ query, variables }, context, outcome) {

@@ -28,7 +28,7 @@ import { ErrorCode } from '../errors/codes.js';
 import { createRateLimiter } from '../limits/createRateLimiter.js';
 import { useAdmission } from '../traffic/useAdmission.js';
 import type { PriorityClass } from '../traffic/PriorityClass.js';
-import { admitRequest, useMutationRateLimit } from '../limits/useRateLimit.js';
+import { admitCost, admitRequest, useOperationRateLimit, useRefusalLimit } from '../limits/useRateLimit.js';
 import { useArgumentCheck } from '../limits/useArgumentCheck.js';
 import { useCostLimit } from '../limits/useCostLimit.js';
 import { createLogger, type Logger } from '../observability/createLogger.js';
@@ -143,7 +143,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     }));
   const queued = new QueuedWrites(queue, config.identitySecret);
   const rateLimiter = config.rateLimit.enabled
-    ? createRateLimiter({ limits: config.rateLimit, redis, keyPrefix: `bff-${config.name}:rl`, log })
+    ? createRateLimiter({ limits: config.rateLimit, settings: config.traffic.rateLimit, redis, keyPrefix: `bff-${config.name}:rl`, log })
     : undefined;
   // In production the token handler runs once it has a client secret (a deployment without browser
   // sign-in sets none), and then needs the public origin its cookie and redirect URI are for.
@@ -218,7 +218,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       ...(config.fanoutDebug ? [useFanoutReceipt()] : []),
       useOperationOutcome(),
       useFieldUsage(fieldUsage),
-      ...(rateLimiter ? [useMutationRateLimit(rateLimiter)] : []),
+      ...(rateLimiter ? [useOperationRateLimit(rateLimiter)] : []),
       ...(options.plugins ?? []),
     ],
   });
@@ -268,6 +268,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       if (!reply.raw.writableFinished) request.cancel?.abort();
     },
   });
+  if (rateLimiter) useRefusalLimit(app, rateLimiter, '/graphql');
   const subscriptionLimits = loadSubscriptionLimits();
   const orderStatus = createOrderStatusSource({ orders: backends.orders, identitySecret: config.identitySecret });
   const orderEvents =
@@ -308,6 +309,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   });
   fieldUsage.register(metrics.registry);
   shedder.register(metrics.registry);
+  rateLimiter?.register(metrics.registry);
   // After the metrics: once a request's access line is written, it has been counted.
   useAccessLog(app, log, { quiet: MACHINE_ROUTES });
 
@@ -406,6 +408,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     const fast = fastPath?.match(request, hash);
     // Refusals Apollo makes before its pipeline (CSRF, a malformed request) get the request id here.
     if (!fast) return withRequestIdInBody(await graphqlHandler.call(app, request, reply), request.id);
+    if (rateLimiter && !(await admitCost(rateLimiter, request, reply, fast.cost, fast.query.name))) return reply;
     fieldUsage.record(fast.query.document, request.headers);
     const response = await fastPath!.run(fast, contextOf(request), request.outcome);
     if (response.headers) for (const [name, value] of response.headers) void reply.header(name, value);

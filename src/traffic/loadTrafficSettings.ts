@@ -17,6 +17,29 @@ export interface TrafficSettings {
   shares: { normal: number; sheddable: number };
   /** What `retry-after` says on 503 OVERLOADED. */
   retryAfterSeconds: number;
+  rateLimit: RateLimitSettings;
+}
+
+/** What the rate limiter needs beyond the per-caller limits of `BffConfig['rateLimit']`. */
+export interface RateLimitSettings {
+  /** Replicas of this BFF: with Redis down each counts alone, so each allows `limit / replicas`. */
+  replicas: number;
+  /** Estimated cost (estimateCost) that makes one point; a request counts max(1, ⌈cost / this⌉). */
+  costPerPoint: number;
+  /** Refused authentications and operation-limit refusals one IP may cause per window before its requests get 429. */
+  refusals: number;
+  /** Points per window per caller for single operations, by name (`OrdersTable: 100`). */
+  operations: Readonly<Record<string, number>>;
+  /** Usage plans of API keys beyond the rate in RATE_LIMIT_PLANS: a burst per second and a quota per day or month. */
+  plans: Readonly<Record<string, UsagePlan>>;
+}
+
+export interface UsagePlan {
+  /** Points per second (a short window under the plan's rate); undefined: no burst limit. */
+  burst?: number;
+  /** Points per `period`, counted in calendar days or months (UTC); undefined: no quota. */
+  quota?: number;
+  period: 'day' | 'month';
 }
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -40,6 +63,31 @@ const schema = z.object({
   TRAFFIC_SHARE_NORMAL: share.default(0.9),
   TRAFFIC_SHARE_SHEDDABLE: share.default(0.7),
   TRAFFIC_RETRY_AFTER_S: int(1, 3_600).default(1),
+  RATE_LIMIT_REPLICAS: int(1, 1_000).default(1),
+  RATE_LIMIT_COST_PER_POINT: int(1, 1_000_000).default(100),
+  RATE_LIMIT_REFUSALS: int(1, 1_000_000).default(30),
+  RATE_LIMIT_OPERATIONS: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[_A-Za-z]\w*:\d+$/, 'must be Operation:points, e.g. OrdersTable:100')))
+    .default([]),
+  USAGE_PLANS: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z.record(
+        z.string().regex(/^[\w-]+$/),
+        z.strictObject({ burst: z.number().int().min(1).optional(), quota: z.number().int().min(1).optional(), period: z.enum(['day', 'month']).default('day') }),
+      ),
+    )
+    .default({}),
 });
 
 /**
@@ -71,5 +119,15 @@ export function loadTrafficSettings(env: NodeJS.ProcessEnv): TrafficSettings {
     limit: { initial, min, max },
     shares: { normal: e.TRAFFIC_SHARE_NORMAL, sheddable: e.TRAFFIC_SHARE_SHEDDABLE },
     retryAfterSeconds: e.TRAFFIC_RETRY_AFTER_S,
+    rateLimit: {
+      replicas: e.RATE_LIMIT_REPLICAS,
+      costPerPoint: e.RATE_LIMIT_COST_PER_POINT,
+      refusals: e.RATE_LIMIT_REFUSALS,
+      operations: Object.fromEntries(e.RATE_LIMIT_OPERATIONS.map((entry) => {
+        const [name, points] = entry.split(':') as [string, string];
+        return [name, Number(points)];
+      })),
+      plans: e.USAGE_PLANS,
+    },
   };
 }
