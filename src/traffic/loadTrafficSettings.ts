@@ -102,7 +102,9 @@ export function loadTrafficSettings(env: NodeJS.ProcessEnv): TrafficSettings {
   const e = parsed.data;
   const max = e.SHED_MAX_IN_FLIGHT;
   const min = e.TRAFFIC_LIMIT_MIN ?? Math.min(10, Math.max(max, 1));
-  const initial = e.TRAFFIC_LIMIT_INITIAL ?? Math.max(min, Math.min(100, max));
+  // Netflix's default start: low enough to find a CPU-bound process's limit within seconds, and it
+  // grows by √limit per ten healthy samples where backends' latency needs more requests in flight.
+  const initial = e.TRAFFIC_LIMIT_INITIAL ?? Math.max(min, Math.min(20, max));
   if (max > 0 && !(min <= initial && initial <= max)) {
     throw new TypeError(`Invalid configuration:\n  TRAFFIC_LIMIT_MIN (${min}) <= TRAFFIC_LIMIT_INITIAL (${initial}) <= SHED_MAX_IN_FLIGHT (${max}) does not hold`);
   }
