@@ -34,6 +34,11 @@ export type Category = {
   slug: Scalars['String']['output'];
 };
 
+/** What `@criticality` says a field is: `LOW` fields are dropped under load first. */
+export type CriticalityLevel =
+  | 'LOW'
+  | 'NORMAL';
+
 export type Customer = {
   __typename?: 'Customer';
   address?: Maybe<Address>;
@@ -417,6 +422,7 @@ export type ResolversTypes = {
   Address: ResolverTypeWrapper<Address>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Category: ResolverTypeWrapper<Category>;
+  CriticalityLevel: CriticalityLevel;
   Customer: ResolverTypeWrapper<CustomerShape>;
   CustomerTier: CustomerTier;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -501,6 +507,12 @@ export type AuthDirectiveArgs = {
 };
 
 export type AuthDirectiveResolver<Result, Parent, ContextType = BffContext, Args = AuthDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type CriticalityDirectiveArgs = {
+  level: CriticalityLevel;
+};
+
+export type CriticalityDirectiveResolver<Result, Parent, ContextType = BffContext, Args = CriticalityDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ListSizeDirectiveArgs = {
   max: Scalars['Int']['input'];
@@ -729,5 +741,6 @@ export type Resolvers<ContextType = BffContext> = {
 
 export type DirectiveResolvers<ContextType = BffContext> = {
   auth?: AuthDirectiveResolver<any, any, ContextType>;
+  criticality?: CriticalityDirectiveResolver<any, any, ContextType>;
   listSize?: ListSizeDirectiveResolver<any, any, ContextType>;
 };

@@ -27,6 +27,7 @@ import { asBffError } from '../errors/BffError.js';
 import { ErrorCode } from '../errors/codes.js';
 import { createRateLimiter } from '../limits/createRateLimiter.js';
 import { useAdmission } from '../traffic/useAdmission.js';
+import { degradeFields } from '../traffic/degradeFields.js';
 import type { PriorityClass } from '../traffic/PriorityClass.js';
 import { admitCost, admitRequest, useOperationRateLimit, useRefusalLimit } from '../limits/useRateLimit.js';
 import { useArgumentCheck } from '../limits/useArgumentCheck.js';
@@ -131,7 +132,9 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export async function createServer(options: CreateServerOptions): Promise<BffServer> {
   const { config } = options;
   // `@auth` requirements in field descriptions: introspection (explorers' docs) cannot show directives.
-  const schema = describeAuth(options.schema);
+  // LOW fields degrade while admission (made below, read only per request) is under pressure.
+  const degradation = degradeFields(describeAuth(options.schema), () => shedder.admission?.pressure === true);
+  const schema = degradation.schema;
   const log = options.logger ?? createLogger(config);
   const backends = options.backends ?? createBackends(config);
   const redis = config.redisUrl ? await createRedisClient(config.redisUrl, log) : undefined;
@@ -310,6 +313,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   fieldUsage.register(metrics.registry);
   shedder.register(metrics.registry);
   rateLimiter?.register(metrics.registry);
+  degradation.register(metrics.registry);
   // After the metrics: once a request's access line is written, it has been counted.
   useAccessLog(app, log, { quiet: MACHINE_ROUTES });
 
