@@ -55,6 +55,8 @@ const { values: args } = parseArgs({
     source: { type: 'boolean', default: false },
     out: { type: 'string', default: join(REPO_ROOT, 'bench/results') },
     'update-docs': { type: 'boolean', default: false },
+    // Then bench/overload.ts (priority admission at 2× and 4× saturation vs the static cap), with --quick if given.
+    overload: { type: 'boolean', default: false },
   },
 });
 
@@ -381,6 +383,7 @@ try {
   await Promise.allSettled(running.map((r) => r.stop()));
   await backends.stop();
 }
+if (args.overload && exitCode === 0) await import('./overload.js');
 process.exit(exitCode);
 
 /** The targets, for the shipped BFF against the floor measured in the same run. */

@@ -1,4 +1,5 @@
 import { buildBffSchema, createServer, type BffConfig, type BffServer, type CreateServerOptions } from '../src/index.js';
+import { webTrafficClasses } from './trafficClasses.js';
 import { webProfile } from './webProfile.js';
 import { webLookAheads, webResolvers } from './resolvers/webResolvers.js';
 
@@ -8,5 +9,5 @@ import { webLookAheads, webResolvers } from './resolvers/webResolvers.js';
  */
 export function createBffWeb(config: BffConfig, overrides: Partial<CreateServerOptions> = {}): Promise<BffServer> {
   if (config.name !== webProfile.name) throw new TypeError(`createBffWeb needs a web config (loadConfig(webProfile)), got name=${config.name}`);
-  return createServer({ config, schema: buildBffSchema(webProfile.schemaDirs, webResolvers, Object.values(webLookAheads)), tokenHandler: true, ...overrides });
+  return createServer({ config, schema: buildBffSchema(webProfile.schemaDirs, webResolvers, Object.values(webLookAheads)), tokenHandler: true, trafficClasses: webTrafficClasses, ...overrides });
 }

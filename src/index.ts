@@ -12,6 +12,7 @@ export type { Backends } from './datasources/createBackends.js';
 export { buildBffSchema } from './schema/buildBffSchema.js';
 export { createServer, type BffServer, type CreateServerOptions } from './server/createServer.js';
 export { runServer } from './server/runServer.js';
+export type { PriorityClass } from './traffic/PriorityClass.js';
 
 // What resolvers use
 export type { BffContext } from './context/BffContext.js';

@@ -16,6 +16,11 @@ export type Scalars = {
   DateTime: { input: Date; output: string | number | Date; }
 };
 
+/** What `@criticality` says a field is: `LOW` fields are dropped under load first. */
+export type CriticalityLevel =
+  | 'LOW'
+  | 'NORMAL';
+
 export type EventPropertyInput = {
   key: Scalars['String']['input'];
   value: Scalars['String']['input'];
@@ -399,6 +404,7 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CriticalityLevel: CriticalityLevel;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   EventPropertyInput: EventPropertyInput;
   EventTracked: ResolverTypeWrapper<EventTracked>;
@@ -479,6 +485,12 @@ export type AuthDirectiveArgs = {
 };
 
 export type AuthDirectiveResolver<Result, Parent, ContextType = BffContext, Args = AuthDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type CriticalityDirectiveArgs = {
+  level: CriticalityLevel;
+};
+
+export type CriticalityDirectiveResolver<Result, Parent, ContextType = BffContext, Args = CriticalityDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ListSizeDirectiveArgs = {
   max: Scalars['Int']['input'];
@@ -661,5 +673,6 @@ export type Resolvers<ContextType = BffContext> = {
 
 export type DirectiveResolvers<ContextType = BffContext> = {
   auth?: AuthDirectiveResolver<any, any, ContextType>;
+  criticality?: CriticalityDirectiveResolver<any, any, ContextType>;
   listSize?: ListSizeDirectiveResolver<any, any, ContextType>;
 };

@@ -32,6 +32,11 @@ export type Category = {
   slug: Scalars['String']['output'];
 };
 
+/** What `@criticality` says a field is: `LOW` fields are dropped under load first. */
+export type CriticalityLevel =
+  | 'LOW'
+  | 'NORMAL';
+
 export type Customer = {
   __typename?: 'Customer';
   address?: Maybe<Address>;
@@ -434,6 +439,7 @@ export type ResolversTypes = {
   Address: ResolverTypeWrapper<Address>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Category: ResolverTypeWrapper<Category>;
+  CriticalityLevel: CriticalityLevel;
   Customer: ResolverTypeWrapper<CustomerShape>;
   CustomerTier: CustomerTier;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -521,6 +527,12 @@ export type AuthDirectiveArgs = {
 };
 
 export type AuthDirectiveResolver<Result, Parent, ContextType = BffContext, Args = AuthDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type CriticalityDirectiveArgs = {
+  level: CriticalityLevel;
+};
+
+export type CriticalityDirectiveResolver<Result, Parent, ContextType = BffContext, Args = CriticalityDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type ListSizeDirectiveArgs = {
   max: Scalars['Int']['input'];
@@ -759,5 +771,6 @@ export type Resolvers<ContextType = BffContext> = {
 
 export type DirectiveResolvers<ContextType = BffContext> = {
   auth?: AuthDirectiveResolver<any, any, ContextType>;
+  criticality?: CriticalityDirectiveResolver<any, any, ContextType>;
   listSize?: ListSizeDirectiveResolver<any, any, ContextType>;
 };

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { loadTrafficSettings, type TrafficSettings } from '../traffic/loadTrafficSettings.js';
 import { parseApiKeys, type ApiKeyRecord } from '../auth/parseApiKeys.js';
 import type { TokenHandlerSettings } from '../auth/tokenHandler/createTokenHandler.js';
 import { BACKEND_NAMES, BACKENDS, backendAddress, checkBackendNames, timeoutSettingOf, type BackendDeclaration, type BackendName } from './backends.js';
@@ -164,6 +165,8 @@ export interface BffConfig {
   };
   /** Dynamic routing (src/routing): the rules file, off when unset; test keys that may use the override header. */
   routing: { rulesFile: string | undefined; testKeys: string[] };
+  /** Priority admission, adaptive concurrency limit (src/traffic/loadTrafficSettings.ts). */
+  traffic: TrafficSettings;
   shedding: {
     /** GraphQL requests in flight above which new ones get 503 OVERLOADED; 0 turns the cap off. */
     maxInFlight: number;
@@ -436,6 +439,7 @@ export function loadConfig(profile: BffProfile, env: NodeJS.ProcessEnv = process
     },
     shedding: { maxInFlight: e.SHED_MAX_IN_FLIGHT, maxEventLoopUtilization: e.SHED_MAX_ELU },
     routing: { rulesFile: e.ROUTING_RULES_FILE || undefined, testKeys: e.ROUTING_TEST_KEYS },
+    traffic: loadTrafficSettings(env),
   };
 }
 

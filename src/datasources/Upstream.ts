@@ -16,6 +16,7 @@ import { callFailure, upstreamFailure } from '../errors/fromUpstream.js';
 import type { Protocol } from '../datasources/Protocol.js';
 import { breakerStateChannel, upstreamCallChannel, type UpstreamCallEvent } from '../observability/channels.js';
 import type { CallScope } from './CallScope.js';
+import { RetryBudget } from '../traffic/RetryBudget.js';
 
 export interface UpstreamOptions {
   /** Backend name, as errors, the fan-out receipt and metrics name it (`users`, `orders`). */
@@ -29,6 +30,8 @@ export interface UpstreamOptions {
   breakerThreshold?: number;
   /** How long an open breaker waits before letting one call through. Default 5000. */
   breakerHalfOpenAfterMs?: number;
+  /** Caps retries at a share of the calls (src/traffic/RetryBudget). Default: 10 % over 10 s, at least 3. */
+  retryBudget?: RetryBudget;
 }
 
 /** One attempt of a backend call: gets an abort signal (deadline or client gone) and its timeout. */
@@ -69,6 +72,7 @@ export class Upstream {
   private readonly faults: FaultRecord[] = [];
   private readonly faultsKept: number;
   private readonly opens = new Map<string, number>();
+  private readonly retryBudget: RetryBudget;
 
   constructor(options: UpstreamOptions) {
     this.name = options.name;
@@ -97,12 +101,13 @@ export class Upstream {
       }
     });
     const retries = options.retries ?? 1;
+    const budget = (this.retryBudget = options.retryBudget ?? new RetryBudget());
     // Only "unavailable" is retried: a timeout has already spent the budget, and a 4xx or
     // a bad answer will not change on a second try.
     const retryPolicy = retry(
       handleWhen((error) => {
         const bff = asBffError(error);
-        return bff?.code === ErrorCode.UPSTREAM_UNAVAILABLE && bff.fault;
+        return bff?.code === ErrorCode.UPSTREAM_UNAVAILABLE && bff.fault && budget.tryRetry();
       }),
       { maxAttempts: retries, backoff: new ExponentialBackoff({ initialDelay: 10, maxDelay: 100 }) },
     );
@@ -139,7 +144,7 @@ export class Upstream {
     try {
       return await scope.limit(this.name)(() =>
         (idempotent ? this.readPolicy : this.writePolicy).execute(() => {
-          attempts++;
+          if (++attempts === 1) this.retryBudget.recordCall();
           // An abort listener added to an already-aborted signal never fires: check first.
           if (scope.signal.aborted) {
             throw upstreamFailure(this.name, ErrorCode.UPSTREAM_UNAVAILABLE, 'request_cancelled');

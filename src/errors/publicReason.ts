@@ -15,6 +15,8 @@ export const PUBLIC_REASONS: ReadonlySet<string> = new Set([
   'invalid_id', 'string_too_long', 'invalid_characters', 'event_name', 'event_properties', 'idempotency_key', 'reason_too_long',
   // Load shedding (OVERLOADED).
   'in_flight', 'event_loop',
+  // A field left out under load (DEGRADED).
+  'under_load',
   // Backends (UPSTREAM_*): what a client can act on, not how it failed.
   'circuit_open', 'deadline', 'request_deadline', 'request_cancelled', 'connect_refused',
   // The message broker of queued writes (UPSTREAM_UNAVAILABLE, OUTCOME_UNKNOWN with upstream "queue").

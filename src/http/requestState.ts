@@ -5,6 +5,8 @@ import type { Viewer } from '../auth/Viewer.js';
 import type { BffContext } from '../context/BffContext.js';
 import { RequestOutcome } from '../observability/RequestOutcome.js';
 import type { RouteDecision } from '../routing/createRouter.js';
+import type { PolicyState } from '../limits/createRateLimiter.js';
+import type { PendingAdmission } from './shedLoad.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -43,6 +45,10 @@ export class RequestState extends RequestOutcome {
   checked: CheckedOperation | undefined;
   /** The request's variants and backend instances (src/routing), once it is authenticated and routed. */
   routing: RouteDecision | undefined;
+  /** Its admission permit (shedLoad), while it is in flight. */
+  admission: PendingAdmission | undefined;
+  /** The rate limits it was counted against, for the `RateLimit-Policy` / `RateLimit` headers (rateLimit). */
+  rateLimitPolicies: PolicyState[] | undefined;
 
   constructor(
     readonly requestId: string,
@@ -50,6 +56,8 @@ export class RequestState extends RequestOutcome {
     readonly startedAt: number,
     /** The request's headers, as node parsed them. */
     readonly headers: IncomingHttpHeaders,
+    /** The caller's address (fastify's `request.ip`, after the trusted proxies): anonymous limits key on it. */
+    readonly ip: string,
   ) {
     super();
   }
@@ -73,7 +81,7 @@ export function useRequestState(app: FastifyInstance): void {
   app.decorateRequest('state', undefined as unknown as RequestState);
   // A callback hook, not an async one: fastify then needs no promise and microtask for it.
   app.addHook('onRequest', (request, reply, done) => {
-    request.state = new RequestState(request.id, Date.now(), request.headers);
+    request.state = new RequestState(request.id, Date.now(), request.headers, request.ip);
     void reply.header('x-request-id', request.id);
     done();
   });

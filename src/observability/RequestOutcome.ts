@@ -4,7 +4,7 @@ import type { FanoutRecorder } from '../context/FanoutRecorder.js';
 export type ShedReason = 'in_flight' | 'event_loop';
 
 /** Which limit a rate-limit decision counted against. */
-export type RateLimitName = 'anonymous' | 'user' | 'apiKey' | 'mutation';
+export type RateLimitName = 'anonymous' | 'user' | 'apiKey' | 'mutation' | 'cost' | 'operation' | 'refusals';
 
 export interface RateLimitDecision {
   limit: RateLimitName;

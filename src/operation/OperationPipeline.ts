@@ -1,7 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import type { Viewer } from '../auth/Viewer.js';
 import type { BffContext } from '../context/BffContext.js';
-import { admitMutation } from '../http/rateLimit.js';
+import { admitOperation } from '../http/rateLimit.js';
 import { RequestState, type CheckedOperation } from '../http/requestState.js';
 import type { RateLimiter } from '../limits/createRateLimiter.js';
 import type { FieldUsage } from '../observability/createFieldUsage.js';
@@ -26,7 +26,7 @@ export interface OperationPipelineOptions {
   format: FormatOptions;
   /** Counts which client versions select which fields; both paths record. */
   fieldUsage?: FieldUsage;
-  /** The mutation half of rate limiting (src/http/rateLimit.ts), when rate limits are on. */
+  /** The operation half of rate limiting (src/http/rateLimit.ts: cost weight, operation budgets, mutations), when rate limits are on. */
   rateLimiter?: RateLimiter;
   /** The BFF's own checks, after the kit's. Default none. */
   checks?: readonly OperationCheck[];
@@ -43,7 +43,7 @@ export interface OperationPipeline {
   readonly prepare: Prepare;
   /**
    * Records the operation in the request's outcome (name, type, document hash) and in the field
-   * usage, then checks it (checkOperation, the BFF's checks, the mutation rate limit). A request
+   * usage, then checks it (checkOperation, the BFF's checks, the operation's rate limits). A request
    * is checked once: a second call for the same operation (the fast path handing a request with
    * variables that do not coerce to Apollo) returns the first decision.
    *
@@ -74,9 +74,9 @@ export function createOperationPipeline(options: OperationPipelineOptions): Oper
       state.operationType = prepared.type;
       state.documentHash = hash;
       fieldUsage?.record(prepared.document, state.headers);
-      const coerced = checkOperation(schema, prepared, variables, viewer, checkOptions);
+      const { variables: coerced, cost } = checkOperation(schema, prepared, variables, viewer, checkOptions);
       if (coerced !== undefined) for (const check of checks) await check({ prepared, variables: coerced, viewer, state });
-      if (prepared.type === 'mutation' && rateLimiter) await admitMutation(rateLimiter, state);
+      if (rateLimiter) await admitOperation(rateLimiter, state, cost, prepared.name, prepared.type === 'mutation');
       return (state.checked = { hash, name: prepared.name, variables: coerced });
     },
     execute(prepared, context, variables, coerces) {

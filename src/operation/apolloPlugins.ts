@@ -27,7 +27,7 @@ export function useOperationPipeline(pipeline: OperationPipeline): ApolloServerP
       let stacks: (string[] | undefined)[] | undefined;
       const listener: GraphQLRequestListener<BffContext> = {
         async didResolveOperation({ contextValue, document, operation, operationName, queryHash, request }) {
-          const state = requestStateOf(contextValue) ?? new RequestState(contextValue.requestId, contextValue.now, {});
+          const state = requestStateOf(contextValue) ?? new RequestState(contextValue.requestId, contextValue.now, {}, '');
           if (!operation) {
             // Apollo answers a missing operation itself, after this hook.
             state.operationName = operationName ?? undefined;

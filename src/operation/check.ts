@@ -29,7 +29,8 @@ export interface CheckOptions {
  * - `ID`/`String` arguments against `argumentRules` (checkArguments): BAD_USER_INPUT (400),
  *   so a 20 KB id never reaches a URL, however it is sent (literal, variable, persisted).
  *
- * @returns the coerced variables, or undefined when they do not coerce.
+ * @returns the coerced variables (undefined when they do not coerce) and the estimated cost,
+ * which the rate limits weigh the operation by.
  * @throws BffError for each refusal above.
  */
 export function checkOperation(
@@ -38,12 +39,13 @@ export function checkOperation(
   variables: Record<string, unknown>,
   viewer: Viewer,
   options: CheckOptions,
-): Record<string, unknown> | undefined {
+): { variables: Record<string, unknown> | undefined; cost: number } {
   const { document, operation } = prepared;
   if (prepared.type === 'subscription' && !options.subscriptions) {
     throw BffError.request(ErrorCode.BAD_REQUEST, 'Subscriptions are served over WebSocket (graphql-transport-ws) on this URL and over SSE on /graphql/stream, not over HTTP POST or GET.', { reason: 'subscriptions_unsupported' });
   }
-  if (estimateCost(schema, document, operation, variables) > options.maxCost) {
+  const cost = estimateCost(schema, document, operation, variables);
+  if (cost > options.maxCost) {
     const refusal = limitExceeded('cost', options.maxCost);
     throw BffError.request(refusal.code, refusal.message, { reason: refusal.extensions.reason, extensions: { limit: options.maxCost } });
   }
@@ -51,12 +53,12 @@ export function checkOperation(
   let coerced: Record<string, unknown> = {};
   if (operation.variableDefinitions?.length) {
     const values = getVariableValues(schema, operation.variableDefinitions, variables);
-    if (values.errors) return undefined;
+    if (values.errors) return { variables: undefined, cost };
     coerced = values.coerced;
   }
   const refusal = checkArguments(schema, document, operation, coerced, options.argumentRules ?? DEFAULT_ARGUMENT_RULES);
   if (refusal) throw refusal;
-  return coerced;
+  return { variables: coerced, cost };
 }
 
 /** @throws TypeError when the cost limit is not a positive integer (at start, not per request). */

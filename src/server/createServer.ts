@@ -13,10 +13,12 @@ import { ErrorCode } from '../errors/codes.js';
 import { authenticate, createCallerVerifier } from '../http/authenticate.js';
 import { createHttpApp } from '../http/createHttpApp.js';
 import { createOperationGate, gateOperation } from '../http/gateOperation.js';
-import { rateLimit } from '../http/rateLimit.js';
+import { rateLimit, useRateLimitHeaders, useRefusalLimit } from '../http/rateLimit.js';
 import { replyError, useErrorReplies } from '../http/replyError.js';
 import { useRequestState } from '../http/requestState.js';
 import { shedLoad } from '../http/shedLoad.js';
+import { degradeFields } from '../traffic/degradeFields.js';
+import type { PriorityClass } from '../traffic/PriorityClass.js';
 import { createRateLimiter } from '../limits/createRateLimiter.js';
 import { createMessageQueue } from '../messaging/createMessageQueue.js';
 import type { MessageQueue } from '../messaging/MessageQueue.js';
@@ -69,6 +71,8 @@ export interface CreateServerOptions {
    * The order-events feed (topic `orders`) of subscriptions; default: fed by the queue's `orders.events` topic (createQueuedOrderEvents). Closed with the server.
    */
   orderEvents?: EventSource<OrderDto> & { close(): void; readonly openUpstreams: number };
+  /** Priority classes of the client's manifest operations by name (src/traffic; TRAFFIC_CLASSES overrides). */
+  trafficClasses?: Readonly<Record<string, PriorityClass>>;
 }
 
 export interface BffServer {
@@ -106,7 +110,9 @@ const MACHINE_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/de
 export async function createServer(options: CreateServerOptions): Promise<BffServer> {
   const { config } = options;
   // `@auth` requirements in field descriptions: introspection (explorers' docs) cannot show directives.
-  const schema = describeAuth(options.schema);
+  // LOW fields degrade while admission (made below, read only per request) is under pressure.
+  const degradation = degradeFields(describeAuth(options.schema), () => shedder.admission?.pressure === true);
+  const schema = degradation.schema;
   const log = options.logger ?? createLogger(config);
   const backends = options.backends ?? createBackends(config);
   const redis = config.redisUrl ? await createRedisClient(config.redisUrl, log) : undefined;
@@ -120,7 +126,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   const { rulesFile, testKeys } = config.routing;
   const router = rulesFile ? createRouter({ bff: config.name, rulesFile, testKeys, backends, config, log }) : undefined;
   const rateLimiter = config.rateLimit.enabled
-    ? createRateLimiter({ limits: config.rateLimit, redis, keyPrefix: `bff-${config.name}:rl`, log })
+    ? createRateLimiter({ limits: config.rateLimit, settings: config.traffic.rateLimit, redis, keyPrefix: `bff-${config.name}:rl`, log })
     : undefined;
   const { verify: verifyCaller, tokenHandler } = createCallerVerifier({ config, redis, log, authenticate: options.authenticate, tokenHandler: options.tokenHandler });
   const persisted = createPersistedQueries(config, { redis, log });
@@ -155,7 +161,9 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   if (router) useRouting(app, router);
   const shedder = shedLoad(app, {
     url: '/graphql',
-    maxInFlight: config.shedding.maxInFlight,
+    settings: config.traffic,
+    classes: options.trafficClasses,
+    operations: persisted.operations,
     maxEventLoopUtilization: config.shedding.maxEventLoopUtilization,
     // The response closing before it was written means the client went away: stop the
     // request's backend calls. (The request's own 'close' fires once its body is read.)
@@ -164,6 +172,10 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       if (!reply.raw.writableFinished) request.state.cancel?.abort();
     },
   });
+  if (rateLimiter) {
+    useRefusalLimit(app, rateLimiter, '/graphql');
+    useRateLimitHeaders(app);
+  }
   const subscriptionLimits = loadSubscriptionLimits();
   const orderStatus = createOrderStatusSource({ orders: backends.orders, identitySecret: config.identitySecret });
   const orderEvents =
@@ -203,6 +215,9 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     unmetered: MACHINE_ROUTES,
   });
   fieldUsage.register(metrics.registry);
+  shedder.register(metrics.registry);
+  rateLimiter?.register(metrics.registry);
+  degradation.register(metrics.registry);
   router?.register(metrics.registry);
   // After the metrics: once a request's access line is written, it has been counted.
   useAccessLog(app, log, { quiet: MACHINE_ROUTES });

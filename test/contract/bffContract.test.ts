@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
+import { metricValue } from '../fixtures/metricValue.js';
 import { gql, startBff, tokenFor, type RunningBff } from '../fixtures/startBffs.js';
 
 // One contract, both BFFs: what a client of either can rely on whatever its schema,
@@ -103,6 +104,17 @@ for (const name of ['mobile', 'web'] as const) {
       const html = await res.text();
       assert.match(html, /graphql\/explorer\/graphiql\.js/);
       assert.doesNotMatch(html, /https?:\/\//);
+    });
+
+    test('traffic control: an operation-name header is only a claim (another document is answered as usual), and the adaptive limit is exported', async () => {
+      const claimed = name === 'mobile' ? 'PlaceOrder' : 'CustomerPage';
+      const res = await gql(bff().url, productQuery[name]!, { id: 'p-00001' }, { 'x-apollo-operation-name': claimed });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+      const limit = await metricValue(bff().origin, 'bff_admission_limit', { bff: name });
+      assert.ok(limit !== undefined && limit >= 10, `limit ${limit}`);
+      // Rate limits are off here (as in development): no RateLimit headers.
+      assert.equal(res.headers.get('ratelimit'), null);
     });
 
     test('an unknown route is a JSON 404 with a code, not HTML', async () => {

@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startBackendsProcess, type BackendsProcess, type BackendStats } from '../fixtures/startBackends.js';
-import { gql, startBff, type GqlResponse, type RunningBff } from '../fixtures/startBffs.js';
+import { metricValue } from '../fixtures/metricValue.js';
+import { operation } from '../fixtures/operations.js';
+import { gql, startBff, tokenFor, type GqlResponse, type RunningBff } from '../fixtures/startBffs.js';
 
-// Shedding happens in onRequest, before the body is read: the shed request never reaches a
-// backend, and probes are never shed.
+// Priority admission (src/traffic): at the limit the lowest class is refused first, before the
+// body is read where the class is known from the request line or headers; a shed request never
+// reaches a backend, and probes are never shed.
 
 let backends: BackendsProcess;
 const bffs: RunningBff[] = [];
@@ -28,31 +31,77 @@ function assertShed(res: GqlResponse): void {
   assert.equal(res.headers.get('retry-after'), '1');
 }
 
-test('with N requests in flight, request N+1 gets 503 OVERLOADED without reaching a backend', async () => {
-  const N = 3;
-  const bff = await startBff('web', backends, { SHED_MAX_IN_FLIGHT: String(N) });
+/** An ad-hoc query (so `sheddable`) held by the reviews backend's latency until `signal` aborts it. */
+function held(bff: RunningBff, signal: AbortSignal): Promise<unknown> {
+  return fetch(bff.url, {
+    method: 'POST',
+    signal,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: 'query Held { product(id: "p-00001") { id reviews { rating } } }' }),
+  }).then((res) => res.text(), (error: unknown) => error);
+}
+
+test('at the limit, sheddable requests get 503 OVERLOADED before their body is read while critical ones are served', async () => {
+  // A fixed limit of 6 (min = initial = max): sheddable may fill floor(0.7 × 6) = 4 slots, critical all 6.
+  const bff = await startBff('web', backends, {
+    SHED_MAX_IN_FLIGHT: '6',
+    TRAFFIC_LIMIT_MIN: '6',
+    TRAFFIC_LIMIT_INITIAL: '6',
+    REVIEWS_TIMEOUT_MS: '60000',
+    BFF_REQUEST_TIMEOUT_MS: '60000',
+    BFF_IDLE_TIMEOUT_MS: '120000',
+  });
   bffs.push(bff);
+  const staff = await tokenFor(backends, 'u-00001', 'orders:read:all customers:read');
+  const customerPage = operation('web', 'CustomerPage');
   await backends.admin.reset();
-  await backends.admin.faults({ catalog: { latencyMs: 1000 } });
+  // Saturation by construction, not by timing: the held requests stay until this test hangs up.
+  await backends.admin.faults({ reviews: { latencyMs: 50_000 } });
+  const hangUp = new AbortController();
+  const holding = Array.from({ length: 4 }, () => held(bff, hangUp.signal));
   try {
-    const held = Array.from({ length: N }, (_, i) => gql(bff.url, PRODUCT, { id: `p-0000${i + 1}` }));
-    while ((await backends.admin.stats()).catalog.calls < N);
+    while ((await backends.admin.stats()).reviews.calls < 4);
 
     const before = calls(await backends.admin.stats());
-    assertShed(await gql(bff.url, PRODUCT, { id: 'p-00009' }));
-    assert.equal(calls(await backends.admin.stats()), before, 'the shed request reached no backend');
-    assert.equal((await fetch(`${bff.origin}/healthz`)).status, 200, 'probes are not shed');
-    const metrics = await (await fetch(`${bff.origin}/metrics`)).text();
-    assert.match(metrics, /^bff_in_flight_requests\{bff="web"\} 3$/m);
-    assert.match(metrics, /^bff_shed_total\{reason="in_flight",bff="web"\} 1$/m);
+    const burst = await Promise.all([
+      ...Array.from({ length: 4 }, () => gql(bff.url, PRODUCT, { id: 'p-00009' })),
+      // A claimed class (the header) is checked against the document once the body is read.
+      gql(bff.url, PRODUCT, { id: 'p-00009' }, { 'x-apollo-operation-name': 'CustomerPage' }),
+    ]);
+    for (const res of burst) assertShed(res);
+    assert.equal(calls(await backends.admin.stats()), before, 'the shed requests reached no backend');
 
-    for (const res of await Promise.all(held)) assert.equal(res.status, 200);
-    // The slots are free again once those finished.
-    await backends.admin.faults({ catalog: {} });
-    assert.equal((await gql(bff.url, PRODUCT, { id: 'p-00009' })).status, 200);
+    // Refused in onRequest: a sheddable claim is not admitted, so its (broken) body is never read.
+    const unread = await fetch(bff.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-apollo-operation-name': 'ProductsBrowse' },
+      body: '{ not json',
+    });
+    assert.equal(unread.status, 503);
+
+    const critical = await Promise.all(
+      [1, 2].map(() => gql(bff.url, customerPage.query, customerPage.variables, { authorization: `Bearer ${staff}` })),
+    );
+    for (const res of critical) {
+      assert.equal(res.status, 200);
+      assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+    }
+    assert.equal((await fetch(`${bff.origin}/healthz`)).status, 200, 'probes are not shed');
+    assert.equal((await fetch(`${bff.origin}/readyz`)).status, 200, 'probes are not shed');
+    const metrics = await (await fetch(`${bff.origin}/metrics`)).text();
+    assert.match(metrics, /^bff_in_flight_requests\{bff="web"\} 4$/m);
+    assert.match(metrics, /^bff_admission_in_flight\{class="sheddable",bff="web"\} 4$/m);
+    assert.match(metrics, /^bff_admission_shed_total\{class="sheddable",bff="web"\} 6$/m);
+    assert.match(metrics, /^bff_admission_limit\{bff="web"\} 6$/m);
+    assert.match(metrics, /^bff_shed_total\{reason="in_flight",bff="web"\} 6$/m);
   } finally {
-    await backends.admin.faults({ catalog: {} });
+    hangUp.abort();
+    await Promise.all(holding);
+    await backends.admin.faults({ reviews: {} });
   }
+  // The slots are free again once the held requests are gone.
+  while ((await metricValue(bff.origin, 'bff_in_flight_requests', { bff: 'web' })) !== 0);
+  assert.equal((await gql(bff.url, PRODUCT, { id: 'p-00009' })).status, 200);
 });
 
 /** Asks for a product until the BFF serves it (an idle gap between tries lets utilization fall). */

@@ -26,7 +26,7 @@ const schema = makeExecutableSchema({
 const anonymous = anonymousViewer('test');
 const pipelineWith = (checks: OperationCheck[] = []) =>
   createOperationPipeline({ schema, executor: 'jit', check: { maxCost: 1000 }, format: { mask: true, stacktraceOnRequest: false }, checks });
-const stateOf = () => new RequestState('r-1', Date.now(), {});
+const stateOf = () => new RequestState('r-1', Date.now(), {}, '127.0.0.1');
 function prepared(pipeline: ReturnType<typeof pipelineWith>, source: string) {
   const document = parse(source);
   return pipeline.prepare(document, document.definitions[0] as OperationDefinitionNode);

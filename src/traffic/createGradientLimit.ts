@@ -1,0 +1,101 @@
+export interface GradientLimitOptions {
+  /** The limit before any latency was measured. Default 100. */
+  initial?: number;
+  /** The limit never falls below this. Default 10. */
+  min?: number;
+  /** The limit never rises above this. Default 1000. */
+  max?: number;
+  /**
+   * How much slower than the long-run latency the recent latency may be before the limit
+   * shrinks (Netflix's `rttTolerance`). Default 1.5.
+   */
+  tolerance?: number;
+  /** Weight of a new estimate against the current limit, 0..1. Default 0.2. */
+  smoothing?: number;
+  /** Samples averaged into one update: one slow request does not move the limit. Default 10. */
+  windowSize?: number;
+  /** Samples the long-run latency averages over (exponentially). Default 600. */
+  longWindow?: number;
+}
+
+export interface GradientLimit {
+  /** Requests that may be in flight now (a whole number ≥ min). */
+  readonly limit: number;
+  /** The long-run latency (ms) the recent one is compared with; 0 before any sample. */
+  readonly longRttMs: number;
+  /**
+   * Records one finished request: `rttMs` it took, `inFlight` requests there were when it was
+   * admitted (itself included).
+   */
+  addSample(rttMs: number, inFlight: number): void;
+}
+
+/**
+ * An adaptive concurrency limit after Netflix concurrency-limits' `Gradient2Limit`: the limit
+ * follows the ratio of the long-run latency to the recent one. While recent requests are as fast
+ * as usual (the ratio, times a tolerance, is ≥ 1) the limit grows by a small queue allowance
+ * (√limit); when they get slower, requests are queueing somewhere (our event loop, a backend's
+ * pool), and the limit shrinks in proportion, by at most half per update. It does not grow
+ * while fewer than half the permits are used: an idle server has not shown it can carry more.
+ *
+ * No npm package implements this for Node with upkeep (searched: `concurrency-limit*`,
+ * `adaptive-*`; `@fastify/under-pressure` and `overload-protection` shed on event-loop delay
+ * and heap, not latency), and the algorithm is twenty lines. It keeps no clock: samples are
+ * grouped by count, so a test can drive it with numbers.
+ *
+ * @throws TypeError when the bounds are inconsistent (`min > max`, `initial` outside them).
+ */
+export function createGradientLimit(options: GradientLimitOptions = {}): GradientLimit {
+  const min = options.min ?? 10;
+  const max = options.max ?? 1000;
+  const initial = options.initial ?? Math.min(100, max);
+  const tolerance = options.tolerance ?? 1.5;
+  const smoothing = options.smoothing ?? 0.2;
+  const windowSize = options.windowSize ?? 10;
+  const longWindow = options.longWindow ?? 600;
+  if (!(min >= 1 && min <= max)) throw new TypeError(`createGradientLimit: need 1 <= min <= max, got min=${min} max=${max}`);
+  if (!(initial >= min && initial <= max)) throw new TypeError(`createGradientLimit: initial=${initial} is outside [${min}, ${max}]`);
+  if (!(tolerance >= 1)) throw new TypeError(`createGradientLimit: tolerance must be >= 1, got ${tolerance}`);
+
+  let estimate = initial;
+  // Long-run latency: a plain mean over the first samples (warm-up), then an exponential average.
+  let longRtt = 0;
+  let longCount = 0;
+  const factor = 2 / (longWindow + 1);
+  const warmup = 10;
+  // The current window.
+  let windowRtt = 0;
+  let windowMaxInFlight = 0;
+  let windowCount = 0;
+
+  const update = (shortRtt: number, inFlight: number): void => {
+    longCount++;
+    longRtt = longCount <= warmup ? longRtt + (shortRtt - longRtt) / longCount : longRtt * (1 - factor) + shortRtt * factor;
+    // After a long overload the long-run average is itself inflated; let it fall faster once
+    // latency is back to normal, or the limit would be stuck high for the next overload.
+    if (longRtt / shortRtt > 2) longRtt *= 0.95;
+    if (inFlight < estimate / 2) return;
+    const gradient = Math.max(0.5, Math.min(1, (tolerance * longRtt) / shortRtt));
+    const next = estimate * gradient + Math.sqrt(estimate);
+    estimate = Math.max(min, Math.min(max, estimate * (1 - smoothing) + next * smoothing));
+  };
+
+  return {
+    get limit() {
+      return Math.floor(estimate);
+    },
+    get longRttMs() {
+      return longRtt;
+    },
+    addSample(rttMs, inFlight) {
+      // A zero latency (a clock's resolution) would make the ratio infinite.
+      windowRtt += Math.max(rttMs, 0.01);
+      windowMaxInFlight = Math.max(windowMaxInFlight, inFlight);
+      if (++windowCount < windowSize) return;
+      update(windowRtt / windowCount, windowMaxInFlight);
+      windowRtt = 0;
+      windowMaxInFlight = 0;
+      windowCount = 0;
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import { defaultFieldResolver, getDirectiveValues, isNonNullType, type GraphQLSchema } from 'graphql';
+import { Counter, type Registry } from 'prom-client';
+import { BffError } from '../errors/BffError.js';
+import { ErrorCode } from '../errors/codes.js';
+
+export interface FieldDegradation {
+  /** The schema with every `@criticality(level: LOW)` field's resolver wrapped. */
+  readonly schema: GraphQLSchema;
+  /** Adds `bff_degraded_fields_total{operation,field}` to the BFF's registry. */
+  register(registry: Registry): void;
+}
+
+/** Distinct operation names the metric keeps before it counts the rest as `other`. */
+const MAX_OPERATIONS = 100;
+
+/**
+ * Degrade by field: while `underPressure()` says so (the admission's signal, with hysteresis:
+ * createAdmission), each `@criticality(level: LOW)` field resolves to null with a DEGRADED
+ * error (path-tagged by graphql-js, `extensions.reason: "under_load"`) without running its
+ * resolver, so it makes no backend call and the rest of the response is served. The check is
+ * one function call per LOW field; every other field is untouched.
+ *
+ * @throws TypeError when a LOW field is non-null: its null would void its parent instead.
+ */
+export function degradeFields(schema: GraphQLSchema, underPressure: () => boolean): FieldDegradation {
+  const directive = schema.getDirective('criticality');
+  const counts = new Map<string, number>();
+  const operations = new Set<string>();
+  if (!directive) return { schema, register() {} };
+  const degraded = mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName) => {
+      if (!field.astNode) return field;
+      const values = getDirectiveValues(directive, field.astNode);
+      if (values?.level !== 'LOW') return field;
+      if (isNonNullType(field.type)) throw new TypeError(`degradeFields: ${typeName}.${fieldName} is @criticality(level: LOW) but non-null; make it nullable`);
+      const resolve = field.resolve ?? defaultFieldResolver;
+      const coordinate = `${typeName}.${fieldName}`;
+      return {
+        ...field,
+        resolve(source, args, context, info) {
+          if (!underPressure()) return resolve(source, args, context, info);
+          let operation = info.operation.name?.value ?? 'anonymous';
+          if (!operations.has(operation)) operation = operations.size < MAX_OPERATIONS ? (operations.add(operation), operation) : 'other';
+          const key = `${operation}\u0000${coordinate}`;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+          throw new BffError(ErrorCode.DEGRADED, 'Left out while the service is under load; the rest of the response is complete.', { reason: 'under_load' });
+        },
+      };
+    },
+  });
+  return {
+    schema: degraded,
+    register(registry) {
+      new Counter({
+        name: 'bff_degraded_fields_total',
+        help: 'Fields marked @criticality(level: LOW) left out (null, DEGRADED) under load, by operation and field.',
+        labelNames: ['operation', 'field'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const [key, n] of counts) {
+            const [operation, field] = key.split('\u0000') as [string, string];
+            this.inc({ operation, field }, n);
+          }
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createAdmission } from '../../src/traffic/createAdmission.js';
+import { createGradientLimit } from '../../src/traffic/createGradientLimit.js';
+import { createOperationClassifier } from '../../src/traffic/createOperationClassifier.js';
+import { createHash } from 'node:crypto';
+
+// The limit and the admission are pure bookkeeping: driven here by numbers, with no clock.
+
+/** Feeds `n` samples of `rttMs`, each admitted with `inFlight` requests in flight. */
+function feed(limit: ReturnType<typeof createGradientLimit>, n: number, rttMs: number, inFlight: number): void {
+  for (let i = 0; i < n; i++) limit.addSample(rttMs, inFlight);
+}
+
+test('the gradient limit grows while latency holds, shrinks when it rises, and stays in its bounds', () => {
+  const limit = createGradientLimit({ initial: 20, min: 5, max: 200 });
+  feed(limit, 200, 10, 1_000);
+  const grown = limit.limit;
+  assert.ok(grown > 20, `steady latency under full use grows the limit (got ${grown})`);
+  feed(limit, 200, 100, 1_000);
+  const shrunk = limit.limit;
+  assert.ok(shrunk < grown, `ten times the latency shrinks it (${grown} -> ${shrunk})`);
+  feed(limit, 2_000, 1_000, 1_000);
+  assert.ok(limit.limit >= 5, 'never below min');
+  feed(limit, 20_000, 1, 1_000);
+  assert.equal(limit.limit, 200, 'never above max');
+});
+
+test('the gradient limit does not grow while the server is mostly idle (app-limited)', () => {
+  const limit = createGradientLimit({ initial: 40, min: 5, max: 200 });
+  feed(limit, 500, 10, 3);
+  assert.equal(limit.limit, 40);
+});
+
+test('bad bounds fail fast with the values named', () => {
+  assert.throws(() => createGradientLimit({ min: 10, max: 5 }), /min=10 max=5/);
+  assert.throws(() => createGradientLimit({ initial: 1, min: 5, max: 10 }), /initial=1/);
+  assert.throws(() => createAdmission({ limit: {}, shares: { sheddable: 0 } }), /share of sheddable/);
+});
+
+test('at the limit the lowest class is refused first and critical keeps the room above the others', () => {
+  const admission = createAdmission({ limit: { initial: 10, min: 10, max: 10 }, shares: { normal: 0.8, sheddable: 0.5 } });
+  const permits = [];
+  for (let i = 0; i < 5; i++) permits.push(admission.tryAcquire('sheddable'));
+  assert.ok(permits.every(Boolean));
+  assert.equal(admission.tryAcquire('sheddable'), undefined, 'sheddable stops at half the limit');
+  for (let i = 0; i < 3; i++) permits.push(admission.tryAcquire('normal'));
+  assert.ok(permits.every(Boolean));
+  assert.equal(admission.tryAcquire('normal'), undefined, 'normal stops at 0.8');
+  permits.push(admission.tryAcquire('critical'), admission.tryAcquire('critical'));
+  assert.ok(permits.every(Boolean));
+  assert.equal(admission.tryAcquire('critical'), undefined, 'critical stops at the limit');
+  assert.equal(admission.inFlight, 10);
+  assert.equal(admission.inFlightOf('normal'), 3);
+  permits[0]!.release(true);
+  assert.ok(admission.tryAcquire('critical'), 'a released slot is free again');
+});
+
+test('reclassifying a claimed permit to a lower class refuses it when that class is full', () => {
+  const admission = createAdmission({ limit: { initial: 4, min: 4, max: 4 }, shares: { normal: 1, sheddable: 0.5 } });
+  const first = admission.tryAcquire('sheddable')!;
+  const claimed = admission.tryAcquire('critical')!;
+  assert.equal(claimed.reclassify('sheddable'), true, 'one sheddable in flight: its share (2) has room');
+  const third = admission.tryAcquire('critical')!;
+  assert.equal(third.reclassify('sheddable'), false, 'two sheddable already in flight');
+  third.release(false);
+  first.release(true);
+  claimed.release(true);
+  assert.equal(admission.inFlight, 0);
+});
+
+test('pressure turns on at its threshold and off only below the lower one (hysteresis)', () => {
+  const admission = createAdmission({ limit: { initial: 10, min: 10, max: 10 }, pressureOn: 0.6, pressureOff: 0.3 });
+  const permits = Array.from({ length: 6 }, () => admission.tryAcquire('critical')!);
+  assert.equal(admission.pressure, true);
+  for (const p of permits.splice(0, 3)) p.release(true);
+  assert.equal(admission.pressure, true, 'still on at 3 in flight (0.3)');
+  permits.pop()!.release(true);
+  assert.equal(admission.pressure, false, 'off below 0.3');
+});
+
+test('classes belong to manifest documents: a hash or a document, never a bare name', () => {
+  const place = 'mutation PlaceOrder { placeOrder { id } }';
+  const browse = 'query Browse { products { id } }';
+  const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+  const operations = new Map([
+    [sha(place), place],
+    [sha(browse), browse],
+  ]);
+  const classifier = createOperationClassifier({ operations, classes: { PlaceOrder: 'critical' } });
+  assert.equal(classifier.classify({ query: place }), 'critical');
+  assert.equal(classifier.classify({ extensions: { persistedQuery: { version: 1, sha256Hash: sha(place) } } }), 'critical');
+  assert.equal(classifier.classify({ query: browse }), 'normal', 'a manifest operation not listed');
+  assert.equal(classifier.classify({ query: 'mutation PlaceOrder { placeOrder { id __typename } }', operationName: 'PlaceOrder' }), 'sheddable', 'an ad-hoc document named like a critical one');
+  assert.equal(classifier.classify([{ query: place }]), 'sheddable');
+  // Before the body: a GET is final, a POST's header is a claim.
+  assert.deepEqual(classifier.hint('GET', { extensions: JSON.stringify({ persistedQuery: { sha256Hash: sha(place) } }) }, {}), { priority: 'critical', final: true });
+  assert.deepEqual(classifier.hint('POST', {}, { 'x-apollo-operation-name': 'PlaceOrder' }), { priority: 'critical', final: false });
+  assert.equal(classifier.hint('POST', {}, {}), undefined);
+  assert.throws(() => createOperationClassifier({ operations, classes: { PlaceOrdr: 'critical' } }), /no manifest operation named PlaceOrdr/);
+});

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { metricValue } from '../fixtures/metricValue.js';
+import { operation } from '../fixtures/operations.js';
+import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
+import { gql, startBff, type RunningBff } from '../fixtures/startBffs.js';
+
+// Under pressure (the admission's signal), @criticality(level: LOW) fields resolve to null with
+// DEGRADED and make no backend call; the rest of the response is served.
+
+let backends: BackendsProcess;
+let web: RunningBff;
+
+before(async () => {
+  backends = await startBackendsProcess();
+  // A fixed limit of 4: pressure turns on at 0.7 of it (3 in flight) and off below 0.56 (2).
+  web = await startBff('web', backends, {
+    SHED_MAX_IN_FLIGHT: '4',
+    TRAFFIC_LIMIT_MIN: '4',
+    TRAFFIC_LIMIT_INITIAL: '4',
+    REVIEWS_TIMEOUT_MS: '60000',
+    BFF_REQUEST_TIMEOUT_MS: '60000',
+    BFF_IDLE_TIMEOUT_MS: '120000',
+  });
+});
+after(async () => {
+  await web?.close();
+  await backends?.stop();
+});
+
+test('under pressure, LOW fields are null with a path-tagged DEGRADED error and no backend call; without it they are served', async () => {
+  const page = operation('web', 'ProductPage');
+  await backends.admin.reset();
+  await backends.admin.faults({ reviews: { latencyMs: 50_000 } });
+  const hangUp = new AbortController();
+  // Two requests held by the reviews backend until this test hangs up: with the page's own, 3 in flight.
+  const holding = Array.from({ length: 2 }, () =>
+    fetch(web.url, {
+      method: 'POST',
+      signal: hangUp.signal,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'query Held { product(id: "p-00001") { id reviewSummary { count } } }' }),
+    }).then((res) => res.text(), (error: unknown) => error),
+  );
+  let degraded;
+  let stats;
+  try {
+    while ((await backends.admin.stats()).reviews.calls < 2);
+    const before = await backends.admin.stats();
+    degraded = await gql<{ product: Record<string, unknown> }>(web.url, page.query, page.variables);
+    stats = await backends.admin.stats();
+    assert.equal(stats.reviews.calls, before.reviews.calls, 'no reviews call for the degraded fields');
+    assert.equal(stats.inventory.calls, before.inventory.calls, 'no inventory call for the degraded stock');
+  } finally {
+    hangUp.abort();
+    await Promise.all(holding);
+    await backends.admin.faults({ reviews: {} });
+  }
+  assert.equal(degraded.status, 200);
+  const product = degraded.body.data!.product;
+  assert.equal(product.title !== undefined && product.title !== null, true, 'the rest is served');
+  assert.equal(product.stock, null);
+  assert.equal(product.reviewSummary, null);
+  assert.equal(product.reviews, null);
+  const errors = degraded.body.errors ?? [];
+  assert.deepEqual(errors.map((e) => e.path?.join('.')).sort(), ['product.reviewSummary', 'product.reviews', 'product.stock']);
+  for (const error of errors) {
+    assert.equal(error.extensions?.code, 'DEGRADED');
+    assert.equal(error.extensions?.reason, 'under_load');
+  }
+  assert.equal(await metricValue(web.origin, 'bff_degraded_fields_total', { operation: 'ProductPage', field: 'Product.reviews', bff: 'web' }), 1);
+
+  // The held requests gone, pressure is off (below 0.56 of the limit): the fields are served.
+  while ((await metricValue(web.origin, 'bff_in_flight_requests', { bff: 'web' })) !== 0);
+  const served = await gql<{ product: Record<string, unknown> }>(web.url, page.query, page.variables);
+  assert.equal(served.body.errors, undefined, JSON.stringify(served.body.errors));
+  assert.ok(Array.isArray(served.body.data!.product.reviews));
+  assert.notEqual(served.body.data!.product.stock, null);
+});
