@@ -273,6 +273,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     private readonly timers: NodeJS.Timeout[] = [];
     private idle: NodeJS.Timeout | undefined;
     private closed = false;
+    private cutting = false;
     private settledWaiters: (() => void)[] = [];
     private window = { start: 0, count: 0 };
 
@@ -319,7 +320,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
 
     /** Closes the connection on the server's initiative, counted as a drop. */
     cut(code: number, reason: string, message: string): void {
-      if (this.closed) return;
+      // Once: messages already received after the first cut must not count more drops.
+      if (this.closed || this.cutting) return;
+      this.cutting = true;
       drops.inc({ reason });
       log.info({ connectionId: this.id, code, reason }, 'subscription connection closed by the server');
       this.closeTransport(code, message);
