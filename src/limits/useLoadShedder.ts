@@ -26,6 +26,8 @@ export interface LoadShedderOptions {
 export interface LoadShedder {
   /** Requests of the route being answered now. */
   readonly inFlight: number;
+  /** Why the next request would be shed now, or undefined (subscription upgrades ask this: src/subscriptions/admitUpgrade.ts). */
+  shedReason(): ShedReason | undefined;
   /** Stops the utilization sampler. */
   close(): void;
 }
@@ -97,6 +99,7 @@ export function useLoadShedder(app: FastifyInstance, options: LoadShedderOptions
     get inFlight() {
       return inFlight;
     },
+    shedReason,
     close() {
       clearInterval(sampler);
     },

@@ -56,6 +56,7 @@ import type { OrderDto } from '../datasources/grpc/OrdersClient.js';
 import type { EventSource } from '../subscriptions/EventSource.js';
 import { createOrderStatusSource } from '../subscriptions/createOrderStatusSource.js';
 import { createQueuedOrderEvents } from '../subscriptions/createQueuedOrderEvents.js';
+import { admitUpgradeThrough } from '../subscriptions/admitUpgrade.js';
 import { createSubscriptionServer } from '../subscriptions/createSubscriptionServer.js';
 import { loadSubscriptionLimits } from '../subscriptions/subscriptionLimits.js';
 
@@ -89,7 +90,7 @@ export interface CreateServerOptions {
   /**
    * The order-events feed (topic `orders`) of subscriptions; default: fed by the queue's `orders.events` topic (createQueuedOrderEvents). Closed with the server.
    */
-  orderEvents?: EventSource<OrderDto> & { close(): void; readonly openUpstreams: number };
+  orderEvents?: EventSource<OrderDto> & { close(): void; drain?(): void; readonly openUpstreams: number };
 }
 
 export interface BffServer {
@@ -280,6 +281,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     operations: persisted.operations,
     formatError,
     limits: subscriptionLimits,
+    admitUpgrade: admitUpgradeThrough(shedder),
     sources: {
       orderStatus,
       orderEvents,
@@ -289,6 +291,10 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       close() {
         orderStatus.close();
         orderEvents.close();
+      },
+      drain() {
+        orderStatus.drain();
+        orderEvents.drain?.();
       },
     },
   });

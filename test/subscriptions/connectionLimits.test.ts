@@ -18,7 +18,11 @@ const order = seed.orders.find((o) => o.status === 'ORDER_STATUS_PENDING')!;
 const ORDER_STATUS = 'subscription S($id: ID!) { orderStatus(orderId: $id) { status } }';
 
 let backends: BackendsProcess;
-/** Short timers: keepalive every 100 ms, idle after 500 ms, any connection closed at 2 s. */
+/**
+ * Short timers: keepalive every second, idle after 2.5 s, any connection closed at 6 s. (The
+ * ping interval is also how long a client has to answer: on a loaded machine a test client
+ * needs some room, or the keepalive drops the clients that do answer.)
+ */
 let timers: BffProcess;
 /** Small counts: 2 subscriptions per connection, 8 client messages per second. */
 let counts: BffProcess;
@@ -28,7 +32,7 @@ before(async () => {
   // Streams stay open (one event, then an hour's pause) until someone closes them.
   backends = await startBackendsProcess({ ORDERS_WATCH_INTERVAL_MS: '3600000' });
   [timers, counts] = await Promise.all([
-    startBffProcess('mobile', backends, { WS_KEEPALIVE_MS: '100', WS_IDLE_TIMEOUT_MS: '500', WS_MAX_LIFETIME_MS: '2000' }),
+    startBffProcess('mobile', backends, { WS_KEEPALIVE_MS: '1000', WS_IDLE_TIMEOUT_MS: '2500', WS_MAX_LIFETIME_MS: '6000' }),
     startBffProcess('mobile', backends, { WS_MAX_SUBSCRIPTIONS: '2', WS_MAX_MESSAGES_PER_SECOND: '8' }),
   ]);
 });
@@ -44,7 +48,7 @@ interface Connection {
   messages: { type: string; id?: string; payload?: unknown }[];
   /** The close code the client saw (1006: dropped without a close frame). */
   closed: Promise<number>;
-  /** Resolves once a message `match` accepts has arrived (or had). */
+  /** Resolves once a message `match` accepts has arrived (or had); rejects if the socket closes first. */
   waitFor(match: (message: { type: string; id?: string; payload?: unknown }) => boolean): Promise<void>;
   pings: number;
 }
@@ -61,7 +65,14 @@ async function connect(bff: BffProcess, token: string, options: { autoPong?: boo
     pings: 0,
     closed: once(socket, 'close').then(([code]) => code as number),
     waitFor: (match) =>
-      messages.some(match) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ match, resolve })),
+      messages.some(match)
+        ? Promise.resolve()
+        : Promise.race([
+            new Promise<void>((resolve) => waiters.push({ match, resolve })),
+            connection.closed.then((code) => {
+              throw new Error(`closed with ${code} first`);
+            }),
+          ]),
   };
   socket.on('ping', () => connection.pings++);
   socket.on('message', (data) => {
@@ -100,8 +111,12 @@ describe('timers', () => {
     const silentCode = await silent.closed;
     assert.equal(silentCode, 1006, 'terminated without a close frame: the peer is presumed dead');
     assert.ok(silent.pings >= 1, 'it was pinged before it was dropped');
-    // The answering client saw more pings than the silent one could miss, and is still open.
-    await eventually(async () => answering.pings, (n) => n > silent.pings);
+    assert.equal(await drops(timers, 'keepalive'), 1);
+    // The answering client is pinged again and again, and stays open.
+    let early: number | undefined;
+    void answering.closed.then((code) => (early = code));
+    await eventually(async () => (early !== undefined ? Infinity : answering.pings), (n) => n > silent.pings + 1);
+    assert.equal(early, undefined, 'the answering client was not dropped');
     assert.equal(answering.socket.readyState, WebSocket.OPEN);
   });
 
