@@ -3,7 +3,8 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 /**
  * `npm run codegen` (with the backend types): resolver types of each BFF from its SDL, with
  * mappers to the shapes its resolvers return, so that a resolver returning the wrong shape
- * fails `tsc`. Output is committed; test/schema/codegen.test.ts checks it is current.
+ * fails `tsc`, and typed documents of each client's operation files (see operationsFor).
+ * Output is committed; test/schema/codegen.test.ts checks it is current.
  */
 const resolverConfig = (mappers: Record<string, string>) => ({
   useTypeImports: true,
@@ -14,6 +15,24 @@ const resolverConfig = (mappers: Record<string, string>) => ({
   enumsAsTypes: true,
   // Root resolvers are objects of functions; the parent of Query/Mutation fields is unused.
   rootValueType: 'unknown',
+});
+
+/**
+ * Typed documents of a client's operation files (`bff-<client>/operations/*.graphql`): one
+ * `TypedDocumentNode<Result, Variables>` per operation (typescript-operations +
+ * typed-document-node), so a test or client that sends one gets the result and variables typed
+ * from the schema, and an operation that no longer matches the schema fails codegen.
+ */
+const operationsFor = (client: 'mobile' | 'web') => ({
+  schema: ['schema/common/*.graphql', `schema/${client}/${client}.graphql`],
+  documents: [`bff-${client}/operations/*.graphql`],
+  plugins: ['typescript-operations', 'typed-document-node'],
+  config: {
+    useTypeImports: true,
+    enumsAsTypes: true,
+    // What a client receives: DateTime is serialized as an ISO-8601 string (src/schema/scalars.ts).
+    scalars: { DateTime: 'string' },
+  },
 });
 
 const config: CodegenConfig = {
@@ -43,6 +62,8 @@ const config: CodegenConfig = {
         ReviewSummary: '../../src/index.js#ReviewSummaryDto',
       }),
     },
+    'bff-mobile/generated/operations.ts': operationsFor('mobile'),
+    'bff-web/generated/operations.ts': operationsFor('web'),
   },
 };
 

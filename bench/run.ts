@@ -24,6 +24,7 @@
  *   --source               run contenders with tsx from source instead of compiled (as deployed)
  *   --out DIR              results root (default bench/results)
  *   --update-docs          also rewrite the tracked latest.{md,svg} (a run never changes tracked files otherwise)
+ *   --subscriptions        only the subscription fan-out figure (bench/subscriptions.ts; with --quick, 50 clients)
  */
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -57,8 +58,13 @@ const { values: args } = parseArgs({
     'update-docs': { type: 'boolean', default: false },
     // Then bench/overload.ts (priority admission at 2× and 4× saturation vs the static cap), with --quick if given.
     overload: { type: 'boolean', default: false },
+    subscriptions: { type: 'boolean', default: false },
   },
 });
+if (args.subscriptions) {
+  await (await import('./subscriptions.js')).runSubscriptionBench({ quick: args.quick === true });
+  process.exit(0);
+}
 
 const quick = args.quick === true;
 const num = (value: string | undefined, fallback: number, name: string): number => {

@@ -34,6 +34,11 @@ export interface LoadShedder {
   readonly inFlight: number;
   /** The admission state (limit, pressure); undefined when admission is off (`SHED_MAX_IN_FLIGHT=0`). */
   readonly admission: Admission | undefined;
+  /**
+   * Why a new subscription connection would be refused now, or undefined (src/subscriptions/admitUpgrade.ts):
+   * a busy event loop, or admission under pressure (a connection is admitted like a sheddable request).
+   */
+  shedReason(): ShedReason | undefined;
   /** Adds the admission metrics to the BFF's registry. */
   register(registry: Registry): void;
   /** Stops the utilization sampler. */
@@ -163,6 +168,11 @@ export function shedLoad(app: FastifyInstance, options: LoadShedderOptions): Loa
       return inFlight;
     },
     admission,
+    shedReason() {
+      if (maxEventLoopUtilization !== undefined && utilization > maxEventLoopUtilization) return 'event_loop';
+      if (admission?.pressure) return 'in_flight';
+      return undefined;
+    },
     register(registry) {
       const registers = [registry];
       new Gauge({

@@ -37,6 +37,7 @@ import { describeAuth } from '../schema/describeAuth.js';
 import type { EventSource } from '../subscriptions/EventSource.js';
 import { createOrderStatusSource } from '../subscriptions/createOrderStatusSource.js';
 import { createQueuedOrderEvents } from '../subscriptions/createQueuedOrderEvents.js';
+import { admitUpgradeThrough } from '../subscriptions/admitUpgrade.js';
 import { createSubscriptionServer } from '../subscriptions/createSubscriptionServer.js';
 import { loadSubscriptionLimits } from '../subscriptions/subscriptionLimits.js';
 import { createRouter } from '../routing/createRouter.js';
@@ -70,7 +71,7 @@ export interface CreateServerOptions {
   /**
    * The order-events feed (topic `orders`) of subscriptions; default: fed by the queue's `orders.events` topic (createQueuedOrderEvents). Closed with the server.
    */
-  orderEvents?: EventSource<OrderDto> & { close(): void; readonly openUpstreams: number };
+  orderEvents?: EventSource<OrderDto> & { close(): void; drain?(): void; readonly openUpstreams: number };
   /** Priority classes of the client's manifest operations by name (src/traffic; TRAFFIC_CLASSES overrides). */
   trafficClasses?: Readonly<Record<string, PriorityClass>>;
 }
@@ -193,6 +194,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     operations: persisted.operations,
     formatError: formatErrorOf(pipeline),
     limits: subscriptionLimits,
+    admitUpgrade: admitUpgradeThrough(shedder),
     sources: {
       orderStatus,
       orderEvents,
@@ -202,6 +204,10 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       close() {
         orderStatus.close();
         orderEvents.close();
+      },
+      drain() {
+        orderStatus.drain();
+        orderEvents.drain?.();
       },
     },
   });

@@ -30,6 +30,8 @@ export interface Follower {
 export interface LiveStream<E> extends AsyncIterableIterator<E | StreamFailure> {
   /** Resolves once the source has accepted the follower (first event or stream open); rejects with the refusal. */
   readonly ready: Promise<void>;
+  /** Events accepted from the source and not yet taken by the transport (for metrics and drain). */
+  readonly backlog?: number;
 }
 
 /** The last item of a stream whose source failed for good (after its retries). */

@@ -34,6 +34,11 @@ export interface SharedStreams<E> extends EventSource<E> {
   readonly openUpstreams: number;
   /** Ends every follower and closes every upstream (shutdown). */
   close(): void;
+  /**
+   * Closes every upstream and stops reconnecting, but leaves each follower its queued events
+   * (those already accepted for delivery) to read; `close()` ends the followers afterwards.
+   */
+  drain(): void;
 }
 
 /**
@@ -141,6 +146,13 @@ export function createSharedStreams<E>(options: SharedStreamsOptions<E>): Shared
     close() {
       for (const entry of [...shared.values()]) finish(entry, undefined);
     },
+    drain() {
+      for (const entry of shared.values()) {
+        if (entry.retry) clearTimeout(entry.retry);
+        entry.retry = undefined;
+        entry.closeUpstream?.();
+      }
+    },
   };
 }
 
@@ -160,6 +172,10 @@ interface Shared<E> {
 /** One follower's view of a shared stream: a bounded queue read as an async iterator. */
 class Subscriber<E> implements LiveStream<E> {
   readonly ready: Promise<void>;
+  /** Events accepted and not yet taken by the transport. */
+  get backlog(): number {
+    return this.queue.length;
+  }
   private queue: (E | StreamFailure)[] = [];
   private waiter: ((result: IteratorResult<E | StreamFailure>) => void) | undefined;
   private done = false;

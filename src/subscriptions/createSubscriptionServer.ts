@@ -31,6 +31,7 @@ import { ErrorCode } from '../errors/codes.js';
 import type { Logger } from '../observability/createLogger.js';
 import type { OperationGate } from '../http/gateOperation.js';
 import { replyError as sendError } from '../http/replyError.js';
+import type { AdmitUpgrade } from './admitUpgrade.js';
 import { CloseCode } from './closeCodes.js';
 import type { LiveSources } from './LiveScope.js';
 import type { SubscriptionLimits } from './subscriptionLimits.js';
@@ -51,7 +52,10 @@ export interface SubscriptionServerOptions {
   operations: ReadonlyMap<string, string>;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   limits: SubscriptionLimits;
-  sources: LiveSources & { close(): void; readonly openUpstreams: number };
+  /** Load shedding of new connections (WS upgrades, SSE streams): 503 before the handshake. Default: admit. */
+  admitUpgrade?: AdmitUpgrade;
+  /** `drain()` (optional) stops the upstreams but leaves followers their accepted events; `close()` ends everything. */
+  sources: LiveSources & { close(): void; drain?(): void; readonly openUpstreams: number };
 }
 
 export interface SubscriptionServer {
@@ -60,8 +64,10 @@ export interface SubscriptionServer {
   /** Connections (WS and SSE) open now. */
   readonly connections: number;
   /**
-   * Refuses new connections (503), lets each open one send what is already in flight, then
-   * closes WebSockets with 1001 (going away) and ends SSE streams; clients reconnect elsewhere.
+   * Refuses new connections (503) and closes the upstreams (nothing more is accepted), lets
+   * each open connection send the events already accepted for it (queued, being executed or
+   * being written), then closes WebSockets with 1001 (going away) and ends SSE streams;
+   * clients reconnect elsewhere.
    */
   close(): Promise<void>;
 }
@@ -98,6 +104,17 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     help: 'Subscription connections refused or cut off by the server, by reason.',
     labelNames: ['reason'],
     registers,
+  });
+  const streams = new Set<{ readonly backlog?: number }>();
+  new Gauge({
+    name: 'bff_subscription_events_queued',
+    help: 'Events accepted from upstreams and waiting for their subscriber (a slow consumer shows here first).',
+    registers,
+    collect() {
+      let queued = 0;
+      for (const stream of streams) queued += stream.backlog ?? 0;
+      this.set(queued);
+    },
   });
   new Gauge({
     name: 'bff_upstream_streams_open',
@@ -189,25 +206,41 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     const meta = eventContexts.get(args.contextValue as BffContext)!;
     const source = await createSourceEventStream(args);
     if (!isAsyncIterable(source)) return source as ExecutionResult;
-    const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+    const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]() as AsyncIterator<unknown> & { readonly backlog?: number };
+    const { connection } = meta;
     activeGauge.inc({ field: meta.field });
-    meta.connection.subscriptions++;
-    meta.connection.touch();
+    streams.add(iterator);
+    connection.subscriptions++;
+    connection.touch();
     let finished = false;
+    // An event taken from the source stays in hand until the transport asks for the next one
+    // (graphql-ws asks once the previous one was written): what a drain waits for.
+    let holding = false;
+    const release = () => {
+      if (!holding) return;
+      holding = false;
+      connection.working--;
+      connection.check();
+    };
     const finish = () => {
+      release();
       if (finished) return;
       finished = true;
+      streams.delete(iterator);
       activeGauge.dec({ field: meta.field });
-      meta.connection.subscriptions--;
-      meta.connection.touch();
+      connection.subscriptions--;
+      connection.touch();
     };
     const mapped: AsyncIterableIterator<ExecutionResult> = {
       async next() {
+        release();
         const step = await iterator.next();
         if (step.done) {
           finish();
           return { value: undefined, done: true };
         }
+        holding = true;
+        connection.working++;
         eventsOut.inc({ field: meta.field });
         const result = await execute({ ...args, rootValue: step.value, contextValue: meta.contextFor(Date.now()) });
         return { value: result as ExecutionResult, done: false };
@@ -269,10 +302,13 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     userKey: string | undefined;
     subscriptions = 0;
     pendingSends = 0;
+    /** Events taken from a source and not yet handed on by the transport (see run). */
+    working = 0;
     private readonly controller = new AbortController();
     private readonly timers: NodeJS.Timeout[] = [];
     private idle: NodeJS.Timeout | undefined;
     private closed = false;
+    private cutting = false;
     private settledWaiters: (() => void)[] = [];
     private window = { start: 0, count: 0 };
 
@@ -280,6 +316,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       readonly transport: 'ws' | 'sse',
       readonly address: string,
       private readonly closeTransport: (code: number, reason: string) => void,
+      /** Whether the transport has written out everything handed to it. */
+      private readonly flushed: () => boolean = () => true,
     ) {
       connections.add(this);
       connectionsGauge.inc({ transport });
@@ -319,7 +357,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
 
     /** Closes the connection on the server's initiative, counted as a drop. */
     cut(code: number, reason: string, message: string): void {
-      if (this.closed) return;
+      // Once: messages already received after the first cut must not count more drops.
+      if (this.closed || this.cutting) return;
+      this.cutting = true;
       drops.inc({ reason });
       log.info({ connectionId: this.id, code, reason }, 'subscription connection closed by the server');
       this.closeTransport(code, message);
@@ -327,19 +367,37 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
 
     sent(): void {
       this.pendingSends--;
-      // Let the transport pull the next queued event before deciding the connection is settled.
+      this.check();
+    }
+
+    private get quiet(): boolean {
+      return this.pendingSends === 0 && this.working === 0;
+    }
+
+    /** Wakes `settled()` waiters once the connection is quiet. */
+    check(): void {
+      if (this.settledWaiters.length === 0 || !this.quiet) return;
+      // Let the transport pull the next queued event (it does so in microtasks) before deciding.
       setImmediate(() => {
-        if (this.pendingSends > 0) return;
+        if (!this.quiet || this.settledWaiters.length === 0) return;
+        // A transport that buffers itself (SSE) is asked again shortly.
+        if (!this.flushed()) return void setTimeout(() => this.check(), 10).unref();
         const waiters = this.settledWaiters;
         this.settledWaiters = [];
         for (const waiter of waiters) waiter();
       });
     }
 
-    /** Resolves once nothing is being written (events in flight are out). */
+    /**
+     * Resolves once every event accepted for this connection is out: none queued at its
+     * sources (call after the sources' drain, so no new one arrives), none being executed,
+     * none being written.
+     */
     settled(): Promise<void> {
-      if (this.pendingSends === 0) return Promise.resolve();
-      return new Promise((resolve) => this.settledWaiters.push(resolve));
+      return new Promise((resolve) => {
+        this.settledWaiters.push(resolve);
+        this.check();
+      });
     }
 
     /** The transport closed: release everything the connection held. */
@@ -393,14 +451,20 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, handleProtocols: (protocols) => handleProtocols(protocols) });
 
-  function refuseUpgrade(socket: Duplex, status: number, code: ErrorCode, message: string): void {
-    const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
-    socket.end(`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Service Unavailable'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  function refuseUpgrade(socket: Duplex, status: number, code: ErrorCode, message: string, retryAfterSeconds?: number): void {
+    const body = JSON.stringify({ errors: [{ message, extensions: { code, ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) } }] });
+    const retryAfter = retryAfterSeconds !== undefined ? `retry-after: ${retryAfterSeconds}\r\n` : '';
+    socket.end(`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Service Unavailable'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${retryAfter}connection: close\r\n\r\n${body}`);
   }
 
   function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     if ((request.url ?? '').split('?')[0] !== '/graphql') return refuseUpgrade(socket, 404, ErrorCode.NOT_FOUND, 'WebSockets are served on /graphql only.');
     if (draining) return refuseUpgrade(socket, 503, ErrorCode.OVERLOADED, 'The server is shutting down.');
+    const shed = options.admitUpgrade?.();
+    if (shed) {
+      drops.inc({ reason: shed.reason });
+      return refuseUpgrade(socket, shed.status, shed.code, shed.message, shed.retryAfterSeconds);
+    }
     if (connections.size >= limits.maxConnections) {
       drops.inc({ reason: 'server_full' });
       return refuseUpgrade(socket, 503, ErrorCode.OVERLOADED, 'Too many subscription connections; try again later.');
@@ -414,7 +478,11 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     const ping =
       limits.keepAliveMs > 0
         ? setInterval(() => {
-            if (awaitingPong) return ws.terminate();
+            if (awaitingPong) {
+              drops.inc({ reason: 'keepalive' });
+              log.info({ connectionId: connection.id, reason: 'keepalive' }, 'subscription connection dropped: no pong');
+              return ws.terminate();
+            }
             awaitingPong = true;
             ws.ping();
           }, limits.keepAliveMs)
@@ -489,15 +557,26 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         return sendError(reply, request, ErrorCode.BAD_REQUEST, 'Ask for text/event-stream (GraphQL over SSE, distinct connections mode).', { status: 400 });
       }
       if (draining) return sendError(reply, request, ErrorCode.OVERLOADED, 'The server is shutting down.', { status: 503 });
+      const shed = options.admitUpgrade?.();
+      if (shed) {
+        drops.inc({ reason: shed.reason });
+        const { retryAfterSeconds } = shed;
+        return sendError(reply, request, shed.code, shed.message, { status: shed.status, headers: { 'retry-after': String(retryAfterSeconds) } }, { retryAfterSeconds });
+      }
       if (connections.size >= limits.maxConnections) {
         drops.inc({ reason: 'server_full' });
         return sendError(reply, request, ErrorCode.OVERLOADED, 'Too many subscription connections; try again later.', { status: 503 });
       }
       let refusedWith: { code: number; message: string } | undefined;
-      const connection = new Connection('sse', request.ip, (code, message) => {
-        refusedWith = { code, message };
-        if (reply.raw.headersSent) reply.raw.destroy();
-      });
+      const connection = new Connection(
+        'sse',
+        request.ip,
+        (code, message) => {
+          refusedWith = { code, message };
+          if (reply.raw.headersSent) reply.raw.destroy();
+        },
+        () => reply.raw.writableLength === 0,
+      );
       reply.raw.once('close', () => connection.dispose());
       const viewer = await admitConnection(connection, request.headers);
       if (!viewer) {
@@ -524,17 +603,34 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     async close() {
       draining = true;
       app.server.off('upgrade', onUpgrade);
+      // A client that stops reading must not hold the process: past the shutdown deadline
+      // (SHUTDOWN_TIMEOUT_MS, the same as HTTP's) what is left is closed without waiting.
+      let expired = false;
+      const deadline = new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          expired = true;
+          resolve();
+        }, config.shutdownTimeoutMs);
+        timer.unref();
+      });
+      // Nothing more is accepted from upstream; what was accepted is still delivered.
+      sources.drain?.();
       await Promise.all(
         [...connections].map(async (connection) => {
-          await connection.settled();
-          connection.cut(CloseCode.GOING_AWAY, 'drain', 'Server shutting down.');
+          await Promise.race([connection.settled(), deadline]);
+          connection.cut(CloseCode.GOING_AWAY, expired ? 'drain_deadline' : 'drain', 'Server shutting down.');
         }),
       );
       sources.close();
-      await new Promise<void>((resolve) => {
-        if (wss.clients.size === 0) return resolve();
-        for (const client of wss.clients) client.once('close', () => wss.clients.size === 0 && resolve());
-      });
+      await Promise.race([
+        deadline,
+        new Promise<void>((resolve) => {
+          if (wss.clients.size === 0) return resolve();
+          for (const client of wss.clients) client.once('close', () => wss.clients.size === 0 && resolve());
+        }),
+      ]);
+      // Sockets whose peer never answered the close frame.
+      for (const client of wss.clients) client.terminate();
       wss.close();
     },
   };

@@ -20,7 +20,9 @@ const NEXT: Record<string, string> = { PENDING: 'PAID', PAID: 'SHIPPED', SHIPPED
 
 before(async () => {
   backends = await startBackendsProcess({ ORDERS_WATCH_INTERVAL_MS: '5', ORDERS_WATCH_REPEAT: '1' });
-  mobile = await startBffProcess('mobile', backends, { WS_MAX_QUEUED_EVENTS: '200', WS_MAX_SUBSCRIPTIONS: '20' });
+  // No keepalive: a client that stops reading answers no ping either, and on a loaded machine
+  // the keepalive could drop it (1006) before its buffers fill, which is not what this tests.
+  mobile = await startBffProcess('mobile', backends, { WS_MAX_QUEUED_EVENTS: '200', WS_MAX_SUBSCRIPTIONS: '20', WS_KEEPALIVE_MS: '0' });
 });
 after(async () => {
   for (const socket of sockets) socket.terminate();

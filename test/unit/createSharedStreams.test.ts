@@ -110,3 +110,27 @@ test('a follower whose queue passes maxQueued is cut off (onOverflow) without sl
   await fast.return!();
   assert.equal(up.opened[0]!.closed, true);
 });
+
+test('drain closes the upstreams and stops reconnecting, but each follower still reads the events it was given; close ends them', async () => {
+  const up = upstream();
+  const streams = createSharedStreams<number>({ open: up.open, retryable, backoffMs: 1 });
+  const a = streams.subscribe('o-1', follower());
+  const b = streams.subscribe('o-2', follower());
+  up.opened[0]!.sink.next(1);
+  up.opened[0]!.sink.next(2);
+  up.opened[1]!.sink.error(unavailable());
+  await a.ready;
+  assert.equal(a.backlog, 2);
+  streams.drain();
+  assert.equal(up.opened[0]!.closed, true);
+  assert.equal(streams.openUpstreams, 0);
+  // Nothing more is accepted, and the failed one is not reopened.
+  up.opened[0]!.sink.next(3);
+  assert.deepEqual([await a.next(), await a.next()], [{ value: 1, done: false }, { value: 2, done: false }]);
+  assert.equal(a.backlog, 0);
+  const pending = a.next();
+  streams.close();
+  assert.deepEqual(await pending, { value: undefined, done: true });
+  assert.deepEqual(await b.next(), { value: undefined, done: true });
+  assert.equal(up.opened.length, 2, 'no reconnect after the drain');
+});
