@@ -1,3 +1,4 @@
+import { cachePublicReads } from '../cache/cachePublicReads.js';
 import type { BffConfig } from '../config/loadConfig.js';
 import { InventoryClient } from './grpc/InventoryClient.js';
 import { OrdersClient } from './grpc/OrdersClient.js';
@@ -31,7 +32,7 @@ export function createBackends(config: BffConfig): Backends {
   const orders = new OrdersClient({ ...common, address: b.orders.address, timeoutMs: b.orders.timeoutMs });
   const inventory = new InventoryClient({ ...common, address: b.inventory.address, timeoutMs: b.inventory.timeoutMs });
   const reviews = new ReviewsApi({ ...common, url: b.reviews.address, timeoutMs: b.reviews.timeoutMs, connections: u.connections });
-  return {
+  return cachePublicReads({
     users,
     catalog,
     orders,
@@ -43,5 +44,5 @@ export function createBackends(config: BffConfig): Backends {
       inventory.close();
       await Promise.allSettled([users.client.close(), catalog.client.close(), reviews.close()]);
     },
-  };
+  }, config.cache);
 }
