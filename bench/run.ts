@@ -116,6 +116,8 @@ function specsFor(client: 'mobile' | 'web'): ContenderSpec[] {
       ? [{ id: `bff-${workers}w`, kind: 'variant' as const, client, label: `${name}, ${workers} workers`, entry, env: { BFF_WORKERS: String(workers) } }]
       : []),
     { id: 'naive', kind: 'naive', client, label: `${name}, naive (BFF_BATCHING=false)`, entry, env: { BFF_BATCHING: 'false' } },
+    // With the public cache and single flight on: the only contender that caches (src/cache).
+    { id: 'bff-cached', kind: 'variant' as const, client, label: `${name}, cache on (BFF_CACHE=memory)`, entry, env: { BFF_CACHE: 'memory', BFF_COLLAPSE: 'true' } },
     // What users would pick instead of this kit (bench/stock/main.ts).
     { id: 'stock', kind: 'stock', client, label: `stock Apollo Server 5 + DataLoader (${client})`, entry: 'bench/stock/main.ts', env: { STOCK_CLIENT: client } },
   ];
@@ -162,6 +164,9 @@ try {
     LOG_LEVEL: 'warn',
     // Every request comes from one address and a handful of users: a limiter would measure itself.
     RATE_LIMIT_ENABLED: 'false',
+    // The comparison is without caching: no floor caches or collapses (bff-cached turns both on).
+    BFF_CACHE: 'off',
+    BFF_COLLAPSE: 'false',
   };
   const clients = [...new Set(configs.map((c) => (c.id === 'home' ? 'mobile' : 'web')))] as ('mobile' | 'web')[];
   const specs = [...clients.flatMap(specsFor), ...shared].map((spec) => ({ ...spec, nodeArgs: [poolSizeFlag, ...(spec.nodeArgs ?? [])] }));
@@ -217,6 +222,7 @@ try {
 
   // 2. Saturation rounds; the order of contenders rotates per round so drift spreads evenly.
   const saturation = new Map<string, LoadResult[]>();
+  const cacheHitRates = new Map<string, number | null>();
   const key = (configId: string, latencyMs: number, id: string) => `${configId}@${latencyMs}:${id}`;
   const emptyRuns: LoadResult[] = [];
   for (let round = 0; round < settings.rounds; round++) {
@@ -240,6 +246,7 @@ try {
             return runLoad(contender, scenario.requests, { duration: settings.saturationSeconds, connections });
           });
           saturation.set(k, [...(saturation.get(k) ?? []), result]);
+          if (contender.spec.id === 'bff-cached') cacheHitRates.set(k, await cacheHitRate(contender));
           log(`  round ${round + 1} ${k}: ${result.requestsPerSecond.toFixed(0)} req/s, ${((result.cpuSeconds * 1000) / Math.max(1, result.ok)).toFixed(2)} ms CPU/req${result.failed ? `, ${result.failed} failed` : ''}`);
         }
       }
@@ -321,6 +328,7 @@ try {
           peakRssMb: (peakRss.get(id === 'empty' ? 'empty' : key(config.id, latencyMs, id)) ?? 0) / (1024 * 1024),
           callsPerRequest: count ? count.perRequest : null,
           callsByBackend: count?.byBackend ?? {},
+          ...(id === 'bff-cached' && { cacheHitRate: cacheHitRates.get(key(config.id, latencyMs, id)) ?? null }),
           failed: runs.reduce((n, r) => n + r.failed, 0) + (fixed ?? []).reduce((n, r) => n + r.failed, 0),
           rpsVsFloor: 0,
           cpuVsFloor: 0,
@@ -405,6 +413,19 @@ try {
   await backends.stop();
 }
 process.exit(exitCode);
+
+/** Share of the public-cache lookups served from memory (fresh or stale) so far, from the contender's /metrics. */
+async function cacheHitRate(contender: RunningContender): Promise<number | null> {
+  try {
+    const text = await (await fetch(new URL('/metrics', contender.url))).text();
+    const by: Record<string, number> = {};
+    for (const m of text.matchAll(/^bff_cache_lookups_total\{[^}]*result="(\w+)"[^}]*\} (\S+)$/gm)) by[m[1]!] = (by[m[1]!] ?? 0) + Number(m[2]);
+    const all = Object.values(by).reduce((a, b) => a + b, 0);
+    return all ? ((by.hit ?? 0) + (by.stale ?? 0)) / all : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Issue 21's goals, for the shipped BFF against stock Apollo and the lean floor measured in the

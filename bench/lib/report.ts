@@ -33,6 +33,8 @@ export interface ContenderResult {
   /** Against the lean floor (no GraphQL, no kit). */
   rpsVsLean: number;
   cpuVsLean: number;
+  /** bff-cached only: share of public-cache lookups served from memory over its windows. */
+  cacheHitRate?: number | null;
 }
 
 export interface ScenarioResult {
@@ -119,6 +121,15 @@ export function toMarkdown(results: BenchResults, chartFile: string): string {
     lines.push('');
   }
   lines.push(...ratioTable(results.results), '');
+  const cachedRows = results.results.flatMap((s) => s.contenders.filter((c) => c.id === 'bff-cached').map((c) => ({ s, c })));
+  if (cachedRows.length) {
+    lines.push('## With the public cache on (bff-cached: BFF_CACHE=memory, BFF_COLLAPSE=true)', '', '| screen | req/s | CPU ms/req | backend calls/req (sequential check) | cache hit rate | req/s vs shipped (no cache) |', '|---|--:|--:|--:|--:|--:|');
+    for (const { s, c } of cachedRows) {
+      const bff = s.contenders.find((x) => x.id === 'bff');
+      lines.push(`| ${s.scenario} @ ${s.latencyMs} ms | ${fmt(c.rps)} | ${fmt(c.cpuMsPerRequest, 2)} | ${c.callsPerRequest === null ? '—' : fmt(c.callsPerRequest, 1)} | ${c.cacheHitRate == null ? '—' : `${(c.cacheHitRate * 100).toFixed(0)}%`} | ${ratio(bff ? c.rps / bff.rps : null)} |`);
+    }
+    lines.push('');
+  }
   lines.push('## Targets (shipped BFF against stock Apollo and the lean floor of the same run)', '', '| target | measured | met |', '|---|---|---|');
   for (const t of results.targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`);
   lines.push('');
