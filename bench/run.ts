@@ -167,6 +167,9 @@ try {
     // The comparison is without caching: no floor caches or collapses (bff-cached turns both on).
     BFF_CACHE: 'off',
     BFF_COLLAPSE: 'false',
+    // The hand-written contenders give every backend call 10 s; the BFFs the same, so that on a
+    // loaded machine the naive mode's hundreds of calls per request time out no sooner.
+    UPSTREAM_TIMEOUT_MS: '10000',
   };
   const clients = [...new Set(configs.map((c) => (c.id === 'home' ? 'mobile' : 'web')))] as ('mobile' | 'web')[];
   const specs = [...clients.flatMap(specsFor), ...shared].map((spec) => ({ ...spec, nodeArgs: [poolSizeFlag, ...(spec.nodeArgs ?? [])] }));
