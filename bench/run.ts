@@ -115,7 +115,8 @@ function specsFor(client: 'mobile' | 'web'): ContenderSpec[] {
     ...(workers
       ? [{ id: `bff-${workers}w`, kind: 'variant' as const, client, label: `${name}, ${workers} workers`, entry, env: { BFF_WORKERS: String(workers) } }]
       : []),
-    { id: 'naive', kind: 'naive', client, label: `${name}, naive (BFF_BATCHING=false)`, entry, env: { BFF_BATCHING: 'false' } },
+    // Its hundreds of calls per request outlast the default 10 s request deadline on a loaded machine.
+    { id: 'naive', kind: 'naive', client, label: `${name}, naive (BFF_BATCHING=false)`, entry, env: { BFF_BATCHING: 'false', BFF_REQUEST_TIMEOUT_MS: '60000', BFF_IDLE_TIMEOUT_MS: '65000' } },
     // With the public cache and single flight on: the only contender that caches (src/cache).
     { id: 'bff-cached', kind: 'variant' as const, client, label: `${name}, cache on (BFF_CACHE=memory)`, entry, env: { BFF_CACHE: 'memory', BFF_COLLAPSE: 'true' } },
     // What users would pick instead of this kit (bench/stock/main.ts).

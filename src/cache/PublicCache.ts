@@ -78,6 +78,11 @@ export class PublicCache {
     return this.#entries !== undefined || this.#options.collapse;
   }
 
+  /** Whether entities are kept (mode `memory`), so that invalidating them means something. */
+  get keeps(): boolean {
+    return this.#entries !== undefined;
+  }
+
   /** Entities held now (for tests and the readiness report). */
   get size(): number {
     return this.#entries?.size ?? 0;

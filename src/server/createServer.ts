@@ -21,6 +21,8 @@ import type { BffContext } from '../context/BffContext.js';
 import { buildContext } from '../context/buildContext.js';
 import { createBackends, type Backends } from '../datasources/createBackends.js';
 import { QueuedWrites } from '../datasources/queue/QueuedWrites.js';
+import { invalidateOnOrderEvents } from '../cache/invalidateOnOrderEvents.js';
+import type { PublicCache } from '../cache/PublicCache.js';
 import { createMessageQueue } from '../messaging/createMessageQueue.js';
 import type { MessageQueue } from '../messaging/MessageQueue.js';
 import { asBffError } from '../errors/BffError.js';
@@ -139,6 +141,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       onError: (error) => log.warn({ err: error }, 'message broker error'),
     }));
   const queued = new QueuedWrites(queue, config.identitySecret);
+  const cacheInvalidation = invalidateOnOrderEvents(queue, (backends as { publicCache?: PublicCache }).publicCache, (error) => log.warn({ err: error }, 'cache invalidation: reading order events failed; retrying'));
   const rateLimiter = config.rateLimit.enabled
     ? createRateLimiter({ limits: config.rateLimit, redis, keyPrefix: `bff-${config.name}:rl`, log })
     : undefined;
@@ -436,6 +439,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       await app.close();
       await apollo.stop();
       await backends.close();
+      await cacheInvalidation?.close();
       await queue.close();
       await redis?.close();
     },
