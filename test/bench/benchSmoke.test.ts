@@ -34,7 +34,12 @@ describe('benchmark smoke', { timeout: 600_000 }, () => {
 
   before(async () => {
     backends = await startBackendsProcess({ IDENTITY_HMAC_SECRET: SECRET });
-    const env = { ...backendEnv(backends), NODE_ENV: 'production', IDENTITY_HMAC_SECRET: SECRET, LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false' };
+    // As `npm run bench` sets them: nothing cached or collapsed, and deadlines a loaded machine
+    // does not reach (the naive mode's hundreds of calls per request timed out at the default 2 s).
+    const env = {
+      ...backendEnv(backends), NODE_ENV: 'production', IDENTITY_HMAC_SECRET: SECRET, LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false',
+      BFF_CACHE: 'off', BFF_COLLAPSE: 'false', UPSTREAM_TIMEOUT_MS: '10000',
+    };
     contenders = await Promise.all(specs.map((spec) => startContender(spec, env)));
     const cursors = await collectCursors(contender('any', 'floor').url, backends.urls.idp, 5);
     scenarios = new Map((await buildScenarios({ idpUrl: backends.urls.idp, cursors, variants: 20 })).map((s) => [s.id, s]));
