@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** What the benchmark compares: each runs as its own process from `entry`. */
-export type ContenderKind = 'bff' | 'variant' | 'naive' | 'floor' | 'empty';
+export type ContenderKind = 'bff' | 'variant' | 'naive' | 'stock' | 'floor' | 'lean' | 'empty';
 
 export interface ContenderSpec {
   /** Short id used in tables and results.json (`bff`, `naive`, `floor`, …). */
@@ -35,6 +35,8 @@ export interface RunningContender {
   cpuSeconds(): number;
   /** Peak resident set size (VmHWM) of the largest process of the tree, in bytes, since start or the last `resetPeakRss`. */
   peakRssBytes(): number;
+  /** Current resident set size of the largest process of the tree, in bytes. */
+  rssBytes(): number;
   /** Starts the peak over from the current RSS (Linux `clear_refs` 5), so a window can be measured on its own. */
   resetPeakRss(): void;
   /**
@@ -140,6 +142,16 @@ export function peakRssOf(pid: number): number {
   }
 }
 
+/** @returns one process's current RSS (VmRSS) in bytes; 0 when it is gone. */
+export function rssOf(pid: number): number {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** Polls until something answers HTTP on `url` (any status: the server is up). */
 async function waitUntilServing(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -157,7 +169,7 @@ async function waitUntilServing(url: string, child: ChildProcess, stderr: () => 
 }
 
 /**
- * Compiles the kit, both BFFs and the floor and empty contenders with tsc into
+ * Compiles the kit, both BFFs and the floor, stock, lean and empty contenders with tsc into
  * `.bench-dist/` and returns that root. Contenders then run as deployed (plain node on
  * JavaScript): under tsx each process also carries the compiler and source maps, some
  * 60 MB of memory and start-up work that production never pays.
@@ -206,6 +218,7 @@ export async function startContender(
     url,
     cpuSeconds: () => processTree(pid).reduce((sum, p) => sum + cpuOf(p), 0),
     peakRssBytes: () => Math.max(...processTree(pid).map(peakRssOf)),
+    rssBytes: () => Math.max(...processTree(pid).map(rssOf)),
     resetPeakRss: () => processTree(pid).forEach(resetPeakRssOf),
     async pause() {
       signalTree(pid, 'SIGSTOP');

@@ -14,6 +14,8 @@ export interface ContenderResult {
   p99Ms: number | null;
   /** Each paced round's p99 (p50Ms and p99Ms are the medians); empty when it could not sustain the rate. */
   p99Rounds: number[];
+  /** RSS of the contender's largest process once idle after the data checks (before any load), MB. */
+  idleRssMb: number;
   /** Peak RSS of the contender's largest process over its windows in this scenario (warm-ups included), MB. */
   peakRssMb: number;
   /** Backend calls per request, from the backends' counters; null for the empty handler. */
@@ -25,6 +27,14 @@ export interface ContenderResult {
   cpuVsFloor: number;
   rpsVsNaive: number | null;
   cpuVsNaive: number | null;
+  /** Against stock Apollo Server + DataLoader of the same client (null when it did not run). */
+  rpsVsStock: number | null;
+  cpuVsStock: number | null;
+  /** Against the lean floor (no GraphQL, no kit). */
+  rpsVsLean: number;
+  cpuVsLean: number;
+  /** bff-cached only: share of public-cache lookups served from memory over its windows. */
+  cacheHitRate?: number | null;
 }
 
 export interface ScenarioResult {
@@ -32,7 +42,7 @@ export interface ScenarioResult {
   title: string;
   latencyMs: number;
   minimalCalls: number;
-  /** Requests per second of the latency runs: half the slower of the shipped BFF and the floor. */
+  /** Requests per second of the latency runs: half the slowest of the shipped BFF, stock and the floors. */
   commonRate: number;
   responseBytes: number;
   contenders: ContenderResult[];
@@ -81,12 +91,12 @@ export function toMarkdown(results: BenchResults, chartFile: string): string {
       `Command: \`${results.command}\` (${Math.round(results.elapsedSeconds)} s).`,
     '',
     `Saturation: ${settings.saturationConnections} connections (naive: ${settings.naiveConnections}) × ${settings.saturationSeconds} s, median of ${settings.rounds} round(s). ` +
-      `Latency: requests evenly paced at the common rate (half the slower of the shipped BFF and the floor) for ${settings.rateSeconds}–${settings.rateSeconds * 5} s (about ${settings.rateSamples} requests) over up to ${settings.rateConnections} connections, timed from when each was due; p50 and p99 are the medians of ${settings.rounds} such round(s). ` +
+      `Latency: requests evenly paced at the common rate (half the slowest of the shipped BFF, stock Apollo and the two floors) for ${settings.rateSeconds}–${settings.rateSeconds * 5} s (about ${settings.rateSamples} requests) over up to ${settings.rateConnections} connections, timed from when each was due; p50 and p99 are the medians of ${settings.rounds} such round(s). ` +
       `BFF executor as shipped: \`${settings.executor}\`. ` +
       `${settings.v8PoolSize ? `Every contender and the backends run with \`--v8-pool-size=${settings.v8PoolSize}\` (V8's background threads; Node's default is 4), the load tool with 1. ` : ''}` +
       "CPU is the contender's own (all its processes), from /proc. " +
       `${settings.isolated ? 'Every other contender is frozen (SIGSTOP) while one is measured. ' : 'The other contenders stay running (--no-isolate) while one is measured. '}` +
-      'Peak RSS is the largest process\'s high-water mark over the scenario\'s windows (reset before each). ' +
+      'Peak RSS is the largest process\'s high-water mark over the scenario\'s windows (reset before each); idle RSS is its RSS after the data checks, before any load. ' +
       'Backend calls are counted by the backends themselves.',
     '',
     `![req/s and CPU per request](${chartFile})`,
@@ -98,25 +108,62 @@ export function toMarkdown(results: BenchResults, chartFile: string): string {
       '',
       `Response ≈ ${fmt(s.responseBytes / 1024, 1)} KB; minimal backend calls ${s.minimalCalls}; common rate ${s.commonRate} req/s.`,
       '',
-      '| contender | req/s | CPU ms/req | p50 ms | p99 ms | peak RSS MB | backend calls/req | failed | req/s vs floor | CPU vs floor | req/s vs naive | CPU vs naive |',
-      '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+      '| contender | req/s | CPU ms/req | p50 ms | p99 ms | peak / idle RSS MB | backend calls/req | failed | req/s vs stock | CPU vs stock | req/s vs lean | CPU vs lean | req/s vs kit floor | CPU vs kit floor | req/s vs naive |',
+      '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
     );
     for (const c of s.contenders) {
       lines.push(
-        `| ${c.label} | ${fmt(c.rps)} | ${fmt(c.cpuMsPerRequest, 2)} | ${fmt(c.p50Ms, 1)} | ${fmt(c.p99Ms, 1)} | ${fmt(c.peakRssMb)} | ` +
+        `| ${c.label} | ${fmt(c.rps)} | ${fmt(c.cpuMsPerRequest, 2)} | ${fmt(c.p50Ms, 1)} | ${fmt(c.p99Ms, 1)} | ${fmt(c.peakRssMb)} / ${fmt(c.idleRssMb)} | ` +
           `${c.callsPerRequest === null ? '—' : fmt(c.callsPerRequest, c.callsPerRequest % 1 ? 1 : 0)} | ${c.failed} | ` +
-          `${ratio(c.rpsVsFloor)} | ${ratio(c.cpuVsFloor)} | ${ratio(c.rpsVsNaive)} | ${ratio(c.cpuVsNaive)} |`,
+          `${ratio(c.rpsVsStock)} | ${ratio(c.cpuVsStock)} | ${ratio(c.rpsVsLean)} | ${ratio(c.cpuVsLean)} | ${ratio(c.rpsVsFloor)} | ${ratio(c.cpuVsFloor)} | ${ratio(c.rpsVsNaive)} |`,
       );
     }
     lines.push('');
   }
-  lines.push('## Targets (shipped BFF against the floor of the same run)', '', '| target | measured | met |', '|---|---|---|');
+  lines.push(...ratioTable(results.results), '');
+  const cachedRows = results.results.flatMap((s) => s.contenders.filter((c) => c.id === 'bff-cached').map((c) => ({ s, c })));
+  if (cachedRows.length) {
+    lines.push('## With the public cache on (bff-cached: BFF_CACHE=memory, BFF_COLLAPSE=true)', '', '| screen | req/s | CPU ms/req | backend calls/req (sequential check) | cache hit rate | req/s vs shipped (no cache) |', '|---|--:|--:|--:|--:|--:|');
+    for (const { s, c } of cachedRows) {
+      const bff = s.contenders.find((x) => x.id === 'bff');
+      lines.push(`| ${s.scenario} @ ${s.latencyMs} ms | ${fmt(c.rps)} | ${fmt(c.cpuMsPerRequest, 2)} | ${c.callsPerRequest === null ? '—' : fmt(c.callsPerRequest, 1)} | ${c.cacheHitRate == null ? '—' : `${(c.cacheHitRate * 100).toFixed(0)}%`} | ${ratio(bff ? c.rps / bff.rps : null)} |`);
+    }
+    lines.push('');
+  }
+  lines.push('## Targets (shipped BFF against stock Apollo and the lean floor of the same run)', '', '| target | measured | met |', '|---|---|---|');
   for (const t of results.targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`);
   lines.push('');
   return lines.join('\n');
 }
 
-const COLORS: Record<string, string> = { bff: '#2563eb', variant: '#93c5fd', naive: '#dc2626', floor: '#16a34a', empty: '#9ca3af' };
+/**
+ * @returns the summary the issue asks for: per screen, the shipped BFF's figures divided by
+ * each reference's (req/s above 1 is better; CPU, RSS and p99 below 1 are).
+ */
+export function ratioTable(scenarios: ScenarioResult[]): string[] {
+  const lines = [
+    '## The shipped BFF against each reference (ratios; req/s > 1 and the rest < 1 favour the BFF)',
+    '',
+    '| screen | against | req/s | CPU ms/req | peak RSS | idle RSS | p99 at the common rate |',
+    '|---|---|--:|--:|--:|--:|--:|',
+  ];
+  const div = (a: number | null, b: number | null) => (a === null || b === null || !(b > 0) ? null : a / b);
+  for (const s of scenarios) {
+    const bff = s.contenders.find((c) => c.id === 'bff');
+    if (!bff) continue;
+    for (const id of ['stock', 'lean', 'floor', 'naive']) {
+      const other = s.contenders.find((c) => c.id === id);
+      if (!other) continue;
+      lines.push(
+        `| ${s.scenario} @ ${s.latencyMs} ms | ${other.label} | ${ratio(div(bff.rps, other.rps))} | ${ratio(div(bff.cpuMsPerRequest, other.cpuMsPerRequest))} | ` +
+          `${ratio(div(bff.peakRssMb, other.peakRssMb))} | ${ratio(div(bff.idleRssMb, other.idleRssMb))} | ${ratio(div(bff.p99Ms, other.p99Ms))} |`,
+      );
+    }
+  }
+  return lines;
+}
+
+const COLORS: Record<string, string> = { bff: '#2563eb', variant: '#93c5fd', naive: '#dc2626', stock: '#f59e0b', floor: '#16a34a', lean: '#065f46', empty: '#9ca3af' };
 /** Variants told apart: through Apollo, the other executor, more workers. */
 const VARIANT_COLORS: [RegExp, string][] = [[/^bff-apollo$/, '#60a5fa'], [/^bff-\d+w$/, '#7c3aed'], [/^bff-/, '#bfdbfe']];
 

@@ -48,6 +48,8 @@ export interface BffConfig {
   };
   /** Off only for the benchmark's naive mode: every entity becomes its own backend call. */
   batching: boolean;
+  /** Public backend reads (products, list pages, stock) cached and/or collapsed in process: src/cache, docs/performance.md. */
+  cache: { mode: 'off' | 'memory'; collapse: boolean; maxEntries: number };
   /**
    * How operations execute: `jit` compiles each distinct operation once with graphql-jit
    * (src/operation/execute.ts); `graphql-js` interprets it per request. Same data and
@@ -210,6 +212,9 @@ function schemaFor(profile: BffProfile) {
       UPSTREAM_CONCURRENCY: int(1, 256).default(8),
       UPSTREAM_CONNECTIONS: int(1, 1024).default(32),
       BFF_BATCHING: bool.default(true),
+      BFF_CACHE: z.enum(['off', 'memory']).default('off'),
+      BFF_COLLAPSE: bool.default(true),
+      BFF_CACHE_MAX_ENTRIES: int(1, 10_000_000).default(50_000),
       BFF_EXECUTOR: z.enum(['jit', 'graphql-js']).default('jit'),
       BFF_FAST_PATH: bool.default(true),
       BFF_FANOUT_DEBUG: bool.default(true),
@@ -361,6 +366,7 @@ export function loadConfig(profile: BffProfile, env: NodeJS.ProcessEnv = process
       connections: e.UPSTREAM_CONNECTIONS,
     },
     batching: e.BFF_BATCHING,
+    cache: { mode: e.BFF_CACHE, collapse: e.BFF_COLLAPSE, maxEntries: e.BFF_CACHE_MAX_ENTRIES },
     executor: e.BFF_EXECUTOR,
     fastPath: e.BFF_FAST_PATH,
     fanoutDebug: e.BFF_FANOUT_DEBUG && !production,

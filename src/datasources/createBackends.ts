@@ -1,3 +1,4 @@
+import { cachePublicReads } from '../cache/cachePublicReads.js';
 import { BACKEND_NAMES, type BackendName } from '../config/backends.js';
 import type { BffConfig } from '../config/loadConfig.js';
 import { ReviewsApi } from './graphql/ReviewsApi.js';
@@ -56,8 +57,11 @@ export type Backends = { readonly [N in BackendName]: ClientOf<N> } & {
   close(): Promise<void>;
 };
 
-/** @returns clients for the backends in `config.backends` (the BFF profile's). */
-export function createBackends(config: Pick<BffConfig, 'name' | 'backends' | 'upstream'>): Backends {
+/**
+ * @returns clients for the backends in `config.backends` (the BFF profile's), their public reads
+ * cached and collapsed as `config.cache` says (src/cache/cachePublicReads.ts).
+ */
+export function createBackends(config: Pick<BffConfig, 'name' | 'backends' | 'upstream'> & Partial<Pick<BffConfig, 'cache'>>): Backends {
   const { upstream: u } = config;
   const clients = new Map<BackendName, unknown>();
   const upstreams: Upstream[] = [];
@@ -91,5 +95,5 @@ export function createBackends(config: Pick<BffConfig, 'name' | 'backends' | 'up
       },
     });
   }
-  return backends as unknown as Backends;
+  return cachePublicReads(backends as unknown as Backends, config.cache);
 }

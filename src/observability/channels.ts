@@ -32,3 +32,11 @@ export interface BreakerStateEvent {
 export const upstreamCallChannel = channel('bff:upstream:call');
 export const loaderBatchChannel = channel('bff:loader:batch');
 export const breakerStateChannel = channel('bff:breaker:state');
+
+/** One key looked up in the public cache (src/cache): served fresh, stale, from a call in flight, or fetched. */
+export interface CacheLookupEvent {
+  kind: string;
+  result: 'hit' | 'stale' | 'miss' | 'collapsed';
+}
+
+export const cacheLookupChannel = channel('bff:cache:lookup');

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { loaderBatchChannel, upstreamCallChannel, type LoaderBatchEvent, type UpstreamCallEvent } from './channels.js';
+import { cacheLookupChannel, loaderBatchChannel, upstreamCallChannel, type CacheLookupEvent, type LoaderBatchEvent, type UpstreamCallEvent } from './channels.js';
 
 let registry: Registry | undefined;
 
@@ -79,6 +79,18 @@ export function processMetrics(): Registry {
     let series = batchSizeByLoader.get(event.loader);
     if (!series) batchSizeByLoader.set(event.loader, (series = batchSize.labels({ loader: event.loader })));
     series.observe(event.size);
+  });
+  // The public cache and its single flight (src/cache): `collapsed` counts keys answered by a
+  // call another request had in flight, i.e. backend work not sent twice.
+  const lookups = new Counter({
+    name: 'bff_cache_lookups_total',
+    help: 'Public-entity lookups, by kind and result (hit, stale, miss, collapsed).',
+    labelNames: ['kind', 'result'],
+    registers: [registry],
+  });
+  cacheLookupChannel.subscribe((message) => {
+    const event = message as CacheLookupEvent;
+    lookups.inc({ kind: event.kind, result: event.result });
   });
   return registry;
 }

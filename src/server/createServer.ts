@@ -20,6 +20,8 @@ import { shedLoad } from '../http/shedLoad.js';
 import { degradeFields } from '../traffic/degradeFields.js';
 import type { PriorityClass } from '../traffic/PriorityClass.js';
 import { createRateLimiter } from '../limits/createRateLimiter.js';
+import { invalidateOnOrderEvents } from '../cache/invalidateOnOrderEvents.js';
+import type { PublicCache } from '../cache/PublicCache.js';
 import { createMessageQueue } from '../messaging/createMessageQueue.js';
 import type { MessageQueue } from '../messaging/MessageQueue.js';
 import { createFieldUsage } from '../observability/createFieldUsage.js';
@@ -126,6 +128,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   const queued = new QueuedWrites(queue, config.identitySecret);
   const { rulesFile, testKeys } = config.routing;
   const router = rulesFile ? createRouter({ bff: config.name, rulesFile, testKeys, backends, config, log }) : undefined;
+  const cacheInvalidation = invalidateOnOrderEvents(queue, (backends as { publicCache?: PublicCache }).publicCache, (error) => log.warn({ err: error }, 'cache invalidation: reading order events failed; retrying'));
   const rateLimiter = config.rateLimit.enabled
     ? createRateLimiter({ limits: config.rateLimit, settings: config.traffic.rateLimit, redis, keyPrefix: `bff-${config.name}:rl`, log })
     : undefined;
@@ -329,6 +332,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       await apollo.stop();
       await backends.close();
       await router?.close();
+      await cacheInvalidation?.close();
       await queue.close();
       await redis?.close();
     },

@@ -20,6 +20,10 @@ const specs: ContenderSpec[] = [
   { id: 'bff', kind: 'bff', client: 'web', label: 'bff-web', entry: 'bff-web/main.ts', env: {} },
   { id: 'naive', kind: 'naive', client: 'web', label: 'bff-web naive', entry: 'bff-web/main.ts', env: { BFF_BATCHING: 'false' } },
   { id: 'floor', kind: 'floor', client: 'any', label: 'floor', entry: 'bench/floor/main.ts', env: {} },
+  // The references that share no code with the kit: they must answer the same data too.
+  { id: 'stock', kind: 'stock', client: 'mobile', label: 'stock mobile', entry: 'bench/stock/main.ts', env: { STOCK_CLIENT: 'mobile' } },
+  { id: 'stock', kind: 'stock', client: 'web', label: 'stock web', entry: 'bench/stock/main.ts', env: { STOCK_CLIENT: 'web' } },
+  { id: 'lean', kind: 'lean', client: 'any', label: 'lean', entry: 'bench/lean/main.ts', env: {} },
 ];
 
 describe('benchmark smoke', { timeout: 600_000 }, () => {
@@ -30,7 +34,12 @@ describe('benchmark smoke', { timeout: 600_000 }, () => {
 
   before(async () => {
     backends = await startBackendsProcess({ IDENTITY_HMAC_SECRET: SECRET });
-    const env = { ...backendEnv(backends), NODE_ENV: 'production', IDENTITY_HMAC_SECRET: SECRET, LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false' };
+    // As `npm run bench` sets them: nothing cached or collapsed, and deadlines a loaded machine
+    // does not reach (the naive mode's hundreds of calls per request timed out at the default 2 s).
+    const env = {
+      ...backendEnv(backends), NODE_ENV: 'production', IDENTITY_HMAC_SECRET: SECRET, LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false',
+      BFF_CACHE: 'off', BFF_COLLAPSE: 'false', UPSTREAM_TIMEOUT_MS: '10000',
+    };
     contenders = await Promise.all(specs.map((spec) => startContender(spec, env)));
     const cursors = await collectCursors(contender('any', 'floor').url, backends.urls.idp, 5);
     scenarios = new Map((await buildScenarios({ idpUrl: backends.urls.idp, cursors, variants: 20 })).map((s) => [s.id, s]));
@@ -41,10 +50,10 @@ describe('benchmark smoke', { timeout: 600_000 }, () => {
   });
 
   it('every contender returns the floor’s data for the same requests', async () => {
-    const home = await checkSameData(scenarios.get('home')!, contender('any', 'floor'), [contender('mobile', 'bff')]);
+    const home = await checkSameData(scenarios.get('home')!, contender('any', 'floor'), [contender('mobile', 'bff'), contender('mobile', 'stock'), contender('any', 'lean')]);
     assert.deepEqual(home.mismatches, []);
     for (const id of ['orders10', 'orders50'] as const) {
-      const table = await checkSameData(scenarios.get(id)!, contender('any', 'floor'), [contender('web', 'bff'), contender('web', 'naive')], 2);
+      const table = await checkSameData(scenarios.get(id)!, contender('any', 'floor'), [contender('web', 'bff'), contender('web', 'naive'), contender('web', 'stock'), contender('any', 'lean')], 2);
       assert.deepEqual(table.mismatches, [], id);
     }
   });
@@ -54,12 +63,16 @@ describe('benchmark smoke', { timeout: 600_000 }, () => {
     const home = await countCalls(scenarios.get('home')!, contender('mobile', 'bff'), stats);
     assert.equal(home.perRequest, 5);
     assert.deepEqual(home.byBackend, { users: 1, catalog: 2, orders: 1, inventory: 1 });
+    assert.deepEqual(await countCalls(scenarios.get('home')!, contender('any', 'lean'), stats), home, 'the lean floor makes the same calls');
+    assert.deepEqual(await countCalls(scenarios.get('home')!, contender('mobile', 'stock'), stats), home, 'stock Apollo makes the same calls');
     for (const id of ['orders10', 'orders50'] as const) {
       const table = await countCalls(scenarios.get(id)!, contender('web', 'bff'), stats);
       assert.equal(table.perRequest, 4, id);
       assert.deepEqual(table.byBackend, { users: 1, catalog: 1, orders: 1, inventory: 1 }, id);
       const floor = await countCalls(scenarios.get(id)!, contender('any', 'floor'), stats);
       assert.deepEqual(floor, table, `${id}: the floor makes the same calls`);
+      assert.deepEqual(await countCalls(scenarios.get(id)!, contender('any', 'lean'), stats), table, `${id}: the lean floor makes the same calls`);
+      assert.deepEqual(await countCalls(scenarios.get(id)!, contender('web', 'stock'), stats), table, `${id}: stock Apollo makes the same calls`);
     }
     const naive = await countCalls(scenarios.get('orders50')!, contender('web', 'naive'), stats, 1);
     assert.ok(naive.perRequest > 100, `naive OrdersTable(50) made ${naive.perRequest} calls`);
