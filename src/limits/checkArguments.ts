@@ -46,6 +46,7 @@ export const DEFAULT_ARGUMENT_RULES: Readonly<ArgumentRules> = Object.freeze({
  * client sends has a use for them, undici refuses them in headers, and `encodeURIComponent`
  * throws on a lone surrogate.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this pattern refuses.
 const UNSENDABLE = /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** A field of the operation whose arguments can hold an `ID` or a `String`. */

@@ -283,7 +283,13 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     url: '/graphql',
     preHandler: [
       gateOperation(admitOperation, {
-        servePage: explorer && ((request, reply) => explorer.wantsPage(request) && (explorer.sendPage(reply), true)),
+        servePage:
+          explorer &&
+          ((request, reply) => {
+            if (!explorer.wantsPage(request)) return false;
+            explorer.sendPage(reply);
+            return true;
+          }),
       }),
       authenticate(verifyCaller, log),
       // After authentication: segments read the viewer.

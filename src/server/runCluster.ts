@@ -62,7 +62,9 @@ export function runCluster(options: ClusterOptions): void {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   // Reload (the routing rules, src/routing) in every worker; without a listener SIGHUP would end the primary.
-  process.on('SIGHUP', () => Object.values(cluster.workers ?? {}).forEach((worker) => worker?.process.kill('SIGHUP')));
+  process.on('SIGHUP', () => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP');
+  });
 
   log.info({ workers, pid: process.pid }, `${name} cluster primary starting ${workers} workers`);
   for (let i = 0; i < workers; i++) cluster.fork();

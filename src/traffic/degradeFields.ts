@@ -41,7 +41,10 @@ export function degradeFields(schema: GraphQLSchema, underPressure: () => boolea
         resolve(source, args, context, info) {
           if (!underPressure()) return resolve(source, args, context, info);
           let operation = info.operation.name?.value ?? 'anonymous';
-          if (!operations.has(operation)) operation = operations.size < MAX_OPERATIONS ? (operations.add(operation), operation) : 'other';
+          if (!operations.has(operation)) {
+            if (operations.size < MAX_OPERATIONS) operations.add(operation);
+            else operation = 'other';
+          }
           const key = `${operation}\u0000${coordinate}`;
           counts.set(key, (counts.get(key) ?? 0) + 1);
           throw new BffError(ErrorCode.DEGRADED, 'Left out while the service is under load; the rest of the response is complete.', { reason: 'under_load' });

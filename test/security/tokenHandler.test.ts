@@ -115,7 +115,7 @@ class Browser {
     const action = /<form method="post" action="([^"]+)"/.exec(page)?.[1];
     assert.ok(action, `no form in ${page.slice(0, 200)}`);
     const fields = new URLSearchParams();
-    for (const m of page.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields.append(unescape(m[1]!), unescape(m[2]!));
+    for (const m of page.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields.append(unescapeHtml(m[1]!), unescapeHtml(m[2]!));
     for (const [k, v] of Object.entries(extra)) fields.append(k, v);
     return this.navigate(new URL(action, pageUrl).href, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fields.toString() });
   }
@@ -138,7 +138,7 @@ class Browser {
   }
 }
 
-const unescape = (s: string) => s.replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c)));
+const unescapeHtml = (s: string) => s.replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c)));
 const json = async (res: Response) => (await res.json()) as { data?: Record<string, unknown>; errors?: { message: string; extensions?: Record<string, unknown> }[] };
 
 test('sign-in leaves the browser with one HttpOnly session cookie and no token; staff queries work on every replica', async (t) => {

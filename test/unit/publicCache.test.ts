@@ -36,8 +36,12 @@ function heldBackend() {
       await gate.promise;
       return keys.filter((k) => k !== 'unknown').map((id) => ({ id, v: version }));
     },
-    release: () => pending.splice(0).forEach((p) => p.gate.resolve()),
-    fail: (error: Error) => pending.splice(0).forEach((p) => p.gate.reject(error)),
+    release: () => {
+      for (const p of pending.splice(0)) p.gate.resolve();
+    },
+    fail: (error: Error) => {
+      for (const p of pending.splice(0)) p.gate.reject(error);
+    },
     waitForCalls: async (n: number) => {
       while (calls.length < n) await new Promise((resolve) => setImmediate(resolve));
     },

@@ -116,7 +116,9 @@ function walkSchema(before: JsonSchema | undefined, after: JsonSchema | undefine
     walkSchema(property, next, `${path}.${name}`, changes);
   }
   walkSchema(before.items, after.items, path, changes);
-  for (const key of ['oneOf', 'anyOf'] as const) (before[key] ?? []).forEach((variant, i) => walkSchema(variant, after[key]?.[i], path, changes));
+  for (const key of ['oneOf', 'anyOf'] as const) {
+    for (const [i, variant] of (before[key] ?? []).entries()) walkSchema(variant, after[key]?.[i], path, changes);
+  }
 }
 
 function describe(schema: JsonSchema): string {
