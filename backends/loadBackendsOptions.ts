@@ -11,7 +11,8 @@ function intSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, max:
   const text = env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value > max) throw new Error(`${name} must be an integer 0..${max}, got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(value) || value < 0 || value > max)
+    throw new Error(`${name} must be an integer 0..${max}, got ${JSON.stringify(text)}`);
   return value;
 }
 
@@ -30,7 +31,8 @@ export function loadBackendsOptions(env: NodeJS.ProcessEnv): StartBackendsOption
       const text = env[name];
       if (text === undefined || text === '') continue;
       const port = Number(text);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name} must be a port 0..65535, got ${JSON.stringify(text)}`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new Error(`${name} must be a port 0..65535, got ${JSON.stringify(text)}`);
       ports[service] = port;
     }
   }
@@ -43,7 +45,8 @@ export function loadBackendsOptions(env: NodeJS.ProcessEnv): StartBackendsOption
     }
   }
   const latency = env.BACKEND_LATENCY_MS ? Number(env.BACKEND_LATENCY_MS) : 0;
-  if (!(latency >= 0 && latency <= 60_000)) throw new Error(`BACKEND_LATENCY_MS must be 0..60000, got ${JSON.stringify(env.BACKEND_LATENCY_MS)}`);
+  if (!(latency >= 0 && latency <= 60_000))
+    throw new Error(`BACKEND_LATENCY_MS must be 0..60000, got ${JSON.stringify(env.BACKEND_LATENCY_MS)}`);
   // BROKER_URL as the BFFs read it: redis:// is the shared broker; anything else (unset, or the
   // embedded broker's own http:// address) means this process hosts the embedded one.
   const brokerUrl = env.BROKER_URL && /^rediss?:\/\//.test(env.BROKER_URL) ? env.BROKER_URL : undefined;
@@ -51,7 +54,8 @@ export function loadBackendsOptions(env: NodeJS.ProcessEnv): StartBackendsOption
     throw new Error(`BROKER_URL must be redis://…, http://… or memory:, got ${JSON.stringify(env.BROKER_URL)}`);
   }
   const consumers = env.BACKENDS_CONSUMERS ?? 'true';
-  if (!['true', 'false', '1', '0'].includes(consumers)) throw new Error(`BACKENDS_CONSUMERS must be true or false, got ${JSON.stringify(consumers)}`);
+  if (!['true', 'false', '1', '0'].includes(consumers))
+    throw new Error(`BACKENDS_CONSUMERS must be true or false, got ${JSON.stringify(consumers)}`);
   const accessTtl = env.IDP_ACCESS_TOKEN_TTL_S ? Number(env.IDP_ACCESS_TOKEN_TTL_S) : undefined;
   if (accessTtl !== undefined && !(Number.isInteger(accessTtl) && accessTtl >= 1 && accessTtl <= 86_400)) {
     throw new Error(`IDP_ACCESS_TOKEN_TTL_S must be an integer 1..86400, got ${JSON.stringify(env.IDP_ACCESS_TOKEN_TTL_S)}`);

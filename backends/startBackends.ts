@@ -41,7 +41,9 @@ export const DEFAULT_BACKEND_PORTS: BackendPorts = {
   ...HARNESS_PORTS,
   ...(Object.fromEntries(BACKEND_NAMES.map((name) => [name, BACKENDS[name].defaultPort])) as Record<BackendName, number>),
 };
-export const EPHEMERAL_BACKEND_PORTS: BackendPorts = Object.fromEntries(Object.keys(DEFAULT_BACKEND_PORTS).map((name) => [name, 0])) as BackendPorts;
+export const EPHEMERAL_BACKEND_PORTS: BackendPorts = Object.fromEntries(
+  Object.keys(DEFAULT_BACKEND_PORTS).map((name) => [name, 0]),
+) as BackendPorts;
 export const DEFAULT_IDENTITY_SECRET = 'dev-identity-secret-change-me';
 
 export interface StartBackendsOptions {
@@ -106,7 +108,13 @@ export async function startBackends(options: StartBackendsOptions = {}): Promise
   const monitors = Object.fromEntries(SERVICE_NAMES.map((s) => [s, new ServiceMonitor(s, options.baseLatencyMs ?? 0)])) as Monitors;
   for (const [service, spec] of Object.entries(options.faults ?? {})) monitors[service as ServiceName].setFaults(spec);
   const definitions = loadShopProtos();
-  const idp = await createIdp({ issuer: options.issuer, audience: options.audience, ephemeralKeys: options.ephemeralKeys, keyFile: options.keyFile, accessTokenTtlSeconds: options.idpAccessTokenTtlSeconds });
+  const idp = await createIdp({
+    issuer: options.issuer,
+    audience: options.audience,
+    ephemeralKeys: options.ephemeralKeys,
+    keyFile: options.keyFile,
+    accessTokenTtlSeconds: options.idpAccessTokenTtlSeconds,
+  });
 
   const httpServers: HttpServer[] = [];
   const grpcServers: GrpcServer[] = [];
@@ -117,8 +125,14 @@ export async function startBackends(options: StartBackendsOptions = {}): Promise
     for (const cleanup of cleanups) cleanup();
     for (const cleanup of asyncCleanups.reverse()) await cleanup().catch(() => {});
   }
-  const http = (server: HttpServer, port: number) => { httpServers.push(server); return listenHttp(server, port, host); };
-  const grpc = (server: GrpcServer, port: number) => { grpcServers.push(server); return bindGrpc(server, port, host); };
+  const http = (server: HttpServer, port: number) => {
+    httpServers.push(server);
+    return listenHttp(server, port, host);
+  };
+  const grpc = (server: GrpcServer, port: number) => {
+    grpcServers.push(server);
+    return bindGrpc(server, port, host);
+  };
 
   // The broker: Redis Streams when configured, else an in-memory queue this process serves.
   const logError = (what: string) => (error: unknown) => log(`${what}: ${(error as Error)?.message ?? String(error)}`);
@@ -133,20 +147,35 @@ export async function startBackends(options: StartBackendsOptions = {}): Promise
     queue = await RedisStreamsQueue.create({ url: options.brokerUrl!, onError: logError('broker') });
     store = await createRedisDedupStore(options.brokerUrl!, logError('dedup store'));
   }
-  asyncCleanups.push(() => queue.close(), () => store.close());
+  asyncCleanups.push(
+    () => queue.close(),
+    () => store.close(),
+  );
   let eventSeq = 0;
 
   try {
     // Inventory first: the orders service needs its address for ReserveStock.
-    const inventoryPort = await grpc(createInventoryServer({ stock: seed.stock, definition: definitions.inventory, monitor: monitors.inventory, identitySecret: secret }), wanted.inventory);
+    const inventoryPort = await grpc(
+      createInventoryServer({ stock: seed.stock, definition: definitions.inventory, monitor: monitors.inventory, identitySecret: secret }),
+      wanted.inventory,
+    );
     const connectHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
     const orders = createOrdersServer({
-      orders: seed.orders, products: seed.products, definitions, inventoryAddress: `${connectHost}:${inventoryPort}`,
-      monitor: monitors.orders, identitySecret: secret,
+      orders: seed.orders,
+      products: seed.products,
+      definitions,
+      inventoryAddress: `${connectHost}:${inventoryPort}`,
+      monitor: monitors.orders,
+      identitySecret: secret,
       fulfilmentIntervalMs: options.fulfilmentIntervalMs ?? 0,
       publishEvent: (event) => {
         queue
-          .publish(Topics.orderEvents, { type: event.kind === 'ORDER_PLACED' ? 'order.placed' : 'order.status_changed', key: `${event.order.id}:${event.order.status}:${++eventSeq}`, headers: {}, body: event })
+          .publish(Topics.orderEvents, {
+            type: event.kind === 'ORDER_PLACED' ? 'order.placed' : 'order.status_changed',
+            key: `${event.order.id}:${event.order.status}:${++eventSeq}`,
+            headers: {},
+            body: event,
+          })
           .catch(logError('order event not published'));
       },
       ...(options.watchIntervalMs !== undefined && { watchIntervalMs: options.watchIntervalMs }),
@@ -156,31 +185,69 @@ export async function startBackends(options: StartBackendsOptions = {}): Promise
     const consumers: { returns?: ReturnType<typeof createReturnsService>; analytics?: ReturnType<typeof createAnalyticsService> } = {};
     if (options.consumers ?? true) {
       consumers.returns = createReturnsService({
-        queue, store, identitySecret: secret, consumer: consumerName('returns'), claimIdleMs: options.claimIdleMs, orderOwner: orders.ownerOf,
+        queue,
+        store,
+        identitySecret: secret,
+        consumer: consumerName('returns'),
+        claimIdleMs: options.claimIdleMs,
+        orderOwner: orders.ownerOf,
       });
-      consumers.analytics = createAnalyticsService({ queue, store, identitySecret: secret, consumer: consumerName('analytics'), claimIdleMs: options.claimIdleMs });
-      asyncCleanups.push(() => consumers.returns!.close(), () => consumers.analytics!.close());
+      consumers.analytics = createAnalyticsService({
+        queue,
+        store,
+        identitySecret: secret,
+        consumer: consumerName('analytics'),
+        claimIdleMs: options.claimIdleMs,
+      });
+      asyncCleanups.push(
+        () => consumers.returns!.close(),
+        () => consumers.analytics!.close(),
+      );
     }
     // One server per declared backend: `tsc` fails here when a declared backend has no demo service.
     const services: Record<BackendName, Promise<number>> = {
       users: http(createUsersServer({ users: seed.users, monitor: monitors.users, identitySecret: secret }), wanted.users),
-      catalog: http(createCatalogServer({ products: seed.products, categories: seed.categories, monitor: monitors.catalog, identitySecret: secret }), wanted.catalog),
+      catalog: http(
+        createCatalogServer({ products: seed.products, categories: seed.categories, monitor: monitors.catalog, identitySecret: secret }),
+        wanted.catalog,
+      ),
       orders: grpc(orders.server, wanted.orders),
       inventory: Promise.resolve(inventoryPort),
-      reviews: http(createReviewsServer({ reviews: seed.reviews, summaries: seed.summaries, monitor: monitors.reviews, identitySecret: secret }), wanted.reviews),
+      reviews: http(
+        createReviewsServer({ reviews: seed.reviews, summaries: seed.summaries, monitor: monitors.reviews, identitySecret: secret }),
+        wanted.reviews,
+      ),
       shipping: http(createShippingServer({ orders: seed.orders, monitor: monitors.shipping, identitySecret: secret }), wanted.shipping),
     };
     const [admin, idpPort, catalogV2, servicePorts] = await Promise.all([
-      http(createAdminServer(monitors, {
-        consumers: () => ({ returns: consumers.returns?.stats(), analytics: consumers.analytics?.stats() }),
-        advanceOrders: orders.advancePlacedOrders,
-      }), wanted.admin),
+      http(
+        createAdminServer(monitors, {
+          consumers: () => ({ returns: consumers.returns?.stats(), analytics: consumers.analytics?.stats() }),
+          advanceOrders: orders.advancePlacedOrders,
+        }),
+        wanted.admin,
+      ),
       http(createServer(idp.handleRequest), wanted.idp),
-      http(createCatalogServer({ products: seed.products, categories: seed.categories, monitor: monitors.catalogV2, identitySecret: secret, ranking: 'v2' }), wanted.catalogV2),
+      http(
+        createCatalogServer({
+          products: seed.products,
+          categories: seed.categories,
+          monitor: monitors.catalogV2,
+          identitySecret: secret,
+          ranking: 'v2',
+        }),
+        wanted.catalogV2,
+      ),
       Promise.all(BACKEND_NAMES.map(async (name) => [name, await services[name]] as const)),
     ]);
     const broker = embedded ? await http(serveQueue(embedded), wanted.broker) : 0;
-    const ports: BackendPorts = { admin, idp: idpPort, broker, catalogV2, ...(Object.fromEntries(servicePorts) as Record<BackendName, number>) };
+    const ports: BackendPorts = {
+      admin,
+      idp: idpPort,
+      broker,
+      catalogV2,
+      ...(Object.fromEntries(servicePorts) as Record<BackendName, number>),
+    };
     log(`listening on ${host} in ${Date.now() - started} ms: ${JSON.stringify(ports)}`);
     return { ports, monitors, idp, close };
   } catch (err) {

@@ -39,11 +39,23 @@ interface Contender {
   child: ChildProcess;
 }
 
-async function startBff(name: string, env: Record<string, string>, backends: Awaited<ReturnType<typeof startBackendsProcess>>): Promise<Contender> {
+async function startBff(
+  name: string,
+  env: Record<string, string>,
+  backends: Awaited<ReturnType<typeof startBackendsProcess>>,
+): Promise<Contender> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), 'bff-web/main.ts'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'error', BFF_HOST: '127.0.0.1', BFF_PORT: String(port), ...backendEnv(backends), ...env },
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'error',
+      BFF_HOST: '127.0.0.1',
+      BFF_PORT: String(port),
+      ...backendEnv(backends),
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const origin = `http://127.0.0.1:${port}`;
@@ -62,15 +74,27 @@ async function startBff(name: string, env: Record<string, string>, backends: Awa
 
 const backends = await startBackendsProcess();
 const staff = await tokenFor(backends, 'u-00001', 'orders:read:all customers:read');
-const critical = { body: JSON.stringify({ query: operation('web', 'CustomerPage').query, variables: operation('web', 'CustomerPage').variables }), headers: { 'content-type': 'application/json', authorization: `Bearer ${staff}`, 'x-apollo-operation-name': 'CustomerPage' } };
-const sheddable = { body: JSON.stringify({ query: operation('web', 'ProductsBrowse').query, variables: operation('web', 'ProductsBrowse').variables }), headers: { 'content-type': 'application/json', 'x-apollo-operation-name': 'ProductsBrowse' } };
+const critical = {
+  body: JSON.stringify({ query: operation('web', 'CustomerPage').query, variables: operation('web', 'CustomerPage').variables }),
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${staff}`, 'x-apollo-operation-name': 'CustomerPage' },
+};
+const sheddable = {
+  body: JSON.stringify({ query: operation('web', 'ProductsBrowse').query, variables: operation('web', 'ProductsBrowse').variables }),
+  headers: { 'content-type': 'application/json', 'x-apollo-operation-name': 'ProductsBrowse' },
+};
 const agent = new Agent({ connections: MAX_OUTSTANDING, pipelining: 1, headersTimeout: 5_000, bodyTimeout: 5_000 });
 
 async function send(url: string, isCritical: boolean): Promise<Sample> {
   const chosen = isCritical ? critical : sheddable;
   const started = performance.now();
   try {
-    const res = await request(url, { method: 'POST', body: chosen.body, headers: chosen.headers, dispatcher: agent, signal: AbortSignal.timeout(5_000) });
+    const res = await request(url, {
+      method: 'POST',
+      body: chosen.body,
+      headers: chosen.headers,
+      dispatcher: agent,
+      signal: AbortSignal.timeout(5_000),
+    });
     const text = await res.body.text();
     return { critical: isCritical, ok: res.statusCode === 200 && !text.includes('"errors"'), ms: performance.now() - started };
   } catch {
@@ -83,12 +107,14 @@ async function saturation(url: string, connections: number, s: number): Promise<
   let done = 0;
   let n = 0;
   const until = performance.now() + s * 1000;
-  await Promise.all(Array.from({ length: connections }, async () => {
-    while (performance.now() < until) {
-      await send(url, n++ % 5 === 0);
-      done++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < until) {
+        await send(url, n++ % 5 === 0);
+        done++;
+      }
+    }),
+  );
   return done / s;
 }
 
@@ -116,7 +142,10 @@ async function offered(url: string, rate: number, s: number): Promise<Sample[]> 
 
 function summary(samples: Sample[], isCritical: boolean): { success: string; p99: string } {
   const mine = samples.filter((s) => s.critical === isCritical);
-  const ok = mine.filter((s) => s.ok).map((s) => s.ms).sort((a, b) => a - b);
+  const ok = mine
+    .filter((s) => s.ok)
+    .map((s) => s.ms)
+    .sort((a, b) => a - b);
   const p99 = ok.length ? ok[Math.min(ok.length - 1, Math.ceil(0.99 * ok.length) - 1)]! : Number.NaN;
   return { success: `${((100 * ok.length) / Math.max(1, mine.length)).toFixed(1)} %`, p99: `${p99.toFixed(0)} ms` };
 }
@@ -124,7 +153,13 @@ function summary(samples: Sample[], isCritical: boolean): { success: string; p99
 const contenders: Contender[] = [];
 try {
   contenders.push(await startBff('priority', {}, backends));
-  contenders.push(await startBff('static', { TRAFFIC_PRIORITY: 'false', TRAFFIC_LIMIT_MIN: '512', TRAFFIC_LIMIT_INITIAL: '512', SHED_MAX_IN_FLIGHT: '512' }, backends));
+  contenders.push(
+    await startBff(
+      'static',
+      { TRAFFIC_PRIORITY: 'false', TRAFFIC_LIMIT_MIN: '512', TRAFFIC_LIMIT_INITIAL: '512', SHED_MAX_IN_FLIGHT: '512' },
+      backends,
+    ),
+  );
   const rows: string[] = [];
   // One saturation rate for both, the old cap's (measured first), so both get the same offered load.
   let rate = 0;
@@ -140,10 +175,14 @@ try {
       const samples = await offered(contender.url, rate * factor, seconds);
       const c = summary(samples, true);
       const s = summary(samples, false);
-      rows.push(`| ${contender.name} | ${factor}× (${Math.round(rate * factor)}/s) | ${c.success} | ${c.p99} (unloaded ${unloaded}) | ${s.success} | ${s.p99} |`);
+      rows.push(
+        `| ${contender.name} | ${factor}× (${Math.round(rate * factor)}/s) | ${c.success} | ${c.p99} (unloaded ${unloaded}) | ${s.success} | ${s.p99} |`,
+      );
     }
   }
-  console.log(`\nOverload (${quick ? 'quick' : 'full'}: ${seconds} s per step; 20 % critical CustomerPage, 80 % sheddable ProductsBrowse)\n`);
+  console.log(
+    `\nOverload (${quick ? 'quick' : 'full'}: ${seconds} s per step; 20 % critical CustomerPage, 80 % sheddable ProductsBrowse)\n`,
+  );
   console.log('| admission | offered | critical success | critical p99 | sheddable success | sheddable p99 |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);

@@ -99,7 +99,8 @@ const latencies = (args.latencies ?? (quick ? '0' : '0,2')).split(',').map((v) =
   return ms;
 });
 const scenarioIds = (args.scenarios?.split(',') ?? (quick ? ['home', 'orders50'] : SCENARIO_IDS)) as Scenario['id'][];
-for (const id of scenarioIds) if (!SCENARIO_IDS.includes(id)) throw new TypeError(`--scenarios: unknown scenario ${id} (${SCENARIO_IDS.join(', ')})`);
+for (const id of scenarioIds)
+  if (!SCENARIO_IDS.includes(id)) throw new TypeError(`--scenarios: unknown scenario ${id} (${SCENARIO_IDS.join(', ')})`);
 const configs = latencies.flatMap((latencyMs) => scenarioIds.map((id) => ({ id, latencyMs })));
 
 const IDENTITY_SECRET = 'bench-identity-secret-0123456789';
@@ -107,34 +108,100 @@ const shippedExecutor = loadConfig(webProfile, {}).executor;
 const shippedFastPath = loadConfig(webProfile, {}).fastPath && shippedExecutor === 'jit';
 const otherExecutor = shippedExecutor === 'jit' ? 'graphql-js' : 'jit';
 const workers = args.workers === undefined ? undefined : num(args.workers, 2, 'workers');
-if (workers !== undefined && !('workers' in loadConfig(webProfile, {}))) throw new TypeError('--workers: this build has no BFF_WORKERS setting');
+if (workers !== undefined && !('workers' in loadConfig(webProfile, {})))
+  throw new TypeError('--workers: this build has no BFF_WORKERS setting');
 
 function specsFor(client: 'mobile' | 'web'): ContenderSpec[] {
   const entry = `bff-${client}/main.ts`;
   const name = `bff-${client}`;
   return [
-    { id: 'bff', kind: 'bff', client, label: `${name} (shipped: ${shippedExecutor}${shippedFastPath ? ' + fast path' : ''})`, entry, env: {} },
+    {
+      id: 'bff',
+      kind: 'bff',
+      client,
+      label: `${name} (shipped: ${shippedExecutor}${shippedFastPath ? ' + fast path' : ''})`,
+      entry,
+      env: {},
+    },
     ...(args['no-variant'] || quick
       ? []
       : [
           // The fast path's own gain: the same compiled executor, every request through Apollo's pipeline.
-          { id: 'bff-apollo', kind: 'variant' as const, client, label: `${name}, via Apollo (no fast path)`, entry, env: { BFF_FAST_PATH: 'false' } },
-          { id: `bff-${otherExecutor}`, kind: 'variant' as const, client, label: `${name}, ${otherExecutor} executor`, entry, env: { BFF_EXECUTOR: otherExecutor } },
+          {
+            id: 'bff-apollo',
+            kind: 'variant' as const,
+            client,
+            label: `${name}, via Apollo (no fast path)`,
+            entry,
+            env: { BFF_FAST_PATH: 'false' },
+          },
+          {
+            id: `bff-${otherExecutor}`,
+            kind: 'variant' as const,
+            client,
+            label: `${name}, ${otherExecutor} executor`,
+            entry,
+            env: { BFF_EXECUTOR: otherExecutor },
+          },
         ]),
     ...(workers
-      ? [{ id: `bff-${workers}w`, kind: 'variant' as const, client, label: `${name}, ${workers} workers`, entry, env: { BFF_WORKERS: String(workers) } }]
+      ? [
+          {
+            id: `bff-${workers}w`,
+            kind: 'variant' as const,
+            client,
+            label: `${name}, ${workers} workers`,
+            entry,
+            env: { BFF_WORKERS: String(workers) },
+          },
+        ]
       : []),
     // Its hundreds of calls per request outlast the default 10 s request deadline on a loaded machine.
-    { id: 'naive', kind: 'naive', client, label: `${name}, naive (BFF_BATCHING=false)`, entry, env: { BFF_BATCHING: 'false', BFF_REQUEST_TIMEOUT_MS: '60000', BFF_IDLE_TIMEOUT_MS: '65000' } },
+    {
+      id: 'naive',
+      kind: 'naive',
+      client,
+      label: `${name}, naive (BFF_BATCHING=false)`,
+      entry,
+      env: { BFF_BATCHING: 'false', BFF_REQUEST_TIMEOUT_MS: '60000', BFF_IDLE_TIMEOUT_MS: '65000' },
+    },
     // With the public cache and single flight on: the only contender that caches (src/cache).
-    { id: 'bff-cached', kind: 'variant' as const, client, label: `${name}, cache on (BFF_CACHE=memory)`, entry, env: { BFF_CACHE: 'memory', BFF_COLLAPSE: 'true' } },
+    {
+      id: 'bff-cached',
+      kind: 'variant' as const,
+      client,
+      label: `${name}, cache on (BFF_CACHE=memory)`,
+      entry,
+      env: { BFF_CACHE: 'memory', BFF_COLLAPSE: 'true' },
+    },
     // What users would pick instead of this kit (bench/stock/main.ts).
-    { id: 'stock', kind: 'stock', client, label: `stock Apollo Server 5 + DataLoader (${client})`, entry: 'bench/stock/main.ts', env: { STOCK_CLIENT: client } },
+    {
+      id: 'stock',
+      kind: 'stock',
+      client,
+      label: `stock Apollo Server 5 + DataLoader (${client})`,
+      entry: 'bench/stock/main.ts',
+      env: { STOCK_CLIENT: client },
+    },
   ];
 }
 const shared: ContenderSpec[] = [
-  { id: 'floor', kind: 'floor', client: 'any', label: 'kit floor (node:http + kit clients, no GraphQL)', entry: 'bench/floor/main.ts', env: {} },
-  { id: 'lean', kind: 'lean', client: 'any', label: 'lean floor (no kit: node:http, undici, grpc-js)', entry: 'bench/lean/main.ts', env: {} },
+  {
+    id: 'floor',
+    kind: 'floor',
+    client: 'any',
+    label: 'kit floor (node:http + kit clients, no GraphQL)',
+    entry: 'bench/floor/main.ts',
+    env: {},
+  },
+  {
+    id: 'lean',
+    kind: 'lean',
+    client: 'any',
+    label: 'lean floor (no kit: node:http, undici, grpc-js)',
+    entry: 'bench/lean/main.ts',
+    env: {},
+  },
   { id: 'empty', kind: 'empty', client: 'any', label: 'empty handler (HTTP ceiling)', entry: 'bench/empty/main.ts', env: {} },
 ];
 
@@ -152,7 +219,9 @@ async function setLatency(backends: BackendsProcess, latencyMs: number): Promise
 
 const startedAt = new Date();
 const started = performance.now();
-log(`bench: ${quick ? 'quick' : 'full'} — ${configs.length} scenario/latency configs, ${settings.rounds} round(s) of ${settings.saturationSeconds} s saturation`);
+log(
+  `bench: ${quick ? 'quick' : 'full'} — ${configs.length} scenario/latency configs, ${settings.rounds} round(s) of ${settings.saturationSeconds} s saturation`,
+);
 
 // The backends and the load tool (this process, which `npm run bench` starts with one thread)
 // share the machine with the contender being measured: their garbage collections must not
@@ -229,8 +298,14 @@ try {
   }
   // Idle RSS: each contender warmed by the checks above, then left alone (its heap settled).
   await quiesce();
-  const idleRss = new Map(running.map((r) => [r.spec.id === 'floor' || r.spec.id === 'lean' || r.spec.id === 'empty' ? r.spec.id : `${r.spec.client}:${r.spec.id}`, r.rssBytes()]));
-  const idleRssOf = (contender: RunningContender) => idleRss.get(contender.spec.client === 'any' ? contender.spec.id : `${contender.spec.client}:${contender.spec.id}`) ?? 0;
+  const idleRss = new Map(
+    running.map((r) => [
+      r.spec.id === 'floor' || r.spec.id === 'lean' || r.spec.id === 'empty' ? r.spec.id : `${r.spec.client}:${r.spec.id}`,
+      r.rssBytes(),
+    ]),
+  );
+  const idleRssOf = (contender: RunningContender) =>
+    idleRss.get(contender.spec.client === 'any' ? contender.spec.id : `${contender.spec.client}:${contender.spec.id}`) ?? 0;
   log(`bench: same data from every contender; backend calls counted`);
 
   // 2. Saturation rounds; the order of contenders rotates per round so drift spreads evenly.
@@ -260,7 +335,9 @@ try {
           });
           saturation.set(k, [...(saturation.get(k) ?? []), result]);
           if (contender.spec.id === 'bff-cached') cacheHitRates.set(k, await cacheHitRate(contender));
-          log(`  round ${round + 1} ${k}: ${result.requestsPerSecond.toFixed(0)} req/s, ${((result.cpuSeconds * 1000) / Math.max(1, result.ok)).toFixed(2)} ms CPU/req${result.failed ? `, ${result.failed} failed` : ''}`);
+          log(
+            `  round ${round + 1} ${k}: ${result.requestsPerSecond.toFixed(0)} req/s, ${((result.cpuSeconds * 1000) / Math.max(1, result.ok)).toFixed(2)} ms CPU/req${result.failed ? `, ${result.failed} failed` : ''}`,
+          );
         }
       }
     }
@@ -280,7 +357,9 @@ try {
   // and p99s reported: one window's p99 is its tenth-slowest request of ~1,000, so a single
   // full garbage collection (or anything else on a 2-core machine) inside a window decides it.
   const rpsOf = (configId: string, latencyMs: number, id: string) =>
-    id === 'empty' ? median(emptyRuns.map((r) => r.requestsPerSecond)) : median(saturation.get(key(configId, latencyMs, id))!.map((r) => r.requestsPerSecond));
+    id === 'empty'
+      ? median(emptyRuns.map((r) => r.requestsPerSecond))
+      : median(saturation.get(key(configId, latencyMs, id))!.map((r) => r.requestsPerSecond));
   // Half the slowest of the shipped BFF, stock Apollo and the two floors: all of them have headroom.
   const commonRateOf = (configId: string, latencyMs: number) =>
     Math.max(1, Math.floor(0.5 * Math.min(...['bff', 'stock', 'floor', 'lean'].map((id) => rpsOf(configId, latencyMs, id)))));
@@ -292,7 +371,9 @@ try {
         const scenario = scenarios.get(config.id)!;
         const commonRate = commonRateOf(config.id, latencyMs);
         // The empty handler's latency is a reference, not a target: quick mode leaves it out.
-        const list = [...contendersOf(scenario), floor, lean, ...(quick ? [] : [empty])].filter((c) => rpsOf(config.id, latencyMs, c.spec.id) >= commonRate * 1.2);
+        const list = [...contendersOf(scenario), floor, lean, ...(quick ? [] : [empty])].filter(
+          (c) => rpsOf(config.id, latencyMs, c.spec.id) >= commonRate * 1.2,
+        );
         const rotated = [...list.slice(round % list.length), ...list.slice(0, round % list.length)];
         for (const contender of rotated) {
           const id = contender.spec.id;
@@ -305,11 +386,17 @@ try {
           const result = await measure(contender, id === 'empty' ? 'empty' : k, async () => {
             // The same warm-up at the paced rate first: the contender has been idle since its
             // last window.
-            await runPacedLoad(contender, scenario.requests, { duration: settings.warmupSeconds, connections: settings.rateConnections, rate: commonRate });
+            await runPacedLoad(contender, scenario.requests, {
+              duration: settings.warmupSeconds,
+              connections: settings.rateConnections,
+              rate: commonRate,
+            });
             return runPacedLoad(contender, scenario.requests, { duration, connections: settings.rateConnections, rate: commonRate });
           });
           paced.set(k, [...(paced.get(k) ?? []), result]);
-          log(`  paced round ${round + 1} ${k} at ${commonRate}/s: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms${result.failed ? `, ${result.failed} failed` : ''}`);
+          log(
+            `  paced round ${round + 1} ${k} at ${commonRate}/s: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms${result.failed ? `, ${result.failed} failed` : ''}`,
+          );
         }
       }
     }
@@ -367,7 +454,15 @@ try {
         row.rpsVsNaive = naiveRow ? row.rps / naiveRow.rps : null;
         row.cpuVsNaive = naiveRow ? row.cpuMsPerRequest / naiveRow.cpuMsPerRequest : null;
       }
-      results.push({ scenario: scenario.id, title: scenario.title, latencyMs, minimalCalls: scenario.minimalCalls, commonRate, responseBytes: responseBytes.get(scenario.id) ?? 0, contenders: rows });
+      results.push({
+        scenario: scenario.id,
+        title: scenario.title,
+        latencyMs,
+        minimalCalls: scenario.minimalCalls,
+        commonRate,
+        responseBytes: responseBytes.get(scenario.id) ?? 0,
+        contenders: rows,
+      });
     }
   }
 
@@ -399,7 +494,10 @@ try {
   writeFileSync(join(dir, 'report.md'), toMarkdown(bench, 'chart.svg'));
   writeFileSync(join(dir, 'chart.svg'), toSvg(bench));
   if (args['update-docs']) {
-    writeFileSync(join(args.out!, 'latest.md'), toMarkdown(bench, 'latest.svg').replace(/^# Benchmark /, `# Latest benchmark (${stamp}/) `));
+    writeFileSync(
+      join(args.out!, 'latest.md'),
+      toMarkdown(bench, 'latest.svg').replace(/^# Benchmark /, `# Latest benchmark (${stamp}/) `),
+    );
     writeFileSync(join(args.out!, 'latest.svg'), toSvg(bench));
   }
 
@@ -410,13 +508,15 @@ try {
       log(
         `  ${c.label.padEnd(52)} ${c.rps.toFixed(0).padStart(6)} req/s  ${c.cpuMsPerRequest.toFixed(2).padStart(7)} ms CPU  ` +
           `p99 ${c.p99Ms === null ? '    —' : c.p99Ms.toFixed(1).padStart(6)} ms  RSS ${c.peakRssMb.toFixed(0).padStart(4)}/${c.idleRssMb.toFixed(0).padStart(4)} MB  ${(c.callsPerRequest ?? 0).toFixed(1).padStart(5)} calls  ` +
-            `×${c.rpsVsLean.toFixed(2)} lean  ×${c.rpsVsFloor.toFixed(2)} floor${c.rpsVsStock === null ? '' : `  ×${c.rpsVsStock.toFixed(2)} stock`}`,
+          `×${c.rpsVsLean.toFixed(2)} lean  ×${c.rpsVsFloor.toFixed(2)} floor${c.rpsVsStock === null ? '' : `  ×${c.rpsVsStock.toFixed(2)} stock`}`,
       );
     }
   }
   log('');
   for (const t of targets) log(`${t.met ? 'MET ' : 'MISS'} ${t.target}: ${t.measured}`);
-  log(`\nbench: wrote ${dir}/${args['update-docs'] ? ` and ${args.out}/latest.{md,svg}` : ''} in ${Math.round(bench.elapsedSeconds)} s${failedTotal ? ` — ${failedTotal} requests failed` : ''}`);
+  log(
+    `\nbench: wrote ${dir}/${args['update-docs'] ? ` and ${args.out}/latest.{md,svg}` : ''} in ${Math.round(bench.elapsedSeconds)} s${failedTotal ? ` — ${failedTotal} requests failed` : ''}`,
+  );
   if (failedTotal) exitCode = 1;
 } catch (error) {
   process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
@@ -433,7 +533,8 @@ async function cacheHitRate(contender: RunningContender): Promise<number | null>
   try {
     const text = await (await fetch(new URL('/metrics', contender.url))).text();
     const by: Record<string, number> = {};
-    for (const m of text.matchAll(/^bff_cache_lookups_total\{[^}]*result="(\w+)"[^}]*\} (\S+)$/gm)) by[m[1]!] = (by[m[1]!] ?? 0) + Number(m[2]);
+    for (const m of text.matchAll(/^bff_cache_lookups_total\{[^}]*result="(\w+)"[^}]*\} (\S+)$/gm))
+      by[m[1]!] = (by[m[1]!] ?? 0) + Number(m[2]);
     const all = Object.values(by).reduce((a, b) => a + b, 0);
     return all ? ((by.hit ?? 0) + (by.stale ?? 0)) / all : null;
   } catch {
@@ -457,15 +558,32 @@ function checkTargets(results: ScenarioResult[]): TargetCheck[] {
     const stock = row(s, 'stock');
     if (!bff || !lean) continue;
     const at = `${s.scenario} @ ${s.latencyMs} ms`;
-    if (stock) checks.push({ target: `${at}: req/s ≥ 1.5× stock Apollo`, measured: x(bff.rps / stock.rps), met: bff.rps / stock.rps >= 1.5 });
+    if (stock)
+      checks.push({ target: `${at}: req/s ≥ 1.5× stock Apollo`, measured: x(bff.rps / stock.rps), met: bff.rps / stock.rps >= 1.5 });
     const floorShare = s.scenario === 'home' ? 0.85 : 0.9;
     checks.push({ target: `${at}: req/s ≥ ${floorShare}× lean floor`, measured: x(bff.rpsVsLean), met: bff.rpsVsLean >= floorShare });
     checks.push({ target: `${at}: CPU/request ≤ 1.2× lean floor`, measured: x(bff.cpuVsLean), met: bff.cpuVsLean <= 1.2 });
-    checks.push({ target: `${at}: peak RSS ≤ 1.1× lean floor`, measured: `${bff.peakRssMb.toFixed(0)} vs ${lean.peakRssMb.toFixed(0)} MB`, met: bff.peakRssMb <= 1.1 * lean.peakRssMb });
-    checks.push({ target: `${at}: idle RSS ≤ 1.1× lean floor`, measured: `${bff.idleRssMb.toFixed(0)} vs ${lean.idleRssMb.toFixed(0)} MB`, met: bff.idleRssMb <= 1.1 * lean.idleRssMb });
-    checks.push({ target: `${at}: backend calls = ${s.minimalCalls} (minimal)`, measured: `${bff.callsPerRequest}`, met: bff.callsPerRequest === s.minimalCalls });
+    checks.push({
+      target: `${at}: peak RSS ≤ 1.1× lean floor`,
+      measured: `${bff.peakRssMb.toFixed(0)} vs ${lean.peakRssMb.toFixed(0)} MB`,
+      met: bff.peakRssMb <= 1.1 * lean.peakRssMb,
+    });
+    checks.push({
+      target: `${at}: idle RSS ≤ 1.1× lean floor`,
+      measured: `${bff.idleRssMb.toFixed(0)} vs ${lean.idleRssMb.toFixed(0)} MB`,
+      met: bff.idleRssMb <= 1.1 * lean.idleRssMb,
+    });
+    checks.push({
+      target: `${at}: backend calls = ${s.minimalCalls} (minimal)`,
+      measured: `${bff.callsPerRequest}`,
+      met: bff.callsPerRequest === s.minimalCalls,
+    });
     if (bff.p99Ms !== null && lean.p99Ms !== null) {
-      checks.push({ target: `${at}: p99 ≤ lean floor + 5 ms at ${s.commonRate} req/s`, measured: `${bff.p99Ms.toFixed(1)} vs ${lean.p99Ms.toFixed(1)} ms`, met: bff.p99Ms <= lean.p99Ms + 5 });
+      checks.push({
+        target: `${at}: p99 ≤ lean floor + 5 ms at ${s.commonRate} req/s`,
+        measured: `${bff.p99Ms.toFixed(1)} vs ${lean.p99Ms.toFixed(1)} ms`,
+        met: bff.p99Ms <= lean.p99Ms + 5,
+      });
     }
   }
   return checks;

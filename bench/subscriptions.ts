@@ -64,7 +64,8 @@ async function memory(bff: BffProcess): Promise<{ heap: number; rss: number }> {
 /** Sum of every series of `name` (any labels). */
 function total(text: string, name: string): number {
   let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  for (const line of text.split('\n'))
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   return sum;
 }
 
@@ -89,7 +90,13 @@ async function follow(url: string, token: string, orderId: string, counter: { ev
   return socket;
 }
 
-export async function runSubscriptionBench(options: { quick: boolean; clients?: number[]; seconds?: number; intervalMs?: number; log?: (line: string) => void }): Promise<FanoutResult[]> {
+export async function runSubscriptionBench(options: {
+  quick: boolean;
+  clients?: number[];
+  seconds?: number;
+  intervalMs?: number;
+  log?: (line: string) => void;
+}): Promise<FanoutResult[]> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const steps = (options.clients ?? (options.quick ? [50] : [100, 400])).map((n) => Math.min(n, MAX_CLIENTS));
   const seconds = options.seconds ?? (options.quick ? 2 : 5);
@@ -116,7 +123,9 @@ export async function runSubscriptionBench(options: { quick: boolean; clients?: 
         const counter = { events: 0 };
         // Connected in batches of 25: a burst of hundreds of handshakes measures the accept queue.
         for (let i = 0; i < clients; i += 25) {
-          sockets.push(...(await Promise.all(Array.from({ length: Math.min(25, clients - i) }, () => follow(url, token, order.id, counter)))));
+          sockets.push(
+            ...(await Promise.all(Array.from({ length: Math.min(25, clients - i) }, () => follow(url, token, order.id, counter)))),
+          );
         }
         const start = counter.events;
         const startedAt = performance.now();
@@ -147,7 +156,9 @@ export async function runSubscriptionBench(options: { quick: boolean; clients?: 
     await backends.stop();
   }
 
-  log(`\nsubscription fan-out (bff-mobile orderStatus, one order, upstream ${upstreamEventsPerSecond} events/s; clients in the bench process)`);
+  log(
+    `\nsubscription fan-out (bff-mobile orderStatus, one order, upstream ${upstreamEventsPerSecond} events/s; clients in the bench process)`,
+  );
   log('clients  events/s delivered  of offered  RSS/conn  heap/conn  drops  upstream streams');
   for (const r of results) {
     log(
@@ -159,7 +170,9 @@ export async function runSubscriptionBench(options: { quick: boolean; clients?: 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, clients: { type: 'string' }, seconds: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean', default: false }, clients: { type: 'string' }, seconds: { type: 'string' } },
+  });
   const clients = values.clients?.split(',').map(Number);
   if (clients?.some((n) => !(n > 0))) throw new TypeError('--clients takes positive numbers, e.g. 50,200');
   await runSubscriptionBench({ quick: values.quick === true, clients, seconds: values.seconds ? Number(values.seconds) : undefined });

@@ -8,7 +8,10 @@ const orderRow = {
   'OrderRow.placed': { reads: ['orders:Order.created_at_ms'] },
   'OrderRow.total': { reads: ['orders:Order.total_cents', 'orders:Order.currency'] },
   'OrderRow.itemCount': { reads: ['orders:Order.items', 'orders:LineItem.quantity'] },
-  'OrderRow.thumbnails': { loaders: ['productById'], reads: ['orders:Order.items', 'orders:LineItem.product_id', 'catalog:Product.images.thumb'] },
+  'OrderRow.thumbnails': {
+    loaders: ['productById'],
+    reads: ['orders:Order.items', 'orders:LineItem.product_id', 'catalog:Product.images.thumb'],
+  },
 };
 
 /**

@@ -5,6 +5,12 @@ import { mobileLookAheads, mobileResolvers } from './resolvers/mobileResolvers.j
 
 /** @returns bff-mobile, started but not listening: the mobile schema on the shared kit. */
 export function createBffMobile(config: BffConfig, overrides: Partial<CreateServerOptions> = {}): Promise<BffServer> {
-  if (config.name !== mobileProfile.name) throw new TypeError(`createBffMobile needs a mobile config (loadConfig(mobileProfile)), got name=${config.name}`);
-  return createServer({ config, schema: buildBffSchema(mobileProfile.schemaDirs, mobileResolvers, Object.values(mobileLookAheads)), trafficClasses: mobileTrafficClasses, ...overrides });
+  if (config.name !== mobileProfile.name)
+    throw new TypeError(`createBffMobile needs a mobile config (loadConfig(mobileProfile)), got name=${config.name}`);
+  return createServer({
+    config,
+    schema: buildBffSchema(mobileProfile.schemaDirs, mobileResolvers, Object.values(mobileLookAheads)),
+    trafficClasses: mobileTrafficClasses,
+    ...overrides,
+  });
 }

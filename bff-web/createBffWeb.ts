@@ -8,6 +8,13 @@ import { webLookAheads, webResolvers } from './resolvers/webResolvers.js';
  * browser's token handler (the dashboard signs in through /auth/login and holds no token).
  */
 export function createBffWeb(config: BffConfig, overrides: Partial<CreateServerOptions> = {}): Promise<BffServer> {
-  if (config.name !== webProfile.name) throw new TypeError(`createBffWeb needs a web config (loadConfig(webProfile)), got name=${config.name}`);
-  return createServer({ config, schema: buildBffSchema(webProfile.schemaDirs, webResolvers, Object.values(webLookAheads)), tokenHandler: true, trafficClasses: webTrafficClasses, ...overrides });
+  if (config.name !== webProfile.name)
+    throw new TypeError(`createBffWeb needs a web config (loadConfig(webProfile)), got name=${config.name}`);
+  return createServer({
+    config,
+    schema: buildBffSchema(webProfile.schemaDirs, webResolvers, Object.values(webLookAheads)),
+    tokenHandler: true,
+    trafficClasses: webTrafficClasses,
+    ...overrides,
+  });
 }

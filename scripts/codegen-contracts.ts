@@ -58,7 +58,20 @@ function generateProtoTypes(): Map<string, string> {
     const bin = join(dirname(require.resolve('@grpc/proto-loader/package.json')), 'build/bin/proto-loader-gen-types.js');
     const result = spawnSync(
       process.execPath,
-      [bin, '--longs=Number', '--enums=String', '--defaults', '--oneofs', '--includeComments', '--grpcLib=@grpc/grpc-js', '-I', 'protos', '-O', out, ...PROTOS],
+      [
+        bin,
+        '--longs=Number',
+        '--enums=String',
+        '--defaults',
+        '--oneofs',
+        '--includeComments',
+        '--grpcLib=@grpc/grpc-js',
+        '-I',
+        'protos',
+        '-O',
+        out,
+        ...PROTOS,
+      ],
       { cwd: root, encoding: 'utf8' },
     );
     if (result.status !== 0) throw new Error(`proto-loader-gen-types failed: ${result.stderr || result.error}`);

@@ -43,7 +43,9 @@ export function changesOf(backend: string, file: string): ContractChange[] {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { backend: { type: 'string' }, contract: { type: 'string' }, 'metrics-url': { type: 'string', multiple: true } } });
+  const { values } = parseArgs({
+    options: { backend: { type: 'string' }, contract: { type: 'string' }, 'metrics-url': { type: 'string', multiple: true } },
+  });
   if (!values.backend || !values.contract) {
     console.error('usage: npm run contract:impact -- --backend catalog --contract new-catalog.json [--metrics-url URL …]');
     return 2;
@@ -52,7 +54,15 @@ async function main(): Promise<number> {
   for (const url of values['metrics-url'] ?? []) usage.push(...parseFieldUsage(await (await fetch(url)).text()));
   const changes = changesOf(values.backend, values.contract);
   const impacts = Object.entries(DEPENDENCIES).map(([bff, dependencies]) =>
-    contractImpact({ bff, backend: values.backend!, changes, schema: buildLiveSchema(root, bff), dependencies, operations: readShippedOperations(root, bff), usage }),
+    contractImpact({
+      bff,
+      backend: values.backend!,
+      changes,
+      schema: buildLiveSchema(root, bff),
+      dependencies,
+      operations: readShippedOperations(root, bff),
+      usage,
+    }),
   );
   console.log(formatImpact(values.backend, changes, impacts));
   return 0;

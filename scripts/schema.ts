@@ -15,8 +15,20 @@ import { buildSchema } from 'graphql';
 import { classifyChanges } from '../src/schema/governance/checkSchema.js';
 import { buildProtoImage, checkProtos, RELEASED_IMAGE } from '../src/schema/governance/checkProtos.js';
 import { formatSchemaCheck, runSchemaCheck } from '../src/schema/governance/runSchemaCheck.js';
-import { formatDeprecatedUsage, parseFieldUsage, reportDeprecatedUsage, type FieldUsageSample } from '../src/schema/governance/reportDeprecatedUsage.js';
-import { buildLiveSchema, CHANGELOG_PATH, printSnapshot, readIfExists, readShippedOperations, snapshotPath } from '../src/schema/governance/schemaFiles.js';
+import {
+  formatDeprecatedUsage,
+  parseFieldUsage,
+  reportDeprecatedUsage,
+  type FieldUsageSample,
+} from '../src/schema/governance/reportDeprecatedUsage.js';
+import {
+  buildLiveSchema,
+  CHANGELOG_PATH,
+  printSnapshot,
+  readIfExists,
+  readShippedOperations,
+  snapshotPath,
+} from '../src/schema/governance/schemaFiles.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const BFFS = ['mobile', 'web'] as const;
@@ -39,14 +51,20 @@ async function main(): Promise<number> {
         console.log(`${snapshotPath(bff)}: ${before === undefined ? 'written' : `${changes.length} change(s)`}`);
         for (const change of changes) console.log(`  ${change.class.padEnd(9)} ${change.message}`);
         if (changes.some((c) => c.class === 'breaking')) {
-          console.log(`  breaking: name each one (its coordinate, e.g. \`${changes.find((c) => c.class === 'breaking')!.path}\`) with a reason in ${CHANGELOG_PATH}`);
+          console.log(
+            `  breaking: name each one (its coordinate, e.g. \`${changes.find((c) => c.class === 'breaking')!.path}\`) with a reason in ${CHANGELOG_PATH}`,
+          );
         }
       }
       return 0;
     }
     case 'proto-check': {
       const result = await checkProtos(join(root, 'protos'), join(root, 'protos', RELEASED_IMAGE));
-      console.log(result.ok ? `protos/: no breaking change against protos/${RELEASED_IMAGE}` : `protos/: breaking changes against protos/${RELEASED_IMAGE} (put them in a new package version, e.g. orders/v2):\n  ${result.problems.join('\n  ')}`);
+      console.log(
+        result.ok
+          ? `protos/: no breaking change against protos/${RELEASED_IMAGE}`
+          : `protos/: breaking changes against protos/${RELEASED_IMAGE} (put them in a new package version, e.g. orders/v2):\n  ${result.problems.join('\n  ')}`,
+      );
       return result.ok ? 0 : 1;
     }
     case 'proto-release': {
@@ -81,7 +99,9 @@ async function main(): Promise<number> {
       return 0;
     }
     default:
-      console.error(`usage: tsx scripts/schema.ts check|update|usage|proto-check|proto-release (got ${[command, ...args].join(' ') || 'nothing'})`);
+      console.error(
+        `usage: tsx scripts/schema.ts check|update|usage|proto-check|proto-release (got ${[command, ...args].join(' ') || 'nothing'})`,
+      );
       return 2;
   }
 }

@@ -74,7 +74,9 @@ const web = start('web', 'bff-web/main.ts', { BFF_PORT: process.env.WEB_PORT ?? 
 // The BFFs take a while on a cold start (~15 s on 2 cores): tsx compiles the kit, each BFF
 // builds its schema, precompiles its manifest's operations and fetches the IdP's keys. Say so,
 // and keep saying which one is still starting, instead of going quiet.
-process.stdout.write('Backends up. Starting bff-mobile and bff-web (compiling TypeScript, building the schemas, precompiling their operations; ~15 s on a cold start)...\n');
+process.stdout.write(
+  'Backends up. Starting bff-mobile and bff-web (compiling TypeScript, building the schemas, precompiling their operations; ~15 s on a cold start)...\n',
+);
 const pending = new Set(['bff-mobile', 'bff-web']);
 const startedAt = Date.now();
 const progress = setInterval(() => {
@@ -87,7 +89,11 @@ await Promise.all([
 clearInterval(progress);
 // Both BFFs started with this configuration, so it loads; what a browser gets depends on the mode.
 const mobileConfig = loadConfig(mobileProfile);
-const sdl = mobileConfig.production ? [] : [`  schemas     http://127.0.0.1:${process.env.MOBILE_PORT ?? '4001'}/graphql/schema.graphql  (SDL with @auth; the same on :${process.env.WEB_PORT ?? '4002'})`];
+const sdl = mobileConfig.production
+  ? []
+  : [
+      `  schemas     http://127.0.0.1:${process.env.MOBILE_PORT ?? '4001'}/graphql/schema.graphql  (SDL with @auth; the same on :${process.env.WEB_PORT ?? '4002'})`,
+    ];
 process.stdout.write(
   [
     '',

@@ -27,8 +27,13 @@ const burnerSource = `const end = Date.now() + ${burnLimitMs}; while (Date.now()
 const burners: ChildProcess[] = Array.from({ length: burnerCount }, () =>
   spawn(process.execPath, ['-e', burnerSource], { stdio: 'ignore' }),
 );
-const stopBurners = () => { for (const b of burners) b.kill('SIGKILL'); };
-process.on('SIGINT', () => { stopBurners(); process.exit(130); });
+const stopBurners = () => {
+  for (const b of burners) b.kill('SIGKILL');
+};
+process.on('SIGINT', () => {
+  stopBurners();
+  process.exit(130);
+});
 
 const results: string[] = [];
 let failed = 0;

@@ -36,7 +36,8 @@ try {
 }
 if (!values.sub) fail('--sub is required');
 const ttlSeconds = values.ttl === undefined ? undefined : Number(values.ttl);
-if (ttlSeconds !== undefined && !(Number.isInteger(ttlSeconds) && ttlSeconds > 0)) fail(`--ttl must be a positive integer, got ${values.ttl}`);
+if (ttlSeconds !== undefined && !(Number.isInteger(ttlSeconds) && ttlSeconds > 0))
+  fail(`--ttl must be a positive integer, got ${values.ttl}`);
 
 // Without --scope the IdP grants its default user scopes; --staff adds to whichever applies.
 const scopes = (values.scope ?? (values.staff ? DEFAULT_SCOPE : '')).split(' ').filter(Boolean);

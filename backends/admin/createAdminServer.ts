@@ -26,10 +26,7 @@ export function parseFaults(value: unknown): Partial<Record<ServiceName, FaultSp
  * Returns the admin server (not yet listening): GET /stats, POST /reset, GET|POST /faults,
  * GET /healthz. It is a separate port so the BFF can never reach it by accident.
  */
-export function createAdminServer(
-  monitors: Monitors,
-  extras: { consumers?: () => unknown; advanceOrders?: () => number } = {},
-): Server {
+export function createAdminServer(monitors: Monitors, extras: { consumers?: () => unknown; advanceOrders?: () => number } = {}): Server {
   const stats = () => JSON.stringify(Object.fromEntries(SERVICE_NAMES.map((s) => [s, monitors[s].snapshot()])));
   const faults = () => JSON.stringify(Object.fromEntries(SERVICE_NAMES.map((s) => [s, monitors[s].getFaults()])));
 

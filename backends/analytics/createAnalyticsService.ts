@@ -32,7 +32,10 @@ export function createAnalyticsService(options: {
   const stats: AnalyticsStats = { deliveries: 0, counted: {}, duplicates: 0, refused: 0 };
   const handle = async (message: QueueMessage<TrackedEventBody>) => {
     stats.deliveries++;
-    const verified = verifyIdentity(options.identitySecret, message.headers, message.publishedAt, { backend: 'queue', call: `PUBLISH ${message.topic}` });
+    const verified = verifyIdentity(options.identitySecret, message.headers, message.publishedAt, {
+      backend: 'queue',
+      call: `PUBLISH ${message.topic}`,
+    });
     if (!verified.ok || verified.identity === null || typeof message.body?.name !== 'string') {
       stats.refused++;
       return;

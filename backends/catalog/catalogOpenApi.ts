@@ -17,7 +17,11 @@ export const catalogOpenApi = {
         parameters: [
           { name: 'ids', in: 'query', schema: { type: 'string' }, description: 'Comma-separated product ids' },
           { name: 'category', in: 'query', schema: { type: 'string' } },
-          { name: 'sort', in: 'query', schema: { type: 'string', enum: ['price_asc', 'price_desc', 'rating_desc', 'newest'], default: 'newest' } },
+          {
+            name: 'sort',
+            in: 'query',
+            schema: { type: 'string', enum: ['price_asc', 'price_desc', 'rating_desc', 'newest'], default: 'newest' },
+          },
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
           { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the previous page' },
         ],
@@ -35,7 +39,8 @@ export const catalogOpenApi = {
               },
             },
           },
-          400: error, 401: error,
+          400: error,
+          401: error,
         },
       },
     },
@@ -43,7 +48,11 @@ export const catalogOpenApi = {
       get: {
         operationId: 'getProduct',
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', example: 'p-00001' } }],
-        responses: { 200: { description: 'The product', content: { 'application/json': { schema: { $ref: '#/components/schemas/Product' } } } }, 401: error, 404: error },
+        responses: {
+          200: { description: 'The product', content: { 'application/json': { schema: { $ref: '#/components/schemas/Product' } } } },
+          401: error,
+          404: error,
+        },
       },
     },
     '/categories': {
@@ -52,7 +61,11 @@ export const catalogOpenApi = {
         responses: {
           200: {
             description: 'Categories',
-            content: { 'application/json': { schema: { type: 'object', properties: { categories: { type: 'array', items: { $ref: '#/components/schemas/Category' } } } } } },
+            content: {
+              'application/json': {
+                schema: { type: 'object', properties: { categories: { type: 'array', items: { $ref: '#/components/schemas/Category' } } } },
+              },
+            },
           },
         },
       },
@@ -64,20 +77,42 @@ export const catalogOpenApi = {
         type: 'object',
         required: ['id', 'title', 'description', 'price', 'images', 'category', 'rating', 'ratingCount', 'createdAt'],
         properties: {
-          id: { type: 'string' }, title: { type: 'string' }, description: { type: 'string' },
-          price: { type: 'object', required: ['amountCents', 'currency'], properties: { amountCents: { type: 'integer' }, currency: { type: 'string', enum: ['EUR'] } } },
-          images: {
-            type: 'object', required: ['thumb', 'small', 'medium', 'large', 'original'],
-            properties: Object.fromEntries(['thumb', 'small', 'medium', 'large', 'original'].map((k) => [k, { type: 'string', format: 'uri' }])),
+          id: { type: 'string' },
+          title: { type: 'string' },
+          description: { type: 'string' },
+          price: {
+            type: 'object',
+            required: ['amountCents', 'currency'],
+            properties: { amountCents: { type: 'integer' }, currency: { type: 'string', enum: ['EUR'] } },
           },
-          category: { type: 'string' }, rating: { type: 'number' }, ratingCount: { type: 'integer' },
+          images: {
+            type: 'object',
+            required: ['thumb', 'small', 'medium', 'large', 'original'],
+            properties: Object.fromEntries(
+              ['thumb', 'small', 'medium', 'large', 'original'].map((k) => [k, { type: 'string', format: 'uri' }]),
+            ),
+          },
+          category: { type: 'string' },
+          rating: { type: 'number' },
+          ratingCount: { type: 'integer' },
           createdAt: { type: 'string', format: 'date-time' },
         },
       },
-      Category: { type: 'object', required: ['slug', 'name', 'productCount'], properties: { slug: { type: 'string' }, name: { type: 'string' }, productCount: { type: 'integer' } } },
+      Category: {
+        type: 'object',
+        required: ['slug', 'name', 'productCount'],
+        properties: { slug: { type: 'string' }, name: { type: 'string' }, productCount: { type: 'integer' } },
+      },
       Error: {
-        type: 'object', required: ['error'],
-        properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } } },
+        type: 'object',
+        required: ['error'],
+        properties: {
+          error: {
+            type: 'object',
+            required: ['code', 'message'],
+            properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } },
+          },
+        },
       },
     },
     responses: { Error: { description: 'An error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } },

@@ -48,13 +48,19 @@ export function createCatalogServer(options: CatalogServerOptions): Server {
   const listings = new Map<string, string[]>();
   for (const category of [null, ...options.categories]) {
     for (const sort of PRODUCT_SORTS) {
-      listings.set(`${category ?? ''}|${sort}`, sortProducts(options.products, category, sort, options.ranking).map((p) => jsonById.get(p.id)!));
+      listings.set(
+        `${category ?? ''}|${sort}`,
+        sortProducts(options.products, category, sort, options.ranking).map((p) => jsonById.get(p.id)!),
+      );
     }
   }
   const categoriesJson = JSON.stringify({
     categories: options.categories.map((slug) => ({
       slug,
-      name: slug.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' '),
+      name: slug
+        .split('-')
+        .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+        .join(' '),
       productCount: options.products.filter((p) => p.category === slug).length,
     })),
   });
@@ -66,7 +72,8 @@ export function createCatalogServer(options: CatalogServerOptions): Server {
     if (!PRODUCT_SORTS.includes(sort)) throw new HttpError(400, 'BAD_REQUEST', `sort must be one of ${PRODUCT_SORTS.join(', ')}`, 'sort');
     const limitText = params.get('limit');
     const limit = limitText === null || limitText === '' ? 20 : Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new HttpError(400, 'BAD_REQUEST', 'limit must be an integer 1..100', 'limit');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+      throw new HttpError(400, 'BAD_REQUEST', 'limit must be an integer 1..100', 'limit');
     const cursor = params.get('cursor');
     const offset = cursor ? decodeCursor(cursor) : 0;
     if (offset === null) throw new HttpError(400, 'BAD_REQUEST', 'cursor is not one this service issued', 'cursor');

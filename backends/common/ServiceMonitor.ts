@@ -89,7 +89,10 @@ export class ServiceMonitor {
   /** The backend the calls are signed for (identity check): the service, or what it is an instance of. */
   readonly backend: string;
 
-  constructor(readonly service: ServiceName, private readonly baseLatencyMs = 0) {
+  constructor(
+    readonly service: ServiceName,
+    private readonly baseLatencyMs = 0,
+  ) {
     this.backend = INSTANCE_OF[service] ?? service;
   }
 
@@ -104,11 +107,17 @@ export class ServiceMonitor {
     let outcome: FaultDecision['outcome'] = 'ok';
     if (f.errorRate) {
       this.errorAcc += f.errorRate;
-      if (this.errorAcc >= 1 - 1e-9) { this.errorAcc -= 1; outcome = 'error'; }
+      if (this.errorAcc >= 1 - 1e-9) {
+        this.errorAcc -= 1;
+        outcome = 'error';
+      }
     }
     if (f.garbageRate) {
       this.garbageAcc += f.garbageRate;
-      if (this.garbageAcc >= 1 - 1e-9) { this.garbageAcc -= 1; if (outcome === 'ok') outcome = 'garbage'; }
+      if (this.garbageAcc >= 1 - 1e-9) {
+        this.garbageAcc -= 1;
+        if (outcome === 'ok') outcome = 'garbage';
+      }
     }
     return {
       latencyMs: this.baseLatencyMs + (f.latencyMs ?? 0),

@@ -1,7 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import {
-  Metadata, Server, ServerCredentials, status,
-  type handleUnaryCall, type ServerErrorResponse, type ServerUnaryCall,
+  Metadata,
+  type Server,
+  ServerCredentials,
+  status,
+  type handleUnaryCall,
+  type ServerErrorResponse,
+  type ServerUnaryCall,
 } from '@grpc/grpc-js';
 import { verifyIdentity, type VerifiedIdentity } from '../identity/verifyIdentity.js';
 import type { ServiceMonitor } from './ServiceMonitor.js';
@@ -11,17 +16,18 @@ export function grpcError(code: status, message: string): ServerErrorResponse {
   return Object.assign(new Error(message), { code, details: message, metadata: new Metadata() });
 }
 
-export type Admission =
-  | { kind: 'ok'; identity: VerifiedIdentity }
-  | { kind: 'error'; error: ServerErrorResponse }
-  | { kind: 'garbage' };
+export type Admission = { kind: 'ok'; identity: VerifiedIdentity } | { kind: 'error'; error: ServerErrorResponse } | { kind: 'garbage' };
 
 /**
  * The lifecycle of every counted gRPC call, as for HTTP: count → injected latency → injected
  * error or garbage → identity check (UNAUTHENTICATED on a bad signature). Never rejects.
  */
 export async function admitGrpcCall(
-  monitor: ServiceMonitor, secret: string, operation: string, metadata: Metadata, keys: number,
+  monitor: ServiceMonitor,
+  secret: string,
+  operation: string,
+  metadata: Metadata,
+  keys: number,
   /** The call's method path (`call.getPath()`): the identity must be signed for it. */
   path: string,
 ): Promise<Admission> {
@@ -85,7 +91,13 @@ export function bindGrpc(server: Server, port: number, host: string): Promise<nu
 /** Shuts the server down, forcing it after 1 s so open streams cannot hold the exit. Never rejects. */
 export function closeGrpc(server: Server): Promise<void> {
   return new Promise((resolve) => {
-    const force = setTimeout(() => { server.forceShutdown(); resolve(); }, 1000);
-    server.tryShutdown(() => { clearTimeout(force); resolve(); });
+    const force = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, 1000);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
   });
 }

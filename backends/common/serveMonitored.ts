@@ -7,7 +7,12 @@ export type RestErrorCode = 'NOT_FOUND' | 'VALIDATION' | 'FORBIDDEN' | 'BAD_REQU
 
 /** Thrown by REST/GraphQL handlers; serveMonitored turns it into the error body. */
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: RestErrorCode, message: string, readonly field?: string) {
+  constructor(
+    readonly status: number,
+    readonly code: RestErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
     super(message);
   }
 }
@@ -67,7 +72,12 @@ export async function serveMonitored(
   const { monitor, req, res } = call;
   const format = call.formatError ?? restErrorBody;
   const h = req.headers;
-  const decision = monitor.record(call.operation, call.keys ?? 0, h['x-request-id'] as string | undefined, h['traceparent'] as string | undefined);
+  const decision = monitor.record(
+    call.operation,
+    call.keys ?? 0,
+    h['x-request-id'] as string | undefined,
+    h['traceparent'] as string | undefined,
+  );
   try {
     if (decision.latencyMs > 0) await delay(decision.latencyMs);
     if (decision.outcome === 'error') {
@@ -85,7 +95,10 @@ export async function serveMonitored(
     monitor.recordIdentity(verified.identity);
     await handler(verified.identity);
   } catch (err) {
-    if (res.headersSent) { res.destroy(); return; }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
     if (err instanceof HttpError) {
       sendJson(res, err.status, format(err.code, err.message, err.field));
     } else {

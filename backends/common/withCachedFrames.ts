@@ -38,5 +38,10 @@ export function withCachedFrames(definition: ServiceDefinition, methods: Record<
       },
     };
   }
-  return { definition: copy as ServiceDefinition, invalidate: (element) => { for (const cache of caches) cache.delete(element); } };
+  return {
+    definition: copy as ServiceDefinition,
+    invalidate: (element) => {
+      for (const cache of caches) cache.delete(element);
+    },
+  };
 }

@@ -26,9 +26,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * health and docs endpoints are open. The BFF implements signing on its side (it must not
  * import from backends/); signIdentity here is the reference implementation the tests use.
  */
-export const IDENTITY_HEADERS = [
-  'x-bff-client', 'x-bff-user-id', 'x-bff-scopes', 'x-bff-identity-ts', 'x-bff-identity-sig',
-] as const;
+export const IDENTITY_HEADERS = ['x-bff-client', 'x-bff-user-id', 'x-bff-scopes', 'x-bff-identity-ts', 'x-bff-identity-sig'] as const;
 
 /**
  * How old (or how far in the future, for clock skew) a signature may be. Calls are signed as
@@ -61,16 +59,22 @@ export interface VerifiedIdentity {
   scopes: string[];
 }
 
-export type IdentityResult =
-  | { ok: true; identity: VerifiedIdentity }
-  | { ok: false; reason: string };
+export type IdentityResult = { ok: true; identity: VerifiedIdentity } | { ok: false; reason: string };
 
 /** Header bags from node:http (string | string[]) and from grpc Metadata.getMap() (string | Buffer). */
 export type HeadersLike = Record<string, string | string[] | Buffer | undefined>;
 
 /** Returns the base64url HMAC of the identity fields. Throws nothing. */
 export function signIdentity(secret: string, fields: IdentityFields): string {
-  const payload = [fields.client, fields.userId ?? '', fields.scopes, fields.requestId, String(fields.ts), fields.backend, fields.call].join('\n');
+  const payload = [
+    fields.client,
+    fields.userId ?? '',
+    fields.scopes,
+    fields.requestId,
+    String(fields.ts),
+    fields.backend,
+    fields.call,
+  ].join('\n');
   return createHmac('sha256', secret).update(payload).digest('base64url');
 }
 
@@ -112,9 +116,17 @@ export function verifyIdentity(secret: string, headers: HeadersLike, nowMs: numb
   }
   const userId = header(headers, 'x-bff-user-id') ?? null;
   const scopes = header(headers, 'x-bff-scopes') ?? '';
-  const expected = Buffer.from(signIdentity(secret, {
-    client, userId, scopes, requestId: header(headers, 'x-request-id') ?? '', ts, backend: target.backend, call: target.call,
-  }));
+  const expected = Buffer.from(
+    signIdentity(secret, {
+      client,
+      userId,
+      scopes,
+      requestId: header(headers, 'x-request-id') ?? '',
+      ts,
+      backend: target.backend,
+      call: target.call,
+    }),
+  );
   const given = Buffer.from(sig);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     return { ok: false, reason: 'bad identity signature' };

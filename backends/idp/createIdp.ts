@@ -3,7 +3,18 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import {
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type CryptoKey,
+  type JWK,
+  type JWTPayload,
+} from 'jose';
 import { createOAuthEndpoints, type DemoUser, type OAuthClient, type OAuthEndpoints } from './createOAuthEndpoints.js';
 import { HttpError, readJsonBody, restErrorBody, sendJson } from '../common/serveMonitored.js';
 
@@ -17,9 +28,16 @@ export const STAFF_SCOPE = 'orders:read:all customers:read';
 export const DEMO_CLIENTS: readonly OAuthClient[] = [
   // bff-web, the dashboard's token handler: a confidential client running the code flow.
   {
-    id: 'bff-web', secret: 'bff-web-dev-secret', grants: ['authorization_code', 'refresh_token'],
+    id: 'bff-web',
+    secret: 'bff-web-dev-secret',
+    grants: ['authorization_code', 'refresh_token'],
     // The callback, and `/` where the IdP's logout sends the browser back.
-    redirectUris: ['http://127.0.0.1:4002/auth/callback', 'http://127.0.0.1:4002/', 'http://localhost:4002/auth/callback', 'http://localhost:4002/'],
+    redirectUris: [
+      'http://127.0.0.1:4002/auth/callback',
+      'http://127.0.0.1:4002/',
+      'http://localhost:4002/auth/callback',
+      'http://localhost:4002/',
+    ],
     scope: `openid offline_access ${DEFAULT_SCOPE} ${STAFF_SCOPE}`,
   },
   // The BFFs as resource servers: they introspect opaque tokens.
@@ -83,7 +101,12 @@ export interface Idp {
   handleRequest(req: IncomingMessage, res: ServerResponse): void;
 }
 
-interface SigningKey { kid: string; privateJwk: JWK; publicJwk: JWK; key: CryptoKey | Uint8Array }
+interface SigningKey {
+  kid: string;
+  privateJwk: JWK;
+  publicJwk: JWK;
+  key: CryptoKey | Uint8Array;
+}
 
 async function toSigningKey(privateJwk: JWK): Promise<SigningKey> {
   const { d: _d, ...publicPart } = privateJwk;
@@ -135,7 +158,9 @@ export async function createIdp(options: IdpOptions = {}): Promise<Idp> {
   let keys: SigningKey[] = (options.ephemeralKeys ? null : await loadKeys(keyFile)) ?? [await newSigningKey()];
   if (!options.ephemeralKeys) await saveKeys(keyFile, keys);
   let jwksJson = '';
-  const publish = () => { jwksJson = JSON.stringify({ keys: keys.map((k) => k.publicJwk) }); };
+  const publish = () => {
+    jwksJson = JSON.stringify({ keys: keys.map((k) => k.publicJwk) });
+  };
   publish();
 
   async function sign(payload: JWTPayload, typ: string, ttl: number): Promise<string> {
@@ -159,7 +184,10 @@ export async function createIdp(options: IdpOptions = {}): Promise<Idp> {
   }
 
   const oauth = createOAuthEndpoints({
-    issuer, audience, sign, verifyOwn,
+    issuer,
+    audience,
+    sign,
+    verifyOwn,
     clients: options.clients ?? DEMO_CLIENTS,
     users: options.users ?? DEMO_USERS,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds,
@@ -168,7 +196,12 @@ export async function createIdp(options: IdpOptions = {}): Promise<Idp> {
   async function issueToken(request: TokenRequest): Promise<TokenResponse> {
     const ttl = request.ttlSeconds ?? 3600;
     if (request.format === 'opaque') {
-      const token = oauth.issueOpaque({ sub: request.sub, scope: request.scope ?? DEFAULT_SCOPE, aud: request.aud ?? audience, ttlSeconds: ttl });
+      const token = oauth.issueOpaque({
+        sub: request.sub,
+        scope: request.scope ?? DEFAULT_SCOPE,
+        aud: request.aud ?? audience,
+        ttlSeconds: ttl,
+      });
       return { access_token: token, token_type: 'Bearer', expires_in: ttl };
     }
     const current = keys[0]!;
@@ -198,12 +231,21 @@ export async function createIdp(options: IdpOptions = {}): Promise<Idp> {
     const bad = (field: string, why: string) => new HttpError(400, 'BAD_REQUEST', `${field} ${why}`, field);
     if (typeof b.sub !== 'string' || b.sub.length === 0 || b.sub.length > 200) throw bad('sub', 'must be a non-empty string');
     if (b.scope !== undefined && typeof b.scope !== 'string') throw bad('scope', 'must be a space-separated string');
-    if (b.ttlSeconds !== undefined && (typeof b.ttlSeconds !== 'number' || !Number.isInteger(b.ttlSeconds) || b.ttlSeconds < 1 || b.ttlSeconds > MAX_TTL_SECONDS)) {
+    if (
+      b.ttlSeconds !== undefined &&
+      (typeof b.ttlSeconds !== 'number' || !Number.isInteger(b.ttlSeconds) || b.ttlSeconds < 1 || b.ttlSeconds > MAX_TTL_SECONDS)
+    ) {
       throw bad('ttlSeconds', `must be an integer 1..${MAX_TTL_SECONDS}`);
     }
     if (b.aud !== undefined && (typeof b.aud !== 'string' || b.aud.length === 0)) throw bad('aud', 'must be a non-empty string');
     if (b.format !== undefined && b.format !== 'jwt' && b.format !== 'opaque') throw bad('format', 'must be jwt or opaque');
-    return { sub: b.sub, scope: b.scope as string | undefined, ttlSeconds: b.ttlSeconds as number | undefined, aud: b.aud as string | undefined, format: b.format as TokenRequest['format'] };
+    return {
+      sub: b.sub,
+      scope: b.scope as string | undefined,
+      ttlSeconds: b.ttlSeconds as number | undefined,
+      aud: b.aud as string | undefined,
+      format: b.format as TokenRequest['format'],
+    };
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -212,7 +254,9 @@ export async function createIdp(options: IdpOptions = {}): Promise<Idp> {
       return sendJson(res, 200, jwksJson, { 'cache-control': 'public, max-age=300' });
     }
     if (req.method === 'POST' && path === '/token') {
-      return sendJson(res, 200, JSON.stringify(await issueToken(parseTokenRequest(await readJsonBody(req)))), { 'cache-control': 'no-store' });
+      return sendJson(res, 200, JSON.stringify(await issueToken(parseTokenRequest(await readJsonBody(req)))), {
+        'cache-control': 'no-store',
+      });
     }
     if (req.method === 'POST' && path === '/rotate') return sendJson(res, 200, JSON.stringify({ kid: await rotate() }));
     if (path === '/healthz') return sendJson(res, 200, '{"status":"ok"}');

@@ -75,7 +75,11 @@ export interface OAuthEndpoints {
 }
 
 export class OAuthError extends Error {
-  constructor(readonly status: number, readonly error: string, description: string) {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    description: string,
+  ) {
     super(description);
   }
 }
@@ -135,7 +139,14 @@ export function createOAuthEndpoints(options: OAuthEndpointsOptions): OAuthEndpo
   function issueOpaque(claims: { sub: string; scope: string; aud: string; clientId?: string; ttlSeconds: number }): string {
     const token = handle();
     const iat = now();
-    opaque.set(token, { sub: claims.sub, scope: claims.scope, aud: claims.aud, clientId: claims.clientId, iat, exp: iat + claims.ttlSeconds });
+    opaque.set(token, {
+      sub: claims.sub,
+      scope: claims.scope,
+      aud: claims.aud,
+      clientId: claims.clientId,
+      iat,
+      exp: iat + claims.ttlSeconds,
+    });
     return token;
   }
 
@@ -149,7 +160,14 @@ export function createOAuthEndpoints(options: OAuthEndpointsOptions): OAuthEndpo
     return (client.redirectUris ?? []).some((registered) => {
       if (registered === uri) return true;
       const r = new URL(registered);
-      return r.protocol === 'http:' && r.hostname === '127.0.0.1' && url.protocol === 'http:' && url.hostname === '127.0.0.1' && url.pathname === r.pathname && url.search === '';
+      return (
+        r.protocol === 'http:' &&
+        r.hostname === '127.0.0.1' &&
+        url.protocol === 'http:' &&
+        url.hostname === '127.0.0.1' &&
+        url.pathname === r.pathname &&
+        url.search === ''
+      );
     });
   }
 
@@ -170,7 +188,8 @@ export function createOAuthEndpoints(options: OAuthEndpointsOptions): OAuthEndpo
       secret = form.get('client_secret');
     }
     const client = id === null ? undefined : clients.get(id);
-    if (!client || secret === null || !equal(secret, client.secret)) throw new OAuthError(401, 'invalid_client', 'client authentication failed');
+    if (!client || secret === null || !equal(secret, client.secret))
+      throw new OAuthError(401, 'invalid_client', 'client authentication failed');
     return client;
   }
 
@@ -179,7 +198,11 @@ export function createOAuthEndpoints(options: OAuthEndpointsOptions): OAuthEndpo
     return options.sign({ sub, scope, aud: audience, client_id: client.id }, 'at+jwt', accessTtl);
   }
 
-  async function tokenResponse(client: OAuthClient, grant: { sub: string; scope: string; sid: string; nonce?: string | undefined }, withRefresh: boolean): Promise<Record<string, unknown>> {
+  async function tokenResponse(
+    client: OAuthClient,
+    grant: { sub: string; scope: string; sid: string; nonce?: string | undefined },
+    withRefresh: boolean,
+  ): Promise<Record<string, unknown>> {
     const body: Record<string, unknown> = {
       access_token: await accessTokenFor(client, grant.sub, grant.scope),
       token_type: 'Bearer',
@@ -188,7 +211,13 @@ export function createOAuthEndpoints(options: OAuthEndpointsOptions): OAuthEndpo
     };
     if (withRefresh && client.grants.includes('refresh_token')) {
       const refresh = handle();
-      refreshTokens.set(refresh, { clientId: client.id, sub: grant.sub, scope: grant.scope, sid: grant.sid, expiresAt: now() + refreshTtl });
+      refreshTokens.set(refresh, {
+        clientId: client.id,
+        sub: grant.sub,
+        scope: grant.scope,
+        sid: grant.sid,
+        expiresAt: now() + refreshTtl,
+      });
       body.refresh_token = refresh;
     }
     if (grant.scope.split(' ').includes('openid')) {
@@ -205,7 +234,8 @@ export function createOAuthEndpoints(options: OAuthEndpointsOptions): OAuthEndpo
     const form = await readForm(req);
     const client = authenticateClient(req, form);
     const grantType = form.get('grant_type') ?? '';
-    if (!(client.grants as readonly string[]).includes(grantType)) throw new OAuthError(400, 'unauthorized_client', `grant_type ${grantType} is not allowed for this client`);
+    if (!(client.grants as readonly string[]).includes(grantType))
+      throw new OAuthError(400, 'unauthorized_client', `grant_type ${grantType} is not allowed for this client`);
     sweep();
     if (grantType === 'client_credentials') {
       // A client's own token: sub is the client id (RFC 9068 §2.2); it gets the scopes it is registered for.
@@ -216,27 +246,31 @@ export function createOAuthEndpoints(options: OAuthEndpointsOptions): OAuthEndpo
       const pending = codes.get(code);
       codes.delete(code); // one use, whatever happens next
       if (!pending || pending.clientId !== client.id) throw new OAuthError(400, 'invalid_grant', 'unknown, used or expired code');
-      if (form.get('redirect_uri') !== pending.redirectUri) throw new OAuthError(400, 'invalid_grant', 'redirect_uri does not match the authorization request');
+      if (form.get('redirect_uri') !== pending.redirectUri)
+        throw new OAuthError(400, 'invalid_grant', 'redirect_uri does not match the authorization request');
       const verifier = form.get('code_verifier');
       if (!verifier) throw new OAuthError(400, 'invalid_grant', 'code_verifier is required (PKCE)');
-      if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier) || !equal(sha256(verifier), pending.challenge)) throw new OAuthError(400, 'invalid_grant', 'code_verifier does not match the code_challenge');
+      if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier) || !equal(sha256(verifier), pending.challenge))
+        throw new OAuthError(400, 'invalid_grant', 'code_verifier does not match the code_challenge');
       return sendOAuth(res, 200, await tokenResponse(client, pending, true));
     }
     // refresh_token: rotated on every use; the old one stops working (a replay is refused).
     const presented = form.get('refresh_token') ?? '';
     const grant = refreshTokens.get(presented);
     refreshTokens.delete(presented);
-    if (!grant || grant.clientId !== client.id) throw new OAuthError(400, 'invalid_grant', 'unknown, used, revoked or expired refresh token');
+    if (!grant || grant.clientId !== client.id)
+      throw new OAuthError(400, 'invalid_grant', 'unknown, used, revoked or expired refresh token');
     return sendOAuth(res, 200, await tokenResponse(client, grant, true));
   }
 
   /** GET /authorize: checks the request, then shows the login page (or redirects with an error). */
   function authorizeRequest(params: URLSearchParams): { client: OAuthClient; redirectUri: string } {
     const client = clients.get(params.get('client_id') ?? '');
-    if (!client || !client.grants.includes('authorization_code')) throw new OAuthError(400, 'invalid_client', 'unknown client_id');
+    if (!client?.grants.includes('authorization_code')) throw new OAuthError(400, 'invalid_client', 'unknown client_id');
     const redirectUri = params.get('redirect_uri') ?? '';
     // Never redirect to a URI that is not registered: an error here goes to the user, not the URI.
-    if (!redirectAllowed(client, redirectUri)) throw new OAuthError(400, 'invalid_request', 'redirect_uri is not registered for this client');
+    if (!redirectAllowed(client, redirectUri))
+      throw new OAuthError(400, 'invalid_request', 'redirect_uri is not registered for this client');
     return { client, redirectUri };
   }
 
@@ -279,7 +313,13 @@ export function createOAuthEndpoints(options: OAuthEndpointsOptions): OAuthEndpo
     const { client, redirectUri } = authorizeRequest(params);
     const state = params.get('state') ?? undefined;
     const error = authorizeError(params);
-    if (error) return redirectWith(res, redirectUri, { error, error_description: 'PKCE with S256 and response_type=code are required', state, iss: issuer });
+    if (error)
+      return redirectWith(res, redirectUri, {
+        error,
+        error_description: 'PKCE with S256 and response_type=code are required',
+        state,
+        iss: issuer,
+      });
     if (req.method === 'GET') return loginPage(res, params);
     const user = users.get(params.get('login_user') ?? '');
     if (!user) return redirectWith(res, redirectUri, { error: 'access_denied', state, iss: issuer });
@@ -311,7 +351,14 @@ export function createOAuthEndpoints(options: OAuthEndpointsOptions): OAuthEndpo
     const grant = opaque.get(presented);
     if (grant && grant.exp > now()) {
       return sendOAuth(res, 200, {
-        active: true, sub: grant.sub, scope: grant.scope, aud: grant.aud, iss: issuer, iat: grant.iat, exp: grant.exp, token_type: 'Bearer',
+        active: true,
+        sub: grant.sub,
+        scope: grant.scope,
+        aud: grant.aud,
+        iss: issuer,
+        iat: grant.iat,
+        exp: grant.exp,
+        token_type: 'Bearer',
         ...(grant.clientId !== undefined && { client_id: grant.clientId }),
       });
     }
@@ -325,23 +372,32 @@ export function createOAuthEndpoints(options: OAuthEndpointsOptions): OAuthEndpo
   }
 
   function discovery(res: ServerResponse, base: string): void {
-    sendOAuth(res, 200, {
-      issuer,
-      authorization_endpoint: `${base}/authorize`,
-      token_endpoint: `${base}/oauth/token`,
-      introspection_endpoint: `${base}/introspect`,
-      revocation_endpoint: `${base}/revoke`,
-      end_session_endpoint: `${base}/logout`,
-      jwks_uri: `${base}/.well-known/jwks.json`,
-      response_types_supported: ['code'],
-      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
-      code_challenge_methods_supported: ['S256'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-      subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: ['ES256'],
-      scopes_supported: ['openid', 'offline_access', ...new Set([...options.users, ...options.clients].flatMap((x) => x.scope.split(' ')))],
-      authorization_response_iss_parameter_supported: true,
-    }, { 'cache-control': 'public, max-age=300' });
+    sendOAuth(
+      res,
+      200,
+      {
+        issuer,
+        authorization_endpoint: `${base}/authorize`,
+        token_endpoint: `${base}/oauth/token`,
+        introspection_endpoint: `${base}/introspect`,
+        revocation_endpoint: `${base}/revoke`,
+        end_session_endpoint: `${base}/logout`,
+        jwks_uri: `${base}/.well-known/jwks.json`,
+        response_types_supported: ['code'],
+        grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+        code_challenge_methods_supported: ['S256'],
+        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+        subject_types_supported: ['public'],
+        id_token_signing_alg_values_supported: ['ES256'],
+        scopes_supported: [
+          'openid',
+          'offline_access',
+          ...new Set([...options.users, ...options.clients].flatMap((x) => x.scope.split(' '))),
+        ],
+        authorization_response_iss_parameter_supported: true,
+      },
+      { 'cache-control': 'public, max-age=300' },
+    );
   }
 
   /** GET /logout: the session named by id_token_hint loses its refresh tokens; back to a registered URI. */
@@ -388,7 +444,12 @@ export function createOAuthEndpoints(options: OAuthEndpointsOptions): OAuthEndpo
         else return false;
       } catch (error) {
         if (!(error instanceof OAuthError)) throw error;
-        sendOAuth(res, error.status, { error: error.error, error_description: error.message }, error.status === 401 ? { 'www-authenticate': 'Basic realm="idp"' } : {});
+        sendOAuth(
+          res,
+          error.status,
+          { error: error.error, error_description: error.message },
+          error.status === 401 ? { 'www-authenticate': 'Basic realm="idp"' } : {},
+        );
       }
       return true;
     },
@@ -397,13 +458,20 @@ export function createOAuthEndpoints(options: OAuthEndpointsOptions): OAuthEndpo
 
 function sendOAuth(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', pragma: 'no-cache', ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    pragma: 'no-cache',
+    ...headers,
+  });
   res.end(text);
 }
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   const type = req.headers['content-type'] ?? '';
-  if (!type.startsWith('application/x-www-form-urlencoded')) throw new OAuthError(400, 'invalid_request', 'the body must be application/x-www-form-urlencoded');
+  if (!type.startsWith('application/x-www-form-urlencoded'))
+    throw new OAuthError(400, 'invalid_request', 'the body must be application/x-www-form-urlencoded');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

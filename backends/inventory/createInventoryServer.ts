@@ -35,21 +35,26 @@ export function createInventoryServer(options: InventoryServerOptions): Server {
   const reservations = new Set<string>();
   const frames = withCachedFrames(options.definition, { BatchGetStock: 'stocks' });
 
-  const batchGetStock = monitoredUnary<BatchGetStockRequest, BatchGetStockResponse>({
-    monitor, secret, operation: 'BatchGetStock',
-    keys: (req) => req.productIds.length,
-    garbage: (res) => ({ stocks: (res.stocks ?? []).map((s) => ({ ...s, productId: `${s.productId}-garbage` })) }),
-  }, (req) => {
-    if (req.productIds.length > MAX_STOCK_IDS) {
-      throw grpcError(status.INVALID_ARGUMENT, `at most ${MAX_STOCK_IDS} product_ids per call, got ${req.productIds.length}`);
-    }
-    const stocks: ProductStock[] = [];
-    for (const id of req.productIds) {
-      const s = byId.get(id);
-      if (s) stocks.push(s);
-    }
-    return { stocks };
-  });
+  const batchGetStock = monitoredUnary<BatchGetStockRequest, BatchGetStockResponse>(
+    {
+      monitor,
+      secret,
+      operation: 'BatchGetStock',
+      keys: (req) => req.productIds.length,
+      garbage: (res) => ({ stocks: (res.stocks ?? []).map((s) => ({ ...s, productId: `${s.productId}-garbage` })) }),
+    },
+    (req) => {
+      if (req.productIds.length > MAX_STOCK_IDS) {
+        throw grpcError(status.INVALID_ARGUMENT, `at most ${MAX_STOCK_IDS} product_ids per call, got ${req.productIds.length}`);
+      }
+      const stocks: ProductStock[] = [];
+      for (const id of req.productIds) {
+        const s = byId.get(id);
+        if (s) stocks.push(s);
+      }
+      return { stocks };
+    },
+  );
 
   const reserveStock = monitoredUnary<ReserveStockRequest, ReserveStockResponse>({ monitor, secret, operation: 'ReserveStock' }, (req) => {
     if (req.items.length === 0) throw grpcError(status.INVALID_ARGUMENT, 'items must not be empty');

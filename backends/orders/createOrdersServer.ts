@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import {
-  credentials, makeClientConstructor, Metadata, Server, status,
-  type ServerErrorResponse, type ServerWritableStream, type ServiceDefinition, type ServiceError,
+  credentials,
+  makeClientConstructor,
+  Metadata,
+  Server,
+  status,
+  type ServerErrorResponse,
+  type ServerWritableStream,
+  type ServiceDefinition,
+  type ServiceError,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import type { BatchGetOrdersRequest__Output } from '../../src/datasources/generated/grpc/shop/orders/v1/BatchGetOrdersRequest.js';
@@ -134,7 +141,12 @@ export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
     });
     for (const [key, value] of Object.entries(signed)) metadata.set(key, value);
     return new Promise((resolve, reject) => {
-      const method = inventory['reserveStock'] as (req: unknown, md: Metadata, opts: object, cb: (err: ServiceError | null, res?: ReserveStockResponse) => void) => void;
+      const method = inventory['reserveStock'] as (
+        req: unknown,
+        md: Metadata,
+        opts: object,
+        cb: (err: ServiceError | null, res?: ReserveStockResponse) => void,
+      ) => void;
       method.call(inventory, request, metadata, { deadline: Date.now() + 2000 }, (err, res) => (err || !res ? reject(err) : resolve(res)));
     });
   }
@@ -142,10 +154,12 @@ export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
   function insert(order: Order): void {
     byId.set(order.id, order);
     const list = byUser.get(order.userId);
-    if (list) list.unshift(order); else byUser.set(order.userId, [order]);
+    if (list) list.unshift(order);
+    else byUser.set(order.userId, [order]);
     recent.unshift(order);
     const statusList = recentByStatus.get(order.status);
-    if (statusList) statusList.unshift(order); else recentByStatus.set(order.status, [order]);
+    if (statusList) statusList.unshift(order);
+    else recentByStatus.set(order.status, [order]);
   }
 
   async function placeOrder(req: PlaceOrderRequest, metadata: Metadata): Promise<PlaceOrderResponse> {
@@ -159,15 +173,20 @@ export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
     for (const item of req.items) {
       const actual = priceById.get(item.productId)!;
       if (item.expectedUnitPriceCents !== actual) {
-        return { priceChanged: { productId: item.productId, expectedUnitPriceCents: item.expectedUnitPriceCents, actualUnitPriceCents: actual } };
+        return {
+          priceChanged: { productId: item.productId, expectedUnitPriceCents: item.expectedUnitPriceCents, actualUnitPriceCents: actual },
+        };
       }
     }
     let reservation: ReserveStockResponse;
     try {
-      reservation = await reserveStock({
-        reservationId: req.idempotencyKey ? `${req.userId}:${req.idempotencyKey}` : randomUUID(),
-        items: req.items.map((i) => ({ productId: i.productId, quantity: i.quantity })),
-      }, metadata);
+      reservation = await reserveStock(
+        {
+          reservationId: req.idempotencyKey ? `${req.userId}:${req.idempotencyKey}` : randomUUID(),
+          items: req.items.map((i) => ({ productId: i.productId, quantity: i.quantity })),
+        },
+        metadata,
+      );
     } catch (err) {
       throw grpcError(status.UNAVAILABLE, `inventory: ${(err as ServiceError)?.details ?? String(err)}`);
     }
@@ -206,12 +225,14 @@ export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
       { monitor, secret, operation: 'ListRecentOrders' },
       (req) => {
         const all = !req.status || req.status === 'ORDER_STATUS_UNSPECIFIED';
-        return page(all ? recent : recentByStatus.get(req.status) ?? [], req.pageSize, req.pageToken);
+        return page(all ? recent : (recentByStatus.get(req.status) ?? []), req.pageSize, req.pageToken);
       },
     ),
     batchGetOrders: monitoredUnary<BatchGetOrdersRequest__Output, BatchGetOrdersResponse>(
       {
-        monitor, secret, operation: 'BatchGetOrders',
+        monitor,
+        secret,
+        operation: 'BatchGetOrders',
         keys: (req) => req.ids.length,
         garbage: (res) => ({ orders: (res.orders ?? []).map((o) => ({ ...o, id: `${o.id}-garbage` })) }),
       },
@@ -239,7 +260,12 @@ export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
           pending = placeOrder(req, call.metadata);
           idempotent.set(key, pending);
           // Only a placed order is remembered: a refusal or failure may be retried for real.
-          pending.then((r) => { if (!('placed' in r)) idempotent.delete(key); }, () => idempotent.delete(key));
+          pending.then(
+            (r) => {
+              if (!('placed' in r)) idempotent.delete(key);
+            },
+            () => idempotent.delete(key),
+          );
         }
         return pending;
       },
@@ -253,7 +279,10 @@ export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
       call.on('cancelled', closed);
       void (async () => {
         const admission = await admitGrpcCall(monitor, secret, 'WatchOrderStatus', call.metadata, 0, call.getPath());
-        const fail = (error: ServerErrorResponse) => { closed(); call.emit('error', error); };
+        const fail = (error: ServerErrorResponse) => {
+          closed();
+          call.emit('error', error);
+        };
         if (admission.kind === 'error') return fail(admission.error);
         if (admission.kind === 'garbage') return fail(grpcError(status.INTERNAL, 'garbage'));
         if (call.cancelled) return closed();
@@ -272,7 +301,14 @@ export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
         call.write({ orderId: order.id, status: current, atMs: order.updatedAtMs });
         const timer = setInterval(() => {
           const next = NEXT_STATUS[current] ?? (watchRepeat ? 'ORDER_STATUS_PENDING' : undefined);
-          if (!next || call.cancelled) { clearInterval(timer); if (!call.cancelled) { closed(); call.end(); } return; }
+          if (!next || call.cancelled) {
+            clearInterval(timer);
+            if (!call.cancelled) {
+              closed();
+              call.end();
+            }
+            return;
+          }
           current = next;
           call.write({ orderId: order.id, status: current, atMs: Date.now() });
         }, watchIntervalMs);
@@ -284,7 +320,11 @@ export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
   const server = new Server();
   // Seed orders never change (WatchOrderStatus only simulates); fulfilment changes placed ones
   // in place and invalidates their cached encoding.
-  const { definition, invalidate } = withCachedFrames(options.definitions.orders, { ListUserOrders: 'orders', ListRecentOrders: 'orders', BatchGetOrders: 'orders' });
+  const { definition, invalidate } = withCachedFrames(options.definitions.orders, {
+    ListUserOrders: 'orders',
+    ListRecentOrders: 'orders',
+    BatchGetOrders: 'orders',
+  });
   server.addService(definition, implementation as UntypedServiceImplementation);
 
   function advancePlacedOrders(): number {
@@ -300,7 +340,8 @@ export function createOrdersServer(options: OrdersServerOptions): OrdersServer {
       order.updatedAtMs = Date.now();
       invalidate(order);
       const after = recentByStatus.get(next);
-      if (after) after.unshift(order); else recentByStatus.set(next, [order]);
+      if (after) after.unshift(order);
+      else recentByStatus.set(next, [order]);
       options.publishEvent?.({ kind: 'ORDER_STATUS_CHANGED', order, previousStatus });
       moved++;
     }

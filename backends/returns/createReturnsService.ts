@@ -65,7 +65,10 @@ export function createReturnsService(options: ReturnsServiceOptions): ReturnsSer
   const handle = async (message: QueueMessage<ReturnRequestBody>) => {
     stats.deliveries++;
     const base = { key: message.key, id: message.id, deliveries: message.deliveries, consumer: options.consumer };
-    const verified = verifyIdentity(options.identitySecret, message.headers, message.publishedAt, { backend: 'queue', call: `PUBLISH ${message.topic}` });
+    const verified = verifyIdentity(options.identitySecret, message.headers, message.publishedAt, {
+      backend: 'queue',
+      call: `PUBLISH ${message.topic}`,
+    });
     const body = message.body;
     if (!verified.ok || !verified.identity?.userId || verified.identity.userId !== body?.userId || typeof body.ticketId !== 'string') {
       stats.refused++;

@@ -26,7 +26,9 @@ if (!url || !/^rediss?:\/\//.test(url)) {
 }
 const claimIdleMs = Number(process.env.QUEUE_CLAIM_IDLE_MS ?? 30_000);
 if (!Number.isInteger(claimIdleMs) || claimIdleMs < 0) {
-  process.stderr.write(`[returns] QUEUE_CLAIM_IDLE_MS must be a non-negative integer, got ${JSON.stringify(process.env.QUEUE_CLAIM_IDLE_MS)}\n`);
+  process.stderr.write(
+    `[returns] QUEUE_CLAIM_IDLE_MS must be a non-negative integer, got ${JSON.stringify(process.env.QUEUE_CLAIM_IDLE_MS)}\n`,
+  );
   process.exit(1);
 }
 const line = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -50,6 +52,10 @@ const service = createReturnsService({
 });
 await service.ready;
 line({ event: 'returns.ready', consumer });
-const stop = () => void service.close().then(() => Promise.all([queue.close(), store.close()])).then(() => process.exit(0));
+const stop = () =>
+  void service
+    .close()
+    .then(() => Promise.all([queue.close(), store.close()]))
+    .then(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

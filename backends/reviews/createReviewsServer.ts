@@ -1,7 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import {
-  buildSchema, execute, GraphQLError, Kind, parse, validate,
-  type DocumentNode, type ExecutionResult, type GraphQLFieldResolver, type OperationDefinitionNode,
+  buildSchema,
+  execute,
+  GraphQLError,
+  Kind,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLFieldResolver,
+  type OperationDefinitionNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Review, ReviewSummary } from '../seed/createSeed.js';
@@ -42,7 +50,9 @@ interface CachedDocument {
 
 function checkIds(productIds: string[]): void {
   if (productIds.length > MAX_REVIEW_PRODUCT_IDS) {
-    throw new GraphQLError(`at most ${MAX_REVIEW_PRODUCT_IDS} productIds per call, got ${productIds.length}`, { extensions: { code: 'BAD_REQUEST' } });
+    throw new GraphQLError(`at most ${MAX_REVIEW_PRODUCT_IDS} productIds per call, got ${productIds.length}`, {
+      extensions: { code: 'BAD_REQUEST' },
+    });
   }
 }
 
@@ -64,8 +74,9 @@ export function createReviewsServer(options: ReviewsServerOptions): Server {
   const resolvers: Record<string, GraphQLFieldResolver<unknown, unknown, any>> = {
     reviewSummaries: (_root, { productIds }: { productIds: string[] }): ReviewSummary[] => {
       checkIds(productIds);
-      return productIds.map((productId) => options.summaries.get(productId)
-        ?? { productId, averageRating: 0, count: 0, histogram: [0, 0, 0, 0, 0] });
+      return productIds.map(
+        (productId) => options.summaries.get(productId) ?? { productId, averageRating: 0, count: 0, histogram: [0, 0, 0, 0, 0] },
+      );
     },
     reviews: (_root, { productIds, limitPerProduct }: { productIds: string[]; limitPerProduct: number }) => {
       checkIds(productIds);
@@ -111,7 +122,9 @@ export function createReviewsServer(options: ReviewsServerOptions): Server {
       body = null;
     }
     const { query, variables, operationName } = (typeof body === 'object' && body !== null ? body : {}) as {
-      query?: unknown; variables?: unknown; operationName?: unknown;
+      query?: unknown;
+      variables?: unknown;
+      operationName?: unknown;
     };
     const prepared = typeof query === 'string' ? prepare(query) : null;
     const opName = typeof operationName === 'string' ? operationName : '';

@@ -87,16 +87,79 @@ export interface SeedData {
 }
 
 export const CATEGORIES = [
-  'shoes', 'jackets', 'bags', 'watches', 'headphones', 'kitchen',
-  'garden', 'books', 'toys', 'sports', 'beauty', 'home-decor',
+  'shoes',
+  'jackets',
+  'bags',
+  'watches',
+  'headphones',
+  'kitchen',
+  'garden',
+  'books',
+  'toys',
+  'sports',
+  'beauty',
+  'home-decor',
 ];
 
-const FIRST = ['Anna', 'Ben', 'Chloe', 'David', 'Emma', 'Finn', 'Greta', 'Hugo', 'Isla', 'Jonas',
-  'Katrin', 'Lars', 'Mia', 'Noah', 'Olivia', 'Pieter', 'Quinn', 'Rosa', 'Sven', 'Tessa', 'Umar',
-  'Vera', 'Willem', 'Xenia', 'Yusuf', 'Zoe', 'Lena', 'Milan', 'Sara', 'Tom'];
-const LAST = ['de Vries', 'Jansen', 'Müller', 'Schmidt', 'Smith', 'Jones', 'Bakker', 'Visser',
-  'Weber', 'Fischer', 'Taylor', 'Brown', 'Meyer', 'Wagner', 'Peeters', 'Dubois', 'Rossi',
-  'Novak', 'Kowalski', 'Larsen', 'Nielsen', 'Evans', 'Hoffmann', 'Koch', 'Mulder'];
+const FIRST = [
+  'Anna',
+  'Ben',
+  'Chloe',
+  'David',
+  'Emma',
+  'Finn',
+  'Greta',
+  'Hugo',
+  'Isla',
+  'Jonas',
+  'Katrin',
+  'Lars',
+  'Mia',
+  'Noah',
+  'Olivia',
+  'Pieter',
+  'Quinn',
+  'Rosa',
+  'Sven',
+  'Tessa',
+  'Umar',
+  'Vera',
+  'Willem',
+  'Xenia',
+  'Yusuf',
+  'Zoe',
+  'Lena',
+  'Milan',
+  'Sara',
+  'Tom',
+];
+const LAST = [
+  'de Vries',
+  'Jansen',
+  'Müller',
+  'Schmidt',
+  'Smith',
+  'Jones',
+  'Bakker',
+  'Visser',
+  'Weber',
+  'Fischer',
+  'Taylor',
+  'Brown',
+  'Meyer',
+  'Wagner',
+  'Peeters',
+  'Dubois',
+  'Rossi',
+  'Novak',
+  'Kowalski',
+  'Larsen',
+  'Nielsen',
+  'Evans',
+  'Hoffmann',
+  'Koch',
+  'Mulder',
+];
 const CITIES: Array<[string, string, (r: () => number) => string]> = [
   ['Amsterdam', 'NL', (r) => `10${pad(int(r, 0, 99), 2)} ${letters(r)}`],
   ['Rotterdam', 'NL', (r) => `30${pad(int(r, 0, 99), 2)} ${letters(r)}`],
@@ -106,10 +169,19 @@ const CITIES: Array<[string, string, (r: () => number) => string]> = [
   ['Paris', 'FR', (r) => `750${pad(int(r, 1, 20), 2)}`],
   ['Brussels', 'BE', (r) => `10${pad(int(r, 0, 99), 2)}`],
 ];
-const STREETS = ['Keizersgracht', 'Main Street', 'Hauptstraße', 'Rue de la Paix', 'Station Road',
-  'Prinsengracht', 'Lindenallee', 'High Street', 'Kerkstraat', 'Parkweg'];
-const ADJ = ['Classic', 'Urban', 'Lightweight', 'Premium', 'Compact', 'Vintage', 'Everyday',
-  'Pro', 'Eco', 'Deluxe', 'Smart', 'Nordic'];
+const STREETS = [
+  'Keizersgracht',
+  'Main Street',
+  'Hauptstraße',
+  'Rue de la Paix',
+  'Station Road',
+  'Prinsengracht',
+  'Lindenallee',
+  'High Street',
+  'Kerkstraat',
+  'Parkweg',
+];
+const ADJ = ['Classic', 'Urban', 'Lightweight', 'Premium', 'Compact', 'Vintage', 'Everyday', 'Pro', 'Eco', 'Deluxe', 'Smart', 'Nordic'];
 const NOUN: Record<string, string[]> = {
   shoes: ['Sneaker', 'Runner', 'Boot', 'Loafer'],
   jackets: ['Parka', 'Rain Jacket', 'Bomber', 'Fleece'],
@@ -138,12 +210,27 @@ const SENTENCES = [
   'Available in several colours, each mixed to stay true over time.',
   'It ships in fully recyclable packaging with no single-use plastic.',
 ];
-const REVIEW_TITLES = ['Love it', 'Does the job', 'Not what I expected', 'Great value',
-  'Would buy again', 'Decent quality', 'Disappointed', 'Exceeded expectations', 'Solid choice'];
-const REVIEW_BODIES = ['Arrived quickly and well packed.', 'The quality is better than the price suggests.',
-  'Sizing runs a little small.', 'After a month of daily use it still looks new.',
-  'Customer service was helpful when I had a question.', 'The colour differs slightly from the photos.',
-  'I bought a second one as a gift.', 'It works, but the finish could be better.'];
+const REVIEW_TITLES = [
+  'Love it',
+  'Does the job',
+  'Not what I expected',
+  'Great value',
+  'Would buy again',
+  'Decent quality',
+  'Disappointed',
+  'Exceeded expectations',
+  'Solid choice',
+];
+const REVIEW_BODIES = [
+  'Arrived quickly and well packed.',
+  'The quality is better than the price suggests.',
+  'Sizing runs a little small.',
+  'After a month of daily use it still looks new.',
+  'Customer service was helpful when I had a question.',
+  'The colour differs slightly from the photos.',
+  'I bought a second one as a gift.',
+  'It works, but the finish could be better.',
+];
 
 function int(r: () => number, min: number, max: number): number {
   return min + Math.floor(r() * (max - min + 1));
@@ -200,8 +287,11 @@ export function createSeed(): SeedData {
       description,
       price: { amountCents: int(r, 5, 500) * 100 - 1, currency: 'EUR' },
       images: {
-        thumb: `${base}/64.jpg`, small: `${base}/200.jpg`, medium: `${base}/400.jpg`,
-        large: `${base}/800.jpg`, original: `${base}/orig.jpg`,
+        thumb: `${base}/64.jpg`,
+        small: `${base}/200.jpg`,
+        medium: `${base}/400.jpg`,
+        large: `${base}/800.jpg`,
+        original: `${base}/orig.jpg`,
       },
       category,
       rating: Math.round((r() < 0.1 ? 1 + r() * 4 : 3 + r() * 2) * 10) / 10,
@@ -217,8 +307,13 @@ export function createSeed(): SeedData {
   while (total !== ORDER_COUNT) {
     const i = int(r, 10, USER_COUNT - 1);
     const n = perUser[i] as number;
-    if (total < ORDER_COUNT && n < 25) { perUser[i] = n + 1; total++; }
-    else if (total > ORDER_COUNT && n > 0) { perUser[i] = n - 1; total--; }
+    if (total < ORDER_COUNT && n < 25) {
+      perUser[i] = n + 1;
+      total++;
+    } else if (total > ORDER_COUNT && n > 0) {
+      perUser[i] = n - 1;
+      total--;
+    }
   }
   const drafts: Array<{ userId: string; createdAtMs: number }> = [];
   perUser.forEach((n, i) => {
@@ -232,7 +327,10 @@ export function createSeed(): SeedData {
   const orders: Order[] = drafts.map((d, idx) => {
     let roll = r();
     let itemCount = 1;
-    for (const w of itemWeights) { if ((roll -= w) < 0) break; itemCount++; }
+    for (const w of itemWeights) {
+      if ((roll -= w) < 0) break;
+      itemCount++;
+    }
     itemCount = Math.min(itemCount, 6);
     const items: LineItem[] = [];
     const seen = new Set<number>();
@@ -242,15 +340,30 @@ export function createSeed(): SeedData {
       seen.add(p);
       const product = products[p]!;
       const q = r();
-      items.push({ productId: product.id, quantity: q < 0.6 ? 1 : q < 0.85 ? 2 : q < 0.95 ? 3 : 4, unitPriceCents: product.price.amountCents });
+      items.push({
+        productId: product.id,
+        quantity: q < 0.6 ? 1 : q < 0.85 ? 2 : q < 0.95 ? 3 : 4,
+        unitPriceCents: product.price.amountCents,
+      });
     }
     const ageDays = (SEED_NOW_MS - d.createdAtMs) / DAY_MS;
     const s = r();
-    const status: OrderStatus = s < 0.04 ? 'ORDER_STATUS_CANCELLED'
-      : ageDays < 1 ? (s < 0.5 ? 'ORDER_STATUS_PENDING' : 'ORDER_STATUS_PAID')
-      : ageDays < 5 ? (s < 0.5 ? 'ORDER_STATUS_PAID' : 'ORDER_STATUS_SHIPPED')
-      : ageDays < 10 ? (s < 0.5 ? 'ORDER_STATUS_SHIPPED' : 'ORDER_STATUS_DELIVERED')
-      : 'ORDER_STATUS_DELIVERED';
+    const status: OrderStatus =
+      s < 0.04
+        ? 'ORDER_STATUS_CANCELLED'
+        : ageDays < 1
+          ? s < 0.5
+            ? 'ORDER_STATUS_PENDING'
+            : 'ORDER_STATUS_PAID'
+          : ageDays < 5
+            ? s < 0.5
+              ? 'ORDER_STATUS_PAID'
+              : 'ORDER_STATUS_SHIPPED'
+            : ageDays < 10
+              ? s < 0.5
+                ? 'ORDER_STATUS_SHIPPED'
+                : 'ORDER_STATUS_DELIVERED'
+              : 'ORDER_STATUS_DELIVERED';
     const updatedAtMs = Math.min(SEED_NOW_MS - 1, d.createdAtMs + Math.floor(r() * Math.min(ageDays, 6) * DAY_MS));
     return {
       id: `o-${pad(idx + 1, 6)}`,
@@ -266,7 +379,11 @@ export function createSeed(): SeedData {
 
   const stock: ProductStock[] = products.map((p) => {
     const kind = r();
-    const names = [['ams', 'Amsterdam'], ['fra', 'Frankfurt'], ['lon', 'London']] as const;
+    const names = [
+      ['ams', 'Amsterdam'],
+      ['fra', 'Frankfurt'],
+      ['lon', 'London'],
+    ] as const;
     // ~5% sold out everywhere, ~10% low (1..4 in total), the rest 0..40 per warehouse.
     const lowTotal = int(r, 1, 4);
     const lowAt = int(r, 0, 2);

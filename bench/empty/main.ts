@@ -17,7 +17,9 @@ const server = createServer((req, res) => {
 server.keepAliveTimeout = 65_000;
 server.listen(Number(process.env.BFF_PORT ?? 0), process.env.BFF_HOST ?? '127.0.0.1', () => {
   const address = server.address();
-  process.stdout.write(`${JSON.stringify({ event: 'contender.ready', port: typeof address === 'object' && address ? address.port : 0 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ event: 'contender.ready', port: typeof address === 'object' && address ? address.port : 0 })}\n`,
+  );
 });
 const stop = () => server.close(() => process.exit(0));
 process.on('SIGTERM', stop);

@@ -62,7 +62,12 @@ export const floorHome: FloorOperation = async ({ viewer, scope, backends, varia
   // is known, as the resolver tree does: stock once the featured page is in, thumbnails once
   // the orders are (minus products the featured page already brought).
   const featured = backends.catalog.listProducts(scope, { sort: 'rating_desc', limit: featuredFirst }).then(async (page) => {
-    const stocks = page.products.length ? await backends.inventory.batchGetStock(scope, page.products.map((p) => p.id)) : [];
+    const stocks = page.products.length
+      ? await backends.inventory.batchGetStock(
+          scope,
+          page.products.map((p) => p.id),
+        )
+      : [];
     const stockById = new Map<string, ProductStockDto>();
     for (const stock of stocks) stockById.set(stock.productId, stock);
     const cards = page.products.map((product) => ({ ...toProductCard(product), stock: toStockBadge(stockById.get(product.id) ?? null) }));
@@ -111,7 +116,12 @@ export const floorOrdersTable: FloorOperation = async ({ viewer, scope, backends
     userIds.length ? backends.users.getUsersByIds(scope, userIds) : ([] as UserDto[]),
     productIds.length ? backends.catalog.getProductsByIds(scope, productIds) : ([] as ProductDto[]),
   ]);
-  const stockList = productList.length ? await backends.inventory.batchGetStock(scope, productList.map((p) => p.id)) : [];
+  const stockList = productList.length
+    ? await backends.inventory.batchGetStock(
+        scope,
+        productList.map((p) => p.id),
+      )
+    : [];
   const usersById = byId(users);
   const products = byId(productList);
   const stockById = new Map<string, ProductStockDto>();
@@ -133,12 +143,15 @@ export const floorOrdersTable: FloorOperation = async ({ viewer, scope, backends
           updatedAt: new Date(order.updatedAt).toISOString(),
           itemCount: order.itemCount,
           total: order.total,
-          customer: customer === null ? null : {
-            id: customer.id,
-            name: customer.name,
-            email: seesContact || viewer.userId === customer.id ? customer.email : null,
-            tier: customer.tier,
-          },
+          customer:
+            customer === null
+              ? null
+              : {
+                  id: customer.id,
+                  name: customer.name,
+                  email: seesContact || viewer.userId === customer.id ? customer.email : null,
+                  tier: customer.tier,
+                },
           items: order.items.map((item) => {
             const product = products.get(item.productId);
             const stock = product ? stockById.get(product.id) : undefined;
@@ -146,13 +159,16 @@ export const floorOrdersTable: FloorOperation = async ({ viewer, scope, backends
               quantity: item.quantity,
               unitPrice: { amountCents: item.unitPrice.amountCents, formatted: item.unitPrice.formatted },
               subtotal: { formatted: item.subtotal.formatted },
-              product: product === undefined ? null : {
-                id: product.id,
-                title: product.title,
-                category: product.category,
-                images: { thumb: product.images.thumb },
-                stock: stock ? { totalAvailable: stock.totalAvailable } : null,
-              },
+              product:
+                product === undefined
+                  ? null
+                  : {
+                      id: product.id,
+                      title: product.title,
+                      category: product.category,
+                      images: { thumb: product.images.thumb },
+                      stock: stock ? { totalAvailable: stock.totalAvailable } : null,
+                    },
             };
           }),
         };

@@ -60,15 +60,24 @@ const server = createServer((req, res) => {
     const name = body.operationName ?? '';
     const operation = floorOperations[name];
     const client = clientOf[name];
-    if (req.method !== 'POST' || !operation || !client) return send(404, { errors: [{ message: `The floor has no operation "${name}".` }] });
+    if (req.method !== 'POST' || !operation || !client)
+      return send(404, { errors: [{ message: `The floor has no operation "${name}".` }] });
     const viewer = await authenticators[client](req.headers);
     const propagation = identityHeaders(viewer, requestId);
-    const scope = new CallScope(requestId, propagation, startedAt + config.requestTimeoutMs, controller.signal, new FanoutRecorder(), concurrency, callSigner(config.identitySecret, propagation));
+    const scope = new CallScope(
+      requestId,
+      propagation,
+      startedAt + config.requestTimeoutMs,
+      controller.signal,
+      new FanoutRecorder(),
+      concurrency,
+      callSigner(config.identitySecret, propagation),
+    );
     const data = await operation({ viewer, scope, backends, variables: body.variables ?? {}, now: startedAt });
     send(200, { data });
   })().catch((error: unknown) => {
     const bff = asBffError(error);
-    send(bff ? (bff.extensions.http as { status?: number } | undefined)?.status ?? 500 : 500, {
+    send(bff ? ((bff.extensions.http as { status?: number } | undefined)?.status ?? 500) : 500, {
       errors: [{ message: (error as Error).message, extensions: { code: bff?.code ?? 'INTERNAL_SERVER_ERROR', reason: bff?.reason } }],
     });
   });
@@ -76,7 +85,9 @@ const server = createServer((req, res) => {
 server.keepAliveTimeout = 65_000;
 server.listen(config.port, config.host, () => {
   const address = server.address();
-  process.stdout.write(`${JSON.stringify({ event: 'contender.ready', port: typeof address === 'object' && address ? address.port : config.port })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ event: 'contender.ready', port: typeof address === 'object' && address ? address.port : config.port })}\n`,
+  );
 });
 const stop = () => server.close(() => void backends.close().then(() => process.exit(0)));
 process.on('SIGTERM', stop);

@@ -49,7 +49,13 @@ export interface Viewer {
 export async function viewerOf(authorization: string | undefined, client: Viewer['client']): Promise<Viewer> {
   if (!authorization) return { client, userId: undefined, scopes: [] };
   const token = authorization.startsWith('Bearer ') ? authorization.slice(7) : '';
-  const { payload } = await jwtVerify(token, jwks, { issuer, audience, algorithms: ['ES256', 'RS256'], clockTolerance: 30, requiredClaims: ['exp', 'sub'] });
+  const { payload } = await jwtVerify(token, jwks, {
+    issuer,
+    audience,
+    algorithms: ['ES256', 'RS256'],
+    clockTolerance: 30,
+    requiredClaims: ['exp', 'sub'],
+  });
   const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
   return { client, userId: payload.sub, scopes };
 }
@@ -63,7 +69,13 @@ export function signedHeaders(viewer: Viewer, requestId: string, backend: string
   const sig = createHmac('sha256', settings.secret)
     .update([viewer.client, viewer.userId ?? '', scopes, requestId, ts, backend, call].join('\n'))
     .digest('base64url');
-  const headers: Record<string, string> = { 'x-request-id': requestId, 'x-bff-client': viewer.client, 'x-bff-scopes': scopes, 'x-bff-identity-ts': ts, 'x-bff-identity-sig': sig };
+  const headers: Record<string, string> = {
+    'x-request-id': requestId,
+    'x-bff-client': viewer.client,
+    'x-bff-scopes': scopes,
+    'x-bff-identity-ts': ts,
+    'x-bff-identity-sig': sig,
+  };
   if (viewer.userId !== undefined) headers['x-bff-user-id'] = viewer.userId;
   return headers;
 }
@@ -164,8 +176,20 @@ function protoDir(): string {
   }
 }
 const loaded = grpc.loadPackageDefinition(
-  protoLoader.loadSync(['orders/v1/orders.proto', 'inventory/v1/inventory.proto'], { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true, includeDirs: [protoDir()] }),
-) as unknown as { shop: { orders: { v1: { OrdersService: grpc.ServiceClientConstructor } }; inventory: { v1: { InventoryService: grpc.ServiceClientConstructor } } } };
+  protoLoader.loadSync(['orders/v1/orders.proto', 'inventory/v1/inventory.proto'], {
+    keepCase: false,
+    longs: Number,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+    includeDirs: [protoDir()],
+  }),
+) as unknown as {
+  shop: {
+    orders: { v1: { OrdersService: grpc.ServiceClientConstructor } };
+    inventory: { v1: { InventoryService: grpc.ServiceClientConstructor } };
+  };
+};
 const ordersStub = new loaded.shop.orders.v1.OrdersService(need('ORDERS_ADDR'), grpc.credentials.createInsecure());
 const inventoryStub = new loaded.shop.inventory.v1.InventoryService(need('INVENTORY_ADDR'), grpc.credentials.createInsecure());
 
@@ -182,7 +206,8 @@ function unary<T>(caller: Caller, stub: grpc.Client, backend: string, method: st
 }
 
 export const orders = {
-  listUserOrders: (caller: Caller, userId: string, pageSize: number) => unary<OrderPage>(caller, ordersStub, 'orders', 'ListUserOrders', { userId, pageSize }),
+  listUserOrders: (caller: Caller, userId: string, pageSize: number) =>
+    unary<OrderPage>(caller, ordersStub, 'orders', 'ListUserOrders', { userId, pageSize }),
   listRecentOrders: (caller: Caller, pageSize: number, pageToken: string | undefined) =>
     unary<OrderPage>(caller, ordersStub, 'orders', 'ListRecentOrders', { pageSize, ...(pageToken && { pageToken }) }),
 };
@@ -223,9 +248,16 @@ export function relativeTime(atMs: number, nowMs: number): string {
 }
 
 export const statusOf = (grpcStatus: string) => grpcStatus.replace(/^ORDER_STATUS_/, '');
-const LABELS: Record<string, string> = { PENDING: 'Pending', PAID: 'Paid', SHIPPED: 'Shipped', DELIVERED: 'Delivered', CANCELLED: 'Cancelled' };
+const LABELS: Record<string, string> = {
+  PENDING: 'Pending',
+  PAID: 'Paid',
+  SHIPPED: 'Shipped',
+  DELIVERED: 'Delivered',
+  CANCELLED: 'Cancelled',
+};
 export const statusLabel = (status: string) => LABELS[status] ?? status;
-export const stockBadge = (available: number | undefined) => (!available || available <= 0 ? 'OUT_OF_STOCK' : available < 5 ? 'LOW_STOCK' : 'IN_STOCK');
+export const stockBadge = (available: number | undefined) =>
+  !available || available <= 0 ? 'OUT_OF_STOCK' : available < 5 ? 'LOW_STOCK' : 'IN_STOCK';
 export const THUMBNAILS_PER_ORDER = 3;
 
 export function orderRow(order: Order, now: number) {
@@ -242,7 +274,17 @@ export function orderRow(order: Order, now: number) {
 }
 
 export function productCard(product: Product) {
-  return { id: product.id, title: product.title, price: formatMoney(product.price.amountCents, product.price.currency), imageUrl: product.images.small, rating: product.rating };
+  return {
+    id: product.id,
+    title: product.title,
+    price: formatMoney(product.price.amountCents, product.price.currency),
+    imageUrl: product.images.small,
+    rating: product.rating,
+  };
 }
 
-export const moneyOf = (amountCents: number, currency: string) => ({ amountCents, currency, formatted: formatMoney(amountCents, currency) });
+export const moneyOf = (amountCents: number, currency: string) => ({
+  amountCents,
+  currency,
+  formatted: formatMoney(amountCents, currency),
+});

@@ -33,7 +33,12 @@ async function home(caller: Caller, variables: Variables, now: number): Promise<
   const userId = caller.viewer.userId;
   if (userId === undefined) throw new Error('Sign in to see this.');
   const featured = catalog.topRated(caller, int(variables.featured, 6)).then(async (products) => {
-    const stocks = products.length ? await inventory.batchGetStock(caller, products.map((p) => p.id)) : [];
+    const stocks = products.length
+      ? await inventory.batchGetStock(
+          caller,
+          products.map((p) => p.id),
+        )
+      : [];
     const available = new Map(stocks.map((s) => [s.productId, s.totalAvailable]));
     return { products, cards: products.map((p) => ({ ...productCard(p), stock: stockBadge(available.get(p.id)) })) };
   });
@@ -69,7 +74,12 @@ async function ordersTable(caller: Caller, variables: Variables): Promise<unknow
     userIds.length ? users.byIds(caller, userIds) : [],
     productIds.length ? catalog.byIds(caller, productIds) : [],
   ]);
-  const stocks = productList.length ? await inventory.batchGetStock(caller, productList.map((p) => p.id)) : [];
+  const stocks = productList.length
+    ? await inventory.batchGetStock(
+        caller,
+        productList.map((p) => p.id),
+      )
+    : [];
   const usersById = new Map(userList.map((u) => [u.id, u]));
   const productsById = new Map(productList.map((p) => [p.id, p]));
   const stockById = new Map(stocks.map((s) => [s.productId, s.totalAvailable]));
@@ -88,7 +98,12 @@ async function ordersTable(caller: Caller, variables: Variables): Promise<unknow
           itemCount: order.items.reduce((n, item) => n + item.quantity, 0),
           total: moneyOf(order.totalCents, order.currency),
           customer: user
-            ? { id: user.id, name: user.name, email: seesContact || caller.viewer.userId === user.id ? user.email : null, tier: user.tier.toUpperCase() }
+            ? {
+                id: user.id,
+                name: user.name,
+                email: seesContact || caller.viewer.userId === user.id ? user.email : null,
+                tier: user.tier.toUpperCase(),
+              }
             : null,
           items: order.items.map((item) => {
             const product = productsById.get(item.productId);
@@ -99,7 +114,13 @@ async function ordersTable(caller: Caller, variables: Variables): Promise<unknow
               unitPrice: { amountCents: unit.amountCents, formatted: unit.formatted },
               subtotal: { formatted: moneyOf(item.unitPriceCents * item.quantity, order.currency).formatted },
               product: product
-                ? { id: product.id, title: product.title, category: product.category, images: { thumb: product.images.thumb }, stock: stock === undefined ? null : { totalAvailable: stock } }
+                ? {
+                    id: product.id,
+                    title: product.title,
+                    category: product.category,
+                    images: { thumb: product.images.thumb },
+                    stock: stock === undefined ? null : { totalAvailable: stock },
+                  }
                 : null,
             };
           }),

@@ -156,7 +156,8 @@ export function rssOf(pid: number): number {
 async function waitUntilServing(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited (${child.exitCode ?? child.signalCode}) before serving:\n${stderr()}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`exited (${child.exitCode ?? child.signalCode}) before serving:\n${stderr()}`);
     try {
       const res = await fetch(url, { method: 'GET', signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer();
@@ -193,7 +194,9 @@ export async function startContender(
   compiledRoot?: string,
 ): Promise<RunningContender> {
   const port = await freePort();
-  const args = compiledRoot ? [join(compiledRoot, spec.entry.replace(/\.ts$/, '.js'))] : ['--import', import.meta.resolve('tsx'), spec.entry];
+  const args = compiledRoot
+    ? [join(compiledRoot, spec.entry.replace(/\.ts$/, '.js'))]
+    : ['--import', import.meta.resolve('tsx'), spec.entry];
   const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...commonEnv, ...spec.env, BFF_HOST: '127.0.0.1', BFF_PORT: String(port) },

@@ -91,7 +91,11 @@ export interface PacedLoadOptions {
  *
  * @returns throughput, failures, CPU and latency of the run.
  */
-export async function runPacedLoad(contender: RunningContender, requests: readonly BenchRequest[], options: PacedLoadOptions): Promise<LoadResult> {
+export async function runPacedLoad(
+  contender: RunningContender,
+  requests: readonly BenchRequest[],
+  options: PacedLoadOptions,
+): Promise<LoadResult> {
   await quiesce();
   const url = new URL(contender.url);
   const pool = new Pool(url.origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 30_000 });
@@ -106,7 +110,14 @@ export async function runPacedLoad(contender: RunningContender, requests: readon
 
   const send = (due: number, chosen: BenchRequest) =>
     pool
-      .request({ path: url.pathname, method: 'POST', headers: chosen.headers, body: chosen.body, headersTimeout: 10_000, bodyTimeout: 10_000 })
+      .request({
+        path: url.pathname,
+        method: 'POST',
+        headers: chosen.headers,
+        body: chosen.body,
+        headersTimeout: 10_000,
+        bodyTimeout: 10_000,
+      })
       .then(async (res) => {
         await res.body.dump();
         if (res.statusCode >= 200 && res.statusCode < 300) latencies.push(performance.now() - due);

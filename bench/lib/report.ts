@@ -78,7 +78,8 @@ export interface BenchResults {
   elapsedSeconds: number;
 }
 
-const fmt = (n: number | null, digits = 0): string => (n === null || !Number.isFinite(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const fmt = (n: number | null, digits = 0): string =>
+  n === null || !Number.isFinite(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ratio = (n: number | null): string => (n === null || !Number.isFinite(n) ? '—' : `${n.toFixed(2)}×`);
 
 /** @returns the Markdown report: machine, settings, one table per scenario and latency, the targets. */
@@ -96,7 +97,7 @@ export function toMarkdown(results: BenchResults, chartFile: string): string {
       `${settings.v8PoolSize ? `Every contender and the backends run with \`--v8-pool-size=${settings.v8PoolSize}\` (V8's background threads; Node's default is 4), the load tool with 1. ` : ''}` +
       "CPU is the contender's own (all its processes), from /proc. " +
       `${settings.isolated ? 'Every other contender is frozen (SIGSTOP) while one is measured. ' : 'The other contenders stay running (--no-isolate) while one is measured. '}` +
-      'Peak RSS is the largest process\'s high-water mark over the scenario\'s windows (reset before each); idle RSS is its RSS after the data checks, before any load. ' +
+      "Peak RSS is the largest process's high-water mark over the scenario's windows (reset before each); idle RSS is its RSS after the data checks, before any load. " +
       'Backend calls are counted by the backends themselves.',
     '',
     `![req/s and CPU per request](${chartFile})`,
@@ -123,14 +124,26 @@ export function toMarkdown(results: BenchResults, chartFile: string): string {
   lines.push(...ratioTable(results.results), '');
   const cachedRows = results.results.flatMap((s) => s.contenders.filter((c) => c.id === 'bff-cached').map((c) => ({ s, c })));
   if (cachedRows.length) {
-    lines.push('## With the public cache on (bff-cached: BFF_CACHE=memory, BFF_COLLAPSE=true)', '', '| screen | req/s | CPU ms/req | backend calls/req (sequential check) | cache hit rate | req/s vs shipped (no cache) |', '|---|--:|--:|--:|--:|--:|');
+    lines.push(
+      '## With the public cache on (bff-cached: BFF_CACHE=memory, BFF_COLLAPSE=true)',
+      '',
+      '| screen | req/s | CPU ms/req | backend calls/req (sequential check) | cache hit rate | req/s vs shipped (no cache) |',
+      '|---|--:|--:|--:|--:|--:|',
+    );
     for (const { s, c } of cachedRows) {
       const bff = s.contenders.find((x) => x.id === 'bff');
-      lines.push(`| ${s.scenario} @ ${s.latencyMs} ms | ${fmt(c.rps)} | ${fmt(c.cpuMsPerRequest, 2)} | ${c.callsPerRequest === null ? '—' : fmt(c.callsPerRequest, 1)} | ${c.cacheHitRate == null ? '—' : `${(c.cacheHitRate * 100).toFixed(0)}%`} | ${ratio(bff ? c.rps / bff.rps : null)} |`);
+      lines.push(
+        `| ${s.scenario} @ ${s.latencyMs} ms | ${fmt(c.rps)} | ${fmt(c.cpuMsPerRequest, 2)} | ${c.callsPerRequest === null ? '—' : fmt(c.callsPerRequest, 1)} | ${c.cacheHitRate == null ? '—' : `${(c.cacheHitRate * 100).toFixed(0)}%`} | ${ratio(bff ? c.rps / bff.rps : null)} |`,
+      );
     }
     lines.push('');
   }
-  lines.push('## Targets (shipped BFF against stock Apollo and the lean floor of the same run)', '', '| target | measured | met |', '|---|---|---|');
+  lines.push(
+    '## Targets (shipped BFF against stock Apollo and the lean floor of the same run)',
+    '',
+    '| target | measured | met |',
+    '|---|---|---|',
+  );
   for (const t of results.targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`);
   lines.push('');
   return lines.join('\n');
@@ -163,9 +176,21 @@ export function ratioTable(scenarios: ScenarioResult[]): string[] {
   return lines;
 }
 
-const COLORS: Record<string, string> = { bff: '#2563eb', variant: '#93c5fd', naive: '#dc2626', stock: '#f59e0b', floor: '#16a34a', lean: '#065f46', empty: '#9ca3af' };
+const COLORS: Record<string, string> = {
+  bff: '#2563eb',
+  variant: '#93c5fd',
+  naive: '#dc2626',
+  stock: '#f59e0b',
+  floor: '#16a34a',
+  lean: '#065f46',
+  empty: '#9ca3af',
+};
 /** Variants told apart: through Apollo, the other executor, more workers. */
-const VARIANT_COLORS: [RegExp, string][] = [[/^bff-apollo$/, '#60a5fa'], [/^bff-\d+w$/, '#7c3aed'], [/^bff-/, '#bfdbfe']];
+const VARIANT_COLORS: [RegExp, string][] = [
+  [/^bff-apollo$/, '#60a5fa'],
+  [/^bff-\d+w$/, '#7c3aed'],
+  [/^bff-/, '#bfdbfe'],
+];
 
 function colorOf(c: Pick<ContenderResult, 'id' | 'kind'>): string {
   if (c.kind === 'variant') return VARIANT_COLORS.find(([pattern]) => pattern.test(c.id))?.[1] ?? COLORS.variant!;
@@ -210,7 +235,10 @@ export function toSvg(results: BenchResults): string {
     const x = legendX;
     const label = legendLabel(c);
     legendX += 24 + label.length * 6;
-    out.push(`<rect x="${x}" y="30" width="10" height="10" fill="${colorOf(c)}"/>`, `<text x="${x + 14}" y="39">${escapeXml(label)}</text>`);
+    out.push(
+      `<rect x="${x}" y="30" width="10" height="10" fill="${colorOf(c)}"/>`,
+      `<text x="${x + 14}" y="39">${escapeXml(label)}</text>`,
+    );
   });
   panels.forEach((panel, p) => {
     const y0 = top + p * (panelHeight + 70) + 20;
@@ -221,7 +249,10 @@ export function toSvg(results: BenchResults): string {
     out.push(`<text x="${left}" y="${y0 - 8}" font-size="11" font-weight="bold">${escapeXml(panel.title)}</text>`);
     for (let e = lo; e <= hi; e++) {
       const y = yOf(10 ** e);
-      out.push(`<line x1="${left}" x2="${width - 20}" y1="${y}" y2="${y}" stroke="#e5e7eb"/>`, `<text x="${left - 6}" y="${y + 3}" text-anchor="end">${fmt(10 ** e, e < 0 ? -e : 0)}</text>`);
+      out.push(
+        `<line x1="${left}" x2="${width - 20}" y1="${y}" y2="${y}" stroke="#e5e7eb"/>`,
+        `<text x="${left - 6}" y="${y + 3}" text-anchor="end">${fmt(10 ** e, e < 0 ? -e : 0)}</text>`,
+      );
     }
     groups.forEach((g, gi) => {
       const gx = left + gi * groupWidth + gap / 2;
@@ -237,8 +268,12 @@ export function toSvg(results: BenchResults): string {
           `<text x="${x + bar / 2 - 1}" y="${y - 3}" font-size="7" text-anchor="start" transform="rotate(-90 ${x + bar / 2 - 1} ${y - 3})">${fmt(v, v < 10 ? panel.digits : 0)}</text>`,
         );
       });
-      out.push(`<text x="${gx + (ids.length * bar) / 2}" y="${y0 + panelHeight + 14}" text-anchor="middle">${escapeXml(g.scenario)}</text>`);
-      out.push(`<text x="${gx + (ids.length * bar) / 2}" y="${y0 + panelHeight + 26}" text-anchor="middle" fill="#6b7280">${g.latencyMs} ms</text>`);
+      out.push(
+        `<text x="${gx + (ids.length * bar) / 2}" y="${y0 + panelHeight + 14}" text-anchor="middle">${escapeXml(g.scenario)}</text>`,
+      );
+      out.push(
+        `<text x="${gx + (ids.length * bar) / 2}" y="${y0 + panelHeight + 26}" text-anchor="middle" fill="#6b7280">${g.latencyMs} ms</text>`,
+      );
     });
   });
   out.push('</svg>');

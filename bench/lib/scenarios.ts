@@ -43,7 +43,10 @@ async function mint(idpUrl: string, sub: string, scope?: string): Promise<string
 function customersWithOrders(min: number, count: number): string[] {
   const orders = new Map<string, number>();
   for (const order of seed.orders) orders.set(order.userId, (orders.get(order.userId) ?? 0) + 1);
-  const eligible = [...orders].filter(([, n]) => n >= min).map(([id]) => id).sort();
+  const eligible = [...orders]
+    .filter(([, n]) => n >= min)
+    .map(([id]) => id)
+    .sort();
   const random = mulberry32(5);
   const picked = new Set<string>();
   while (picked.size < Math.min(count, eligible.length)) picked.add(eligible[Math.floor(random() * eligible.length)]!);
@@ -87,10 +90,38 @@ export async function buildScenarios(inputs: ScenarioInputs): Promise<Scenario[]
     });
 
   return [
-    { id: 'home', title: 'mobile Home (1 user, 5 orders, 6 featured)', client: 'mobile', operationName: 'Home', minimalCalls: 5, requests: homeRequests },
-    { id: 'orders10', title: 'web OrdersTable, 10 orders', client: 'web', operationName: 'OrdersTable', minimalCalls: 4, requests: ordersRequests(10) },
-    { id: 'orders50', title: 'web OrdersTable, 50 orders (dashboard)', client: 'web', operationName: 'OrdersTable', minimalCalls: 4, requests: ordersRequests(50) },
-    { id: 'orders100', title: 'web OrdersTable, 100 orders (large, ~125 KB)', client: 'web', operationName: 'OrdersTable', minimalCalls: 4, requests: ordersRequests(100) },
+    {
+      id: 'home',
+      title: 'mobile Home (1 user, 5 orders, 6 featured)',
+      client: 'mobile',
+      operationName: 'Home',
+      minimalCalls: 5,
+      requests: homeRequests,
+    },
+    {
+      id: 'orders10',
+      title: 'web OrdersTable, 10 orders',
+      client: 'web',
+      operationName: 'OrdersTable',
+      minimalCalls: 4,
+      requests: ordersRequests(10),
+    },
+    {
+      id: 'orders50',
+      title: 'web OrdersTable, 50 orders (dashboard)',
+      client: 'web',
+      operationName: 'OrdersTable',
+      minimalCalls: 4,
+      requests: ordersRequests(50),
+    },
+    {
+      id: 'orders100',
+      title: 'web OrdersTable, 100 orders (large, ~125 KB)',
+      client: 'web',
+      operationName: 'OrdersTable',
+      minimalCalls: 4,
+      requests: ordersRequests(100),
+    },
   ];
 }
 

@@ -48,7 +48,12 @@ export interface Agreement {
  * floor's (the empty handler is left out: it answers nothing on purpose). A contender that
  * answers with errors or a non-200 status counts as a mismatch.
  */
-export async function checkSameData(scenario: Scenario, floor: RunningContender, others: RunningContender[], samples = 3): Promise<Agreement> {
+export async function checkSameData(
+  scenario: Scenario,
+  floor: RunningContender,
+  others: RunningContender[],
+  samples = 3,
+): Promise<Agreement> {
   const mismatches: string[] = [];
   const step = Math.max(1, Math.floor(scenario.requests.length / samples));
   for (let i = 0; i < samples; i++) {

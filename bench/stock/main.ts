@@ -111,7 +111,11 @@ const webResolvers = {
     orders: async (_: unknown, args: { first: number; after?: string | null }, ctx: Context) => {
       if (!ctx.viewer.scopes.includes('orders:read:all')) throw forbidden('This needs the orders:read:all scope.');
       const page = await orders.listRecentOrders(ctx, args.first, args.after ?? undefined);
-      return { nodes: page.orders, totalCount: page.totalSize, pageInfo: { hasNextPage: page.nextPageToken !== '', endCursor: page.nextPageToken || null } };
+      return {
+        nodes: page.orders,
+        totalCount: page.totalSize,
+        pageInfo: { hasNextPage: page.nextPageToken !== '', endCursor: page.nextPageToken || null },
+      };
     },
   },
   Order: {
@@ -125,12 +129,14 @@ const webResolvers = {
   },
   Customer: {
     tier: (user: User) => user.tier.toUpperCase(),
-    email: (user: User, _: unknown, ctx: Context) => (ctx.viewer.scopes.includes('customers:read') || ctx.viewer.userId === user.id ? user.email : null),
+    email: (user: User, _: unknown, ctx: Context) =>
+      ctx.viewer.scopes.includes('customers:read') || ctx.viewer.userId === user.id ? user.email : null,
   },
   LineItem: {
     product: (item: { productId: string }, _: unknown, ctx: Context) => ctx.productById.load(item.productId),
     unitPrice: (item: { unitPriceCents: number; currency: string }) => moneyOf(item.unitPriceCents, item.currency),
-    subtotal: (item: { unitPriceCents: number; quantity: number; currency: string }) => moneyOf(item.unitPriceCents * item.quantity, item.currency),
+    subtotal: (item: { unitPriceCents: number; quantity: number; currency: string }) =>
+      moneyOf(item.unitPriceCents * item.quantity, item.currency),
   },
   Product: {
     stock: async (product: Product, _: unknown, ctx: Context) => {

@@ -104,11 +104,13 @@ export const mobileResolvers: Resolvers = {
     myOrders: async (_: unknown, args: { first?: number | null; after?: string | null }, ctx: BffContext, info: GraphQLResolveInfo) => {
       const userId = requireUser(ctx);
       const pageToken = pageCursor(args.after);
-      const page = await withCursor(pageToken, () => ctx.backends.orders.listUserOrders(ctx.scope, {
-        userId,
-        pageSize: pageSize(args.first, 10, MAX_HISTORY_PAGE),
-        ...(pageToken && { pageToken }),
-      }));
+      const page = await withCursor(pageToken, () =>
+        ctx.backends.orders.listUserOrders(ctx.scope, {
+          userId,
+          pageSize: pageSize(args.first, 10, MAX_HISTORY_PAGE),
+          ...(pageToken && { pageToken }),
+        }),
+      );
       const orders = page.orders.map((order) => toOrderRow(order, ctx.now));
       await prefetchThumbnails(orders, info, mobileLookAheads.historyThumbnails, ctx);
       return { orders, nextCursor: page.nextPageToken || null };
@@ -127,7 +129,11 @@ export const mobileResolvers: Resolvers = {
       return updateProfileResult(result, (user) => ({ viewer: toMobileViewer(user) }));
     },
     // Queued writes: the message is the whole call; the backend that consumes it decides.
-    requestReturn: async (_: unknown, args: { orderId: string; reason?: string | null; idempotencyKey?: string | null }, ctx: BffContext) => {
+    requestReturn: async (
+      _: unknown,
+      args: { orderId: string; reason?: string | null; idempotencyKey?: string | null },
+      ctx: BffContext,
+    ) => {
       const userId = requireUser(ctx);
       if (args.reason && args.reason.length > MAX_RETURN_REASON) {
         throw new BffError(ErrorCode.BAD_USER_INPUT, `reason is at most ${MAX_RETURN_REASON} characters.`, { reason: 'reason_too_long' });
@@ -166,7 +172,12 @@ export const mobileResolvers: Resolvers = {
       const user = await ctx.loaders.userById.load(ctx.viewer.userId);
       return user ? toMobileViewer(user) : null;
     },
-    recentOrders: async (_: unknown, args: { first?: number | null }, ctx: BffContext, info: GraphQLResolveInfo): Promise<OrderRowShape[]> => {
+    recentOrders: async (
+      _: unknown,
+      args: { first?: number | null },
+      ctx: BffContext,
+      info: GraphQLResolveInfo,
+    ): Promise<OrderRowShape[]> => {
       if (ctx.viewer.userId === undefined) return [];
       const page = await ctx.backends.orders.listUserOrders(ctx.scope, {
         userId: ctx.viewer.userId,
@@ -191,7 +202,8 @@ export const mobileResolvers: Resolvers = {
   },
 
   ProductScreen: {
-    stock: async (screen: ProductScreenShape, _: unknown, ctx: BffContext) => toStockBadge(await ctx.loaders.stockByProductId.load(screen.id)),
+    stock: async (screen: ProductScreenShape, _: unknown, ctx: BffContext) =>
+      toStockBadge(await ctx.loaders.stockByProductId.load(screen.id)),
     rating: async (screen: ProductScreenShape, _: unknown, ctx: BffContext) =>
       toRatingSummary(await ctx.loaders.reviewSummaryByProductId.load(screen.id)),
     topReviews: async (screen: ProductScreenShape, _: unknown, ctx: BffContext) => {
@@ -228,17 +240,23 @@ interface TrackEventArgs {
 
 /** @throws BffError BAD_USER_INPUT unless the name is lower case, digits, `_` and `.`, at most 64 characters. */
 function checkedEventName(name: string): string {
-  if (!EVENT_NAME.test(name)) throw new BffError(ErrorCode.BAD_USER_INPUT, 'An event name is lower case letters, digits, _ and ., at most 64 characters.', { reason: 'event_name' });
+  if (!EVENT_NAME.test(name))
+    throw new BffError(ErrorCode.BAD_USER_INPUT, 'An event name is lower case letters, digits, _ and ., at most 64 characters.', {
+      reason: 'event_name',
+    });
   return name;
 }
 
 /** @throws BffError BAD_USER_INPUT past 20 properties, a key over 64 or a value over 256 characters, or a repeated key. */
 function checkedProperties(properties: readonly { key: string; value: string }[]): Record<string, string> {
-  if (properties.length > MAX_EVENT_PROPERTIES) throw new BffError(ErrorCode.BAD_USER_INPUT, `At most ${MAX_EVENT_PROPERTIES} properties.`, { reason: 'event_properties' });
+  if (properties.length > MAX_EVENT_PROPERTIES)
+    throw new BffError(ErrorCode.BAD_USER_INPUT, `At most ${MAX_EVENT_PROPERTIES} properties.`, { reason: 'event_properties' });
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const { key, value } of properties) {
     if (key.length === 0 || key.length > 64 || value.length > 256 || key in out) {
-      throw new BffError(ErrorCode.BAD_USER_INPUT, 'Property keys are 1..64 characters and unique, values at most 256.', { reason: 'event_properties' });
+      throw new BffError(ErrorCode.BAD_USER_INPUT, 'Property keys are 1..64 characters and unique, values at most 256.', {
+        reason: 'event_properties',
+      });
     }
     out[key] = value;
   }

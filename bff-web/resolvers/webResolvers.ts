@@ -43,7 +43,6 @@ export const MAX_PAGE = 100;
 export const STAFF_ORDERS_SCOPE = 'orders:read:all';
 export const STAFF_CUSTOMERS_SCOPE = 'customers:read';
 
-
 /** Staff with the scope, or the customer themself, may see contact details. */
 function maySeeContact(ctx: BffContext, customerId: string): boolean {
   return ctx.viewer.scopes.has(STAFF_CUSTOMERS_SCOPE) || ctx.viewer.userId === customerId;
@@ -84,7 +83,9 @@ async function prefetchOrderJoins(orders: readonly OrderShape[], info: GraphQLRe
     await ctx.loaders.stockByProductId.prefetch(stocked);
   };
   await Promise.all([
-    selects(info, webLookAheads.orderCustomers.path) ? ctx.loaders.userById.prefetch(new Set(orders.map((order) => order.userId))) : undefined,
+    selects(info, webLookAheads.orderCustomers.path)
+      ? ctx.loaders.userById.prefetch(new Set(orders.map((order) => order.userId)))
+      : undefined,
     wantsProduct ? products() : undefined,
     selects(info, webLookAheads.orderShipments.path) ? ctx.loaders.shipmentByOrderId.prefetch(orders.map((order) => order.id)) : undefined,
   ]);
@@ -114,13 +115,20 @@ export const webResolvers: Resolvers = {
       const user = await ctx.loaders.userById.load(ctx.viewer.userId);
       return user ? toWebViewer(user, ctx.viewer.scopes) : null;
     },
-    orders: async (_: unknown, args: { first?: number | null; after?: string | null; status?: string | null }, ctx: BffContext, info: GraphQLResolveInfo) => {
+    orders: async (
+      _: unknown,
+      args: { first?: number | null; after?: string | null; status?: string | null },
+      ctx: BffContext,
+      info: GraphQLResolveInfo,
+    ) => {
       const pageToken = pageCursor(args.after);
-      const page = await withCursor(pageToken, () => ctx.backends.orders.listRecentOrders(ctx.scope, {
-        pageSize: pageSize(args.first, 20, MAX_PAGE),
-        ...(pageToken && { pageToken }),
-        ...(args.status && { status: grpcOrderStatus(args.status) as OrderStatusDto }),
-      }));
+      const page = await withCursor(pageToken, () =>
+        ctx.backends.orders.listRecentOrders(ctx.scope, {
+          pageSize: pageSize(args.first, 20, MAX_PAGE),
+          ...(pageToken && { pageToken }),
+          ...(args.status && { status: grpcOrderStatus(args.status) as OrderStatusDto }),
+        }),
+      );
       const connection = toOrderConnection(page);
       await prefetchOrderJoins(connection.nodes, info, ctx);
       return connection;
@@ -133,7 +141,11 @@ export const webResolvers: Resolvers = {
       return toOrder(order);
     },
     product: (_: unknown, { id }: { id: string }, ctx: BffContext): Promise<ProductShape | null> => loadOrNull(ctx.loaders.productById, id),
-    products: async (_: unknown, args: { category?: string | null; sort?: string | null; first?: number | null; after?: string | null }, ctx: BffContext) => {
+    products: async (
+      _: unknown,
+      args: { category?: string | null; sort?: string | null; first?: number | null; after?: string | null },
+      ctx: BffContext,
+    ) => {
       const page = await ctx.backends.catalog.listProducts(ctx.scope, {
         category: args.category ?? undefined,
         sort: args.sort?.toLowerCase() as ProductSort | undefined,
@@ -145,10 +157,14 @@ export const webResolvers: Resolvers = {
       if (args.category && page.total === 0) {
         const categories = await ctx.backends.catalog.listCategories(ctx.scope);
         if (!categories.some((c) => c.slug === args.category)) {
-          throw new BffError(ErrorCode.BAD_USER_INPUT, `category "${args.category}" is not one the catalog lists: Query.categories has them.`, {
-            reason: 'unknown_category',
-            extensions: { argument: 'category' },
-          });
+          throw new BffError(
+            ErrorCode.BAD_USER_INPUT,
+            `category "${args.category}" is not one the catalog lists: Query.categories has them.`,
+            {
+              reason: 'unknown_category',
+              extensions: { argument: 'category' },
+            },
+          );
         }
       }
       for (const product of page.products) ctx.loaders.productById.prime(product.id, product);
@@ -184,13 +200,11 @@ export const webResolvers: Resolvers = {
   },
 
   LineItem: {
-    product: (item: LineItemShape, _: unknown, ctx: BffContext) =>
-      loadNow(ctx.loaders.productById, item.productId),
+    product: (item: LineItemShape, _: unknown, ctx: BffContext) => loadNow(ctx.loaders.productById, item.productId),
   },
 
   Product: {
-    stock: (product: ProductShape, _: unknown, ctx: BffContext) =>
-      loadNow(ctx.loaders.stockByProductId, product.id),
+    stock: (product: ProductShape, _: unknown, ctx: BffContext) => loadNow(ctx.loaders.stockByProductId, product.id),
     price: (product: ProductShape) => toMoney(product.price.amountCents, product.price.currency),
     reviewSummary: (product: ProductShape, _: unknown, ctx: BffContext) => ctx.loaders.reviewSummaryByProductId.load(product.id),
     reviews: async (product: ProductShape, args: { first?: number | null }, ctx: BffContext) => {
@@ -207,14 +221,21 @@ export const webResolvers: Resolvers = {
     email: (customer: CustomerShape, _: unknown, ctx: BffContext) => (maySeeContact(ctx, customer.id) ? customer.email : null),
     phone: (customer: CustomerShape, _: unknown, ctx: BffContext) => (maySeeContact(ctx, customer.id) ? customer.phone : null),
     address: (customer: CustomerShape, _: unknown, ctx: BffContext) => (maySeeContact(ctx, customer.id) ? customer.address : null),
-    orders: async (customer: CustomerShape, args: { first?: number | null; after?: string | null }, ctx: BffContext, info: GraphQLResolveInfo) => {
+    orders: async (
+      customer: CustomerShape,
+      args: { first?: number | null; after?: string | null },
+      ctx: BffContext,
+      info: GraphQLResolveInfo,
+    ) => {
       if (!maySeeContact(ctx, customer.id) && !ctx.viewer.scopes.has(STAFF_ORDERS_SCOPE)) return null;
       const pageToken = pageCursor(args.after);
-      const page = await withCursor(pageToken, () => ctx.backends.orders.listUserOrders(ctx.scope, {
-        userId: customer.id,
-        pageSize: pageSize(args.first, 20, MAX_PAGE),
-        ...(pageToken && { pageToken }),
-      }));
+      const page = await withCursor(pageToken, () =>
+        ctx.backends.orders.listUserOrders(ctx.scope, {
+          userId: customer.id,
+          pageSize: pageSize(args.first, 20, MAX_PAGE),
+          ...(pageToken && { pageToken }),
+        }),
+      );
       const connection = toOrderConnection(page);
       await prefetchOrderJoins(connection.nodes, info, ctx);
       return connection;

@@ -1,4 +1,15 @@
-import { formatMoney, orderStatusOf, type OrderDto, type OrderPageDto, type ProductDto, type ProductPage, type ProductStockDto, type ReviewDto, type ShipmentDto, type UserDto } from '../../src/index.js';
+import {
+  formatMoney,
+  orderStatusOf,
+  type OrderDto,
+  type OrderPageDto,
+  type ProductDto,
+  type ProductPage,
+  type ProductStockDto,
+  type ReviewDto,
+  type ShipmentDto,
+  type UserDto,
+} from '../../src/index.js';
 
 /**
  * The dashboard's shapes: full payloads, money as amount + currency + formatted string,
@@ -103,7 +114,14 @@ export function toWarehouses(stock: ProductStockDto) {
 }
 
 export function toReview(review: ReviewDto) {
-  return { id: review.id, rating: review.rating, title: review.title, body: review.body, authorName: review.authorName, createdAt: review.createdAt };
+  return {
+    id: review.id,
+    rating: review.rating,
+    title: review.title,
+    body: review.body,
+    authorName: review.authorName,
+    createdAt: review.createdAt,
+  };
 }
 
 export interface CustomerShape {

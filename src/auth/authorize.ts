@@ -38,11 +38,17 @@ export function authorize(viewer: Viewer, requirement: OperationRequirement): vo
   // Every `@auth` field needs a caller, so a requirement without a user field has no scopes either.
   if (requirement.userField === undefined) return;
   if (viewer.kind !== 'user' && !mayActAsMachine(viewer, requirement)) {
-    throw BffError.request(ErrorCode.UNAUTHENTICATED, 'Sign in to do this.', { reason: 'no_user', extensions: { field: requirement.userOnlyField ?? requirement.userField } });
+    throw BffError.request(ErrorCode.UNAUTHENTICATED, 'Sign in to do this.', {
+      reason: 'no_user',
+      extensions: { field: requirement.userOnlyField ?? requirement.userField },
+    });
   }
   for (const [scope, field] of requirement.scopes) {
     if (!viewer.scopes.has(scope)) {
-      throw BffError.request(ErrorCode.FORBIDDEN, `This needs the ${scope} scope.`, { reason: 'missing_scope', extensions: { field, scope } });
+      throw BffError.request(ErrorCode.FORBIDDEN, `This needs the ${scope} scope.`, {
+        reason: 'missing_scope',
+        extensions: { field, scope },
+      });
     }
   }
 }
@@ -60,9 +66,7 @@ function mayActAsMachine(viewer: Viewer, requirement: OperationRequirement): boo
 /** @returns what `operation` (with the fragments it spreads) asks of its viewer. */
 export function requirementOf(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): OperationRequirement {
   const auth = schema.getDirective('auth');
-  const fragments = new Map(
-    document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
-  );
+  const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
   let userField: string | undefined;
   let userOnlyField: string | undefined;
   const scopes = new Map<string, string>();

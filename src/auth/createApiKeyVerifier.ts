@@ -46,7 +46,10 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): ApiKeyVeri
     if (!found) throw invalidKey('unknown_api_key');
     if (found.revoked) throw invalidKey('revoked_api_key', found.client);
     if (!found.bffs.includes(options.bff)) {
-      throw BffError.request(ErrorCode.FORBIDDEN, 'This API key may not call this API.', { reason: 'api_key_not_allowed', extensions: { client: found.client } });
+      throw BffError.request(ErrorCode.FORBIDDEN, 'This API key may not call this API.', {
+        reason: 'api_key_not_allowed',
+        extensions: { client: found.client },
+      });
     }
     return { client: found.client, plan: found.plan, scopes: new Set(found.scopes) };
   };
@@ -54,5 +57,8 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): ApiKeyVeri
 
 /** `reason` and `client` are for the log: the edge answers with the code and message only. */
 function invalidKey(reason: string, client?: string): BffError {
-  return BffError.request(ErrorCode.UNAUTHENTICATED, INVALID_API_KEY_MESSAGE, { reason, ...(client !== undefined && { extensions: { client } }) });
+  return BffError.request(ErrorCode.UNAUTHENTICATED, INVALID_API_KEY_MESSAGE, {
+    reason,
+    ...(client !== undefined && { extensions: { client } }),
+  });
 }

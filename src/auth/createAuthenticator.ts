@@ -71,5 +71,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
  * key's, else `partner` (machine clients are partners; RATE_LIMIT_PLANS sets its limit).
  */
 function machineViewer(token: VerifiedToken, keyClient: { client: string; plan: string } | undefined): Viewer {
-  return { kind: 'client', userId: undefined, scopes: token.scopes, client: keyClient?.client ?? token.clientId ?? token.userId, plan: keyClient?.plan ?? 'partner' };
+  return {
+    kind: 'client',
+    userId: undefined,
+    scopes: token.scopes,
+    client: keyClient?.client ?? token.clientId ?? token.userId,
+    plan: keyClient?.plan ?? 'partner',
+  };
 }

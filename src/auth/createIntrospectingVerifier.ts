@@ -93,7 +93,10 @@ export function createIntrospectingVerifier(verifyJwt: TokenVerifier, options: I
     const identity = identityOf(body as { sub: string });
     const unfit = unfitClaim(identity);
     if (unfit) return { expiresAt, result: refused(unfit) };
-    return { expiresAt, result: { userId: body.sub, scopes: identity.scopes, payload: body, clientId: identity.clientId, machine: identity.machine } };
+    return {
+      expiresAt,
+      result: { userId: body.sub, scopes: identity.scopes, payload: body, clientId: identity.clientId, machine: identity.machine },
+    };
   }
 
   function remember(key: string, entry: CacheEntry): void {

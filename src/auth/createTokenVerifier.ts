@@ -1,12 +1,5 @@
 import { readFileSync } from 'node:fs';
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  errors as joseErrors,
-  jwtVerify,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-} from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { BffConfig } from '../config/loadConfig.js';
 import { BffError } from '../errors/BffError.js';
 import { ErrorCode } from '../errors/codes.js';
@@ -34,7 +27,6 @@ export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
 export const INVALID_TOKEN_MESSAGE = 'Invalid or expired access token.';
 
 const IDP_UNAVAILABLE_MESSAGE = 'The identity provider is unavailable.';
-
 
 /** A compact JWS: three base64url parts, the signature possibly empty (alg `none`, refused later). */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
@@ -129,7 +121,10 @@ function createKeySet(auth: BffConfig['auth']): JWTVerifyGetKey {
           // No cached key fits: fall through to the IdP's unavailability.
         }
       }
-      throw BffError.request(ErrorCode.IDENTITY_PROVIDER_UNAVAILABLE, IDP_UNAVAILABLE_MESSAGE, { reason: 'jwks_unavailable', cause: error });
+      throw BffError.request(ErrorCode.IDENTITY_PROVIDER_UNAVAILABLE, IDP_UNAVAILABLE_MESSAGE, {
+        reason: 'jwks_unavailable',
+        cause: error,
+      });
     }
   };
 }

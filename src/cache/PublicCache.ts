@@ -65,7 +65,8 @@ export class PublicCache {
 
   constructor(options: PublicCacheOptions) {
     for (const [kind, policy] of Object.entries(options.policies)) {
-      if (!(policy.ttlMs >= 0 && policy.staleMs >= 0)) throw new TypeError(`PublicCache: policy ${kind} needs ttlMs >= 0 and staleMs >= 0, got ${JSON.stringify(policy)}`);
+      if (!(policy.ttlMs >= 0 && policy.staleMs >= 0))
+        throw new TypeError(`PublicCache: policy ${kind} needs ttlMs >= 0 and staleMs >= 0, got ${JSON.stringify(policy)}`);
     }
     if (!(options.maxEntries >= 1)) throw new TypeError(`PublicCache: maxEntries must be >= 1, got ${options.maxEntries}`);
     this.#options = options;
@@ -147,12 +148,24 @@ export class PublicCache {
    * backend.
    */
   async getOne<V>(kind: string, scope: CallScope, key: string, fetch: (scope: CallScope) => Promise<V>): Promise<V> {
-    const many = await this.getMany<{ key: string; value: V }>(kind, scope, [key], (e) => e.key, async (s) => [{ key, value: await fetch(s) }]);
+    const many = await this.getMany<{ key: string; value: V }>(
+      kind,
+      scope,
+      [key],
+      (e) => e.key,
+      async (s) => [{ key, value: await fetch(s) }],
+    );
     return many[0]!.value;
   }
 
   /** Fetches `keys` in one call, registered as in flight per key; caches what comes back. */
-  #fetch<V>(kind: string, scope: CallScope, keys: readonly string[], keyOf: (v: V) => string, fetch: FetchMany<V>): Promise<Map<string, V>> {
+  #fetch<V>(
+    kind: string,
+    scope: CallScope,
+    keys: readonly string[],
+    keyOf: (v: V) => string,
+    fetch: FetchMany<V>,
+  ): Promise<Map<string, V>> {
     const call = fetch(scope, keys).then((list) => {
       const byKey = new Map<string, V>();
       for (const v of list) byKey.set(keyOf(v), v);

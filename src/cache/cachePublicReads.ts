@@ -46,7 +46,13 @@ export function cachePublicReads(backends: Backends, options: PublicReadsOptions
     const catalog = backends.catalog;
     const cachedCatalog = Object.create(catalog) as typeof catalog;
     cachedCatalog.getProductsByIds = (scope: CallScope, ids: readonly string[]) =>
-      cache.getMany<ProductDto>('product', scope, ids, (p) => p.id, (s, keys) => catalog.getProductsByIds(s, keys));
+      cache.getMany<ProductDto>(
+        'product',
+        scope,
+        ids,
+        (p) => p.id,
+        (s, keys) => catalog.getProductsByIds(s, keys),
+      );
     cachedCatalog.listProducts = (scope: CallScope, input: ListProductsInput) =>
       cache.getOne('productList', scope, listKey(input), (s) => catalog.listProducts(s, input));
     Object.defineProperty(wrapped, 'catalog', { value: cachedCatalog, enumerable: true });
@@ -55,7 +61,13 @@ export function cachePublicReads(backends: Backends, options: PublicReadsOptions
     const inventory = backends.inventory;
     const cachedInventory = Object.create(inventory) as typeof inventory;
     cachedInventory.batchGetStock = (scope: CallScope, ids: readonly string[]) =>
-      cache.getMany<ProductStockDto>('stock', scope, ids, (s) => s.productId, (s, keys) => inventory.batchGetStock(s, keys));
+      cache.getMany<ProductStockDto>(
+        'stock',
+        scope,
+        ids,
+        (s) => s.productId,
+        (s, keys) => inventory.batchGetStock(s, keys),
+      );
     Object.defineProperty(wrapped, 'inventory', { value: cachedInventory, enumerable: true });
   }
   return wrapped;

@@ -11,7 +11,11 @@ import type { PublicCache } from './PublicCache.js';
  *
  * @returns the subscription (closed with the server), or undefined when `cache` keeps nothing.
  */
-export function invalidateOnOrderEvents(queue: MessageQueue, cache: PublicCache | undefined, onError?: (error: unknown) => void): Subscription | undefined {
+export function invalidateOnOrderEvents(
+  queue: MessageQueue,
+  cache: PublicCache | undefined,
+  onError?: (error: unknown) => void,
+): Subscription | undefined {
   if (!cache?.keeps) return undefined;
   return subscribeOrderEvents(
     queue,

@@ -67,7 +67,8 @@ export function backendAddress(name: BackendName, host: string, port: number): s
 export function checkBackendNames(names: readonly string[]): BackendName[] {
   const seen = new Set<string>();
   for (const name of names) {
-    if (!Object.hasOwn(BACKENDS, name)) throw new TypeError(`unknown backend "${name}": declared are ${BACKEND_NAMES.join(', ')} (src/config/backends.ts)`);
+    if (!Object.hasOwn(BACKENDS, name))
+      throw new TypeError(`unknown backend "${name}": declared are ${BACKEND_NAMES.join(', ')} (src/config/backends.ts)`);
     if (seen.has(name)) throw new TypeError(`backend "${name}" is listed twice`);
     seen.add(name);
   }

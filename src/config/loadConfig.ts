@@ -3,7 +3,15 @@ import { z } from 'zod';
 import { loadTrafficSettings, type TrafficSettings } from '../traffic/loadTrafficSettings.js';
 import { parseApiKeys, type ApiKeyRecord } from '../auth/parseApiKeys.js';
 import type { TokenHandlerSettings } from '../auth/tokenHandler/createTokenHandler.js';
-import { BACKEND_NAMES, BACKENDS, backendAddress, checkBackendNames, timeoutSettingOf, type BackendDeclaration, type BackendName } from './backends.js';
+import {
+  BACKEND_NAMES,
+  BACKENDS,
+  backendAddress,
+  checkBackendNames,
+  timeoutSettingOf,
+  type BackendDeclaration,
+  type BackendName,
+} from './backends.js';
 import type { BffProfile } from './BffProfile.js';
 
 /**
@@ -12,11 +20,14 @@ import type { BffProfile } from './BffProfile.js';
  * Every setting, its variable and its default is listed in the README's table.
  */
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const csv = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
 export interface BackendTarget {
   /** URL (REST, GraphQL) or host:port (gRPC). */
@@ -224,7 +235,9 @@ function schemaFor(profile: BffProfile) {
       JWKS_FILE: z.string().min(1).optional(),
       JWT_ISSUER: z.string().min(1).default('https://idp.demo.shop'),
       JWT_AUDIENCE: z.string().min(1).default('shop-bff'),
-      JWT_ALGORITHMS: csv.pipe(z.array(z.enum(['ES256', 'ES384', 'RS256', 'RS384', 'RS512', 'PS256', 'EdDSA'])).min(1)).default(['ES256', 'RS256']),
+      JWT_ALGORITHMS: csv
+        .pipe(z.array(z.enum(['ES256', 'ES384', 'RS256', 'RS384', 'RS512', 'PS256', 'EdDSA'])).min(1))
+        .default(['ES256', 'RS256']),
       JWT_CLOCK_TOLERANCE_S: int(0, 300).default(30),
       JWT_MAX_BYTES: int(256, 65_536).default(4_096),
       JWKS_COOLDOWN_MS: int(0, 3_600_000).default(30_000),
@@ -234,8 +247,14 @@ function schemaFor(profile: BffProfile) {
       OIDC_DISCOVERY_URL: z.url().default('http://127.0.0.1:5006/.well-known/openid-configuration'),
       OIDC_CLIENT_ID: z.string().min(1).default(`bff-${name}`),
       OIDC_CLIENT_SECRET: z.string().min(1).optional(),
-      OIDC_SCOPE: z.string().min(1).default('openid offline_access orders:read:self profile:write orders:write orders:read:all customers:read'),
-      BFF_PUBLIC_ORIGIN: z.url().transform((url) => new URL(url).origin).optional(),
+      OIDC_SCOPE: z
+        .string()
+        .min(1)
+        .default('openid offline_access orders:read:self profile:write orders:write orders:read:all customers:read'),
+      BFF_PUBLIC_ORIGIN: z
+        .url()
+        .transform((url) => new URL(url).origin)
+        .optional(),
       SESSION_TTL_S: int(60, 30 * 86_400).default(8 * 3_600),
       SESSION_REFRESH_SKEW_S: int(0, 3_600).default(30),
       INTROSPECTION_URL: z.url().optional(),
@@ -243,8 +262,15 @@ function schemaFor(profile: BffProfile) {
       INTROSPECTION_CLIENT_SECRET: z.string().min(1).optional(),
       INTROSPECTION_CACHE_MAX_S: int(1, 3_600).default(60),
       INTROSPECTION_TIMEOUT_MS: int(100, 60_000).default(2_000),
-      API_KEYS: z.string().transform(apiKeysFrom((json) => json)).optional(),
-      API_KEYS_FILE: z.string().min(1).transform(apiKeysFrom((path) => readFileSync(path, 'utf8'), true)).optional(),
+      API_KEYS: z
+        .string()
+        .transform(apiKeysFrom((json) => json))
+        .optional(),
+      API_KEYS_FILE: z
+        .string()
+        .min(1)
+        .transform(apiKeysFrom((path) => readFileSync(path, 'utf8'), true))
+        .optional(),
       // Per BFF (its profile's operationLimits): a phone's operations are small, a dashboard's tables big.
       LIMIT_DEPTH: int(1, 100).default(limits.depth ?? 10),
       LIMIT_ALIASES: int(1, 1_000).default(limits.aliases ?? 15),
@@ -265,7 +291,10 @@ function schemaFor(profile: BffProfile) {
       LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       LOG_PRETTY: bool.optional(),
       REDIS_URL: z.url().optional(),
-      BROKER_URL: z.string().regex(/^(rediss?:\/\/|https?:\/\/|memory:)/, 'must be redis://…, http://… or memory:').default('http://127.0.0.1:5007'),
+      BROKER_URL: z
+        .string()
+        .regex(/^(rediss?:\/\/|https?:\/\/|memory:)/, 'must be redis://…, http://… or memory:')
+        .default('http://127.0.0.1:5007'),
       BROKER_PUBLISH_TIMEOUT_MS: int(50, 30_000).default(1_000),
       BFF_WORKERS: int(1, 64).default(1),
       BFF_V8_PRETENURING: bool.default(false),
@@ -289,21 +318,42 @@ function schemaFor(profile: BffProfile) {
         ctx.addIssue({ code: 'custom', path: ['IDENTITY_HMAC_SECRET'], message: 'is required in production' });
       }
       if (env.NODE_ENV === 'production' && env.BFF_EXPLORER && env.BFF_EXPLORER !== 'off') {
-        ctx.addIssue({ code: 'custom', path: ['BFF_EXPLORER'], message: 'production serves no explorer (introspection is off): leave it unset or set off' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['BFF_EXPLORER'],
+          message: 'production serves no explorer (introspection is off): leave it unset or set off',
+        });
       }
       if (env.NODE_ENV === 'production' && env.BFF_PUBLIC_ORIGIN !== undefined && !env.BFF_PUBLIC_ORIGIN.startsWith('https:')) {
-        ctx.addIssue({ code: 'custom', path: ['BFF_PUBLIC_ORIGIN'], message: 'must be https in production (the session cookie is Secure and __Host-)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['BFF_PUBLIC_ORIGIN'],
+          message: 'must be https in production (the session cookie is Secure and __Host-)',
+        });
       }
       if (env.INTROSPECTION_URL && !env.INTROSPECTION_CLIENT_SECRET) {
-        ctx.addIssue({ code: 'custom', path: ['INTROSPECTION_CLIENT_SECRET'], message: 'is required with INTROSPECTION_URL (the IdP authenticates the BFF)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['INTROSPECTION_CLIENT_SECRET'],
+          message: 'is required with INTROSPECTION_URL (the IdP authenticates the BFF)',
+        });
       }
-      if (env.API_KEYS && env.API_KEYS_FILE) ctx.addIssue({ code: 'custom', path: ['API_KEYS_FILE'], message: 'set API_KEYS or API_KEYS_FILE, not both' });
+      if (env.API_KEYS && env.API_KEYS_FILE)
+        ctx.addIssue({ code: 'custom', path: ['API_KEYS_FILE'], message: 'set API_KEYS or API_KEYS_FILE, not both' });
       // An idle timeout shorter than the request budget would cut off slow but legitimate responses.
       if (env.BFF_IDLE_TIMEOUT_MS <= env.BFF_REQUEST_TIMEOUT_MS) {
-        ctx.addIssue({ code: 'custom', path: ['BFF_IDLE_TIMEOUT_MS'], message: `must be longer than BFF_REQUEST_TIMEOUT_MS (${env.BFF_REQUEST_TIMEOUT_MS})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['BFF_IDLE_TIMEOUT_MS'],
+          message: `must be longer than BFF_REQUEST_TIMEOUT_MS (${env.BFF_REQUEST_TIMEOUT_MS})`,
+        });
       }
       if (env.BFF_HEADERS_TIMEOUT_MS > env.BFF_RECEIVE_TIMEOUT_MS) {
-        ctx.addIssue({ code: 'custom', path: ['BFF_HEADERS_TIMEOUT_MS'], message: `must not exceed BFF_RECEIVE_TIMEOUT_MS (${env.BFF_RECEIVE_TIMEOUT_MS})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['BFF_HEADERS_TIMEOUT_MS'],
+          message: `must not exceed BFF_RECEIVE_TIMEOUT_MS (${env.BFF_RECEIVE_TIMEOUT_MS})`,
+        });
       }
     });
 }
@@ -354,10 +404,18 @@ export function loadConfig(profile: BffProfile, env: NodeJS.ProcessEnv = process
     host: e.BFF_HOST,
     port: e.BFF_PORT,
     requestTimeoutMs: e.BFF_REQUEST_TIMEOUT_MS,
-    backends: Object.fromEntries(used.map((backend) => [backend, {
-      address: b[BACKENDS[backend].setting] as string,
-      timeoutMs: (b[timeoutSettingOf(backend)] as number | undefined) ?? (BACKENDS[backend] as BackendDeclaration).timeoutMs ?? e.UPSTREAM_TIMEOUT_MS,
-    }])),
+    backends: Object.fromEntries(
+      used.map((backend) => [
+        backend,
+        {
+          address: b[BACKENDS[backend].setting] as string,
+          timeoutMs:
+            (b[timeoutSettingOf(backend)] as number | undefined) ??
+            (BACKENDS[backend] as BackendDeclaration).timeoutMs ??
+            e.UPSTREAM_TIMEOUT_MS,
+        },
+      ]),
+    ),
     upstream: {
       retries: e.UPSTREAM_RETRIES,
       breakerThreshold: e.BREAKER_THRESHOLD,
@@ -384,7 +442,13 @@ export function loadConfig(profile: BffProfile, env: NodeJS.ProcessEnv = process
       apiKeys: e.API_KEYS ?? e.API_KEYS_FILE ?? [],
       requireAtJwt: e.JWT_REQUIRE_AT_JWT,
       introspection: e.INTROSPECTION_URL
-        ? { url: e.INTROSPECTION_URL, clientId: e.INTROSPECTION_CLIENT_ID, clientSecret: e.INTROSPECTION_CLIENT_SECRET!, cacheMaxSeconds: e.INTROSPECTION_CACHE_MAX_S, timeoutMs: e.INTROSPECTION_TIMEOUT_MS }
+        ? {
+            url: e.INTROSPECTION_URL,
+            clientId: e.INTROSPECTION_CLIENT_ID,
+            clientSecret: e.INTROSPECTION_CLIENT_SECRET!,
+            cacheMaxSeconds: e.INTROSPECTION_CACHE_MAX_S,
+            timeoutMs: e.INTROSPECTION_TIMEOUT_MS,
+          }
         : undefined,
     },
     tokenHandler: {
@@ -437,10 +501,12 @@ export function loadConfig(profile: BffProfile, env: NodeJS.ProcessEnv = process
       windowSeconds: e.RATE_LIMIT_WINDOW_S,
       anonymous: e.RATE_LIMIT_ANONYMOUS,
       user: e.RATE_LIMIT_USER,
-      plans: Object.fromEntries(e.RATE_LIMIT_PLANS.map((entry) => {
-        const [plan, points] = entry.split(':') as [string, string];
-        return [plan, Number(points)];
-      })),
+      plans: Object.fromEntries(
+        e.RATE_LIMIT_PLANS.map((entry) => {
+          const [plan, points] = entry.split(':') as [string, string];
+          return [plan, Number(points)];
+        }),
+      ),
       mutations: e.RATE_LIMIT_MUTATIONS,
     },
     shedding: { maxInFlight: e.SHED_MAX_IN_FLIGHT, maxEventLoopUtilization: e.SHED_MAX_ELU },

@@ -41,7 +41,11 @@ const CLIENTS = {
   orders: factory({ create: (o) => new OrdersClient(o), upstreamOf: (c) => c.upstream, close: (c) => c.close() }),
   inventory: factory({ create: (o) => new InventoryClient(o), upstreamOf: (c) => c.upstream, close: (c) => c.close() }),
   reviews: factory({ create: (o) => new ReviewsApi({ ...o, url: o.address }), upstreamOf: (c) => c.upstream, close: (c) => c.close() }),
-  shipping: factory({ create: (o) => new ShippingApi({ ...o, baseUrl: o.address }), upstreamOf: (c) => c.upstream, close: (c) => c.close() }),
+  shipping: factory({
+    create: (o) => new ShippingApi({ ...o, baseUrl: o.address }),
+    upstreamOf: (c) => c.upstream,
+    close: (c) => c.close(),
+  }),
 } satisfies { [N in BackendName]: ClientFactory<unknown> };
 
 /** The client type of backend `N` (`UsersApi` for `users`). */
@@ -90,7 +94,8 @@ export function createBackends(config: Pick<BffConfig, 'name' | 'backends' | 'up
     Object.defineProperty(backends, name, {
       enumerable: clients.has(name),
       get() {
-        if (!clients.has(name)) throw new TypeError(`bff-${config.name} does not use backend "${name}": add it to the backends of its profile`);
+        if (!clients.has(name))
+          throw new TypeError(`bff-${config.name} does not use backend "${name}": add it to the backends of its profile`);
         return clients.get(name);
       },
     });

@@ -6,27 +6,54 @@
  */
 export const PUBLIC_REASONS: ReadonlySet<string> = new Set([
   // Operation limits (OPERATION_LIMIT_EXCEEDED) and the mutation rate limit.
-  'tokens', 'depth', 'aliases', 'rootFields', 'directives', 'repeatedFields', 'cost', 'mutation_limit', 'page_size',
+  'tokens',
+  'depth',
+  'aliases',
+  'rootFields',
+  'directives',
+  'repeatedFields',
+  'cost',
+  'mutation_limit',
+  'page_size',
   // Authorization (FORBIDDEN, UNAUTHENTICATED from @auth).
-  'missing_scope', 'no_user', 'api_key_not_allowed',
+  'missing_scope',
+  'no_user',
+  'api_key_not_allowed',
   // The request itself (BAD_REQUEST).
-  'missing_host', 'persisted_query_hash_mismatch', 'subscriptions_unsupported',
+  'missing_host',
+  'persisted_query_hash_mismatch',
+  'subscriptions_unsupported',
   // Arguments refused at the edge (BAD_USER_INPUT): which rule, with extensions.argument.
-  'invalid_id', 'string_too_long', 'invalid_characters', 'event_name', 'event_properties', 'idempotency_key', 'reason_too_long',
+  'invalid_id',
+  'string_too_long',
+  'invalid_characters',
+  'event_name',
+  'event_properties',
+  'idempotency_key',
+  'reason_too_long',
   // Load shedding (OVERLOADED).
-  'in_flight', 'event_loop',
+  'in_flight',
+  'event_loop',
   // A field left out under load (DEGRADED).
   'under_load',
   // Backends (UPSTREAM_*): what a client can act on, not how it failed.
-  'circuit_open', 'deadline', 'request_deadline', 'request_cancelled', 'connect_refused',
+  'circuit_open',
+  'deadline',
+  'request_deadline',
+  'request_cancelled',
+  'connect_refused',
   // The message broker of queued writes (UPSTREAM_UNAVAILABLE, OUTCOME_UNKNOWN with upstream "queue").
-  'broker_unavailable', 'publish_timeout',
+  'broker_unavailable',
+  'publish_timeout',
   // The generic ones.
-  'upstream_error', 'other',
+  'upstream_error',
+  'other',
 ]);
 
 /** @returns `reason` when a client may see it, else `upstream_error` (for a backend's failure) or `other`. */
 export function publicReason(code: unknown, reason: string): string {
   if (PUBLIC_REASONS.has(reason)) return reason;
-  return typeof code === 'string' && (code.startsWith('UPSTREAM_') || code === 'OUTCOME_UNKNOWN' || code === 'RATE_LIMITED') ? 'upstream_error' : 'other';
+  return typeof code === 'string' && (code.startsWith('UPSTREAM_') || code === 'OUTCOME_UNKNOWN' || code === 'RATE_LIMITED')
+    ? 'upstream_error'
+    : 'other';
 }

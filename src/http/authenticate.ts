@@ -27,7 +27,10 @@ export function authenticate(verify: Authenticator, log: Logger): preHandlerAsyn
       const refused = asBffError(error);
       if (refused) {
         const level = refused.code === ErrorCode.IDENTITY_PROVIDER_UNAVAILABLE ? 'warn' : 'info';
-        log[level]({ requestId: request.id, code: refused.code, reason: refused.reason, err: refused.originalError }, 'authentication refused');
+        log[level](
+          { requestId: request.id, code: refused.code, reason: refused.reason, err: refused.originalError },
+          'authentication refused',
+        );
       }
       throw error;
     }
@@ -69,7 +72,12 @@ export function createCallerVerifier(options: CallerVerifierOptions): { verify: 
     createAuthenticator({
       client: config.name,
       verifyToken: config.auth.introspection
-        ? createIntrospectingVerifier(createTokenVerifier({ auth: config.auth }), { ...config.auth.introspection, audience: config.auth.audience, issuer: config.auth.issuer, maxTokenBytes: config.auth.maxTokenBytes })
+        ? createIntrospectingVerifier(createTokenVerifier({ auth: config.auth }), {
+            ...config.auth.introspection,
+            audience: config.auth.audience,
+            issuer: config.auth.issuer,
+            maxTokenBytes: config.auth.maxTokenBytes,
+          })
         : createTokenVerifier({ auth: config.auth }),
       verifyApiKey: createApiKeyVerifier({ bff: config.name, keys: config.auth.apiKeys }),
     });

@@ -95,7 +95,11 @@ export function createOperationGate(options: OperationGateOptions): OperationGat
       const claimed = persistedHashOf(params.extensions, false);
       if (claimed !== undefined && claimed !== hash) {
         return {
-          refusal: { code: ErrorCode.BAD_REQUEST, message: 'The persisted query hash does not match the query.', extensions: { reason: 'persisted_query_hash_mismatch' } },
+          refusal: {
+            code: ErrorCode.BAD_REQUEST,
+            message: 'The persisted query hash does not match the query.',
+            extensions: { reason: 'persisted_query_hash_mismatch' },
+          },
           hash: undefined,
         };
       }
@@ -144,7 +148,9 @@ export function gateOperation(gate: OperationGate, options: GateOperationOptions
     // A browser's GET of the endpoint gets the explorer: no operation, no credentials needed.
     if (options.servePage?.(request, reply)) return;
     if (Array.isArray(request.body)) {
-      replyError(reply, request, ErrorCode.BAD_REQUEST, 'Batched operations are not accepted: send one operation per request.', { status: 400 });
+      replyError(reply, request, ErrorCode.BAD_REQUEST, 'Batched operations are not accepted: send one operation per request.', {
+        status: 400,
+      });
       return;
     }
     const { refusal, hash } = gate(((request.method === 'GET' ? request.query : request.body) ?? {}) as OperationParams, request.id);

@@ -42,7 +42,13 @@ export function rateLimit(limiter: RateLimiter) {
  *
  * @throws BffError RATE_LIMITED with HTTP status 429 and `retry-after`.
  */
-export async function admitOperation(limiter: RateLimiter, state: RequestState, cost: number, operationName: string | undefined, isMutation: boolean): Promise<void> {
+export async function admitOperation(
+  limiter: RateLimiter,
+  state: RequestState,
+  cost: number,
+  operationName: string | undefined,
+  isMutation: boolean,
+): Promise<void> {
   // Not counted at the edge (rate limits off for this request): nothing to weigh.
   if (state.caller === undefined || state.viewer === undefined) return;
   const weighed = await limiter.admitCost(state.viewer, state.ip, cost, operationName);
@@ -51,7 +57,11 @@ export async function admitOperation(limiter: RateLimiter, state: RequestState, 
     state.rateLimits.push(recorded);
     state.rateLimitPolicies = mergePolicies(state.rateLimitPolicies ?? [], policies);
     if (!weighed.allowed) {
-      throw refusal('This operation is over its rate limit', weighed.limit === 'operation' ? 'operation_limit' : 'cost_limit', weighed.retryAfterSeconds);
+      throw refusal(
+        'This operation is over its rate limit',
+        weighed.limit === 'operation' ? 'operation_limit' : 'cost_limit',
+        weighed.retryAfterSeconds,
+      );
     }
   }
   if (!isMutation) return;
@@ -83,7 +93,10 @@ export function useRefusalLimit(app: FastifyInstance, limiter: RateLimiter, url:
     refuse(request, reply, seconds, 'Too many refused requests from this address');
   });
   app.addHook('onResponse', (request, reply, done) => {
-    if (request.routeOptions.url === url && (reply.statusCode === 401 || request.state.errorCodes.includes(ErrorCode.OPERATION_LIMIT_EXCEEDED))) {
+    if (
+      request.routeOptions.url === url &&
+      (reply.statusCode === 401 || request.state.errorCodes.includes(ErrorCode.OPERATION_LIMIT_EXCEEDED))
+    ) {
       void limiter.countRefusal(request.ip);
     }
     done();

@@ -155,9 +155,7 @@ function holdsText(type: GraphQLInputType, seen = new Set<string>()): boolean {
 
 /** The fields of `operation` (through its fragments) with arguments that can hold text. */
 function collectCheckedFields(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): Checked[] {
-  const fragments = new Map(
-    document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
-  );
+  const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
   const checked: Checked[] = [];
   const visitedFragments = new Set<string>();
   const visit = (selectionSet: SelectionSetNode, parent: GraphQLCompositeType): void => {

@@ -82,7 +82,13 @@ interface Limit {
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const { limits, redis, keyPrefix, log } = options;
-  const settings: RateLimitSettings = options.settings ?? { replicas: 1, costPerPoint: 1, refusals: Number.MAX_SAFE_INTEGER, operations: {}, plans: {} };
+  const settings: RateLimitSettings = options.settings ?? {
+    replicas: 1,
+    costPerPoint: 1,
+    refusals: Number.MAX_SAFE_INTEGER,
+    operations: {},
+    plans: {},
+  };
   const now = options.now ?? Date.now;
   let insuranceUsed = 0;
   let storeDown = false;
@@ -126,7 +132,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
             log.warn({ err: error, limit: policy }, 'rate limiter store failed; request let through');
             return { policy, quota, windowSeconds, remaining: 0, resetSeconds: 0, allowed: true };
           }
-          if (!storeDown) log.warn({ err: error, limit: policy, replicas: settings.replicas }, 'rate limiter store unavailable; counting in memory at limit / replicas');
+          if (!storeDown)
+            log.warn(
+              { err: error, limit: policy, replicas: settings.replicas },
+              'rate limiter store unavailable; counting in memory at limit / replicas',
+            );
           storeDown = true;
           insuranceUsed++;
           return consumeIn(insurance, insurance.points, key, n);
@@ -226,7 +236,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     register(registry) {
       new Counter({
         name: 'bff_rate_limit_insurance_total',
-        help: 'Rate-limit decisions taken in this process\'s memory (limit / replicas) because Redis was unavailable.',
+        help: "Rate-limit decisions taken in this process's memory (limit / replicas) because Redis was unavailable.",
         registers: [registry],
         collect() {
           this.reset();

@@ -57,9 +57,7 @@ export function estimateCost(
     const name = definition.variable.name.value;
     if (values[name] === undefined && definition.defaultValue) values[name] = valueFromASTUntyped(definition.defaultValue);
   }
-  const fragments = new Map(
-    document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
-  );
+  const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
   const memo = new Map<string, number>();
 
   function selectionSetCost(selectionSet: SelectionSetNode, parent: GraphQLCompositeType, pendingSize: number | undefined): number {
@@ -95,7 +93,7 @@ export function estimateCost(
 
     const bound = listSize ? maxOf(listSize, field) : undefined;
     const first = firstOf(node, field, values);
-    const capped = (size: number | undefined) => (size === undefined || bound === undefined ? size ?? bound : Math.min(size, bound));
+    const capped = (size: number | undefined) => (size === undefined || bound === undefined ? (size ?? bound) : Math.min(size, bound));
     if (isListType(getNullableType(field.type))) {
       const size = capped(first) ?? pendingSize ?? DEFAULT_LIST_SIZE;
       return size * (1 + selectionSetCost(node.selectionSet, type, undefined));

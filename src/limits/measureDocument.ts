@@ -1,10 +1,4 @@
-import {
-  Kind,
-  type DocumentNode,
-  type FragmentDefinitionNode,
-  type OperationDefinitionNode,
-  type SelectionSetNode,
-} from 'graphql';
+import { Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 
 /** What the structural limits look at, measured on a parsed but not yet validated document. */
 export interface DocumentShape {
@@ -91,7 +85,8 @@ export function measureDocument(document: DocumentNode): DocumentShape {
     }
   }
   for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION || definition.kind === Kind.OPERATION_DEFINITION) countRepeated(definition.selectionSet);
+    if (definition.kind === Kind.FRAGMENT_DEFINITION || definition.kind === Kind.OPERATION_DEFINITION)
+      countRepeated(definition.selectionSet);
   }
 
   // Depth and root-field counts of each fragment, memoised; `undefined` while being measured.

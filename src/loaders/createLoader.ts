@@ -159,7 +159,9 @@ export function createLoader<V>(options: LoaderOptions<V>): Loader<V> {
         matched++;
         result[i] = value;
       } else {
-        result[i] = missingIsNull ? null : new BffError(ErrorCode.NOT_FOUND, `No ${upstream} entry for ${key}.`, { upstream, reason: 'missing_key' });
+        result[i] = missingIsNull
+          ? null
+          : new BffError(ErrorCode.NOT_FOUND, `No ${upstream} entry for ${key}.`, { upstream, reason: 'missing_key' });
       }
     }
     if (matched < byKey.size) throw badResponse(upstream, 'unrequested_keys');

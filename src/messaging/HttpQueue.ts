@@ -121,7 +121,9 @@ export class HttpQueue implements MessageQueue {
   }
 
   consume(): never {
-    throw new TypeError('HttpQueue cannot consume: consumer groups run in the embedded broker\'s host process; set BROKER_URL=redis://… for consumers elsewhere');
+    throw new TypeError(
+      "HttpQueue cannot consume: consumer groups run in the embedded broker's host process; set BROKER_URL=redis://… for consumers elsewhere",
+    );
   }
 
   async close(): Promise<void> {

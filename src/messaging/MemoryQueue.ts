@@ -58,7 +58,8 @@ export class MemoryQueue implements MessageQueue {
 
   constructor(options: MemoryQueueOptions = {}) {
     this.maxLength = options.maxLength ?? 10_000;
-    if (!(Number.isInteger(this.maxLength) && this.maxLength >= 1)) throw new TypeError(`MemoryQueue: maxLength must be an integer >= 1, got ${this.maxLength}`);
+    if (!(Number.isInteger(this.maxLength) && this.maxLength >= 1))
+      throw new TypeError(`MemoryQueue: maxLength must be an integer >= 1, got ${this.maxLength}`);
   }
 
   get connected(): boolean {
@@ -161,7 +162,8 @@ export class MemoryQueue implements MessageQueue {
     const maxDeliveries = options.maxDeliveries ?? 5;
     let group = topic.groups.get(groupName);
     // A new group starts at the oldest message kept: nothing published before it is lost.
-    if (!group) topic.groups.set(groupName, (group = { nextSeq: topic.entries[0]?.seq ?? topic.lastSeq + 1, pending: new Map(), wakers: new Set() }));
+    if (!group)
+      topic.groups.set(groupName, (group = { nextSeq: topic.entries[0]?.seq ?? topic.lastSeq + 1, pending: new Map(), wakers: new Set() }));
     const g = group;
     let stopped = false;
     let wake: (() => void) | undefined;

@@ -54,7 +54,7 @@ export class RedisStreamsQueue implements MessageQueue {
 
   private constructor(
     private readonly client: RedisClient,
-    private readonly options: RedisStreamsQueueOptions,
+    options: RedisStreamsQueueOptions,
   ) {
     this.publishTimeoutMs = options.publishTimeoutMs ?? 1000;
     this.maxLength = options.maxLength ?? 100_000;
@@ -80,12 +80,27 @@ export class RedisStreamsQueue implements MessageQueue {
   async publish<T>(topic: string, message: OutgoingMessage<T>): Promise<string> {
     if (this.closed || !this.client.isReady) throw new QueueError('broker_unavailable', 'the message broker is not connected');
     const command = this.client.sendCommand<string>([
-      'XADD', topic, 'MAXLEN', '~', String(this.maxLength), '*',
-      'type', message.type, 'key', message.key, 'headers', JSON.stringify(message.headers), 'body', JSON.stringify(message.body),
+      'XADD',
+      topic,
+      'MAXLEN',
+      '~',
+      String(this.maxLength),
+      '*',
+      'type',
+      message.type,
+      'key',
+      message.key,
+      'headers',
+      JSON.stringify(message.headers),
+      'body',
+      JSON.stringify(message.body),
     ]);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new QueueError('publish_timeout', `the message broker did not answer within ${this.publishTimeoutMs} ms`)), this.publishTimeoutMs);
+      timer = setTimeout(
+        () => reject(new QueueError('publish_timeout', `the message broker did not answer within ${this.publishTimeoutMs} ms`)),
+        this.publishTimeoutMs,
+      );
     });
     try {
       return await Promise.race([command, timeout]);
@@ -224,11 +239,30 @@ export class RedisStreamsQueue implements MessageQueue {
       }
       if (Date.now() - lastClaim >= Math.min(claimIdleMs, BLOCK_MS)) {
         lastClaim = Date.now();
-        const [, claimed] = await r.sendCommand<[string, RawEntry[], string[]]>(['XAUTOCLAIM', topic, group, consumer, String(claimIdleMs), '0-0', 'COUNT', '10']);
+        const [, claimed] = await r.sendCommand<[string, RawEntry[], string[]]>([
+          'XAUTOCLAIM',
+          topic,
+          group,
+          consumer,
+          String(claimIdleMs),
+          '0-0',
+          'COUNT',
+          '10',
+        ]);
         for (const entry of claimed) if (entry) await deliver(r, entry, await deliveriesOf(r, entry[0]));
       }
       const reply = await r.sendCommand<RawStreams>([
-        'XREADGROUP', 'GROUP', group, consumer, 'COUNT', '10', 'BLOCK', String(Math.min(claimIdleMs, BLOCK_MS)), 'STREAMS', topic, '>',
+        'XREADGROUP',
+        'GROUP',
+        group,
+        consumer,
+        'COUNT',
+        '10',
+        'BLOCK',
+        String(Math.min(claimIdleMs, BLOCK_MS)),
+        'STREAMS',
+        topic,
+        '>',
       ]);
       for (const entry of entriesOf(reply, topic)) if (entry) await deliver(r, entry, 1);
     });

@@ -14,7 +14,8 @@ export function eventsOf<T>(
   options: { signal?: AbortSignal; bufferSize?: number } = {},
 ): AsyncIterableIterator<QueueMessage<T>> {
   const bufferSize = options.bufferSize ?? 1000;
-  if (!(Number.isInteger(bufferSize) && bufferSize >= 1)) throw new TypeError(`eventsOf: bufferSize must be an integer >= 1, got ${bufferSize}`);
+  if (!(Number.isInteger(bufferSize) && bufferSize >= 1))
+    throw new TypeError(`eventsOf: bufferSize must be an integer >= 1, got ${bufferSize}`);
   const buffer: QueueMessage<T>[] = [];
   let wake: (() => void) | undefined;
   let done = false;

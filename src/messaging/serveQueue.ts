@@ -84,7 +84,14 @@ async function readMessage(req: IncomingMessage): Promise<OutgoingMessage | stri
     return 'body is not valid JSON';
   }
   const m = value as Partial<OutgoingMessage> | null;
-  if (typeof m !== 'object' || m === null || typeof m.type !== 'string' || typeof m.key !== 'string' || typeof m.headers !== 'object' || m.headers === null) {
+  if (
+    typeof m !== 'object' ||
+    m === null ||
+    typeof m.type !== 'string' ||
+    typeof m.key !== 'string' ||
+    typeof m.headers !== 'object' ||
+    m.headers === null
+  ) {
     return 'body must be {type: string, key: string, headers: object, body}';
   }
   const headers: Record<string, string> = {};

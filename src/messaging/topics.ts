@@ -59,8 +59,15 @@ export function toOrderEvent(message: QueueMessage): OrderEvent | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   if (body.kind !== 'ORDER_PLACED' && body.kind !== 'ORDER_STATUS_CHANGED') return undefined;
   const order = body.order as Partial<OrderDto> | undefined;
-  if (typeof order?.id !== 'string' || typeof order.userId !== 'string' || typeof order.status !== 'string' || !Array.isArray(order.items)) return undefined;
-  return { id: message.id, publishedAt: message.publishedAt, kind: body.kind, order: order as OrderDto, ...(body.previousStatus && { previousStatus: body.previousStatus }) };
+  if (typeof order?.id !== 'string' || typeof order.userId !== 'string' || typeof order.status !== 'string' || !Array.isArray(order.items))
+    return undefined;
+  return {
+    id: message.id,
+    publishedAt: message.publishedAt,
+    kind: body.kind,
+    order: order as OrderDto,
+    ...(body.previousStatus && { previousStatus: body.previousStatus }),
+  };
 }
 
 /**

@@ -68,7 +68,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
     labelNames: ['limit'],
     registers,
   });
-  const shed = new Counter({ name: 'bff_shed_total', help: 'Requests shed with 503 OVERLOADED, by reason.', labelNames: ['reason'], registers });
+  const shed = new Counter({
+    name: 'bff_shed_total',
+    help: 'Requests shed with 503 OVERLOADED, by reason.',
+    labelNames: ['reason'],
+    registers,
+  });
   new Gauge({
     name: 'bff_in_flight_requests',
     help: 'GraphQL requests being answered now.',
@@ -92,7 +97,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
 
   new Counter({
     name: 'bff_upstream_breaker_opens_total',
-    help: 'Times a backend\'s circuit breaker opened, by the code of the last fault it counted (why it opened).',
+    help: "Times a backend's circuit breaker opened, by the code of the last fault it counted (why it opened).",
     labelNames: ['backend', 'last_fault'],
     registers,
     collect() {

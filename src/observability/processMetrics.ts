@@ -1,6 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { cacheLookupChannel, loaderBatchChannel, upstreamCallChannel, type CacheLookupEvent, type LoaderBatchEvent, type UpstreamCallEvent } from './channels.js';
+import {
+  cacheLookupChannel,
+  loaderBatchChannel,
+  upstreamCallChannel,
+  type CacheLookupEvent,
+  type LoaderBatchEvent,
+  type UpstreamCallEvent,
+} from './channels.js';
 
 let registry: Registry | undefined;
 
@@ -31,14 +38,24 @@ export function processMetrics(): Registry {
   });
 
   const labels = ['backend', 'protocol'] as const;
-  const calls = new Counter({ name: 'bff_upstream_calls_total', help: 'Backend calls, by backend and protocol.', labelNames: labels, registers: [registry] });
+  const calls = new Counter({
+    name: 'bff_upstream_calls_total',
+    help: 'Backend calls, by backend and protocol.',
+    labelNames: labels,
+    registers: [registry],
+  });
   const errors = new Counter({
     name: 'bff_upstream_errors_total',
     help: 'Backend calls that failed, by backend, protocol and error code.',
     labelNames: [...labels, 'code'],
     registers: [registry],
   });
-  const retries = new Counter({ name: 'bff_upstream_retries_total', help: 'Extra attempts of backend calls.', labelNames: labels, registers: [registry] });
+  const retries = new Counter({
+    name: 'bff_upstream_retries_total',
+    help: 'Extra attempts of backend calls.',
+    labelNames: labels,
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: 'bff_upstream_call_duration_seconds',
     help: 'Duration of backend calls, retries included, by backend and protocol.',
@@ -57,7 +74,10 @@ export function processMetrics(): Registry {
   // The labelled children, made once per backend (a handful): prom-client's `labels()` child
   // skips the closure and exemplar bookkeeping `observe(labels, v)` redoes on every call, and
   // a call publishes here several times per request.
-  const byBackend = new Map<string, { by: { backend: string; protocol: string }; calls: { inc(): void }; duration: { observe(v: number): void } }>();
+  const byBackend = new Map<
+    string,
+    { by: { backend: string; protocol: string }; calls: { inc(): void }; duration: { observe(v: number): void } }
+  >();
   const batchSizeByLoader = new Map<string, { observe(v: number): void }>();
   upstreamCallChannel.subscribe((message) => {
     const event = message as UpstreamCallEvent;

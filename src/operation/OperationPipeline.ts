@@ -2,7 +2,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Viewer } from '../auth/Viewer.js';
 import type { BffContext } from '../context/BffContext.js';
 import { admitOperation } from '../http/rateLimit.js';
-import { RequestState, type CheckedOperation } from '../http/requestState.js';
+import type { RequestState, CheckedOperation } from '../http/requestState.js';
 import type { RateLimiter } from '../limits/createRateLimiter.js';
 import type { FieldUsage } from '../observability/createFieldUsage.js';
 import { assertCheckOptions, checkOperation, type CheckOptions } from './check.js';
@@ -50,9 +50,20 @@ export interface OperationPipeline {
    * @param hash SHA-256 of the document (Apollo's `queryHash`).
    * @throws BffError when the operation is refused (see checkOperation).
    */
-  check(state: RequestState, prepared: PreparedOperation, variables: Record<string, unknown>, hash: string, viewer: Viewer): Promise<CheckedOperation>;
+  check(
+    state: RequestState,
+    prepared: PreparedOperation,
+    variables: Record<string, unknown>,
+    hash: string,
+    viewer: Viewer,
+  ): Promise<CheckedOperation>;
   /** Runs a checked operation (executeOperation), with the variables as sent. */
-  execute(prepared: PreparedOperation, context: BffContext, variables: Record<string, unknown>, coerces: boolean): ReturnType<typeof executeOperation>;
+  execute(
+    prepared: PreparedOperation,
+    context: BffContext,
+    variables: Record<string, unknown>,
+    coerces: boolean,
+  ): ReturnType<typeof executeOperation>;
   readonly executor: Executor;
   readonly format: FormatOptions;
 }

@@ -76,10 +76,13 @@ export function operationGateway(pipeline: OperationPipeline): Gateway {
     // No operation of that name in the document: graphql-js's error is the one Apollo expects
     // back from an executor, and answers as OPERATION_RESOLUTION_FAILURE.
     // (Apollo's `operationName` is then undefined; the request's is the one graphql-js must see.)
-    if (!operation) return execute({ schema, document, contextValue: context, variableValues: variables, operationName: request.operationName ?? null });
+    if (!operation)
+      return execute({ schema, document, contextValue: context, variableValues: variables, operationName: request.operationName ?? null });
     const bff = context as BffContext;
     const checked = requestStateOf(bff)?.checked;
-    const coerces = checked ? checked.variables !== undefined : !operation.variableDefinitions?.length || !('errors' in getVariableValues(schema, operation.variableDefinitions, variables));
+    const coerces = checked
+      ? checked.variables !== undefined
+      : !operation.variableDefinitions?.length || !('errors' in getVariableValues(schema, operation.variableDefinitions, variables));
     return pipeline.execute(pipeline.prepare(document, operation), bff, variables, coerces);
   };
   return {

@@ -42,7 +42,11 @@ export function checkOperation(
 ): { variables: Record<string, unknown> | undefined; cost: number } {
   const { document, operation } = prepared;
   if (prepared.type === 'subscription' && !options.subscriptions) {
-    throw BffError.request(ErrorCode.BAD_REQUEST, 'Subscriptions are served over WebSocket (graphql-transport-ws) on this URL and over SSE on /graphql/stream, not over HTTP POST or GET.', { reason: 'subscriptions_unsupported' });
+    throw BffError.request(
+      ErrorCode.BAD_REQUEST,
+      'Subscriptions are served over WebSocket (graphql-transport-ws) on this URL and over SSE on /graphql/stream, not over HTTP POST or GET.',
+      { reason: 'subscriptions_unsupported' },
+    );
   }
   const cost = estimateCost(schema, document, operation, variables);
   if (cost > options.maxCost) {
@@ -63,5 +67,6 @@ export function checkOperation(
 
 /** @throws TypeError when the cost limit is not a positive integer (at start, not per request). */
 export function assertCheckOptions(options: CheckOptions): void {
-  if (!Number.isInteger(options.maxCost) || options.maxCost < 1) throw new TypeError(`checkOperation: maxCost must be a positive integer, got ${options.maxCost}`);
+  if (!Number.isInteger(options.maxCost) || options.maxCost < 1)
+    throw new TypeError(`checkOperation: maxCost must be a positive integer, got ${options.maxCost}`);
 }

@@ -1,12 +1,5 @@
 import { trace } from '@opentelemetry/api';
-import {
-  execute,
-  GraphQLError,
-  type DocumentNode,
-  type ExecutionResult,
-  type GraphQLSchema,
-  type OperationDefinitionNode,
-} from 'graphql';
+import { execute, GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Fallback, PreparedOperation } from './prepare.js';
 
@@ -42,7 +35,8 @@ export function executeOperation(
   variables: Record<string, unknown>,
   coerces: boolean,
 ): Promise<ExecutionResult> | ExecutionResult {
-  const graphqlJs = () => execute({ schema, document: prepared.document, contextValue: context, variableValues: variables, operationName: prepared.name });
+  const graphqlJs = () =>
+    execute({ schema, document: prepared.document, contextValue: context, variableValues: variables, operationName: prepared.name });
   if (executor === 'graphql-js' || !coerces) return graphqlJs();
   prepared.compiled ??= compileOperation(schema, prepared.document, prepared.operation, prepared.name);
   if (typeof prepared.compiled === 'string') return graphqlJs();
@@ -79,18 +73,24 @@ function executeCompiled(
   context: unknown,
   variables: Record<string, unknown>,
 ): Promise<ExecutionResult> {
-  return tracer.startActiveSpan(`${operation.operation} ${operationName ?? ''}`.trim(), { attributes: {
-    'graphql.operation.type': operation.operation,
-    ...(operationName && { 'graphql.operation.name': operationName }),
-  } }, async (span) => {
-    try {
-      const result = (await query(undefined, context, variables)) as ExecutionResult;
-      if (result.errors?.length) return { ...result, errors: result.errors.map(asGraphqlJsError) };
-      return result;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer.startActiveSpan(
+    `${operation.operation} ${operationName ?? ''}`.trim(),
+    {
+      attributes: {
+        'graphql.operation.type': operation.operation,
+        ...(operationName && { 'graphql.operation.name': operationName }),
+      },
+    },
+    async (span) => {
+      try {
+        const result = (await query(undefined, context, variables)) as ExecutionResult;
+        if (result.errors?.length) return { ...result, errors: result.errors.map(asGraphqlJsError) };
+        return result;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }
 
 /**

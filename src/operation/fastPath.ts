@@ -37,7 +37,12 @@ export interface FastPathOptions {
 }
 
 /** `accept` values that Apollo answers with `application/json`; anything else goes through Apollo. */
-const JSON_ACCEPTS: ReadonlySet<string> = new Set(['*/*', 'application/json', 'application/json, */*', 'application/json, text/plain, */*']);
+const JSON_ACCEPTS: ReadonlySet<string> = new Set([
+  '*/*',
+  'application/json',
+  'application/json, */*',
+  'application/json, text/plain, */*',
+]);
 
 /**
  * The fast path for a BFF's own clients. Their queries are known in advance (the operation
@@ -60,7 +65,12 @@ export function createFastPath(options: FastPathOptions): FastPath {
   for (const [hash, body] of options.operations) {
     const operation = pipeline.prepare.source(body);
     // A document must name one query that compiles; anything else stays with Apollo.
-    if (!('type' in operation) || operation.type !== 'query' || operation.document.definitions.filter((d) => d.kind === 'OperationDefinition').length !== 1) continue;
+    if (
+      !('type' in operation) ||
+      operation.type !== 'query' ||
+      operation.document.definitions.filter((d) => d.kind === 'OperationDefinition').length !== 1
+    )
+      continue;
     operation.compiled = compileOperation(pipeline.schema, operation.document, operation.operation, operation.name);
     if (typeof operation.compiled === 'string') continue;
     prepared.set(hash, operation);

@@ -94,7 +94,10 @@ export function logUnexpectedErrors(context: BffContext, errors: readonly GraphQ
     const ours = asBffError(original);
     if (ours) {
       if (ours.reason !== undefined && !PUBLIC_REASONS.has(ours.reason)) {
-        context.log.warn({ requestId: context.requestId, code: ours.code, upstream: ours.upstream, reason: ours.reason, path: error.path }, 'error detail withheld from the client');
+        context.log.warn(
+          { requestId: context.requestId, code: ours.code, upstream: ours.upstream, reason: ours.reason, path: error.path },
+          'error detail withheld from the client',
+        );
       }
       continue;
     }
@@ -129,9 +132,15 @@ export function normalizeErrors(errors: readonly unknown[], mask: boolean): { er
           : new GraphQLError(`Unexpected error value: ${String(maybeError)}`);
     const extensions: Record<string, unknown> = { ...error.extensions, code: error.extensions.code ?? ErrorCode.INTERNAL_SERVER_ERROR };
     const head = extensions.http as { status?: unknown; headers?: unknown } | undefined;
-    if (head && typeof head === 'object' && (!('status' in head) || typeof head.status === 'number') && (!('headers' in head) || head.headers instanceof Map)) {
+    if (
+      head &&
+      typeof head === 'object' &&
+      (!('status' in head) || typeof head.status === 'number') &&
+      (!('headers' in head) || head.headers instanceof Map)
+    ) {
       if (typeof head.status === 'number') http.status = head.status;
-      if (head.headers instanceof Map) for (const [key, value] of head.headers as Map<string, string>) (http.headers ??= new Map()).set(key, value);
+      if (head.headers instanceof Map)
+        for (const [key, value] of head.headers as Map<string, string>) (http.headers ??= new Map()).set(key, value);
       delete extensions.http;
     }
     return { ...error.toJSON(), extensions };
@@ -150,11 +159,15 @@ export function normalizeErrors(errors: readonly unknown[], mask: boolean): { er
 export function debugAsks(header: string | string[] | undefined, what: 'fanout' | 'stack'): boolean {
   if (header === what) return true;
   const value = Array.isArray(header) ? header.join(',') : header;
-  return value !== undefined && value.split(',').some((v) => v.trim() === what);
+  return value?.split(',').some((v) => v.trim() === what) ?? false;
 }
 
 /** @returns the short stack traces of `errors`, one per error, when the request asks for them and may. */
-export function stacksOf(errors: readonly GraphQLError[], state: RequestState | undefined, options: FormatOptions): (string[] | undefined)[] | undefined {
+export function stacksOf(
+  errors: readonly GraphQLError[],
+  state: RequestState | undefined,
+  options: FormatOptions,
+): (string[] | undefined)[] | undefined {
   if (!options.stacktraceOnRequest || !state || !debugAsks(state.headers['x-bff-debug'], 'stack')) return undefined;
   return errors.map((e) => shortStack(unwrapResolverError(e)));
 }
@@ -165,7 +178,13 @@ export function shortStack(error: unknown): string[] | undefined {
   if (!stack) return undefined;
   const cwd = `${process.cwd()}/`;
   const [head = '', ...frames] = stack.split('\n');
-  return [head, ...frames.filter((f) => f.trim().startsWith('at ')).slice(0, STACK_FRAMES).map((f) => f.trim().replaceAll(`file://${cwd}`, '').replaceAll(cwd, ''))];
+  return [
+    head,
+    ...frames
+      .filter((f) => f.trim().startsWith('at '))
+      .slice(0, STACK_FRAMES)
+      .map((f) => f.trim().replaceAll(`file://${cwd}`, '').replaceAll(cwd, '')),
+  ];
 }
 
 /** A single result as it leaves the pipeline (Apollo's `singleResult`, or the fast path's). */
@@ -182,7 +201,12 @@ export interface FormattedResult {
  *
  * @returns the result to send (a new object when anything was added).
  */
-export function finishResult<R extends FormattedResult>(result: R, context: BffContext, state: RequestState | undefined, stacks?: (string[] | undefined)[]): R {
+export function finishResult<R extends FormattedResult>(
+  result: R,
+  context: BffContext,
+  state: RequestState | undefined,
+  stacks?: (string[] | undefined)[],
+): R {
   let finished = result;
   if (result.errors) {
     const stamped = withRequestId(result.errors, context.requestId);
@@ -211,8 +235,14 @@ export interface FormattedResponse {
  * Apollo Server: steps 1 to 4 above, then the body. The status is the errors' (`extensions.http`),
  * else 200 for an executed operation and 500 for a refusal without one, as Apollo answers.
  */
-export function formatResult(result: ExecutionResult, context: BffContext, state: RequestState | undefined, options: FormatOptions): FormattedResponse {
-  if (!result.errors?.length) return { status: 200, headers: undefined, body: jsonBody(finishResult(result as FormattedResult, context, state)) };
+export function formatResult(
+  result: ExecutionResult,
+  context: BffContext,
+  state: RequestState | undefined,
+  options: FormatOptions,
+): FormattedResponse {
+  if (!result.errors?.length)
+    return { status: 200, headers: undefined, body: jsonBody(finishResult(result as FormattedResult, context, state)) };
   logUnexpectedErrors(context, result.errors);
   const { errors, http } = normalizeErrors(result.errors, options.mask);
   const executed = 'data' in result;

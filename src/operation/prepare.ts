@@ -72,9 +72,13 @@ export function createPrepare(schema: GraphQLSchema): Prepare {
       return [new GraphQLError((error as Error).message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })];
     }
     const invalid = validate(schema, document);
-    if (invalid.length > 0) return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }));
+    if (invalid.length > 0)
+      return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }));
     const operation = getOperationAST(document, operationName);
-    if (!operation) return [new GraphQLError('Name the operation to run (operationName).', { extensions: { code: ErrorCode.OPERATION_RESOLUTION_FAILURE } })];
+    if (!operation)
+      return [
+        new GraphQLError('Name the operation to run (operationName).', { extensions: { code: ErrorCode.OPERATION_RESOLUTION_FAILURE } }),
+      ];
     return prepare(document, operation);
   };
   return prepare;

@@ -34,7 +34,9 @@ export function hashDocument(body: string): string {
  * @throws Error naming the file when one does not parse or holds other than one operation.
  */
 export function buildManifest(operationsDir: string): PersistedQueryManifest {
-  const files = readdirSync(operationsDir).filter((f) => f.endsWith('.graphql')).sort();
+  const files = readdirSync(operationsDir)
+    .filter((f) => f.endsWith('.graphql'))
+    .sort();
   const operations = files.map((file): ManifestOperation => {
     const body = readFileSync(join(operationsDir, file), 'utf8');
     let document;

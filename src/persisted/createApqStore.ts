@@ -52,7 +52,8 @@ export function createApqStore(options: ApqStoreOptions): StringCache {
     };
   }
   const maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
-  if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new TypeError(`createApqStore: maxBytes must be a positive integer, got ${maxBytes}`);
+  if (!Number.isInteger(maxBytes) || maxBytes < 1)
+    throw new TypeError(`createApqStore: maxBytes must be a positive integer, got ${maxBytes}`);
   const lru = new LRUCache<string, string>({ maxSize: maxBytes, sizeCalculation: (query) => Math.max(1, query.length) });
   return {
     async get(hash) {

@@ -76,8 +76,10 @@ export function matches(match: Match, subject: RouteSubject): boolean {
       const names = Array.isArray(match.client.name) ? match.client.name : [match.client.name];
       if (name === undefined || !names.includes(name)) return false;
     }
-    if (match.client.minVersion !== undefined && (version === undefined || compareVersions(version, match.client.minVersion) < 0)) return false;
-    if (match.client.belowVersion !== undefined && (version === undefined || compareVersions(version, match.client.belowVersion) >= 0)) return false;
+    if (match.client.minVersion !== undefined && (version === undefined || compareVersions(version, match.client.minVersion) < 0))
+      return false;
+    if (match.client.belowVersion !== undefined && (version === undefined || compareVersions(version, match.client.belowVersion) >= 0))
+      return false;
   }
   if (match.header) {
     for (const [name, value] of Object.entries(match.header)) {
@@ -111,7 +113,11 @@ export type AssignmentReason = 'segment' | 'split' | 'baseline' | 'override' | '
  * @returns the variant of `experiment` for this request: the first segment that matches, else
  * the weighted split over the unit's bucket, else (no unit) the baseline.
  */
-export function assignVariant(experiment: Experiment, subject: RouteSubject, unit: string | undefined): { variant: string; reason: AssignmentReason } {
+export function assignVariant(
+  experiment: Experiment,
+  subject: RouteSubject,
+  unit: string | undefined,
+): { variant: string; reason: AssignmentReason } {
   const baseline = experiment.variants[0]!.name;
   if (!experiment.enabled) return { variant: baseline, reason: 'disabled' };
   for (const segment of experiment.segments) {

@@ -112,7 +112,10 @@ export function createRouter(options: RouterOptions): Router {
     for (const e of experiments) {
       if (!e.canary || !e.backend) continue;
       const monitor = new CanaryMonitor(e.backend, e.variants[0]!.name, e.canary.variant, e.canary, (verdict) => {
-        log.warn({ experiment: e.name, backend: e.backend, variant: e.canary!.variant, reason: verdict.reason }, 'canary rolled back: its users are served by the baseline');
+        log.warn(
+          { experiment: e.name, backend: e.backend, variant: e.canary!.variant, reason: verdict.reason },
+          'canary rolled back: its users are served by the baseline',
+        );
         metrics?.canaryServing.set({ experiment: e.name, backend: e.backend!, variant: e.canary!.variant }, 0);
       });
       canaries.set(e.name, monitor);
@@ -190,7 +193,11 @@ export function createRouter(options: RouterOptions): Router {
       const [name, variant, extra] = part.split('=').map((s) => s.trim());
       const experiment = experiments.find((e) => e.name === name);
       if (extra !== undefined || !experiment || !experiment.variants.some((v) => v.name === variant)) {
-        return BffError.request(ErrorCode.BAD_REQUEST, `${OVERRIDE_HEADER}: "${part.trim()}" names no experiment and variant of this BFF (expected experiment=variant, comma-separated).`, { reason: 'unknown_variant' });
+        return BffError.request(
+          ErrorCode.BAD_REQUEST,
+          `${OVERRIDE_HEADER}: "${part.trim()}" names no experiment and variant of this BFF (expected experiment=variant, comma-separated).`,
+          { reason: 'unknown_variant' },
+        );
       }
       chosen.set(name!, variant!);
     }
@@ -203,7 +210,9 @@ export function createRouter(options: RouterOptions): Router {
     const header = subject.headers[OVERRIDE_HEADER];
     if (header !== undefined) {
       if (!allowedToOverride(subject, compiled.staff)) {
-        return BffError.request(ErrorCode.FORBIDDEN, `Only staff or a test key may choose a variant (${OVERRIDE_HEADER}).`, { reason: 'variant_override_not_allowed' });
+        return BffError.request(ErrorCode.FORBIDDEN, `Only staff or a test key may choose a variant (${OVERRIDE_HEADER}).`, {
+          reason: 'variant_override_not_allowed',
+        });
       }
       const parsed = parseOverride(Array.isArray(header) ? header.join(',') : header, compiled.experiments);
       if (parsed instanceof BffError) return parsed;
@@ -249,7 +258,11 @@ export function createRouter(options: RouterOptions): Router {
     const notes: string[] = [`rules ${basename(file)}: ${current.experiments.map((e) => e.name).join(', ') || 'no experiments'}`];
     for (const [name, canary] of current.canaries) {
       const v: CanaryVerdict = canary.state;
-      notes.push(v.state === 'rolled_back' ? `canary ${name} (${canary.backend} ${canary.canaryVariant}) ROLLED BACK: ${v.reason}` : `canary ${name} (${canary.backend} ${canary.canaryVariant}) serving`);
+      notes.push(
+        v.state === 'rolled_back'
+          ? `canary ${name} (${canary.backend} ${canary.canaryVariant}) ROLLED BACK: ${v.reason}`
+          : `canary ${name} (${canary.backend} ${canary.canaryVariant}) serving`,
+      );
     }
     return { ok: true, detail: notes.join('; ') };
   };
@@ -279,7 +292,10 @@ export function createRouter(options: RouterOptions): Router {
     register(registry) {
       metrics = createRoutingMetrics(registry);
       for (const [name, canary] of current.canaries) {
-        metrics.canaryServing.set({ experiment: name, backend: canary.backend, variant: canary.canaryVariant }, canary.state.state === 'serving' ? 1 : 0);
+        metrics.canaryServing.set(
+          { experiment: name, backend: canary.backend, variant: canary.canaryVariant },
+          canary.state.state === 'serving' ? 1 : 0,
+        );
       }
     },
     async close() {
@@ -294,8 +310,18 @@ export function createRouter(options: RouterOptions): Router {
 function createRoutingMetrics(registry: Registry) {
   const registers = [registry];
   return {
-    assignments: new Counter({ name: 'bff_routing_assignments_total', help: 'Requests per experiment and variant.', labelNames: ['experiment', 'variant'], registers }),
-    calls: new Counter({ name: 'bff_routing_backend_calls_total', help: 'Backend calls of routed backends, per variant and outcome (error: an UPSTREAM_* failure).', labelNames: ['backend', 'variant', 'outcome'], registers }),
+    assignments: new Counter({
+      name: 'bff_routing_assignments_total',
+      help: 'Requests per experiment and variant.',
+      labelNames: ['experiment', 'variant'],
+      registers,
+    }),
+    calls: new Counter({
+      name: 'bff_routing_backend_calls_total',
+      help: 'Backend calls of routed backends, per variant and outcome (error: an UPSTREAM_* failure).',
+      labelNames: ['backend', 'variant', 'outcome'],
+      registers,
+    }),
     latency: new Histogram({
       name: 'bff_routing_backend_call_duration_seconds',
       help: 'Duration of backend calls of routed backends, per variant.',
@@ -303,7 +329,17 @@ function createRoutingMetrics(registry: Registry) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
-    canaryServing: new Gauge({ name: 'bff_routing_canary_serving', help: '1 while a canary variant gets traffic, 0 once it was rolled back.', labelNames: ['experiment', 'backend', 'variant'], registers }),
-    reloads: new Counter({ name: 'bff_routing_reloads_total', help: 'Reloads of the routing rules: ok, or invalid (the last good rules kept).', labelNames: ['result'], registers }),
+    canaryServing: new Gauge({
+      name: 'bff_routing_canary_serving',
+      help: '1 while a canary variant gets traffic, 0 once it was rolled back.',
+      labelNames: ['experiment', 'backend', 'variant'],
+      registers,
+    }),
+    reloads: new Counter({
+      name: 'bff_routing_reloads_total',
+      help: 'Reloads of the routing rules: ok, or invalid (the last good rules kept).',
+      labelNames: ['result'],
+      registers,
+    }),
   };
 }

@@ -24,9 +24,15 @@ export const matchSchema = z
       .object({
         name: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
         /** Versions at or above (dotted numbers, `3.2.0`). */
-        minVersion: z.string().regex(/^\d+(\.\d+)*$/).optional(),
+        minVersion: z
+          .string()
+          .regex(/^\d+(\.\d+)*$/)
+          .optional(),
         /** Versions below. */
-        belowVersion: z.string().regex(/^\d+(\.\d+)*$/).optional(),
+        belowVersion: z
+          .string()
+          .regex(/^\d+(\.\d+)*$/)
+          .optional(),
       })
       .strict()
       .optional(),
@@ -68,13 +74,19 @@ const experimentSchema = z
     /** Off without deleting: everyone gets the baseline. Default true. */
     enabled: z.boolean().default(true),
     /** The BFFs it runs in, by their profile's name (`mobile`, `web`); default every BFF. */
-    bffs: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/)).min(1).optional(),
+    bffs: z
+      .array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/))
+      .min(1)
+      .optional(),
     /** When set, the variants choose which instance of this backend serves the request. */
     backend: z.enum(['users', 'catalog', 'orders', 'inventory', 'reviews']).optional(),
     /** The first variant is the baseline: where traffic goes when nothing else applies or a canary is rolled back. */
     variants: z.array(variantSchema).min(1).max(16),
     /** First match wins and pins its variant; everyone else is split by weight. */
-    segments: z.array(z.object({ when: matchSchema, variant: name }).strict()).max(64).default([]),
+    segments: z
+      .array(z.object({ when: matchSchema, variant: name }).strict())
+      .max(64)
+      .default([]),
     canary: canarySchema.optional(),
   })
   .strict()
@@ -83,15 +95,24 @@ const experimentSchema = z
     for (const v of e.variants) {
       if (names.has(v.name)) ctx.addIssue({ code: 'custom', path: ['variants'], message: `variant "${v.name}" is listed twice` });
       names.add(v.name);
-      if (v.address !== undefined && e.backend === undefined) ctx.addIssue({ code: 'custom', path: ['variants'], message: `variant "${v.name}" has an address but the experiment names no backend` });
+      if (v.address !== undefined && e.backend === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['variants'],
+          message: `variant "${v.name}" has an address but the experiment names no backend`,
+        });
     }
-    if (e.variants.every((v) => v.weight === 0)) ctx.addIssue({ code: 'custom', path: ['variants'], message: 'at least one variant needs a weight above 0' });
+    if (e.variants.every((v) => v.weight === 0))
+      ctx.addIssue({ code: 'custom', path: ['variants'], message: 'at least one variant needs a weight above 0' });
     for (const s of e.segments) {
-      if (!names.has(s.variant)) ctx.addIssue({ code: 'custom', path: ['segments'], message: `segment names unknown variant "${s.variant}"` });
+      if (!names.has(s.variant))
+        ctx.addIssue({ code: 'custom', path: ['segments'], message: `segment names unknown variant "${s.variant}"` });
     }
     if (e.canary) {
-      if (!names.has(e.canary.variant)) ctx.addIssue({ code: 'custom', path: ['canary', 'variant'], message: `unknown variant "${e.canary.variant}"` });
-      if (e.canary.variant === e.variants[0]!.name) ctx.addIssue({ code: 'custom', path: ['canary', 'variant'], message: 'the canary cannot be the baseline (the first variant)' });
+      if (!names.has(e.canary.variant))
+        ctx.addIssue({ code: 'custom', path: ['canary', 'variant'], message: `unknown variant "${e.canary.variant}"` });
+      if (e.canary.variant === e.variants[0]!.name)
+        ctx.addIssue({ code: 'custom', path: ['canary', 'variant'], message: 'the canary cannot be the baseline (the first variant)' });
       if (e.backend === undefined) ctx.addIssue({ code: 'custom', path: ['canary'], message: 'a canary needs a backend to measure' });
     }
   });
@@ -110,13 +131,19 @@ export const routingRulesSchema = z
     // Per backend, the experiments routing it and in which BFFs (undefined: every BFF).
     const routed = new Map<string, { name: string; bffs: readonly string[] | undefined }[]>();
     rules.experiments.forEach((e, i) => {
-      if (seen.has(e.name)) ctx.addIssue({ code: 'custom', path: ['experiments', i, 'name'], message: `experiment "${e.name}" is listed twice` });
+      if (seen.has(e.name))
+        ctx.addIssue({ code: 'custom', path: ['experiments', i, 'name'], message: `experiment "${e.name}" is listed twice` });
       seen.add(e.name);
       if (e.backend === undefined) return;
       // One request sees one instance per backend: two experiments on one backend in one BFF could disagree.
       const others = routed.get(e.backend) ?? [];
       const clash = others.find((o) => o.bffs === undefined || e.bffs === undefined || o.bffs.some((bff) => e.bffs!.includes(bff)));
-      if (clash) ctx.addIssue({ code: 'custom', path: ['experiments', i, 'backend'], message: `backend "${e.backend}" is already routed by "${clash.name}" in the same BFF` });
+      if (clash)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['experiments', i, 'backend'],
+          message: `backend "${e.backend}" is already routed by "${clash.name}" in the same BFF`,
+        });
       routed.set(e.backend, [...others, { name: e.name, bffs: e.bffs }]);
     });
   });

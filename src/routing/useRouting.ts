@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { replyError } from '../http/replyError.js';
 import type { Readiness } from '../server/createReadinessCheck.js';
-import type { RouteDecision, Router } from './createRouter.js';
+import type { Router } from './createRouter.js';
 
 /**
  * The edge half of routing: when a request's response is finished, its backend calls are fed

@@ -45,7 +45,9 @@ export function createDependencyReport(options: DependencyReportOptions): () => 
     const address = targets[name as keyof BffConfig['backends']]?.address;
     if (address === undefined) return { ok: false, detail: `breaker ${state}` };
     const reachable = await canConnect(address, timeoutMs);
-    return reachable ? { ok: true, detail: `breaker ${state}; reachable` } : { ok: false, detail: `breaker ${state}; unreachable at ${address}` };
+    return reachable
+      ? { ok: true, detail: `breaker ${state}; reachable` }
+      : { ok: false, detail: `breaker ${state}; unreachable at ${address}` };
   };
 
   return async () => {
@@ -57,7 +59,9 @@ export function createDependencyReport(options: DependencyReportOptions): () => 
     }
     if (options.queue) {
       const { kind, connected } = options.queue;
-      report.broker = connected ? { ok: true, detail: `${kind}: connected` } : { ok: false, detail: `${kind}: unreachable; queued writes answer UPSTREAM_UNAVAILABLE` };
+      report.broker = connected
+        ? { ok: true, detail: `${kind}: connected` }
+        : { ok: false, detail: `${kind}: unreachable; queued writes answer UPSTREAM_UNAVAILABLE` };
       report.ok &&= report.broker.ok;
     }
     return report;

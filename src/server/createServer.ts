@@ -128,11 +128,19 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   const queued = new QueuedWrites(queue, config.identitySecret);
   const { rulesFile, testKeys } = config.routing;
   const router = rulesFile ? createRouter({ bff: config.name, rulesFile, testKeys, backends, config, log }) : undefined;
-  const cacheInvalidation = invalidateOnOrderEvents(queue, (backends as { publicCache?: PublicCache }).publicCache, (error) => log.warn({ err: error }, 'cache invalidation: reading order events failed; retrying'));
+  const cacheInvalidation = invalidateOnOrderEvents(queue, (backends as { publicCache?: PublicCache }).publicCache, (error) =>
+    log.warn({ err: error }, 'cache invalidation: reading order events failed; retrying'),
+  );
   const rateLimiter = config.rateLimit.enabled
     ? createRateLimiter({ limits: config.rateLimit, settings: config.traffic.rateLimit, redis, keyPrefix: `bff-${config.name}:rl`, log })
     : undefined;
-  const { verify: verifyCaller, tokenHandler } = createCallerVerifier({ config, redis, log, authenticate: options.authenticate, tokenHandler: options.tokenHandler });
+  const { verify: verifyCaller, tokenHandler } = createCallerVerifier({
+    config,
+    redis,
+    log,
+    authenticate: options.authenticate,
+    tokenHandler: options.tokenHandler,
+  });
   const persisted = createPersistedQueries(config, { redis, log });
   const admitOperation = createOperationGate({
     limits: config.operationLimits,
@@ -236,7 +244,10 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   const readiness = createReadinessCheck({
     auth: options.authenticate ? undefined : config.auth,
     // Only against the configured backends (a test's own Backends may point elsewhere).
-    identity: options.backends || !config.backends.users ? undefined : { usersUrl: config.backends.users.address, client: config.name, secret: config.identitySecret },
+    identity:
+      options.backends || !config.backends.users
+        ? undefined
+        : { usersUrl: config.backends.users.address, client: config.name, secret: config.identitySecret },
   });
   const dependencies = createDependencyReport({ backends, targets: config.backends, redis, queue });
   useHealthRoutes(app, async () => withRoutingReadiness(await readiness(closing), router), dependencies);
@@ -252,7 +263,8 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   tokenHandler?.register(app);
 
   // The client's own queries skip Apollo Server, not the pipeline (src/operation/fastPath.ts).
-  const fastPath = config.fastPath && config.executor === 'jit' ? createFastPath({ pipeline, operations: persisted.operations }) : undefined;
+  const fastPath =
+    config.fastPath && config.executor === 'jit' ? createFastPath({ pipeline, operations: persisted.operations }) : undefined;
   const contextOf = (request: FastifyRequest): BffContext => {
     const { state } = request;
     // Aborted by the shedder's 'close' listener (see shedLoad's onClose above) when the

@@ -46,7 +46,8 @@ export async function runServer(profile: BffProfile, create: (config: BffConfig)
   if (users) {
     void probeIdentity({ usersUrl: users.address, client: config.name, secret: config.identitySecret, timeoutMs: 2_000 }).then((probe) => {
       if (probe.verdict === 'rejected') server.log.error({ event: 'bff.identity_rejected' }, `bff-${name}: ${probe.detail}`);
-      else if (probe.verdict === 'unknown') server.log.warn({ event: 'bff.identity_unchecked' }, `bff-${name}: identity not checked yet: ${probe.detail}`);
+      else if (probe.verdict === 'unknown')
+        server.log.warn({ event: 'bff.identity_unchecked' }, `bff-${name}: identity not checked yet: ${probe.detail}`);
     });
   }
 

@@ -17,7 +17,10 @@ export function useHealthRoutes(
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const result = await readiness();
-    return reply.code(result.ready ? 200 : 503).header('cache-control', 'no-store').send(result);
+    return reply
+      .code(result.ready ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send(result);
   });
   app.get('/dependencies', async (_request, reply) => reply.header('cache-control', 'no-store').send(await dependencies()));
 }

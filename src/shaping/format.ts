@@ -72,11 +72,15 @@ const CURSOR = /^[A-Za-z0-9_-]{1,256}$/;
 
 /** The error for a cursor that is not one of ours, naming the argument. */
 export function invalidCursor(argument: string, cause?: unknown): BffError {
-  return new BffError(ErrorCode.BAD_USER_INPUT, `${argument} is not a cursor this API gave out: pass pageInfo.endCursor of the previous page.`, {
-    reason: 'invalid_cursor',
-    extensions: { argument },
-    ...(cause !== undefined && { cause }),
-  });
+  return new BffError(
+    ErrorCode.BAD_USER_INPUT,
+    `${argument} is not a cursor this API gave out: pass pageInfo.endCursor of the previous page.`,
+    {
+      reason: 'invalid_cursor',
+      extensions: { argument },
+      ...(cause !== undefined && { cause }),
+    },
+  );
 }
 
 /**

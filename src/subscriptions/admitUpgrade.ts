@@ -32,6 +32,12 @@ export function admitUpgradeThrough(shedder: ShedDecision, retryAfterSeconds = 1
   return () => {
     const reason = shedder.shedReason();
     if (reason === undefined) return undefined;
-    return { status: 503, code: ErrorCode.OVERLOADED, message: 'The server is overloaded; retry shortly.', retryAfterSeconds, reason: `shed_${reason}` };
+    return {
+      status: 503,
+      code: ErrorCode.OVERLOADED,
+      message: 'The server is overloaded; retry shortly.',
+      retryAfterSeconds,
+      reason: `shed_${reason}`,
+    };
   };
 }

@@ -132,7 +132,16 @@ export function createSharedStreams<E>(options: SharedStreamsOptions<E>): Shared
       let entry = shared.get(key);
       const fresh = !entry;
       if (!entry) {
-        entry = { key, topic, followers: new Set(), opened: false, attempt: 0, latest: undefined, retry: undefined, closeUpstream: undefined };
+        entry = {
+          key,
+          topic,
+          followers: new Set(),
+          opened: false,
+          attempt: 0,
+          latest: undefined,
+          retry: undefined,
+          closeUpstream: undefined,
+        };
         shared.set(key, entry);
       }
       const joined = entry;

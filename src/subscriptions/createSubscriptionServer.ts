@@ -96,9 +96,24 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   const { app, schema, config, backends, queued, log, authenticate, admitOperation, limits, sources } = options;
   const registry = new Registry();
   const registers = [registry];
-  const connectionsGauge = new Gauge({ name: 'bff_subscription_connections', help: 'Subscription connections open, by transport.', labelNames: ['transport'], registers });
-  const activeGauge = new Gauge({ name: 'bff_subscriptions_active', help: 'Subscriptions running, by root field.', labelNames: ['field'], registers });
-  const eventsOut = new Counter({ name: 'bff_subscription_events_total', help: 'Subscription events sent, by root field.', labelNames: ['field'], registers });
+  const connectionsGauge = new Gauge({
+    name: 'bff_subscription_connections',
+    help: 'Subscription connections open, by transport.',
+    labelNames: ['transport'],
+    registers,
+  });
+  const activeGauge = new Gauge({
+    name: 'bff_subscriptions_active',
+    help: 'Subscriptions running, by root field.',
+    labelNames: ['field'],
+    registers,
+  });
+  const eventsOut = new Counter({
+    name: 'bff_subscription_events_total',
+    help: 'Subscription events sent, by root field.',
+    labelNames: ['field'],
+    registers,
+  });
   const drops = new Counter({
     name: 'bff_subscription_drops_total',
     help: 'Subscription connections refused or cut off by the server, by reason.',
@@ -142,7 +157,11 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     result.errors ? ({ ...result, errors: result.errors.map(format) } as unknown as ExecutionResult) : result;
 
   /** @returns the execution arguments of one subscribe, or why it is refused. */
-  function prepare(connection: Connection, payload: SubscribePayload & { extensions?: unknown }, subscriptionId: string): ExecutionArgs | readonly GraphQLError[] {
+  function prepare(
+    connection: Connection,
+    payload: SubscribePayload & { extensions?: unknown },
+    subscriptionId: string,
+  ): ExecutionArgs | readonly GraphQLError[] {
     const requestId = `${connection.id}:${subscriptionId}`;
     let query = typeof payload.query === 'string' && payload.query !== '' ? payload.query : undefined;
     const { refusal, hash } = admitOperation({ query, operationName: payload.operationName, extensions: payload.extensions }, requestId);
@@ -158,11 +177,14 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       return [new GraphQLError((error as Error).message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })];
     }
     const invalid = validate(schema, document);
-    if (invalid.length > 0) return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }));
+    if (invalid.length > 0)
+      return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }));
     const operation = getOperationAST(document, payload.operationName);
     if (!operation) return [BffError.request(ErrorCode.BAD_REQUEST, 'Name the operation to run (operationName).')];
     if (operation.operation !== 'subscription') {
-      return [BffError.request(ErrorCode.BAD_REQUEST, 'Only subscriptions are served here; send queries and mutations with POST /graphql.')];
+      return [
+        BffError.request(ErrorCode.BAD_REQUEST, 'Only subscriptions are served here; send queries and mutations with POST /graphql.'),
+      ];
     }
     try {
       authorize(connection.viewer!, requirementOf(schema, document, operation));
@@ -176,12 +198,22 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         viewer: connection.viewer!,
         requestId,
         maxQueued: limits.maxQueuedEvents,
-        onOverflow: () => connection.cut(CloseCode.SLOW_CONSUMER, 'slow_consumer', `Slow consumer: more than ${limits.maxQueuedEvents} events waiting.`),
+        onOverflow: () =>
+          connection.cut(CloseCode.SLOW_CONSUMER, 'slow_consumer', `Slow consumer: more than ${limits.maxQueuedEvents} events waiting.`),
       },
     };
     const contextFor = (startedAt: number): BffContext =>
       buildContext(
-        { requestId, viewer: connection.viewer!, log: log.child({ requestId }), signal: connection.signal, startedAt, traceparent: undefined, wantsFanout: false, live },
+        {
+          requestId,
+          viewer: connection.viewer!,
+          log: log.child({ requestId }),
+          signal: connection.signal,
+          startedAt,
+          traceparent: undefined,
+          wantsFanout: false,
+          live,
+        },
         { config, backends, queued },
       );
     const args: ExecutionArgs = {
@@ -191,7 +223,11 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       variableValues: payload.variables ?? undefined,
       contextValue: contextFor(Date.now()),
     };
-    eventContexts.set(args.contextValue as BffContext, { contextFor, field: field?.kind === 'Field' ? field.name.value : 'unknown', connection });
+    eventContexts.set(args.contextValue as BffContext, {
+      contextFor,
+      field: field?.kind === 'Field' ? field.name.value : 'unknown',
+      connection,
+    });
     return args;
   }
 
@@ -275,7 +311,12 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       else connection.cut(CloseCode.TRY_AGAIN_LATER, 'identity_provider', refused?.message ?? 'Try again later.');
       return undefined;
     }
-    const key = viewer.userId !== undefined ? `user:${viewer.userId}` : viewer.kind === 'apiKey' ? `client:${viewer.client}` : `address:${connection.address}`;
+    const key =
+      viewer.userId !== undefined
+        ? `user:${viewer.userId}`
+        : viewer.kind === 'apiKey'
+          ? `client:${viewer.client}`
+          : `address:${connection.address}`;
     const count = perUser.get(key) ?? 0;
     if (count >= limits.maxConnectionsPerUser) {
       connection.cut(CloseCode.TOO_MANY, 'connections_per_user', `Too many connections: at most ${limits.maxConnectionsPerUser} per user.`);
@@ -290,7 +331,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       const exp = decodeJwt(bearer).exp;
       if (exp !== undefined) {
         const left = exp * 1000 + config.auth.clockToleranceSeconds * 1000 - Date.now();
-        connection.timer(Math.max(left, 0), () => connection.cut(CloseCode.TOKEN_EXPIRED, 'token_expired', 'Token expired: reconnect with a fresh token.'));
+        connection.timer(Math.max(left, 0), () =>
+          connection.cut(CloseCode.TOKEN_EXPIRED, 'token_expired', 'Token expired: reconnect with a fresh token.'),
+        );
       }
     }
     return viewer;
@@ -322,7 +365,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       connections.add(this);
       connectionsGauge.inc({ transport });
       if (limits.maxLifetimeMs > 0) {
-        this.timer(limits.maxLifetimeMs, () => this.cut(CloseCode.MAX_LIFETIME, 'max_lifetime', 'Maximum connection lifetime reached: reconnect.'));
+        this.timer(limits.maxLifetimeMs, () =>
+          this.cut(CloseCode.MAX_LIFETIME, 'max_lifetime', 'Maximum connection lifetime reached: reconnect.'),
+        );
       }
       this.touch();
     }
@@ -432,14 +477,22 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         if ((lower === 'authorization' || lower === 'x-api-key') && typeof value === 'string') headers[lower] = value;
       }
       // Only credentials count; cookies of the upgrade are not a credential here.
-      const viewer = await admitConnection(ctx.extra.connection, { authorization: headers.authorization, 'x-api-key': headers['x-api-key'] });
-      return viewer ? true : false;
+      const viewer = await admitConnection(ctx.extra.connection, {
+        authorization: headers.authorization,
+        'x-api-key': headers['x-api-key'],
+      });
+      return !!viewer;
     },
     onSubscribe: (ctx, id, payload) => {
       const connection = ctx.extra.connection;
       if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
         drops.inc({ reason: 'subscriptions_per_connection' });
-        return [BffError.request(ErrorCode.RATE_LIMITED, `Too many subscriptions: at most ${limits.maxSubscriptionsPerConnection} per connection.`)];
+        return [
+          BffError.request(
+            ErrorCode.RATE_LIMITED,
+            `Too many subscriptions: at most ${limits.maxSubscriptionsPerConnection} per connection.`,
+          ),
+        ];
       }
       const prepared = prepare(connection, payload, id);
       return Array.isArray(prepared) ? [...prepared] : (prepared as ExecutionArgs);
@@ -449,16 +502,25 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     onError: (_ctx, _id, _payload, errors) => errors.map(format),
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, handleProtocols: (protocols) => handleProtocols(protocols) });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.maxMessageBytes,
+    handleProtocols: (protocols) => handleProtocols(protocols),
+  });
 
   function refuseUpgrade(socket: Duplex, status: number, code: ErrorCode, message: string, retryAfterSeconds?: number): void {
-    const body = JSON.stringify({ errors: [{ message, extensions: { code, ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) } }] });
+    const body = JSON.stringify({
+      errors: [{ message, extensions: { code, ...(retryAfterSeconds !== undefined && { retryAfterSeconds }) } }],
+    });
     const retryAfter = retryAfterSeconds !== undefined ? `retry-after: ${retryAfterSeconds}\r\n` : '';
-    socket.end(`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Service Unavailable'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${retryAfter}connection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Service Unavailable'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${retryAfter}connection: close\r\n\r\n${body}`,
+    );
   }
 
   function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if ((request.url ?? '').split('?')[0] !== '/graphql') return refuseUpgrade(socket, 404, ErrorCode.NOT_FOUND, 'WebSockets are served on /graphql only.');
+    if ((request.url ?? '').split('?')[0] !== '/graphql')
+      return refuseUpgrade(socket, 404, ErrorCode.NOT_FOUND, 'WebSockets are served on /graphql only.');
     if (draining) return refuseUpgrade(socket, 503, ErrorCode.OVERLOADED, 'The server is shutting down.');
     const shed = options.admitUpgrade?.();
     if (shed) {
@@ -549,49 +611,77 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     },
   });
 
-  if (limits.enabled) app.route({
-    method: ['GET', 'POST'],
-    url: SSE_PATH,
-    handler: async (request: FastifyRequest, reply: FastifyReply) => {
-      if (!(request.headers.accept ?? '').includes('text/event-stream')) {
-        return sendError(reply, request, ErrorCode.BAD_REQUEST, 'Ask for text/event-stream (GraphQL over SSE, distinct connections mode).', { status: 400 });
-      }
-      if (draining) return sendError(reply, request, ErrorCode.OVERLOADED, 'The server is shutting down.', { status: 503 });
-      const shed = options.admitUpgrade?.();
-      if (shed) {
-        drops.inc({ reason: shed.reason });
-        const { retryAfterSeconds } = shed;
-        return sendError(reply, request, shed.code, shed.message, { status: shed.status, headers: { 'retry-after': String(retryAfterSeconds) } }, { retryAfterSeconds });
-      }
-      if (connections.size >= limits.maxConnections) {
-        drops.inc({ reason: 'server_full' });
-        return sendError(reply, request, ErrorCode.OVERLOADED, 'Too many subscription connections; try again later.', { status: 503 });
-      }
-      let refusedWith: { code: number; message: string } | undefined;
-      const connection = new Connection(
-        'sse',
-        request.ip,
-        (code, message) => {
-          refusedWith = { code, message };
-          if (reply.raw.headersSent) reply.raw.destroy();
-        },
-        () => reply.raw.writableLength === 0,
-      );
-      reply.raw.once('close', () => connection.dispose());
-      const viewer = await admitConnection(connection, request.headers);
-      if (!viewer) {
-        connection.dispose();
-        const status = refusedWith?.code === CloseCode.UNAUTHORIZED ? 401 : refusedWith?.code === CloseCode.FORBIDDEN ? 403 : refusedWith?.code === CloseCode.TOO_MANY ? 429 : 503;
-        const code = status === 401 ? ErrorCode.UNAUTHENTICATED : status === 403 ? ErrorCode.FORBIDDEN : status === 429 ? ErrorCode.RATE_LIMITED : ErrorCode.IDENTITY_PROVIDER_UNAVAILABLE;
-        return sendError(reply, request, code, refusedWith?.message ?? 'Refused.', { status });
-      }
-      request.state.viewer = viewer;
-      sseConnections.set(request, connection);
-      // graphql-sse writes the response itself.
-      await sse(request, reply);
-      return reply;
-    },
-  });
+  if (limits.enabled)
+    app.route({
+      method: ['GET', 'POST'],
+      url: SSE_PATH,
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        if (!(request.headers.accept ?? '').includes('text/event-stream')) {
+          return sendError(
+            reply,
+            request,
+            ErrorCode.BAD_REQUEST,
+            'Ask for text/event-stream (GraphQL over SSE, distinct connections mode).',
+            { status: 400 },
+          );
+        }
+        if (draining) return sendError(reply, request, ErrorCode.OVERLOADED, 'The server is shutting down.', { status: 503 });
+        const shed = options.admitUpgrade?.();
+        if (shed) {
+          drops.inc({ reason: shed.reason });
+          const { retryAfterSeconds } = shed;
+          return sendError(
+            reply,
+            request,
+            shed.code,
+            shed.message,
+            { status: shed.status, headers: { 'retry-after': String(retryAfterSeconds) } },
+            { retryAfterSeconds },
+          );
+        }
+        if (connections.size >= limits.maxConnections) {
+          drops.inc({ reason: 'server_full' });
+          return sendError(reply, request, ErrorCode.OVERLOADED, 'Too many subscription connections; try again later.', { status: 503 });
+        }
+        let refusedWith: { code: number; message: string } | undefined;
+        const connection = new Connection(
+          'sse',
+          request.ip,
+          (code, message) => {
+            refusedWith = { code, message };
+            if (reply.raw.headersSent) reply.raw.destroy();
+          },
+          () => reply.raw.writableLength === 0,
+        );
+        reply.raw.once('close', () => connection.dispose());
+        const viewer = await admitConnection(connection, request.headers);
+        if (!viewer) {
+          connection.dispose();
+          const status =
+            refusedWith?.code === CloseCode.UNAUTHORIZED
+              ? 401
+              : refusedWith?.code === CloseCode.FORBIDDEN
+                ? 403
+                : refusedWith?.code === CloseCode.TOO_MANY
+                  ? 429
+                  : 503;
+          const code =
+            status === 401
+              ? ErrorCode.UNAUTHENTICATED
+              : status === 403
+                ? ErrorCode.FORBIDDEN
+                : status === 429
+                  ? ErrorCode.RATE_LIMITED
+                  : ErrorCode.IDENTITY_PROVIDER_UNAVAILABLE;
+          return sendError(reply, request, code, refusedWith?.message ?? 'Refused.', { status });
+        }
+        request.state.viewer = viewer;
+        sseConnections.set(request, connection);
+        // graphql-sse writes the response itself.
+        await sse(request, reply);
+        return reply;
+      },
+    });
 
   if (limits.enabled) app.server.on('upgrade', onUpgrade);
 

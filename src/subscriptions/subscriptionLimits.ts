@@ -51,7 +51,8 @@ export function loadSubscriptionLimits(env: NodeJS.ProcessEnv = process.env): Su
   const limits = { enabled: true } as SubscriptionLimits;
   const enabled = env.SUBSCRIPTIONS_ENABLED;
   if (enabled !== undefined && enabled !== '') {
-    if (!['true', 'false', '1', '0'].includes(enabled)) issues.push(`SUBSCRIPTIONS_ENABLED: must be true or false, got ${JSON.stringify(enabled)}`);
+    if (!['true', 'false', '1', '0'].includes(enabled))
+      issues.push(`SUBSCRIPTIONS_ENABLED: must be true or false, got ${JSON.stringify(enabled)}`);
     limits.enabled = enabled === 'true' || enabled === '1';
   }
   for (const [key, [name, fallback, min]] of Object.entries(DEFAULTS)) {

@@ -33,7 +33,8 @@ export function degradeFields(schema: GraphQLSchema, underPressure: () => boolea
       if (!field.astNode) return field;
       const values = getDirectiveValues(directive, field.astNode);
       if (values?.level !== 'LOW') return field;
-      if (isNonNullType(field.type)) throw new TypeError(`degradeFields: ${typeName}.${fieldName} is @criticality(level: LOW) but non-null; make it nullable`);
+      if (isNonNullType(field.type))
+        throw new TypeError(`degradeFields: ${typeName}.${fieldName} is @criticality(level: LOW) but non-null; make it nullable`);
       const resolve = field.resolve ?? defaultFieldResolver;
       const coordinate = `${typeName}.${fieldName}`;
       return {
@@ -47,7 +48,9 @@ export function degradeFields(schema: GraphQLSchema, underPressure: () => boolea
           }
           const key = `${operation}\u0000${coordinate}`;
           counts.set(key, (counts.get(key) ?? 0) + 1);
-          throw new BffError(ErrorCode.DEGRADED, 'Left out while the service is under load; the rest of the response is complete.', { reason: 'under_load' });
+          throw new BffError(ErrorCode.DEGRADED, 'Left out while the service is under load; the rest of the response is complete.', {
+            reason: 'under_load',
+          });
         },
       };
     },

@@ -51,7 +51,12 @@ const schema = z.object({
   TRAFFIC_PRIORITY: bool.default(true),
   TRAFFIC_CLASSES: z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^[_A-Za-z]\w*:(critical|normal|sheddable)$/, 'must be Operation:class, e.g. PlaceOrder:critical')))
     .default([]),
   TRAFFIC_MANIFEST_CLASS: priorityClass.default('normal'),
@@ -68,7 +73,12 @@ const schema = z.object({
   RATE_LIMIT_REFUSALS: int(1, 1_000_000).default(30),
   RATE_LIMIT_OPERATIONS: z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^[_A-Za-z]\w*:\d+$/, 'must be Operation:points, e.g. OrdersTable:100')))
     .default([]),
   USAGE_PLANS: z
@@ -84,7 +94,11 @@ const schema = z.object({
     .pipe(
       z.record(
         z.string().regex(/^[\w-]+$/),
-        z.strictObject({ burst: z.number().int().min(1).optional(), quota: z.number().int().min(1).optional(), period: z.enum(['day', 'month']).default('day') }),
+        z.strictObject({
+          burst: z.number().int().min(1).optional(),
+          quota: z.number().int().min(1).optional(),
+          period: z.enum(['day', 'month']).default('day'),
+        }),
       ),
     )
     .default({}),
@@ -106,7 +120,9 @@ export function loadTrafficSettings(env: NodeJS.ProcessEnv): TrafficSettings {
   // grows by √limit per ten healthy samples where backends' latency needs more requests in flight.
   const initial = e.TRAFFIC_LIMIT_INITIAL ?? Math.max(min, Math.min(20, max));
   if (max > 0 && !(min <= initial && initial <= max)) {
-    throw new TypeError(`Invalid configuration:\n  TRAFFIC_LIMIT_MIN (${min}) <= TRAFFIC_LIMIT_INITIAL (${initial}) <= SHED_MAX_IN_FLIGHT (${max}) does not hold`);
+    throw new TypeError(
+      `Invalid configuration:\n  TRAFFIC_LIMIT_MIN (${min}) <= TRAFFIC_LIMIT_INITIAL (${initial}) <= SHED_MAX_IN_FLIGHT (${max}) does not hold`,
+    );
   }
   const classes: Record<string, PriorityClass> = {};
   for (const entry of e.TRAFFIC_CLASSES) {
@@ -125,10 +141,12 @@ export function loadTrafficSettings(env: NodeJS.ProcessEnv): TrafficSettings {
       replicas: e.RATE_LIMIT_REPLICAS,
       costPerPoint: e.RATE_LIMIT_COST_PER_POINT,
       refusals: e.RATE_LIMIT_REFUSALS,
-      operations: Object.fromEntries(e.RATE_LIMIT_OPERATIONS.map((entry) => {
-        const [name, points] = entry.split(':') as [string, string];
-        return [name, Number(points)];
-      })),
+      operations: Object.fromEntries(
+        e.RATE_LIMIT_OPERATIONS.map((entry) => {
+          const [name, points] = entry.split(':') as [string, string];
+          return [name, Number(points)];
+        }),
+      ),
       plans: e.USAGE_PLANS,
     },
   };

@@ -20,8 +20,19 @@ type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
  * An identity as the BFF sends it, not yet signed: `withIdentity` signs it for the call it is
  * sent with (a signature binds one backend and one call).
  */
-function signed(userId: string | null, scopes = 'orders:read:self profile:write orders:write', requestId = 'req-test', ts = Date.now()): Record<string, string> {
-  return { 'x-bff-client': 'test', 'x-bff-scopes': scopes, 'x-request-id': requestId, 'x-bff-identity-ts': String(ts), ...(userId !== null && { 'x-bff-user-id': userId }) };
+function signed(
+  userId: string | null,
+  scopes = 'orders:read:self profile:write orders:write',
+  requestId = 'req-test',
+  ts = Date.now(),
+): Record<string, string> {
+  return {
+    'x-bff-client': 'test',
+    'x-bff-scopes': scopes,
+    'x-request-id': requestId,
+    'x-bff-identity-ts': String(ts),
+    ...(userId !== null && { 'x-bff-user-id': userId }),
+  };
 }
 
 /**
@@ -49,7 +60,11 @@ function backendFetch(url: string, init: RequestInit = {}): Promise<Response> {
   const target = new URL(url);
   const backend = (['users', 'catalog', 'reviews'] as const).find((name) => new URL(backends.urls[name]).origin === target.origin);
   if (!backend) return fetch(url, init);
-  const headers = withIdentity((init.headers ?? {}) as Record<string, string>, backend, `${init.method ?? 'GET'} ${target.pathname}${target.search}`);
+  const headers = withIdentity(
+    (init.headers ?? {}) as Record<string, string>,
+    backend,
+    `${init.method ?? 'GET'} ${target.pathname}${target.search}`,
+  );
   return fetch(url, { ...init, headers });
 }
 
@@ -62,7 +77,13 @@ function metadataOf(headers: Record<string, string>): grpc.Metadata {
 function unary(client: grpc.Client, method: string, request: object, headers: Record<string, string> = {}): Promise<Json> {
   return new Promise((resolve, reject) => {
     const fn = (client as unknown as Record<string, ((...args: unknown[]) => void) & { path: string }>)[method]!;
-    fn.call(client, request, metadataOf(withIdentity(headers, client === orders ? 'orders' : 'inventory', fn.path)), { deadline: Date.now() + 5000 }, (err: grpc.ServiceError | null, res: Json) => (err ? reject(err) : resolve(res)));
+    fn.call(
+      client,
+      request,
+      metadataOf(withIdentity(headers, client === orders ? 'orders' : 'inventory', fn.path)),
+      { deadline: Date.now() + 5000 },
+      (err: grpc.ServiceError | null, res: Json) => (err ? reject(err) : resolve(res)),
+    );
   });
 }
 
@@ -77,7 +98,10 @@ function newestFirst(userId: string) {
 
 before(async () => {
   backends = await startBackendsProcess();
-  const def = protoLoader.loadSync(['orders/v1/orders.proto', 'inventory/v1/inventory.proto'], { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTOS_DIR] });
+  const def = protoLoader.loadSync(['orders/v1/orders.proto', 'inventory/v1/inventory.proto'], {
+    ...PROTO_LOADER_OPTIONS,
+    includeDirs: [PROTOS_DIR],
+  });
   const pkg = grpc.loadPackageDefinition(def) as Json;
   orders = new pkg.shop.orders.v1.OrdersService(backends.urls.orders, grpc.credentials.createInsecure());
   inventory = new pkg.shop.inventory.v1.InventoryService(backends.urls.inventory, grpc.credentials.createInsecure());
@@ -103,7 +127,10 @@ test('users: by id, by ids, limits', async () => {
   const one = await getJson(`${backends.urls.users}/users/u-00003`);
   assert.deepEqual(one.body, seed.users[2]);
   const many = await getJson(`${backends.urls.users}/users?ids=u-00001,u-99999,u-00002`);
-  assert.deepEqual(many.body.users.map((u: Json) => u.id), ['u-00001', 'u-00002']);
+  assert.deepEqual(
+    many.body.users.map((u: Json) => u.id),
+    ['u-00001', 'u-00002'],
+  );
   const missing = await getJson(`${backends.urls.users}/users/u-99999`);
   assert.equal(missing.status, 404);
   assert.equal(missing.body.error.code, 'NOT_FOUND');
@@ -115,7 +142,11 @@ test('users: by id, by ids, limits', async () => {
 
 test('users: PATCH needs the own identity and valid fields', async () => {
   const patch = (id: string, body: unknown, headers: Record<string, string> = {}) =>
-    getJson(`${backends.urls.users}/users/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    getJson(`${backends.urls.users}/users/${id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
   assert.equal((await patch('u-00001', { name: 'X' })).status, 401);
   const other = await patch('u-00001', { name: 'X' }, signed('u-00002'));
   assert.equal(other.status, 403);
@@ -132,19 +163,28 @@ test('users: PATCH needs the own identity and valid fields', async () => {
 test('catalog: listing pages, ids, categories', async () => {
   const expected = sortProducts(seed.products, 'shoes', 'price_asc').map((p) => p.id);
   const first = await getJson(`${backends.urls.catalog}/products?category=shoes&sort=price_asc&limit=5`);
-  assert.deepEqual(first.body.products.map((p: Json) => p.id), expected.slice(0, 5));
+  assert.deepEqual(
+    first.body.products.map((p: Json) => p.id),
+    expected.slice(0, 5),
+  );
   assert.equal(first.body.total, expected.length);
   const second = await getJson(`${backends.urls.catalog}/products?category=shoes&sort=price_asc&limit=5&cursor=${first.body.nextCursor}`);
-  assert.deepEqual(second.body.products.map((p: Json) => p.id), expected.slice(5, 10));
+  assert.deepEqual(
+    second.body.products.map((p: Json) => p.id),
+    expected.slice(5, 10),
+  );
   const ids: string[] = first.body.products.map((p: Json) => p.id);
-  for (let cursor = first.body.nextCursor; cursor !== null;) {
+  for (let cursor = first.body.nextCursor; cursor !== null; ) {
     const next = await getJson(`${backends.urls.catalog}/products?category=shoes&sort=price_asc&limit=100&cursor=${cursor}`);
     ids.push(...next.body.products.map((p: Json) => p.id));
     cursor = next.body.nextCursor;
   }
   assert.deepEqual(ids, expected, 'following nextCursor to null walks the whole listing');
   const byIds = await getJson(`${backends.urls.catalog}/products?ids=p-00002,p-00001,nope`);
-  assert.deepEqual(byIds.body.products.map((p: Json) => p.id), ['p-00002', 'p-00001']);
+  assert.deepEqual(
+    byIds.body.products.map((p: Json) => p.id),
+    ['p-00002', 'p-00001'],
+  );
   assert.deepEqual(byIds.body.products[1], seed.products[0]);
   assert.equal((await getJson(`${backends.urls.catalog}/products?limit=101`)).status, 400);
   assert.equal((await getJson(`${backends.urls.catalog}/products/p-00007`)).body.id, 'p-00007');
@@ -155,17 +195,26 @@ test('catalog: listing pages, ids, categories', async () => {
 test('orders: ListUserOrders pages newest first and guards other users', async () => {
   const expected = newestFirst('u-00005');
   const page1 = await unary(orders, 'ListUserOrders', { userId: 'u-00005', pageSize: 5 }, signed('u-00005'));
-  assert.deepEqual(page1.orders.map((o: Json) => o.id), expected.slice(0, 5).map((o) => o.id));
+  assert.deepEqual(
+    page1.orders.map((o: Json) => o.id),
+    expected.slice(0, 5).map((o) => o.id),
+  );
   assert.equal(page1.totalSize, expected.length);
   assert.equal(page1.orders[0].status, expected[0]!.status);
   assert.equal(typeof page1.orders[0].createdAtMs, 'number');
   const page2 = await unary(orders, 'ListUserOrders', { userId: 'u-00005', pageSize: 5, pageToken: page1.nextPageToken });
-  assert.deepEqual(page2.orders.map((o: Json) => o.id), expected.slice(5, 10).map((o) => o.id));
+  assert.deepEqual(
+    page2.orders.map((o: Json) => o.id),
+    expected.slice(5, 10).map((o) => o.id),
+  );
   await assert.rejects(unary(orders, 'ListUserOrders', { userId: 'u-00005' }, signed('u-00006')), { code: grpc.status.PERMISSION_DENIED });
   const staff = await unary(orders, 'ListUserOrders', { userId: 'u-00005' }, signed('u-00006', 'orders:read:all'));
   assert.equal(staff.orders.length, Math.min(20, expected.length));
   const batch = await unary(orders, 'BatchGetOrders', { ids: ['o-000002', 'o-999999', 'o-000001'] });
-  assert.deepEqual(batch.orders.map((o: Json) => o.id), ['o-000002', 'o-000001']);
+  assert.deepEqual(
+    batch.orders.map((o: Json) => o.id),
+    ['o-000002', 'o-000001'],
+  );
   assert.deepEqual(batch.orders[1].items, seed.orders[0]!.items);
   const recent = await unary(orders, 'ListRecentOrders', { pageSize: 3, status: 'ORDER_STATUS_CANCELLED' });
   assert.ok(recent.orders.every((o: Json) => o.status === 'ORDER_STATUS_CANCELLED'));
@@ -180,7 +229,9 @@ test('orders: PlaceOrder places, refuses, and is idempotent', async () => {
   await assert.rejects(unary(orders, 'PlaceOrder', request), { code: grpc.status.UNAUTHENTICATED });
   await assert.rejects(unary(orders, 'PlaceOrder', request, signed('u-00008')), { code: grpc.status.PERMISSION_DENIED });
   await assert.rejects(unary(orders, 'PlaceOrder', { ...request, items: [] }, signed('u-00007')), { code: grpc.status.INVALID_ARGUMENT });
-  await assert.rejects(unary(orders, 'PlaceOrder', { ...request, items: [{ ...item, quantity: 100 }] }, signed('u-00007')), { code: grpc.status.INVALID_ARGUMENT });
+  await assert.rejects(unary(orders, 'PlaceOrder', { ...request, items: [{ ...item, quantity: 100 }] }, signed('u-00007')), {
+    code: grpc.status.INVALID_ARGUMENT,
+  });
 
   const placed = await unary(orders, 'PlaceOrder', request, signed('u-00007'));
   assert.equal(placed.result, 'placed');
@@ -195,12 +246,22 @@ test('orders: PlaceOrder places, refuses, and is idempotent', async () => {
   assert.equal(list.orders[0].id, placed.placed.id);
   assert.equal((await unary(orders, 'BatchGetOrders', { ids: [placed.placed.id] })).orders.length, 1);
 
-  const changed = await unary(orders, 'PlaceOrder', { userId: 'u-00007', items: [{ ...item, expectedUnitPriceCents: 1 }] }, signed('u-00007'));
+  const changed = await unary(
+    orders,
+    'PlaceOrder',
+    { userId: 'u-00007', items: [{ ...item, expectedUnitPriceCents: 1 }] },
+    signed('u-00007'),
+  );
   assert.equal(changed.result, 'priceChanged');
   assert.equal(changed.priceChanged.actualUnitPriceCents, product.price.amountCents);
 
   const soldOut = seed.products.find((p) => seed.stock.find((s) => s.productId === p.id)!.totalAvailable === 0)!;
-  const oos = await unary(orders, 'PlaceOrder', { userId: 'u-00007', items: [{ productId: soldOut.id, quantity: 1, expectedUnitPriceCents: soldOut.price.amountCents }] }, signed('u-00007'));
+  const oos = await unary(
+    orders,
+    'PlaceOrder',
+    { userId: 'u-00007', items: [{ productId: soldOut.id, quantity: 1, expectedUnitPriceCents: soldOut.price.amountCents }] },
+    signed('u-00007'),
+  );
   assert.equal(oos.result, 'outOfStock');
   assert.deepEqual([oos.outOfStock.productId, oos.outOfStock.requested, oos.outOfStock.available], [soldOut.id, 1, 0]);
 });
@@ -208,40 +269,72 @@ test('orders: PlaceOrder places, refuses, and is idempotent', async () => {
 test('orders: WatchOrderStatus streams to a final status', async () => {
   const pending = seed.orders.filter((o) => o.status === 'ORDER_STATUS_PENDING').at(-1)!;
   const events: Json[] = [];
-  const watchOrderStatus = (orders as unknown as Record<string, ((req: object, md: grpc.Metadata) => grpc.ClientReadableStream<Json>) & { path: string }>)['WatchOrderStatus']!;
+  const watchOrderStatus = (
+    orders as unknown as Record<string, ((req: object, md: grpc.Metadata) => grpc.ClientReadableStream<Json>) & { path: string }>
+  )['WatchOrderStatus']!;
   const watch = (orderId: string, headers: Record<string, string>) =>
     watchOrderStatus.call(orders, { orderId }, metadataOf(withIdentity(headers, 'orders', watchOrderStatus.path)));
   for await (const event of watch(pending.id, signed(pending.userId))) events.push(event);
-  assert.deepEqual(events.map((e) => e.status), ['ORDER_STATUS_PENDING', 'ORDER_STATUS_PAID', 'ORDER_STATUS_SHIPPED', 'ORDER_STATUS_DELIVERED']);
-  const drain = async (stream: grpc.ClientReadableStream<Json>) => { for await (const _ of stream) { /* drain */ } };
+  assert.deepEqual(
+    events.map((e) => e.status),
+    ['ORDER_STATUS_PENDING', 'ORDER_STATUS_PAID', 'ORDER_STATUS_SHIPPED', 'ORDER_STATUS_DELIVERED'],
+  );
+  const drain = async (stream: grpc.ClientReadableStream<Json>) => {
+    for await (const _ of stream) {
+      /* drain */
+    }
+  };
   await assert.rejects(drain(watch('o-999999', signed(pending.userId))), { code: grpc.status.NOT_FOUND });
   // Who may follow an order is the service's decision: its owner, or staff.
   await assert.rejects(drain(watch(pending.id, {})), { code: grpc.status.UNAUTHENTICATED }); // anonymous
-  await assert.rejects(drain(watchOrderStatus.call(orders, { orderId: pending.id }, new grpc.Metadata())), { code: grpc.status.UNAUTHENTICATED }); // unsigned
+  await assert.rejects(drain(watchOrderStatus.call(orders, { orderId: pending.id }, new grpc.Metadata())), {
+    code: grpc.status.UNAUTHENTICATED,
+  }); // unsigned
   await assert.rejects(drain(watch(pending.id, signed('u-not-the-owner'))), { code: grpc.status.PERMISSION_DENIED });
   const staff: Json[] = [];
   for await (const event of watch(pending.id, signed('u-staff', 'orders:read:all'))) staff.push(event);
   assert.equal(staff.length, 4);
-  assert.deepEqual((await getJson(`${backends.urls.admin}/stats`)).body.orders.openStreams, { WatchOrderStatus: 0 }, 'every stream counted open was counted closed');
+  assert.deepEqual(
+    (await getJson(`${backends.urls.admin}/stats`)).body.orders.openStreams,
+    { WatchOrderStatus: 0 },
+    'every stream counted open was counted closed',
+  );
 });
 
 test('inventory: BatchGetStock and its limit', async () => {
   const res = await unary(inventory, 'BatchGetStock', { productIds: ['p-00010', 'nope', 'p-00011'] });
-  assert.deepEqual(res.stocks.map((s: Json) => s.productId), ['p-00010', 'p-00011']);
-  assert.deepEqual(res.stocks[0].warehouses.map((w: Json) => w.warehouseId), ['ams', 'fra', 'lon']);
+  assert.deepEqual(
+    res.stocks.map((s: Json) => s.productId),
+    ['p-00010', 'p-00011'],
+  );
+  assert.deepEqual(
+    res.stocks[0].warehouses.map((w: Json) => w.warehouseId),
+    ['ams', 'fra', 'lon'],
+  );
   const tooMany = Array.from({ length: 501 }, (_, i) => `p-${i}`);
   await assert.rejects(unary(inventory, 'BatchGetStock', { productIds: tooMany }), { code: grpc.status.INVALID_ARGUMENT });
 });
 
 test('reviews: GraphQL summaries and reviews', async () => {
-  const query = 'query S($ids: [ID!]!) { reviewSummaries(productIds: $ids) { productId averageRating count histogram } reviews(productIds: $ids, limitPerProduct: 2) { productId reviews { id rating } } }';
+  const query =
+    'query S($ids: [ID!]!) { reviewSummaries(productIds: $ids) { productId averageRating count histogram } reviews(productIds: $ids, limitPerProduct: 2) { productId reviews { id rating } } }';
   const post = (body: unknown, headers: Record<string, string> = {}) =>
-    getJson(backends.urls.reviews, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    getJson(backends.urls.reviews, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
   const res = await post({ query, variables: { ids: ['p-00003', 'nope'] }, operationName: 'S' });
   assert.equal(res.status, 200);
   assert.deepEqual(res.body.data.reviewSummaries[0], seed.summaries.get('p-00003'));
   assert.deepEqual(res.body.data.reviewSummaries[1], { productId: 'nope', averageRating: 0, count: 0, histogram: [0, 0, 0, 0, 0] });
-  assert.deepEqual(res.body.data.reviews[0].reviews.map((r: Json) => r.id), seed.reviews.get('p-00003')!.slice(0, 2).map((r) => r.id));
+  assert.deepEqual(
+    res.body.data.reviews[0].reviews.map((r: Json) => r.id),
+    seed.reviews
+      .get('p-00003')!
+      .slice(0, 2)
+      .map((r) => r.id),
+  );
   const tooMany = await post({ query, variables: { ids: Array.from({ length: 501 }, (_, i) => `p-${i}`) } });
   assert.ok(tooMany.body.errors.length > 0);
   assert.equal((await post({ query: '{ nope }' })).status, 400);
@@ -254,14 +347,27 @@ test('identity: a bad or stale signature is refused everywhere', async () => {
   assert.equal(rest.body.error.code, 'UNAUTHENTICATED');
   const stale = await getJson(`${backends.urls.catalog}/products/p-00001`, { headers: signed(null, '', 'r', Date.now() - 31_000) });
   assert.equal(stale.status, 401);
-  const gql = await backendFetch(backends.urls.reviews, { method: 'POST', headers: { 'content-type': 'application/json', ...bad }, body: JSON.stringify({ query: '{ reviewSummaries(productIds: []) { count } }' }) });
+  const gql = await backendFetch(backends.urls.reviews, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...bad },
+    body: JSON.stringify({ query: '{ reviewSummaries(productIds: []) { count } }' }),
+  });
   assert.equal(gql.status, 401);
   await assert.rejects(unary(orders, 'BatchGetOrders', { ids: [] }, bad), { code: grpc.status.UNAUTHENTICATED });
-  await assert.rejects(unary(inventory, 'BatchGetStock', { productIds: [] }, { 'x-bff-client': 'test' }), { code: grpc.status.UNAUTHENTICATED });
+  await assert.rejects(unary(inventory, 'BatchGetStock', { productIds: [] }, { 'x-bff-client': 'test' }), {
+    code: grpc.status.UNAUTHENTICATED,
+  });
 });
 
 test('idp: tokens verify against the JWKS, also after a rotation', async () => {
-  const token = async () => (await getJson(`${backends.urls.idp}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub: 'u-00001' }) })).body.access_token as string;
+  const token = async () =>
+    (
+      await getJson(`${backends.urls.idp}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sub: 'u-00001' }),
+      })
+    ).body.access_token as string;
   const jwksRes = await fetch(`${backends.urls.idp}/.well-known/jwks.json`);
   assert.match(jwksRes.headers.get('cache-control') ?? '', /max-age=300/);
   const before = await token();
@@ -285,7 +391,12 @@ test('faults: errors, garbage and latency per protocol, deterministic rates', as
     const garbage = await backendFetch(`${backends.urls.catalog}/products/p-00001`);
     assert.equal(garbage.status, 200);
     await assert.rejects(garbage.json());
-    const gql = () => backendFetch(backends.urls.reviews, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ reviewSummaries(productIds: ["p-00001"]) { count } }' }) }).then((r) => r.status);
+    const gql = () =>
+      backendFetch(backends.urls.reviews, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ reviewSummaries(productIds: ["p-00001"]) { count } }' }),
+      }).then((r) => r.status);
     assert.deepEqual([await gql(), await gql(), await gql(), await gql()], [200, 503, 200, 503]);
 
     await backends.admin.faults({ users: {}, inventory: { garbageRate: 1 }, orders: { errorRate: 1, grpcCode: 'DEADLINE_EXCEEDED' } });
@@ -305,14 +416,21 @@ test('faults: errors, garbage and latency per protocol, deterministic rates', as
 
 test('stats: every call counted, with keys and the last identity', async () => {
   await backends.admin.reset();
-  const headers = { ...signed('u-00002', 'orders:read:self', 'req-42'), traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+  const headers = {
+    ...signed('u-00002', 'orders:read:self', 'req-42'),
+    traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+  };
   await backendFetch(`${backends.urls.users}/users?ids=u-00001,u-00002,u-00003`, { headers });
   await backendFetch(`${backends.urls.users}/users/u-00001`);
   await backends.admin.faults({ inventory: { errorRate: 1 } });
   await assert.rejects(unary(inventory, 'BatchGetStock', { productIds: ['p-00001', 'p-00002'] }, headers));
   await backends.admin.faults({ inventory: {} });
   await unary(orders, 'BatchGetOrders', { ids: ['o-000001'] }, headers);
-  await backendFetch(backends.urls.reviews, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query($ids: [ID!]!) { reviewSummaries(productIds: $ids) { count } }', variables: { ids: ['p-00001'] } }) });
+  await backendFetch(backends.urls.reviews, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: 'query($ids: [ID!]!) { reviewSummaries(productIds: $ids) { count } }', variables: { ids: ['p-00001'] } }),
+  });
   const stats = await backends.admin.stats();
   assert.equal(stats.users.calls, 2);
   assert.deepEqual(stats.users.byOperation, { 'GET /users': 1, 'GET /users/:id': 1 });
@@ -320,7 +438,11 @@ test('stats: every call counted, with keys and the last identity', async () => {
   assert.deepEqual(stats.users.last!.identity, { client: 'test', userId: null, scopes: [] }, 'the last users call was anonymous');
   assert.deepEqual(stats.inventory.byOperation, { BatchGetStock: 1 });
   assert.equal(stats.inventory.keys, 2);
-  assert.deepEqual(stats.orders.last, { requestId: 'req-42', traceparent: headers.traceparent, identity: { client: 'test', userId: 'u-00002', scopes: ['orders:read:self'] } });
+  assert.deepEqual(stats.orders.last, {
+    requestId: 'req-42',
+    traceparent: headers.traceparent,
+    identity: { client: 'test', userId: 'u-00002', scopes: ['orders:read:self'] },
+  });
   assert.deepEqual(stats.reviews.byOperation, { reviewSummaries: 1 });
   assert.equal(stats.catalog.calls, 0);
   await backends.admin.reset();

@@ -37,8 +37,14 @@ describe('benchmark smoke', { timeout: 600_000 }, () => {
     // As `npm run bench` sets them: nothing cached or collapsed, and deadlines a loaded machine
     // does not reach (the naive mode's hundreds of calls per request timed out at the default 2 s).
     const env = {
-      ...backendEnv(backends), NODE_ENV: 'production', IDENTITY_HMAC_SECRET: SECRET, LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false',
-      BFF_CACHE: 'off', BFF_COLLAPSE: 'false', UPSTREAM_TIMEOUT_MS: '10000',
+      ...backendEnv(backends),
+      NODE_ENV: 'production',
+      IDENTITY_HMAC_SECRET: SECRET,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_ENABLED: 'false',
+      BFF_CACHE: 'off',
+      BFF_COLLAPSE: 'false',
+      UPSTREAM_TIMEOUT_MS: '10000',
     };
     contenders = await Promise.all(specs.map((spec) => startContender(spec, env)));
     const cursors = await collectCursors(contender('any', 'floor').url, backends.urls.idp, 5);
@@ -50,10 +56,19 @@ describe('benchmark smoke', { timeout: 600_000 }, () => {
   });
 
   it('every contender returns the floor’s data for the same requests', async () => {
-    const home = await checkSameData(scenarios.get('home')!, contender('any', 'floor'), [contender('mobile', 'bff'), contender('mobile', 'stock'), contender('any', 'lean')]);
+    const home = await checkSameData(scenarios.get('home')!, contender('any', 'floor'), [
+      contender('mobile', 'bff'),
+      contender('mobile', 'stock'),
+      contender('any', 'lean'),
+    ]);
     assert.deepEqual(home.mismatches, []);
     for (const id of ['orders10', 'orders50'] as const) {
-      const table = await checkSameData(scenarios.get(id)!, contender('any', 'floor'), [contender('web', 'bff'), contender('web', 'naive'), contender('web', 'stock'), contender('any', 'lean')], 2);
+      const table = await checkSameData(
+        scenarios.get(id)!,
+        contender('any', 'floor'),
+        [contender('web', 'bff'), contender('web', 'naive'), contender('web', 'stock'), contender('any', 'lean')],
+        2,
+      );
       assert.deepEqual(table.mismatches, [], id);
     }
   });
@@ -63,23 +78,43 @@ describe('benchmark smoke', { timeout: 600_000 }, () => {
     const home = await countCalls(scenarios.get('home')!, contender('mobile', 'bff'), stats);
     assert.equal(home.perRequest, 5);
     assert.deepEqual(home.byBackend, { users: 1, catalog: 2, orders: 1, inventory: 1 });
-    assert.deepEqual(await countCalls(scenarios.get('home')!, contender('any', 'lean'), stats), home, 'the lean floor makes the same calls');
-    assert.deepEqual(await countCalls(scenarios.get('home')!, contender('mobile', 'stock'), stats), home, 'stock Apollo makes the same calls');
+    assert.deepEqual(
+      await countCalls(scenarios.get('home')!, contender('any', 'lean'), stats),
+      home,
+      'the lean floor makes the same calls',
+    );
+    assert.deepEqual(
+      await countCalls(scenarios.get('home')!, contender('mobile', 'stock'), stats),
+      home,
+      'stock Apollo makes the same calls',
+    );
     for (const id of ['orders10', 'orders50'] as const) {
       const table = await countCalls(scenarios.get(id)!, contender('web', 'bff'), stats);
       assert.equal(table.perRequest, 4, id);
       assert.deepEqual(table.byBackend, { users: 1, catalog: 1, orders: 1, inventory: 1 }, id);
       const floor = await countCalls(scenarios.get(id)!, contender('any', 'floor'), stats);
       assert.deepEqual(floor, table, `${id}: the floor makes the same calls`);
-      assert.deepEqual(await countCalls(scenarios.get(id)!, contender('any', 'lean'), stats), table, `${id}: the lean floor makes the same calls`);
-      assert.deepEqual(await countCalls(scenarios.get(id)!, contender('web', 'stock'), stats), table, `${id}: stock Apollo makes the same calls`);
+      assert.deepEqual(
+        await countCalls(scenarios.get(id)!, contender('any', 'lean'), stats),
+        table,
+        `${id}: the lean floor makes the same calls`,
+      );
+      assert.deepEqual(
+        await countCalls(scenarios.get(id)!, contender('web', 'stock'), stats),
+        table,
+        `${id}: stock Apollo makes the same calls`,
+      );
     }
     const naive = await countCalls(scenarios.get('orders50')!, contender('web', 'naive'), stats, 1);
     assert.ok(naive.perRequest > 100, `naive OrdersTable(50) made ${naive.perRequest} calls`);
   });
 
   it('answers a short load without a failed request', async () => {
-    for (const [client, id, scenario] of [['web', 'bff', 'orders10'], ['mobile', 'bff', 'home'], ['any', 'floor', 'orders10']] as const) {
+    for (const [client, id, scenario] of [
+      ['web', 'bff', 'orders10'],
+      ['mobile', 'bff', 'home'],
+      ['any', 'floor', 'orders10'],
+    ] as const) {
       const result = await runLoad(contender(client, id), scenarios.get(scenario)!.requests, { duration: 1, connections: 4 });
       assert.equal(result.failed, 0, `${client}:${id} ${scenario}`);
       assert.ok(result.ok > 0, `${client}:${id} ${scenario} answered nothing`);
@@ -104,7 +139,11 @@ describe('benchmark smoke', { timeout: 600_000 }, () => {
 
   it('measures a window’s peak RSS on its own once reset', async () => {
     // A process whose peak is known: it touched 200 MB, gave them back, and idles.
-    const child = spawn(process.execPath, ['--expose-gc', '-e', "let b = Buffer.alloc(2e8, 1); b = null; gc(); console.log('ready'); setInterval(() => {}, 1000)"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', '-e', "let b = Buffer.alloc(2e8, 1); b = null; gc(); console.log('ready'); setInterval(() => {}, 1000)"],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       await once(child.stdout!, 'data');
       const MB = 1024 * 1024;

@@ -40,7 +40,9 @@ for (const name of ['mobile', 'web'] as const) {
     });
 
     test('refusals Apollo makes before its pipeline carry the request id too (CSRF, a malformed body)', async () => {
-      const csrf = await fetch(`${bff().url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { 'x-request-id': 'contract-csrf' } });
+      const csrf = await fetch(`${bff().url}?query=${encodeURIComponent('{ __typename }')}`, {
+        headers: { 'x-request-id': 'contract-csrf' },
+      });
       const csrfBody = (await csrf.json()) as { errors: { message: string; extensions: Record<string, unknown> }[] };
       assert.equal(csrf.status, 400);
       assert.match(csrfBody.errors[0]!.message, /Cross-Site Request Forgery/);

@@ -53,7 +53,10 @@ for (const [what, query, variables] of requests) {
     assert.equal(asked.status, plain.status);
     const both = await post(query, variables, { 'x-bff-debug': 'fanout, stack' });
     assert.ok(both.body.errors?.[0]?.extensions?.stacktrace, 'a list asks for both');
-    assert.ok((both.body as { extensions?: { fanout?: unknown } }).extensions?.fanout || what.includes('validation'), 'and the fan-out receipt');
+    assert.ok(
+      (both.body as { extensions?: { fanout?: unknown } }).extensions?.fanout || what.includes('validation'),
+      'and the fan-out receipt',
+    );
     await backends.admin.reset();
   });
 }

@@ -56,8 +56,16 @@ for (const name of ['mobile', 'web'] as const) {
       const requestErrors = [
         ['a document that does not parse', { query: '{' }, 'GRAPHQL_PARSE_FAILED'],
         ['a document that does not validate', { query: '{ nope }' }, 'GRAPHQL_VALIDATION_FAILED'],
-        ['an operation name the document does not hold', { query: '{ __typename }', operationName: 'Other' }, 'OPERATION_RESOLUTION_FAILURE'],
-        ['a manifest query whose variable does not coerce', { query: manifestQuery[name], variables: { id: { not: 'an id' } } }, 'BAD_USER_INPUT'],
+        [
+          'an operation name the document does not hold',
+          { query: '{ __typename }', operationName: 'Other' },
+          'OPERATION_RESOLUTION_FAILURE',
+        ],
+        [
+          'a manifest query whose variable does not coerce',
+          { query: manifestQuery[name], variables: { id: { not: 'an id' } } },
+          'BAD_USER_INPUT',
+        ],
       ] as const;
       for (const [what, body, code] of requestErrors) {
         for (const [accept, status] of [
@@ -74,7 +82,10 @@ for (const name of ['mobile', 'web'] as const) {
             });
             const json = (await res.json()) as { data?: unknown; errors?: { extensions?: Record<string, unknown> }[] };
             assert.equal(res.status, status);
-            assert.match(res.headers.get('content-type') ?? '', accept?.startsWith('application/graphql-response+json') ? /^application\/graphql-response\+json/ : /^application\/json/);
+            assert.match(
+              res.headers.get('content-type') ?? '',
+              accept?.startsWith('application/graphql-response+json') ? /^application\/graphql-response\+json/ : /^application\/json/,
+            );
             assert.equal(json.data, undefined);
             assert.equal(json.errors?.[0]?.extensions?.code, code);
             assert.equal(typeof json.errors?.[0]?.extensions?.requestId, 'string');

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildSchema } from 'graphql';
-import { ConfigError, loadConfig } from '../../src/config/loadConfig.js';
+import { type ConfigError, loadConfig } from '../../src/config/loadConfig.js';
 import { describeAuth, requirementNote } from '../../src/schema/describeAuth.js';
 import { explorerNote } from '../../src/server/explorer/explorerNote.js';
 import { TOKEN_PLACEHOLDER } from '../../src/server/explorer/explorerPage.js';
@@ -62,7 +62,16 @@ describe('GraphiQL (the default outside production)', () => {
   test('every asset the page names is served from the installed packages', async () => {
     const html = await (await fetch(web.url, { headers: HTML })).text();
     const assets = [...html.matchAll(/(?:src|href)="(graphql\/explorer\/[^"]+)"/g)].map((m) => m[1]!);
-    assert.deepEqual(assets.map((a) => a.split('/').pop()).sort(), ['graphiql.css', 'graphiql.js', 'page.css', 'plugin-explorer.css', 'plugin-explorer.js', 'react-dom.js', 'react.js', 'start.js']);
+    assert.deepEqual(assets.map((a) => a.split('/').pop()).sort(), [
+      'graphiql.css',
+      'graphiql.js',
+      'page.css',
+      'plugin-explorer.css',
+      'plugin-explorer.js',
+      'react-dom.js',
+      'react.js',
+      'start.js',
+    ]);
     for (const asset of assets) {
       const res = await fetch(`${web.origin}/${asset}`);
       assert.equal(res.status, 200, asset);
@@ -119,7 +128,10 @@ describe('the SDL and @auth in development', () => {
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
     const sdl = await res.text();
     assert.match(sdl, /directive @auth\(scopes: \[String!\]! = \[\]\) on FIELD_DEFINITION/);
-    assert.match(sdl, /orders\(first: Int = 20, after: String, status: OrderStatus\): OrderConnection @auth\(scopes: \["orders:read:all"\]\)/);
+    assert.match(
+      sdl,
+      /orders\(first: Int = 20, after: String, status: OrderStatus\): OrderConnection @auth\(scopes: \["orders:read:all"\]\)/,
+    );
     assert.match(sdl, /customer\(id: ID!\): Customer @auth\(scopes: \["customers:read"\]\)/);
     // It is this BFF's schema, and a valid one.
     assert.doesNotMatch(sdl, /myOrders/);
@@ -137,7 +149,10 @@ describe('the SDL and @auth in development', () => {
     const description = Object.fromEntries(res.body.data!.__type.fields.map((f) => [f.name, f.description ?? '']));
     assert.match(description.orders!, /^Recent orders across all customers/);
     assert.ok(description.orders!.endsWith('Requires a signed-in user with the scope `orders:read:all` (`@auth`).'), description.orders);
-    assert.equal(description.order, "One order; null when it does not exist or is not the viewer's (staff see all).\n\nRequires a signed-in user (`@auth`).");
+    assert.equal(
+      description.order,
+      "One order; null when it does not exist or is not the viewer's (staff see all).\n\nRequires a signed-in user (`@auth`).",
+    );
     assert.doesNotMatch(description.product!, /Requires/);
   });
 
@@ -177,14 +192,20 @@ describe('BFF_EXPLORER', () => {
   });
 
   test('a value that is not a mode is refused, naming the variable', () => {
-    assert.throws(() => loadConfig(webProfile, { BFF_EXPLORER: 'playground' }), (error: ConfigError) => /BFF_EXPLORER/.test(error.message));
+    assert.throws(
+      () => loadConfig(webProfile, { BFF_EXPLORER: 'playground' }),
+      (error: ConfigError) => /BFF_EXPLORER/.test(error.message),
+    );
   });
 
   test('production: no explorer by default, and asking for one is a configuration error', () => {
     assert.equal(loadConfig(webProfile, PRODUCTION).explorer, 'off');
     assert.equal(loadConfig(webProfile, { ...PRODUCTION, BFF_EXPLORER: 'off' }).explorer, 'off');
     for (const mode of ['graphiql', 'sandbox']) {
-      assert.throws(() => loadConfig(webProfile, { ...PRODUCTION, BFF_EXPLORER: mode }), (error: ConfigError) => /BFF_EXPLORER: production serves no explorer/.test(error.message));
+      assert.throws(
+        () => loadConfig(webProfile, { ...PRODUCTION, BFF_EXPLORER: mode }),
+        (error: ConfigError) => /BFF_EXPLORER: production serves no explorer/.test(error.message),
+      );
     }
     assert.equal(loadConfig(webProfile, {}).explorer, 'graphiql');
   });
@@ -204,7 +225,10 @@ describe('BFF_EXPLORER', () => {
 
 describe('the start-up banners say what a browser gets', () => {
   test('one sentence per mode', () => {
-    assert.equal(explorerNote({ production: false, explorer: 'graphiql' }), 'open in a browser for GraphiQL, served by the BFF (works offline)');
+    assert.equal(
+      explorerNote({ production: false, explorer: 'graphiql' }),
+      'open in a browser for GraphiQL, served by the BFF (works offline)',
+    );
     assert.match(explorerNote({ production: false, explorer: 'sandbox' }), /Apollo Sandbox .*needs internet/);
     assert.equal(explorerNote({ production: false, explorer: 'off' }), 'no explorer (BFF_EXPLORER=off)');
     assert.equal(explorerNote({ production: true, explorer: 'off' }), 'production: no explorer, introspection off');

@@ -131,7 +131,11 @@ describe('the explorer in a browser, offline', () => {
       await run(/UNAUTHENTICATED/);
       assert.deepEqual(outside, [], 'the page asked for nothing beyond 127.0.0.1');
       // The browser logs each of the two refused (401) queries asked for above; nothing else.
-      assert.deepEqual(errors.filter((e) => !/status of 401/.test(e)), [], 'no script errors');
+      assert.deepEqual(
+        errors.filter((e) => !/status of 401/.test(e)),
+        [],
+        'no script errors',
+      );
       assert.equal(errors.length, 2);
     } finally {
       await page.close();

@@ -61,20 +61,30 @@ test('an id too long for any URL is not sent; the others are', async () => {
   urls.length = 0;
   const products = await catalog.getProductsByIds(scope(), ['p-00001', 'x'.repeat(20_000)]);
   assert.equal(urls.length, 1);
-  assert.deepEqual(products.map((p) => p.id), ['p-00001']);
+  assert.deepEqual(
+    products.map((p) => p.id),
+    ['p-00001'],
+  );
   urls.length = 0;
   assert.deepEqual(await catalog.getProductsByIds(scope(), ['x'.repeat(20_000)]), []);
   assert.equal(urls.length, 0, 'no call at all');
 });
 
-test('the batch parameter is the backend\'s own name, not a hard-coded ids', async () => {
+test("the batch parameter is the backend's own name, not a hard-coded ids", async () => {
   urls.length = 0;
   const { port } = server.address() as { port: number };
   const client = new RestClient({ name: 'skus', baseUrl: `http://127.0.0.1:${port}`, retries: 0 });
   try {
-    const found = await client.getByIds<{ id: string }>(scope(), { path: '/items', param: 'sku', field: 'products', keyOf: (item) => item.id }, ['a-1', 'b 2']);
+    const found = await client.getByIds<{ id: string }>(
+      scope(),
+      { path: '/items', param: 'sku', field: 'products', keyOf: (item) => item.id },
+      ['a-1', 'b 2'],
+    );
     assert.deepEqual(urls, ['/items?sku=a-1,b%202']);
-    assert.deepEqual(found.map((item) => item.id), ['a-1', 'b 2']);
+    assert.deepEqual(
+      found.map((item) => item.id),
+      ['a-1', 'b 2'],
+    );
   } finally {
     await client.close();
   }

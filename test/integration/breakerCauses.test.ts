@@ -56,11 +56,16 @@ for (const name of ['mobile', 'web'] as const) {
         const error = res.body.errors?.[0];
         assert.equal(error?.extensions?.code, 'UPSTREAM_UNAVAILABLE');
         assert.equal(error?.extensions?.reason, 'circuit_open');
-        const refused = res.body.extensions?.fanout?.calls.find((call) => call.backend === 'inventory') as Record<string, unknown> | undefined;
+        const refused = res.body.extensions?.fanout?.calls.find((call) => call.backend === 'inventory') as
+          | Record<string, unknown>
+          | undefined;
         assert.equal(refused?.error, 'UPSTREAM_UNAVAILABLE');
         assert.equal(refused?.reason, 'circuit_open');
         assert.deepEqual(refused?.lastFaults, ['UPSTREAM_BAD_RESPONSE/unrequested_keys', 'UPSTREAM_BAD_RESPONSE/unrequested_keys']);
-        assert.equal(await metric(bff, 'bff_upstream_breaker_opens_total', { backend: 'inventory', last_fault: 'UPSTREAM_BAD_RESPONSE' }), 1);
+        assert.equal(
+          await metric(bff, 'bff_upstream_breaker_opens_total', { backend: 'inventory', last_fault: 'UPSTREAM_BAD_RESPONSE' }),
+          1,
+        );
         assert.equal(await metric(bff, 'bff_upstream_breaker_state', { backend: 'inventory', state: 'open' }), 1);
       } finally {
         await backends.admin.faults({ inventory: {} });
@@ -72,7 +77,9 @@ for (const name of ['mobile', 'web'] as const) {
         await backends.admin.faults({ inventory: { errorRate: 1, grpcCode: 'INTERNAL' } });
         for (let i = 0; i < 2; i++) await gql(bff.url, QUERY[name], { id: 'p-00042' });
         const res = await gql(bff.url, QUERY[name], { id: 'p-00042' });
-        const refused = res.body.extensions?.fanout?.calls.find((call) => call.backend === 'inventory') as Record<string, unknown> | undefined;
+        const refused = res.body.extensions?.fanout?.calls.find((call) => call.backend === 'inventory') as
+          | Record<string, unknown>
+          | undefined;
         assert.equal(refused?.reason, 'circuit_open');
         assert.deepEqual(refused?.lastFaults, ['UPSTREAM_ERROR/grpc_INTERNAL', 'UPSTREAM_ERROR/grpc_INTERNAL']);
         assert.equal(await metric(bff, 'bff_upstream_breaker_opens_total', { backend: 'inventory', last_fault: 'UPSTREAM_ERROR' }), 1);

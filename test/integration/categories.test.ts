@@ -20,10 +20,19 @@ after(async () => {
 const PRODUCTS = 'query Q($category: String) { products(category: $category, first: 2) { totalCount nodes { id category } } }';
 
 test('categories: what the catalog lists, in one call', async () => {
-  const res = await gql<{ categories: { slug: string; name: string; productCount: number }[] }>(web.url, '{ categories { slug name productCount } }');
+  const res = await gql<{ categories: { slug: string; name: string; productCount: number }[] }>(
+    web.url,
+    '{ categories { slug name productCount } }',
+  );
   assert.equal(res.body.errors, undefined);
-  assert.deepEqual(res.body.data!.categories.map((c) => c.slug), seed.categories);
-  assert.equal(res.body.data!.categories.reduce((sum, c) => sum + c.productCount, 0), seed.products.length);
+  assert.deepEqual(
+    res.body.data!.categories.map((c) => c.slug),
+    seed.categories,
+  );
+  assert.equal(
+    res.body.data!.categories.reduce((sum, c) => sum + c.productCount, 0),
+    seed.products.length,
+  );
   assert.equal(res.body.extensions?.fanout?.totals.calls, 1);
 });
 

@@ -46,7 +46,12 @@ test('a cursor the API gave out still pages', async () => {
 });
 
 test('mobile myOrders(after:) never given out: BAD_USER_INPUT naming after', async () => {
-  const res = await gql(mobile.url, 'query Q($after: String) { myOrders(first: 2, after: $after) { orders { id } } }', { after: 'bm9wZQ' }, { authorization: `Bearer ${customer}` });
+  const res = await gql(
+    mobile.url,
+    'query Q($after: String) { myOrders(first: 2, after: $after) { orders { id } } }',
+    { after: 'bm9wZQ' },
+    { authorization: `Bearer ${customer}` },
+  );
   assert.equal(res.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
   assert.equal(res.body.errors?.[0]?.extensions?.argument, 'after');
 });

@@ -144,11 +144,18 @@ describe('executors: fast path, jit behind Apollo, graphql-js', { timeout: 600_0
     assert.deepEqual(fastBody, jitBody);
     // The same hash in capitals is not one the fast path takes; Apollo answers it as it does.
     const upper = (url: string) =>
-      fetch(url, { method: 'POST', headers, body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: sha256Hash.toUpperCase() } } }) });
+      fetch(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: sha256Hash.toUpperCase() } } }),
+      });
     const [fastUpper, jitUpper] = await Promise.all([upper(mobile.fast.url), upper(mobile.jit.url)]);
     assert.equal(mobile.fast.server.fastPath!.served, servedBefore + 1);
     assert.equal(fastUpper.status, jitUpper.status);
-    const strip = (body: any) => ({ ...body, errors: body.errors?.map(({ extensions: { requestId: _r, stacktrace: _s, ...rest }, ...e }: any) => ({ ...e, extensions: rest })) });
+    const strip = (body: any) => ({
+      ...body,
+      errors: body.errors?.map(({ extensions: { requestId: _r, stacktrace: _s, ...rest }, ...e }: any) => ({ ...e, extensions: rest })),
+    });
     assert.deepEqual(strip(await fastUpper.json()), strip(await jitUpper.json()));
   });
 
@@ -172,7 +179,11 @@ describe('executors: fast path, jit behind Apollo, graphql-js', { timeout: 600_0
     for (const payload of payloads) {
       for (const bff of [mobile.fast, mobile.jit, mobile.js]) {
         for (const [accept, status] of accepts) {
-          const res = await fetch(bff.url, { method: 'POST', headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${customer}` }, body: JSON.stringify(payload) });
+          const res = await fetch(bff.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${customer}` },
+            body: JSON.stringify(payload),
+          });
           const body = (await res.json()) as Body;
           assert.equal(res.status, status, `${accept} ${JSON.stringify(payload).slice(0, 80)}: ${JSON.stringify(body).slice(0, 200)}`);
           assert.equal(body.errors?.[0]?.extensions?.code, 'OPERATION_RESOLUTION_FAILURE');

@@ -57,16 +57,22 @@ test('an order list fetches only the joins its selection asks for (the prefetch 
   assert.deepEqual(await byBackend('{ orders(first: 20) { nodes { id customer { name } } } }'), { orders: 1, users: 1 });
   assert.deepEqual(await byBackend('{ orders(first: 20) { nodes { items { product { title } } } } }'), { orders: 1, catalog: 1 });
   assert.deepEqual(
-    await byBackend('query($s: Boolean!) { orders(first: 20) { nodes { items @skip(if: $s) { product { stock { totalAvailable } } } } } }', { s: true }),
+    await byBackend(
+      'query($s: Boolean!) { orders(first: 20) { nodes { items @skip(if: $s) { product { stock { totalAvailable } } } } } }',
+      { s: true },
+    ),
     { orders: 1 },
   );
   assert.deepEqual(
-    await byBackend('query($s: Boolean!) { orders(first: 20) { nodes { items @skip(if: $s) { product { stock { totalAvailable } } } } } }', { s: false }),
+    await byBackend(
+      'query($s: Boolean!) { orders(first: 20) { nodes { items @skip(if: $s) { product { stock { totalAvailable } } } } } }',
+      { s: false },
+    ),
     { orders: 1, catalog: 1, inventory: 1 },
   );
 });
 
-test('when the catalog fails, each line item\'s product is an error at its own path and stock is never asked for', async () => {
+test("when the catalog fails, each line item's product is an error at its own path and stock is never asked for", async () => {
   await backends.admin.faults({ catalog: { errorRate: 1 } });
   try {
     const res = await gql(web.url, operation('web', 'OrdersTable').query, { first: 5 }, { authorization: `Bearer ${staff}` });
@@ -79,7 +85,10 @@ test('when the catalog fails, each line item\'s product is an error at its own p
     }
     const nodes = (res.body.data as any).orders.nodes as { id: string; customer: { name: string } | null }[];
     assert.equal(nodes.length, 5);
-    assert.ok(nodes.every((order) => order.customer !== null), 'the other joins still answer');
+    assert.ok(
+      nodes.every((order) => order.customer !== null),
+      'the other joins still answer',
+    );
     assert.equal(res.body.extensions!.fanout!.totals.byBackend.inventory, undefined);
   } finally {
     await backends.admin.faults({ catalog: {} });
@@ -96,7 +105,7 @@ test('mobile Home: one call per backend per level, whatever the number of orders
   }
 });
 
-test('mobile order rows: every row\'s thumbnails in one catalog call, none when thumbnails are not selected or skipped', async () => {
+test("mobile order rows: every row's thumbnails in one catalog call, none when thumbnails are not selected or skipped", async () => {
   const auth = { authorization: `Bearer ${user}` };
   const history = await gql(mobile.url, operation('mobile', 'OrderHistory').query, { first: 10 }, auth);
   assert.equal(history.body.errors, undefined);
@@ -118,14 +127,19 @@ test('mobile order rows: every row\'s thumbnails in one catalog call, none when 
   assert.deepEqual(await byBackend(skippable, { s: false }), { orders: 1, catalog: 1 });
 });
 
-test('mobile Home while the catalog fails: each row\'s thumbnails and the featured list are errors at their own paths', async () => {
+test("mobile Home while the catalog fails: each row's thumbnails and the featured list are errors at their own paths", async () => {
   await backends.admin.faults({ catalog: { errorRate: 1 } });
   try {
     const res = await gql(mobile.url, operation('mobile', 'Home').query, { recent: 3, featured: 6 }, { authorization: `Bearer ${user}` });
     assert.equal(res.status, 200);
     const errors = res.body.errors as unknown as { path: (string | number)[]; extensions: { code: string } }[];
     const paths = errors.map((error) => error.path.join('.')).sort();
-    assert.deepEqual(paths, ['home.featured', 'home.recentOrders.0.thumbnails', 'home.recentOrders.1.thumbnails', 'home.recentOrders.2.thumbnails']);
+    assert.deepEqual(paths, [
+      'home.featured',
+      'home.recentOrders.0.thumbnails',
+      'home.recentOrders.1.thumbnails',
+      'home.recentOrders.2.thumbnails',
+    ]);
     for (const error of errors) assert.equal(error.extensions.code, 'UPSTREAM_ERROR');
     const home = (res.body.data as any).home;
     assert.ok(home.viewer, 'the other fields still answer');
@@ -136,13 +150,16 @@ test('mobile Home while the catalog fails: each row\'s thumbnails and the featur
   }
 });
 
-test('mobile Home while inventory fails: each featured card\'s badge is null with an error at its path, one inventory call', async () => {
+test("mobile Home while inventory fails: each featured card's badge is null with an error at its path, one inventory call", async () => {
   await backends.admin.faults({ inventory: { errorRate: 1, grpcCode: 'INTERNAL' } });
   try {
     const res = await gql(mobile.url, operation('mobile', 'Home').query, { recent: 2, featured: 4 }, { authorization: `Bearer ${user}` });
     assert.equal(res.status, 200);
     const errors = res.body.errors as unknown as { path: (string | number)[]; extensions: { code: string; upstream: string } }[];
-    assert.deepEqual(errors.map((error) => error.path.join('.')).sort(), [0, 1, 2, 3].map((i) => `home.featured.${i}.stock`));
+    assert.deepEqual(
+      errors.map((error) => error.path.join('.')).sort(),
+      [0, 1, 2, 3].map((i) => `home.featured.${i}.stock`),
+    );
     for (const error of errors) assert.deepEqual([error.extensions.code, error.extensions.upstream], ['UPSTREAM_ERROR', 'inventory']);
     const featured = (res.body.data as any).home.featured as { id: string; stock: string | null }[];
     assert.equal(featured.length, 4);
@@ -179,7 +196,11 @@ test('without x-bff-debug: fanout there is no receipt', async () => {
 
 test('in production the receipt is never emitted, even when asked for', async () => {
   // SAFELIST_MODE=log: in production bff-mobile otherwise accepts only its manifest's operations.
-  const prod = await startBff('mobile', backends, { NODE_ENV: 'production', IDENTITY_HMAC_SECRET: 'dev-identity-secret-change-me', SAFELIST_MODE: 'log' });
+  const prod = await startBff('mobile', backends, {
+    NODE_ENV: 'production',
+    IDENTITY_HMAC_SECRET: 'dev-identity-secret-change-me',
+    SAFELIST_MODE: 'log',
+  });
   try {
     const res = await gql(prod.url, '{ product(id: "p-00001") { id } }');
     assert.equal(res.status, 200);

@@ -17,11 +17,14 @@ const home = operation('mobile', 'Home');
 
 before(async () => {
   backends = await startBackendsProcess();
-  [cached, shipped] = await Promise.all([startBff('mobile', backends, { BFF_CACHE: 'memory' }), startBff('mobile', backends, {
-    // The single-flight test holds catalog calls for seconds: deadlines to match.
-    CATALOG_TIMEOUT_MS: '20000',
-    BFF_REQUEST_TIMEOUT_MS: '25000',
-  })]);
+  [cached, shipped] = await Promise.all([
+    startBff('mobile', backends, { BFF_CACHE: 'memory' }),
+    startBff('mobile', backends, {
+      // The single-flight test holds catalog calls for seconds: deadlines to match.
+      CATALOG_TIMEOUT_MS: '20000',
+      BFF_REQUEST_TIMEOUT_MS: '25000',
+    }),
+  ]);
   for (const sub of ['u-00003', 'u-00005', 'u-00007', 'u-00009', 'u-00011']) tokens.push(await tokenFor(backends, sub));
 });
 after(async () => {
@@ -30,10 +33,16 @@ after(async () => {
 });
 
 const diff = (a: BackendStats, b: BackendStats) =>
-  Object.fromEntries(Object.keys(b).map((k) => [k, b[k as keyof BackendStats].calls - (a[k as keyof BackendStats]?.calls ?? 0)]).filter(([, n]) => n !== 0));
+  Object.fromEntries(
+    Object.keys(b)
+      .map((k) => [k, b[k as keyof BackendStats].calls - (a[k as keyof BackendStats]?.calls ?? 0)])
+      .filter(([, n]) => n !== 0),
+  );
 
 async function homeOf(bff: RunningBff, token: string) {
-  const res = await gql<{ home: { viewer: { id: string }; featured: unknown[] } }>(bff.url, home.query, home.variables, { authorization: `Bearer ${token}` });
+  const res = await gql<{ home: { viewer: { id: string }; featured: unknown[] } }>(bff.url, home.query, home.variables, {
+    authorization: `Bearer ${token}`,
+  });
   assert.equal(res.status, 200);
   assert.equal(res.body.errors, undefined);
   return res.body.data!.home;
@@ -51,7 +60,7 @@ describe('public cache (BFF_CACHE=memory)', () => {
     assert.ok(hits !== undefined && hits >= 1, `productList hits: ${hits}`);
   });
 
-  it('never answers one viewer with another viewer\'s data: per-user reads are not cached at all', async () => {
+  it("never answers one viewer with another viewer's data: per-user reads are not cached at all", async () => {
     const a = await homeOf(cached, tokens[1]!);
     const before = await backends.admin.stats();
     const b = await homeOf(cached, tokens[2]!);
@@ -69,8 +78,9 @@ describe('public cache (BFF_CACHE=memory)', () => {
 });
 
 describe('single flight (BFF_COLLAPSE, on by default; nothing cached)', () => {
-  it('sends the featured list once for requests that need it while it is in flight, and each viewer\'s own reads once each', async () => {
-    const collapsedBefore = (await metricValue(shipped.origin, 'bff_cache_lookups_total', { kind: 'productList', result: 'collapsed' })) ?? 0;
+  it("sends the featured list once for requests that need it while it is in flight, and each viewer's own reads once each", async () => {
+    const collapsedBefore =
+      (await metricValue(shipped.origin, 'bff_cache_lookups_total', { kind: 'productList', result: 'collapsed' })) ?? 0;
     // Hold catalog calls long enough for the other requests to arrive while the first is in
     // flight; the test waits on the backend's and the BFF's counters, not on the clock.
     await backends.admin.faults({ catalog: { latencyMs: 5_000 } });
@@ -80,9 +90,14 @@ describe('single flight (BFF_COLLAPSE, on by default; nothing cached)', () => {
       while ((await backends.admin.stats()).catalog.calls === before.catalog.calls) await new Promise((resolve) => setImmediate(resolve));
       const others = tokens.slice(1).map((token) => homeOf(shipped, token));
       const results = await Promise.all([first, ...others]);
-      const collapsed = ((await metricValue(shipped.origin, 'bff_cache_lookups_total', { kind: 'productList', result: 'collapsed' })) ?? 0) - collapsedBefore;
+      const collapsed =
+        ((await metricValue(shipped.origin, 'bff_cache_lookups_total', { kind: 'productList', result: 'collapsed' })) ?? 0) -
+        collapsedBefore;
       const calls = diff(before, await backends.admin.stats());
-      assert.deepEqual(results.map((r) => r.viewer.id), ['u-00003', 'u-00005', 'u-00007', 'u-00009', 'u-00011']);
+      assert.deepEqual(
+        results.map((r) => r.viewer.id),
+        ['u-00003', 'u-00005', 'u-00007', 'u-00009', 'u-00011'],
+      );
       for (const r of results) assert.deepEqual(r.featured, results[0]!.featured);
       assert.equal(calls.users, 5, 'one users call per viewer');
       assert.equal(calls.orders, 5, 'one orders call per viewer');

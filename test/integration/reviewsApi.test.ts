@@ -48,10 +48,14 @@ after(async () => {
 const expectAbandoned = () => {
   abandoned = new Promise((resolve) => (onAbandoned = resolve));
 };
-const scope = (signal = new AbortController().signal) => new CallScope('req-reviews', {}, Date.now() + 60_000, signal, new FanoutRecorder(), {});
+const scope = (signal = new AbortController().signal) =>
+  new CallScope('req-reviews', {}, Date.now() + 60_000, signal, new FanoutRecorder(), {});
 const request = (ids: string[]) => ({ summaryIds: ids, reviewsByLimit: new Map([[2, ids]]) });
 const failureOf = async (promise: Promise<unknown>) => {
-  const error = await promise.then(() => assert.fail('the call should fail'), (e: unknown) => e);
+  const error = await promise.then(
+    () => assert.fail('the call should fail'),
+    (e: unknown) => e,
+  );
   const bff = asBffError(error);
   assert.ok(bff, `a BffError, got ${String(error)}`);
   return bff;
@@ -62,7 +66,14 @@ test('one POST carries summaries and reviews of every product, with the variable
   answer = (req, res, body) => {
     Object.assign(seen, { method: req.method, url: req.url, query: body.query, variables: body.variables });
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ data: { summaries: [{ productId: 'p-1', averageRating: 4, count: 2, histogram: [0, 0, 0, 2, 0] }], r2: [{ productId: 'p-1', reviews: [] }] } }));
+    res.end(
+      JSON.stringify({
+        data: {
+          summaries: [{ productId: 'p-1', averageRating: 4, count: 2, histogram: [0, 0, 0, 2, 0] }],
+          r2: [{ productId: 'p-1', reviews: [] }],
+        },
+      }),
+    );
   };
   const s = scope();
   const data = await reviews.getReviewData(s, request(['p-1']));
@@ -71,7 +82,10 @@ test('one POST carries summaries and reviews of every product, with the variable
   assert.deepEqual(seen.variables, { s: ['p-1'], r2: ['p-1'] });
   assert.equal(data.summaries[0]!.averageRating, 4);
   assert.deepEqual(data.reviews.get(2), [{ productId: 'p-1', reviews: [] }]);
-  assert.deepEqual(s.fanout.calls.map((c) => [c.backend, c.protocol, c.operation, c.keys]), [['reviews', 'graphql', 'reviewSummaries+reviews', 2]]);
+  assert.deepEqual(
+    s.fanout.calls.map((c) => [c.backend, c.protocol, c.operation, c.keys]),
+    [['reviews', 'graphql', 'reviewSummaries+reviews', 2]],
+  );
 });
 
 test('past the deadline: UPSTREAM_TIMEOUT/deadline, and the backend sees the connection closed', async () => {
@@ -101,7 +115,14 @@ const answers: [string, number, string, string, string, boolean][] = [
   ['errors and no data', 200, '{"errors":[{"message":"boom"}]}', 'UPSTREAM_ERROR', 'graphql_errors', true],
   ['neither data nor errors', 200, '{}', 'UPSTREAM_BAD_RESPONSE', 'no_data', true],
   ['a body that is not JSON', 200, '<html>', 'UPSTREAM_BAD_RESPONSE', 'invalid_json', true],
-  ['a product nobody asked for', 200, '{"data":{"summaries":[{"productId":"p-9"}],"r2":[]}}', 'UPSTREAM_BAD_RESPONSE', 'unrequested_keys', true],
+  [
+    'a product nobody asked for',
+    200,
+    '{"data":{"summaries":[{"productId":"p-9"}],"r2":[]}}',
+    'UPSTREAM_BAD_RESPONSE',
+    'unrequested_keys',
+    true,
+  ],
 ];
 for (const [what, status, body, code, reason, fault] of answers) {
   test(`reviews answers ${what}: ${code}/${reason}`, async () => {

@@ -28,18 +28,31 @@ let staff: string;
 let customer: string;
 let replicaRules: string;
 
-const variants = [{ name: 'v1', weight: 50 }, { name: 'v2', weight: 50 }];
+const variants = [
+  { name: 'v1', weight: 50 },
+  { name: 'v2', weight: 50 },
+];
 const rules = (address: string, weights: [number, number] = [50, 50]) => ({
   staff: [{ scope: 'customers:read' }],
   experiments: [
     {
       name: 'catalog-v2',
       backend: 'catalog',
-      variants: [{ name: 'v1', weight: weights[0] }, { name: 'v2', weight: weights[1], address }],
+      variants: [
+        { name: 'v1', weight: weights[0] },
+        { name: 'v2', weight: weights[1], address },
+      ],
       // A long window and a low bar: the test decides when the canary fails.
       canary: { variant: 'v2', windowSeconds: 600, minCalls: 5, maxErrorRateIncrease: 0.2, maxLatencyRatio: 1000, latencySlackMs: 60_000 },
     },
-    { name: 'mobile-featured-ranking', bffs: ['mobile'], variants: [{ name: 'top-rated', weight: 50 }, { name: 'newest', weight: 50 }] },
+    {
+      name: 'mobile-featured-ranking',
+      bffs: ['mobile'],
+      variants: [
+        { name: 'top-rated', weight: 50 },
+        { name: 'newest', weight: 50 },
+      ],
+    },
   ],
 });
 const expected = (device: string) => variantOfBucket(variants, bucketOf('catalog-v2', `device:${device}`));
@@ -68,7 +81,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const catalogCalls = (res: GqlResponse) => res.body.extensions!.fanout!.calls.filter((c) => c.backend === 'catalog') as Array<{ variant?: string; error?: string; keys: number }>;
+const catalogCalls = (res: GqlResponse) =>
+  res.body.extensions!.fanout!.calls.filter((c) => c.backend === 'catalog') as Array<{ variant?: string; error?: string; keys: number }>;
 const routingOf = (res: GqlResponse) => (res.body.extensions!.fanout as unknown as { routing: Record<string, string> }).routing;
 
 test('a user keeps their variant across requests, both BFFs and two BFF processes; the split follows the hash', async () => {
@@ -109,7 +123,12 @@ test('a user keeps their variant across requests, both BFFs and two BFF processe
 
 test('the featured-ranking variants rank the list two ways; catalog v2 ranks by its own order', async () => {
   const featured = async (catalog: string, ranking: string) => {
-    const res = await gql(mobile.url, FEATURED, {}, { 'x-bff-test-key': TEST_KEY, 'x-bff-variant': `catalog-v2=${catalog}, mobile-featured-ranking=${ranking}` });
+    const res = await gql(
+      mobile.url,
+      FEATURED,
+      {},
+      { 'x-bff-test-key': TEST_KEY, 'x-bff-variant': `catalog-v2=${catalog}, mobile-featured-ranking=${ranking}` },
+    );
     assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
     assert.deepEqual(routingOf(res), { 'catalog-v2': catalog, 'mobile-featured-ranking': ranking });
     return res.body.data;
@@ -136,7 +155,13 @@ test('a batch never mixes variants: calls are counted per instance at the backen
   // Many users at once, on both variants: each request's calls go to its own instance only, and
   // the backends count exactly the calls the receipts name.
   await backends.admin.reset();
-  const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => gql(mobile.url, operation('mobile', 'ProductScreen').query, operation('mobile', 'ProductScreen').variables, { 'x-device-id': `batch-${i}` })));
+  const answers = await Promise.all(
+    Array.from({ length: 12 }, (_, i) =>
+      gql(mobile.url, operation('mobile', 'ProductScreen').query, operation('mobile', 'ProductScreen').variables, {
+        'x-device-id': `batch-${i}`,
+      }),
+    ),
+  );
   const perVariant = { v1: 0, v2: 0 };
   for (const res of answers) {
     assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
@@ -158,7 +183,12 @@ test('the override header is refused for customers and anonymous callers, allowe
     assert.equal(res.body.errors![0]!.extensions!.code, 'FORBIDDEN');
     assert.equal(res.body.errors![0]!.extensions!.reason, 'variant_override_not_allowed');
   }
-  const staffRes = await gql(mobile.url, FEATURED, {}, { authorization: `Bearer ${staff}`, 'x-bff-variant': 'catalog-v2=v2, mobile-featured-ranking=newest' });
+  const staffRes = await gql(
+    mobile.url,
+    FEATURED,
+    {},
+    { authorization: `Bearer ${staff}`, 'x-bff-variant': 'catalog-v2=v2, mobile-featured-ranking=newest' },
+  );
   assert.deepEqual(routingOf(staffRes), { 'catalog-v2': 'v2', 'mobile-featured-ranking': 'newest' });
   const keyed = await gql(mobile.url, FEATURED, {}, { 'x-bff-test-key': TEST_KEY, ...override });
   assert.equal(routingOf(keyed)['catalog-v2'], 'v2');
@@ -172,7 +202,8 @@ const nextLine = (match: (line: Record<string, unknown>) => boolean) => {
   const old = new Set(replica.lines.filter(match));
   return replica.waitForLine((line) => match(line) && !old.has(line));
 };
-const readiness = async (bff: { origin: string }) => (await (await fetch(`${bff.origin}/readyz`)).json()) as { status: string; checks: { routing?: { ok: boolean; detail: string } } };
+const readiness = async (bff: { origin: string }) =>
+  (await (await fetch(`${bff.origin}/readyz`)).json()) as { status: string; checks: { routing?: { ok: boolean; detail: string } } };
 
 test('a failing canary is rolled back by itself: logs, metrics and readiness say so, its users go back to the baseline', async () => {
   const rolledBack = nextLine((l) => l.msg === 'canary rolled back: its users are served by the baseline');
@@ -200,7 +231,9 @@ test('a failing canary is rolled back by itself: logs, metrics and readiness say
     // From now on: the canary's users, and even an override, are served by the baseline.
     await backends.admin.reset();
     await backends.admin.faults({ catalogV2: { errorRate: 1, httpStatus: 503 } });
-    const v2Devices = Array.from({ length: 30 }, (_, i) => `canary-${i}`).filter((d) => expected(d) === 'v2').slice(0, 5);
+    const v2Devices = Array.from({ length: 30 }, (_, i) => `canary-${i}`)
+      .filter((d) => expected(d) === 'v2')
+      .slice(0, 5);
     assert.equal(v2Devices.length, 5);
     for (const headers of [...v2Devices.map((d) => ({ 'x-device-id': d })), forced]) {
       const res = await gql(replica.url, FEATURED, {}, headers);
@@ -226,9 +259,15 @@ test('rules reload on a file change and on SIGHUP; an invalid file is logged and
   assert.equal(await variantOf(), 'v2');
   assert.match((await readiness(replica)).checks.routing!.detail, /canary catalog-v2 \(catalog v2\) serving/);
 
-  const invalid = (trigger: string) => nextLine((l) => l.msg === 'routing rules not reloaded: the file is invalid; the last good rules stay in force' && l.trigger === trigger);
+  const invalid = (trigger: string) =>
+    nextLine(
+      (l) => l.msg === 'routing rules not reloaded: the file is invalid; the last good rules stay in force' && l.trigger === trigger,
+    );
   let refused = invalid('file');
-  writeFileSync(replicaRules, '{"experiments": [{"name": "catalog-v2", "backend": "catalog", "variants": [{"name": "v1", "weight": -1}]}]}');
+  writeFileSync(
+    replicaRules,
+    '{"experiments": [{"name": "catalog-v2", "backend": "catalog", "variants": [{"name": "v1", "weight": -1}]}]}',
+  );
   const line = await refused;
   assert.equal(line.level, 50);
   assert.equal(await variantOf(), 'v2', 'the last good rules stay in force');
@@ -246,10 +285,17 @@ test('rules reload on a file change and on SIGHUP; an invalid file is logged and
   assert.equal(await variantOf(), 'v1');
 });
 
-test('a slow canary is rolled back too: its mean latency against the baseline\'s', async () => {
+test("a slow canary is rolled back too: its mean latency against the baseline's", async () => {
   const slowRules = rules(backends.urls.catalogV2);
   // Errors cannot trip this one (an increase above 100 % is impossible): latency alone decides.
-  slowRules.experiments[0]!.canary = { variant: 'v2', windowSeconds: 600, minCalls: 5, maxErrorRateIncrease: 1, maxLatencyRatio: 2, latencySlackMs: 100 };
+  slowRules.experiments[0]!.canary = {
+    variant: 'v2',
+    windowSeconds: 600,
+    minCalls: 5,
+    maxErrorRateIncrease: 1,
+    maxLatencyRatio: 2,
+    latencySlackMs: 100,
+  };
   writeFileSync(replicaRules, JSON.stringify(slowRules));
   const reloaded = nextLine((l) => l.msg === 'routing rules reloaded' && l.trigger === 'sighup');
   replica.child.kill('SIGHUP');

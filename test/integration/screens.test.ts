@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { seed } from '../../backends/seed/seedData.js';
 import { HomeDocument, OrderHistoryDocument, ProductScreenDocument } from '../../bff-mobile/generated/operations.js';
-import { CustomerPageDocument, OrdersTableDocument, ProductPageDocument, ProductsBrowseDocument } from '../../bff-web/generated/operations.js';
+import {
+  CustomerPageDocument,
+  OrdersTableDocument,
+  ProductPageDocument,
+  ProductsBrowseDocument,
+} from '../../bff-web/generated/operations.js';
 import { send } from '../fixtures/typedOperations.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { startBff, tokenFor, type RunningBff } from '../fixtures/startBffs.js';
@@ -49,12 +54,21 @@ describe('bff-mobile', () => {
     assert.deepEqual(home.viewer, { id: USER, firstName: user.name.split(' ')[0], avatarUrl: user.avatarUrl });
 
     const expected = ordersOf(USER).slice(0, 5);
-    assert.deepEqual(home.recentOrders!.map((o) => o.id), expected.map((o) => o.id));
+    assert.deepEqual(
+      home.recentOrders!.map((o) => o.id),
+      expected.map((o) => o.id),
+    );
     const first = home.recentOrders![0]!;
     const firstSeed = expected[0]!;
-    assert.equal(first.itemCount, firstSeed.items.reduce((n, i) => n + i.quantity, 0));
+    assert.equal(
+      first.itemCount,
+      firstSeed.items.reduce((n, i) => n + i.quantity, 0),
+    );
     assert.equal(first.total, new Intl.NumberFormat('en-IE', { style: 'currency', currency: 'EUR' }).format(firstSeed.totalCents / 100));
-    assert.deepEqual(first.thumbnails, firstSeed.items.slice(0, 3).map((i) => productsById.get(i.productId)!.images.thumb));
+    assert.deepEqual(
+      first.thumbnails,
+      firstSeed.items.slice(0, 3).map((i) => productsById.get(i.productId)!.images.thumb),
+    );
     assert.match(first.placed, /ago$/);
 
     assert.equal(home.featured!.length, 6);
@@ -66,7 +80,10 @@ describe('bff-mobile', () => {
       assert.equal(card.stock, available === 0 ? 'OUT_OF_STOCK' : available < 5 ? 'LOW_STOCK' : 'IN_STOCK');
     }
     const ratings = home.featured!.map((c) => c.rating);
-    assert.deepEqual(ratings, [...ratings].sort((a: number, b: number) => b - a));
+    assert.deepEqual(
+      ratings,
+      [...ratings].sort((a: number, b: number) => b - a),
+    );
   });
 
   test('Home for an anonymous viewer: no viewer, no orders, still featured products', async () => {
@@ -89,7 +106,10 @@ describe('bff-mobile', () => {
     assert.ok(product.description.startsWith(screen.description.replace(/…$/, '')));
     const summary = seed.summaries.get(id)!;
     assert.equal(screen.rating!.count, summary.count);
-    assert.deepEqual(screen.topReviews!.map((r) => r.title), (seed.reviews.get(id) ?? []).slice(0, 3).map((r) => r.title));
+    assert.deepEqual(
+      screen.topReviews!.map((r) => r.title),
+      (seed.reviews.get(id) ?? []).slice(0, 3).map((r) => r.title),
+    );
   });
 
   test('ProductScreen of an unknown product is null, without an error', async () => {
@@ -101,11 +121,17 @@ describe('bff-mobile', () => {
   test('OrderHistory pages through the viewer own orders with an opaque cursor', async () => {
     const all = ordersOf(USER);
     const page1 = await send(mobile.url, OrderHistoryDocument, { first: 4 }, auth(userToken));
-    assert.deepEqual(page1.body.data!.myOrders!.orders.map((o) => o.id), all.slice(0, 4).map((o) => o.id));
+    assert.deepEqual(
+      page1.body.data!.myOrders!.orders.map((o) => o.id),
+      all.slice(0, 4).map((o) => o.id),
+    );
     const cursor = page1.body.data!.myOrders!.nextCursor;
     assert.equal(typeof cursor, 'string');
     const page2 = await send(mobile.url, OrderHistoryDocument, { first: 4, after: cursor }, auth(userToken));
-    assert.deepEqual(page2.body.data!.myOrders!.orders.map((o) => o.id), all.slice(4, 8).map((o) => o.id));
+    assert.deepEqual(
+      page2.body.data!.myOrders!.orders.map((o) => o.id),
+      all.slice(4, 8).map((o) => o.id),
+    );
   });
 
   test('OrderHistory without a signed-in user is UNAUTHENTICATED', async () => {
@@ -123,7 +149,10 @@ describe('bff-web', () => {
     const expected = recentOrders().slice(0, 50);
     assert.equal(table.totalCount, seed.orders.length);
     assert.equal(table.pageInfo.hasNextPage, true);
-    assert.deepEqual(table.nodes.map((o) => o.id), expected.map((o) => o.id));
+    assert.deepEqual(
+      table.nodes.map((o) => o.id),
+      expected.map((o) => o.id),
+    );
     for (const [i, order] of table.nodes.entries()) {
       const s = expected[i]!;
       assert.equal(order.customer!.name, usersById.get(s.userId)!.name);
@@ -132,7 +161,12 @@ describe('bff-web', () => {
       assert.equal(order.createdAt, new Date(s.createdAtMs).toISOString());
       assert.deepEqual(
         order.items.map((it) => [it.product?.id, it.product?.title, it.quantity, it.product?.stock?.totalAvailable ?? null]),
-        s.items.map((it) => [it.productId, productsById.get(it.productId)!.title, it.quantity, stockById.get(it.productId)?.totalAvailable ?? null]),
+        s.items.map((it) => [
+          it.productId,
+          productsById.get(it.productId)!.title,
+          it.quantity,
+          stockById.get(it.productId)?.totalAvailable ?? null,
+        ]),
       );
     }
   });
@@ -151,7 +185,10 @@ describe('bff-web', () => {
     );
     const summary = seed.summaries.get(id)!;
     assert.deepEqual(page.reviewSummary, { averageRating: summary.averageRating, count: summary.count, histogram: summary.histogram });
-    assert.deepEqual(page.reviews!.map((r) => r.id), (seed.reviews.get(id) ?? []).slice(0, 5).map((r) => r.id));
+    assert.deepEqual(
+      page.reviews!.map((r) => r.id),
+      (seed.reviews.get(id) ?? []).slice(0, 5).map((r) => r.id),
+    );
   });
 
   test('CustomerPage: staff see contact details and the customer orders', async () => {
@@ -163,7 +200,12 @@ describe('bff-web', () => {
     assert.equal(customer.email, user.email);
     assert.deepEqual(customer.address, user.address);
     assert.equal(customer.tier, user.tier.toUpperCase());
-    assert.deepEqual(customer.orders!.nodes.map((o) => o.id), ordersOf(id).slice(0, 20).map((o) => o.id));
+    assert.deepEqual(
+      customer.orders!.nodes.map((o) => o.id),
+      ordersOf(id)
+        .slice(0, 20)
+        .map((o) => o.id),
+    );
   });
 
   test('ProductsBrowse filters by category and sorts by price', async () => {
@@ -175,7 +217,10 @@ describe('bff-web', () => {
     assert.equal(res.body.data!.products!.totalCount, expected.length);
     assert.ok(nodes.every((p) => p.category === category));
     const prices = nodes.map((p) => productsById.get(p.id)!.price.amountCents);
-    assert.deepEqual(prices, [...prices].sort((a, b) => a - b));
+    assert.deepEqual(
+      prices,
+      [...prices].sort((a, b) => a - b),
+    );
   });
 
   test('the orders table needs the staff scope: a customer gets FORBIDDEN', async () => {

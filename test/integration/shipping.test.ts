@@ -27,8 +27,13 @@ after(async () => {
   await backends?.stop();
 });
 
-const ORDERS = 'query ($first: Int!, $status: OrderStatus) { orders(first: $first, status: $status) { nodes { id status shipment { carrier trackingNumber status estimatedDelivery updatedAt } } } }';
-type Node = { id: string; status: string; shipment: { carrier: string; trackingNumber: string; status: string; estimatedDelivery: string | null; updatedAt: string } | null };
+const ORDERS =
+  'query ($first: Int!, $status: OrderStatus) { orders(first: $first, status: $status) { nodes { id status shipment { carrier trackingNumber status estimatedDelivery updatedAt } } } }';
+type Node = {
+  id: string;
+  status: string;
+  shipment: { carrier: string; trackingNumber: string; status: string; estimatedDelivery: string | null; updatedAt: string } | null;
+};
 const seedOrders = new Map(seed.orders.map((order) => [order.id, order]));
 
 for (const first of [10, BACKENDS.shipping.maxBatchSize]) {
@@ -70,13 +75,18 @@ function assertShipments(nodes: readonly Node[]): number {
 
 test('shipped and delivered orders carry their parcel; pending ones none', async () => {
   const auth = { authorization: `Bearer ${staff}` };
-  for (const [status, parcels] of [['SHIPPED', 20], ['DELIVERED', 20], ['PENDING', 0]] as const) {
+  for (const [status, parcels] of [
+    ['SHIPPED', 20],
+    ['DELIVERED', 20],
+    ['PENDING', 0],
+  ] as const) {
     const res = await gql<{ orders: { nodes: Node[] } }>(web.url, ORDERS, { first: 20, status }, auth);
     assert.equal(res.body.errors, undefined);
     const nodes = res.body.data!.orders.nodes;
     assert.equal(nodes.length, 20, status);
     assert.equal(assertShipments(nodes), parcels, status);
-    if (status === 'DELIVERED') assert.ok(nodes.every((node) => node.shipment?.status === 'DELIVERED' && node.shipment.estimatedDelivery === null));
+    if (status === 'DELIVERED')
+      assert.ok(nodes.every((node) => node.shipment?.status === 'DELIVERED' && node.shipment.estimatedDelivery === null));
   }
 });
 

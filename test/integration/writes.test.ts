@@ -24,10 +24,7 @@ const priceOf = (id: string) => seed.products.find((p) => p.id === id)!.price.am
 
 before(async () => {
   backends = await startBackendsProcess();
-  [mobile, web] = await Promise.all([
-    startBff('mobile', backends),
-    startBff('web', backends),
-  ]);
+  [mobile, web] = await Promise.all([startBff('mobile', backends), startBff('web', backends)]);
   token = await tokenFor(backends, USER);
 });
 after(async () => {
@@ -57,7 +54,12 @@ describe('placeOrder', () => {
   test('the example variables beside the operation (PlaceOrder.variables.json) place an order', async () => {
     const example = operation('mobile', 'PlaceOrder');
     // Through bff-web (its Money is an object): the mobile BFF here has a 300 ms backend deadline.
-    const res = await gql<{ placeOrder: any }>(web.url, example.query.replace(/total\n/, 'total { formatted }\n'), example.variables, auth());
+    const res = await gql<{ placeOrder: any }>(
+      web.url,
+      example.query.replace(/total\n/, 'total { formatted }\n'),
+      example.variables,
+      auth(),
+    );
     assert.equal(res.body.errors, undefined);
     assert.equal(res.body.data!.placeOrder.__typename, 'OrderPlaced');
   });
@@ -65,7 +67,12 @@ describe('placeOrder', () => {
   test('the same idempotency key places the order once', async () => {
     const variables = input(inStock.productId, 1);
     const first = await gql<{ placeOrder: any }>(mobile.url, PLACE_ORDER, variables, auth());
-    const second = await gql<{ placeOrder: any }>(web.url, operation('mobile', 'PlaceOrder').query.replace(/total\n/, 'total { formatted }\n'), variables, auth());
+    const second = await gql<{ placeOrder: any }>(
+      web.url,
+      operation('mobile', 'PlaceOrder').query.replace(/total\n/, 'total { formatted }\n'),
+      variables,
+      auth(),
+    );
     assert.equal(second.body.errors, undefined);
     assert.equal(second.body.data!.placeOrder.order.id, first.body.data!.placeOrder.order.id);
   });

@@ -38,7 +38,10 @@ function held(bff: RunningBff, signal: AbortSignal): Promise<unknown> {
     signal,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query: 'query Held { product(id: "p-00001") { id reviews { rating } } }' }),
-  }).then((res) => res.text(), (error: unknown) => error);
+  }).then(
+    (res) => res.text(),
+    (error: unknown) => error,
+  );
 }
 
 test('at the limit, sheddable requests get 503 OVERLOADED before their body is read while critical ones are served', async () => {

@@ -55,7 +55,9 @@ test('users are limited per user, API keys per plan, and mutations by a stricter
     RATE_LIMIT_USER: '4',
     RATE_LIMIT_MUTATIONS: '1',
     RATE_LIMIT_PLANS: 'partner:2',
-    API_KEYS: JSON.stringify([{ client: 'acme', sha256: createHash('sha256').update(key).digest('hex'), bffs: ['mobile'], plan: 'partner' }]),
+    API_KEYS: JSON.stringify([
+      { client: 'acme', sha256: createHash('sha256').update(key).digest('hex'), bffs: ['mobile'], plan: 'partner' },
+    ]),
   });
   const ada = { authorization: `Bearer ${await tokenFor(backends, 'u-00011')}` };
   const bob = { authorization: `Bearer ${await tokenFor(backends, 'u-00012')}` };

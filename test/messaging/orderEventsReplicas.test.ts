@@ -26,7 +26,13 @@ before(async () => {
   redis = await startRedis();
   backends = await startBackendsProcess({ BROKER_URL: redis.url });
   const env = { BROKER_URL: redis.url };
-  bffs.push(...(await Promise.all([startBffProcess('web', backends, env), startBffProcess('web', backends, env), startBffProcess('mobile', backends, env)])));
+  bffs.push(
+    ...(await Promise.all([
+      startBffProcess('web', backends, env),
+      startBffProcess('web', backends, env),
+      startBffProcess('mobile', backends, env),
+    ])),
+  );
 });
 after(async () => {
   await Promise.all(clients.map((c) => c.dispose()));
@@ -47,14 +53,19 @@ test('two bff-web replicas on one Redis broker: each graphql-ws client gets ever
   const feeds = [webA, webB].map((web) => {
     const rows: Row[] = [];
     const waiters: (() => void)[] = [];
-    const client = createClient({ url: web.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { Authorization: `Bearer ${staff}` } });
+    const client = createClient({
+      url: web.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { Authorization: `Bearer ${staff}` },
+    });
     clients.push(client);
     const errors: unknown[] = [];
     client.subscribe(
       { query: operation('web', 'OrderEvents').query },
       {
         next: (value) => {
-          const event = (value as { data?: { orderEvents: Row }; errors?: unknown[] });
+          const event = value as { data?: { orderEvents: Row }; errors?: unknown[] };
           if (event.errors) errors.push(event.errors);
           else rows.push(event.data!.orderEvents);
           for (const wake of waiters.splice(0)) wake();
@@ -67,14 +78,20 @@ test('two bff-web replicas on one Redis broker: each graphql-ws client gets ever
   });
   // Each replica's feed reads the broker from when it runs: wait until both run.
   for (const feed of feeds) {
-    while ((await metricValue(feed.web.origin, 'bff_subscriptions_active', { field: 'orderEvents' })) !== 1) await new Promise((resolve) => setTimeout(resolve, 25));
+    while ((await metricValue(feed.web.origin, 'bff_subscriptions_active', { field: 'orderEvents' })) !== 1)
+      await new Promise((resolve) => setTimeout(resolve, 25));
   }
 
   const stock = seed.stock.find((s) => s.totalAvailable > 10)!.productId;
   const price = seed.products.find((p) => p.id === stock)!.price.amountCents;
-  const placed = await gql<{ placeOrder: { order: { id: string } } }>(mobile.url, operation('mobile', 'PlaceOrder').query, {
-    input: { items: [{ productId: stock, quantity: 2, expectedUnitPriceCents: price }], idempotencyKey: `replicas-ws-${process.pid}` },
-  }, { authorization: `Bearer ${await tokenFor(backends!, USER)}` });
+  const placed = await gql<{ placeOrder: { order: { id: string } } }>(
+    mobile.url,
+    operation('mobile', 'PlaceOrder').query,
+    {
+      input: { items: [{ productId: stock, quantity: 2, expectedUnitPriceCents: price }], idempotencyKey: `replicas-ws-${process.pid}` },
+    },
+    { authorization: `Bearer ${await tokenFor(backends!, USER)}` },
+  );
   assert.equal(placed.body.errors, undefined, JSON.stringify(placed.body.errors));
   const orderId = placed.body.data!.placeOrder.order.id;
   for (let i = 0; i < 3; i++) await fetch(`${backends!.urls.admin}/orders/advance`, { method: 'POST' });
@@ -85,12 +102,15 @@ test('two bff-web replicas on one Redis broker: each graphql-ws client gets ever
   }
   for (const feed of feeds) {
     assert.deepEqual(feed.errors, []);
-    assert.deepEqual(mine(feed.rows).map((r) => [r.kind, r.order.status]), [
-      ['CREATED', 'PENDING'],
-      ['UPDATED', 'PAID'],
-      ['UPDATED', 'SHIPPED'],
-      ['UPDATED', 'DELIVERED'],
-    ]);
+    assert.deepEqual(
+      mine(feed.rows).map((r) => [r.kind, r.order.status]),
+      [
+        ['CREATED', 'PENDING'],
+        ['UPDATED', 'PAID'],
+        ['UPDATED', 'SHIPPED'],
+        ['UPDATED', 'DELIVERED'],
+      ],
+    );
     for (const row of mine(feed.rows)) {
       assert.equal(row.order.itemCount, 2);
       assert.equal(row.order.customer.id, USER);

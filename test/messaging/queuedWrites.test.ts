@@ -50,25 +50,47 @@ describe('requestReturn (queued)', () => {
   test('answers a ticket at once; the returns service makes it once per idempotency key', async () => {
     const start = await consumers();
     const callsBefore = Object.values(await backends.admin.stats()).reduce((n, s) => n + s.calls, 0);
-    const headers = { ...auth, 'idempotency-key': `ret-${process.pid}-1`, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
-    const first = await gql<{ requestReturn: { ticketId: string; orderId: string } }>(mobile.url, REQUEST_RETURN, { orderId: ownOrder.id, reason: 'too small' }, headers);
+    const headers = {
+      ...auth,
+      'idempotency-key': `ret-${process.pid}-1`,
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    };
+    const first = await gql<{ requestReturn: { ticketId: string; orderId: string } }>(
+      mobile.url,
+      REQUEST_RETURN,
+      { orderId: ownOrder.id, reason: 'too small' },
+      headers,
+    );
     assert.equal(first.status, 200);
     assert.equal(first.body.errors, undefined);
     assert.match(first.body.data!.requestReturn.ticketId, /^rt-[0-9a-f]{20}$/);
     assert.equal(first.body.data!.requestReturn.orderId, ownOrder.id);
     // A retry with the same key is the same request: same ticket, and no second ticket.
-    const retry = await gql<{ requestReturn: { ticketId: string } }>(mobile.url, REQUEST_RETURN, { orderId: ownOrder.id, reason: 'too small' }, headers);
+    const retry = await gql<{ requestReturn: { ticketId: string } }>(
+      mobile.url,
+      REQUEST_RETURN,
+      { orderId: ownOrder.id, reason: 'too small' },
+      headers,
+    );
     assert.equal(retry.body.data!.requestReturn.ticketId, first.body.data!.requestReturn.ticketId);
     const c = await consumersWhen((c) => c.returns.deliveries >= start.returns.deliveries + 2);
     assert.equal(c.returns.processed - start.returns.processed, 1);
     assert.equal(c.returns.duplicates - start.returns.duplicates, 1);
     assert.equal(c.returns.refused - start.returns.refused, 0);
     // The queued write made no synchronous backend call.
-    assert.equal(Object.values(await backends.admin.stats()).reduce((n, s) => n + s.calls, 0), callsBefore);
+    assert.equal(
+      Object.values(await backends.admin.stats()).reduce((n, s) => n + s.calls, 0),
+      callsBefore,
+    );
   });
 
   test('a new key is a new ticket; without a key every call is a new one', async () => {
-    const a = await gql<{ requestReturn: { ticketId: string } }>(mobile.url, REQUEST_RETURN, { orderId: ownOrder.id }, { ...auth, 'idempotency-key': `ret-${process.pid}-2` });
+    const a = await gql<{ requestReturn: { ticketId: string } }>(
+      mobile.url,
+      REQUEST_RETURN,
+      { orderId: ownOrder.id },
+      { ...auth, 'idempotency-key': `ret-${process.pid}-2` },
+    );
     const b = await gql<{ requestReturn: { ticketId: string } }>(mobile.url, REQUEST_RETURN, { orderId: ownOrder.id }, auth);
     const c = await gql<{ requestReturn: { ticketId: string } }>(mobile.url, REQUEST_RETURN, { orderId: ownOrder.id }, auth);
     const ids = new Set([a, b, c].map((r) => r.body.data!.requestReturn.ticketId));
@@ -124,9 +146,14 @@ describe('order events (embedded broker)', () => {
       await Promise.all(subs.map((s) => s.ready));
       const product = seed.stock.find((s) => s.totalAvailable > 10)!.productId;
       const price = seed.products.find((p) => p.id === product)!.price.amountCents;
-      const placed = await gql<{ placeOrder: { order: { id: string } } }>(mobile.url, operation('mobile', 'PlaceOrder').query, {
-        input: { items: [{ productId: product, quantity: 1, expectedUnitPriceCents: price }], idempotencyKey: `evt-${process.pid}` },
-      }, auth);
+      const placed = await gql<{ placeOrder: { order: { id: string } } }>(
+        mobile.url,
+        operation('mobile', 'PlaceOrder').query,
+        {
+          input: { items: [{ productId: product, quantity: 1, expectedUnitPriceCents: price }], idempotencyKey: `evt-${process.pid}` },
+        },
+        auth,
+      );
       const orderId = placed.body.data!.placeOrder.order.id;
       await fetch(`${backends.urls.admin}/orders/advance`, { method: 'POST' });
       const mine = (events: OrderEvent[]) => events.filter((e) => e.order.id === orderId);
@@ -135,14 +162,20 @@ describe('order events (embedded broker)', () => {
         await poll();
       }
       for (const events of seen) {
-        assert.deepEqual(mine(events).map((e) => [e.kind, e.order.status, e.previousStatus]), [
-          ['ORDER_PLACED', 'ORDER_STATUS_PENDING', undefined],
-          ['ORDER_STATUS_CHANGED', 'ORDER_STATUS_PAID', 'ORDER_STATUS_PENDING'],
-        ]);
+        assert.deepEqual(
+          mine(events).map((e) => [e.kind, e.order.status, e.previousStatus]),
+          [
+            ['ORDER_PLACED', 'ORDER_STATUS_PENDING', undefined],
+            ['ORDER_STATUS_CHANGED', 'ORDER_STATUS_PAID', 'ORDER_STATUS_PENDING'],
+          ],
+        );
         assert.equal(mine(events)[0]!.order.userId, USER);
       }
       // Both replicas saw the same events under the same broker ids.
-      assert.deepEqual(mine(seen[0]).map((e) => e.id), mine(seen[1]).map((e) => e.id));
+      assert.deepEqual(
+        mine(seen[0]).map((e) => e.id),
+        mine(seen[1]).map((e) => e.id),
+      );
       await Promise.all(subs.map((s) => s.close()));
     } finally {
       await Promise.all([a.close(), b.close()]);

@@ -96,7 +96,12 @@ describe('Redis Streams broker', () => {
       traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
     };
     // The first worker stores the ticket, then dies before it acknowledges the message.
-    const crashing = startWorker({ BROKER_URL: url, RETURNS_CONSUMER: 'crashing', RETURNS_CRASH_AFTER_STORE: '1', QUEUE_CLAIM_IDLE_MS: '200' });
+    const crashing = startWorker({
+      BROKER_URL: url,
+      RETURNS_CONSUMER: 'crashing',
+      RETURNS_CRASH_AFTER_STORE: '1',
+      QUEUE_CLAIM_IDLE_MS: '200',
+    });
     workers.push(crashing);
     await crashing.waitFor((l) => l.event === 'returns.ready');
     const first = await gql<{ requestReturn: { ticketId: string } }>(mobile.url, REQUEST_RETURN, { orderId: ownOrder.id }, headers);
@@ -141,16 +146,25 @@ describe('Redis Streams broker', () => {
   test('two BFF replicas both receive every order event from one broker', async (t) => {
     if (!requireRedis(t)) return;
     const env = { BROKER_URL: redis!.url };
-    const [a, b, mobile] = await Promise.all([startBff('web', backends!, env), startBff('web', backends!, env), startBff('mobile', backends!, env)]);
+    const [a, b, mobile] = await Promise.all([
+      startBff('web', backends!, env),
+      startBff('web', backends!, env),
+      startBff('mobile', backends!, env),
+    ]);
     try {
       const seen: [OrderEvent[], OrderEvent[]] = [[], []];
       const subs = [a, b].map((bff, i) => subscribeOrderEvents(bff.server.queue, (event) => void seen[i]!.push(event)));
       await Promise.all(subs.map((s) => s.ready));
       const product = seed.stock.find((s) => s.totalAvailable > 10)!.productId;
       const price = seed.products.find((p) => p.id === product)!.price.amountCents;
-      const placed = await gql<{ placeOrder: { order: { id: string } } }>(mobile.url, operation('mobile', 'PlaceOrder').query, {
-        input: { items: [{ productId: product, quantity: 1, expectedUnitPriceCents: price }], idempotencyKey: `replicas-${process.pid}` },
-      }, { authorization: `Bearer ${await tokenFor(backends!, USER)}` });
+      const placed = await gql<{ placeOrder: { order: { id: string } } }>(
+        mobile.url,
+        operation('mobile', 'PlaceOrder').query,
+        {
+          input: { items: [{ productId: product, quantity: 1, expectedUnitPriceCents: price }], idempotencyKey: `replicas-${process.pid}` },
+        },
+        { authorization: `Bearer ${await tokenFor(backends!, USER)}` },
+      );
       const orderId = placed.body.data!.placeOrder.order.id;
       for (let i = 0; i < 3; i++) await fetch(`${backends!.urls.admin}/orders/advance`, { method: 'POST' });
       const mine = (events: OrderEvent[]) => events.filter((e) => e.order.id === orderId);
@@ -161,8 +175,15 @@ describe('Redis Streams broker', () => {
         ['ORDER_STATUS_CHANGED', 'ORDER_STATUS_SHIPPED'],
         ['ORDER_STATUS_CHANGED', 'ORDER_STATUS_DELIVERED'],
       ];
-      for (const events of seen) assert.deepEqual(mine(events).map((e) => [e.kind, e.order.status]), expected);
-      assert.deepEqual(mine(seen[0]).map((e) => e.id), mine(seen[1]).map((e) => e.id));
+      for (const events of seen)
+        assert.deepEqual(
+          mine(events).map((e) => [e.kind, e.order.status]),
+          expected,
+        );
+      assert.deepEqual(
+        mine(seen[0]).map((e) => e.id),
+        mine(seen[1]).map((e) => e.id),
+      );
       await Promise.all(subs.map((s) => s.close()));
     } finally {
       await Promise.all([a.close(), b.close(), mobile.close()]);
@@ -182,10 +203,16 @@ describe('Redis Streams broker', () => {
 
       await broker.stop();
       // The broker is reported in /dependencies (never a readiness gate).
-      const dependencies = async () => (await fetch(`${mobile.origin}/dependencies`)).json() as Promise<{ broker?: { ok: boolean; detail: string } }>;
+      const dependencies = async () =>
+        (await fetch(`${mobile.origin}/dependencies`)).json() as Promise<{ broker?: { ok: boolean; detail: string } }>;
       while (!(await dependencies()).broker?.detail.includes('unreachable')) await poll();
 
-      const failed = await gql<{ requestReturn: unknown }>(mobile.url, REQUEST_RETURN, { orderId: ownOrder.id }, { ...auth, 'idempotency-key': 'while-down' });
+      const failed = await gql<{ requestReturn: unknown }>(
+        mobile.url,
+        REQUEST_RETURN,
+        { orderId: ownOrder.id },
+        { ...auth, 'idempotency-key': 'while-down' },
+      );
       assert.equal(failed.status, 200);
       assert.equal(failed.body.data, null);
       const error = failed.body.errors![0]!;
@@ -205,7 +232,12 @@ describe('Redis Streams broker', () => {
       // The broker comes back where it was: publishing works again without a restart.
       broker = await startRedis(broker.port);
       while ((await dependencies()).broker?.detail.includes('unreachable')) await poll();
-      const again = await gql<{ requestReturn: { ticketId: string } }>(mobile.url, REQUEST_RETURN, { orderId: ownOrder.id }, { ...auth, 'idempotency-key': 'while-down' });
+      const again = await gql<{ requestReturn: { ticketId: string } }>(
+        mobile.url,
+        REQUEST_RETURN,
+        { orderId: ownOrder.id },
+        { ...auth, 'idempotency-key': 'while-down' },
+      );
       assert.equal(again.body.errors, undefined);
     } finally {
       await broker.stop();

@@ -17,7 +17,12 @@ function settingsFile(content: unknown): string {
 }
 
 test('the settings file fills in what the environment does not set; the environment wins', () => {
-  const file = settingsFile({ BFF_PORT: 4100, RATE_LIMIT_ENABLED: true, RATE_LIMIT_PLANS: ['partner:100', 'free:10'], SHED_MAX_IN_FLIGHT: 64 });
+  const file = settingsFile({
+    BFF_PORT: 4100,
+    RATE_LIMIT_ENABLED: true,
+    RATE_LIMIT_PLANS: ['partner:100', 'free:10'],
+    SHED_MAX_IN_FLIGHT: 64,
+  });
   const config = loadConfig(webProfile, { BFF_CONFIG_FILE: file, SHED_MAX_IN_FLIGHT: '8' });
   assert.equal(config.port, 4100);
   assert.equal(config.rateLimit.enabled, true);
@@ -47,16 +52,22 @@ for (const [what, content, pattern] of [
   ['a nested object', { RATE_LIMIT_PLANS: { partner: 1 } }, /RATE_LIMIT_PLANS must be a string, number, boolean or list/],
 ] as const) {
   test(`the settings file with ${what} is refused with a message naming it`, () => {
-    assert.throws(() => loadConfig(webProfile, { BFF_CONFIG_FILE: settingsFile(content) }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, pattern);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig(webProfile, { BFF_CONFIG_FILE: settingsFile(content) }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, pattern);
+        return true;
+      },
+    );
   });
 }
 
 test('a missing settings file is named', () => {
-  assert.throws(() => loadConfig(webProfile, { BFF_CONFIG_FILE: '/nonexistent/settings.json' }), /BFF_CONFIG_FILE: cannot read \/nonexistent/);
+  assert.throws(
+    () => loadConfig(webProfile, { BFF_CONFIG_FILE: '/nonexistent/settings.json' }),
+    /BFF_CONFIG_FILE: cannot read \/nonexistent/,
+  );
 });
 
 // Every list setting, both ways: as the environment's text and as a JSON array in the
@@ -64,9 +75,19 @@ test('a missing settings file is named', () => {
 // too, so its array in the file is that JSON, not a comma-joined list.
 const apiKey = { client: 'acme', sha256: 'a'.repeat(64), bffs: ['web'], plan: 'partner' };
 for (const [setting, list, envText, read] of [
-  ['API_KEYS', [apiKey], JSON.stringify([apiKey]), (c) => c.auth.apiKeys.map((k) => `${k.client}:${k.sha256}:${k.bffs.join('+')}:${k.plan}`)],
+  [
+    'API_KEYS',
+    [apiKey],
+    JSON.stringify([apiKey]),
+    (c) => c.auth.apiKeys.map((k) => `${k.client}:${k.sha256}:${k.bffs.join('+')}:${k.plan}`),
+  ],
   ['JWT_ALGORITHMS', ['ES256', 'EdDSA'], 'ES256, EdDSA', (c) => c.auth.algorithms],
-  ['RATE_LIMIT_PLANS', ['partner:6000', 'free:10'], 'partner:6000,free:10', (c) => Object.entries(c.rateLimit.plans).map(([p, n]) => `${p}:${n}`)],
+  [
+    'RATE_LIMIT_PLANS',
+    ['partner:6000', 'free:10'],
+    'partner:6000,free:10',
+    (c) => Object.entries(c.rateLimit.plans).map(([p, n]) => `${p}:${n}`),
+  ],
 ] as const satisfies readonly (readonly [string, unknown[], string, (c: ReturnType<typeof loadConfig>) => string[]])[]) {
   test(`the list setting ${setting} reads the same from the environment and as a JSON array in the settings file`, () => {
     const fromEnv = read(loadConfig(webProfile, { [setting]: envText }));

@@ -36,12 +36,18 @@ for (const bff of ['bff-mobile', 'bff-web']) {
     const poolSize = Number(/--v8-pool-size=(\d+)/.exec(nodeOptions)?.[1]);
     const cpu = String(container.resources.limits.cpu);
     const cpuLimit = cpu.endsWith('m') ? Number(cpu.slice(0, -1)) / 1000 : Number(cpu);
-    assert.ok(poolSize >= 1 && poolSize <= Math.max(1, Math.ceil(cpuLimit) - 1), `--v8-pool-size=${poolSize} for a CPU limit of ${cpuLimit}`);
+    assert.ok(
+      poolSize >= 1 && poolSize <= Math.max(1, Math.ceil(cpuLimit) - 1),
+      `--v8-pool-size=${poolSize} for a CPU limit of ${cpuLimit}`,
+    );
     assert.equal(pod.securityContext.runAsNonRoot, true);
     assert.equal(container.securityContext.allowPrivilegeEscalation, false);
     assert.deepEqual(container.args, [`dist/${bff}/main.js`]);
     assert.ok(container.env.some((e: Doc) => e.name === 'BFF_PORT' && Number(e.value) === port));
-    assert.ok(container.env.some((e: Doc) => e.name === 'IDENTITY_HMAC_SECRET' && e.valueFrom?.secretKeyRef), 'secrets come from a Secret');
+    assert.ok(
+      container.env.some((e: Doc) => e.name === 'IDENTITY_HMAC_SECRET' && e.valueFrom?.secretKeyRef),
+      'secrets come from a Secret',
+    );
     assert.deepEqual(deployment.spec.selector.matchLabels, { 'app.kubernetes.io/name': bff });
     // The grace period covers the preStop pause and the shutdown deadline.
     const config = find('ConfigMap', 'bff-config')!.data;

@@ -30,10 +30,13 @@ test('npm run -s token prints the token alone on stdout; the hint goes to stderr
 });
 
 test('without --sub it exits 2 with the usage on stderr and nothing on stdout', { timeout: 60_000 }, async () => {
-  await assert.rejects(run('npm', ['run', '-s', 'token'], { cwd: root, env: { ...process.env, IDP_URL: backends.urls.idp } }), (error: { code?: number; stdout?: string; stderr?: string }) => {
-    assert.equal(error.code, 2);
-    assert.equal(error.stdout, '');
-    assert.match(error.stderr ?? '', /--sub is required/);
-    return true;
-  });
+  await assert.rejects(
+    run('npm', ['run', '-s', 'token'], { cwd: root, env: { ...process.env, IDP_URL: backends.urls.idp } }),
+    (error: { code?: number; stdout?: string; stderr?: string }) => {
+      assert.equal(error.code, 2);
+      assert.equal(error.stdout, '');
+      assert.match(error.stderr ?? '', /--sub is required/);
+      return true;
+    },
+  );
 });

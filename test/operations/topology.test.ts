@@ -37,7 +37,10 @@ test("config: a backend's own deadline setting wins; a bad address names its set
   assert.equal(loadConfig(web, { UPSTREAM_TIMEOUT_MS: '900' }).backends.users?.timeoutMs, 900);
   assert.throws(() => loadConfig(web, { SHIPPING_URL: 'not a url' }), /SHIPPING_URL/);
   assert.throws(() => loadConfig(web, { ORDERS_ADDR: 'http://orders' }), /ORDERS_ADDR: must be host:port/);
-  assert.throws(() => loadConfig({ ...web, backends: ['users', 'billing' as BackendName] }), (error: unknown) => error instanceof TypeError && /unknown backend "billing"/.test(error.message));
+  assert.throws(
+    () => loadConfig({ ...web, backends: ['users', 'billing' as BackendName] }),
+    (error: unknown) => error instanceof TypeError && /unknown backend "billing"/.test(error.message),
+  );
 });
 
 test('createBackends builds only the declared backends; reading another is a TypeError naming it', async () => {
@@ -47,7 +50,11 @@ test('createBackends builds only the declared backends; reading another is a Typ
     assert.deepEqual(sorted(backends.upstreams.map((u) => u.name)), sorted(mobile.backends));
     const unused = BACKEND_NAMES.filter((name) => !mobile.backends.includes(name));
     assert.ok(unused.length > 0, 'the demo has a backend bff-mobile does not call');
-    for (const name of unused) assert.throws(() => backends[name], (error: unknown) => error instanceof TypeError && error.message.includes(`"${name}"`));
+    for (const name of unused)
+      assert.throws(
+        () => backends[name],
+        (error: unknown) => error instanceof TypeError && error.message.includes(`"${name}"`),
+      );
   } finally {
     await backends.close();
   }
@@ -86,7 +93,10 @@ test('deploy: compose and k8s give every BFF the address of each backend it uses
     const port = BACKENDS[backend].defaultPort;
     const containerPort = (pod.ports as Doc[]).find((p) => p.containerPort === port);
     assert.equal(containerPort?.name, backend, `k8s backends pod: ${backend} on ${port}`);
-    assert.ok((service.spec.ports as Doc[]).some((p) => p.port === port && p.targetPort === backend), `k8s backends Service: ${backend} on ${port}`);
+    assert.ok(
+      (service.spec.ports as Doc[]).some((p) => p.port === port && p.targetPort === backend),
+      `k8s backends Service: ${backend} on ${port}`,
+    );
   }
 });
 

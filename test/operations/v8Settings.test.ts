@@ -26,9 +26,15 @@ async function probe(env: Record<string, string>): Promise<ProbeResult> {
 describe('V8 settings', { timeout: 600_000 }, () => {
   it('turns allocation-site pretenuring off unless BFF_V8_PRETENURING asks for it', () => {
     const set: string[] = [];
-    assert.deepEqual(applyV8Settings({ pretenuring: false }, (flag) => set.push(flag)), [NO_PRETENURING_FLAG]);
+    assert.deepEqual(
+      applyV8Settings({ pretenuring: false }, (flag) => set.push(flag)),
+      [NO_PRETENURING_FLAG],
+    );
     assert.deepEqual(set, ['--no-allocation-site-pretenuring']);
-    assert.deepEqual(applyV8Settings({ pretenuring: true }, (flag) => set.push(flag)), []);
+    assert.deepEqual(
+      applyV8Settings({ pretenuring: true }, (flag) => set.push(flag)),
+      [],
+    );
     assert.equal(set.length, 1);
   });
 
@@ -38,8 +44,14 @@ describe('V8 settings', { timeout: 600_000 }, () => {
     assert.deepEqual(byDefault.flags, [NO_PRETENURING_FLAG]);
     assert.deepEqual(withPretenuring.flags, []);
     const allocated = withPretenuring.count * 40;
-    assert.ok(byDefault.oldSpaceGrowthBytes < allocated * 0.1, `default: the old generation grew by ${byDefault.oldSpaceGrowthBytes} bytes during ${allocated} bytes of short-lived objects`);
+    assert.ok(
+      byDefault.oldSpaceGrowthBytes < allocated * 0.1,
+      `default: the old generation grew by ${byDefault.oldSpaceGrowthBytes} bytes during ${allocated} bytes of short-lived objects`,
+    );
     // The control: the probe does reproduce what the setting prevents.
-    assert.ok(withPretenuring.oldSpaceGrowthBytes > allocated * 0.5, `pretenuring on: the old generation grew by only ${withPretenuring.oldSpaceGrowthBytes} bytes`);
+    assert.ok(
+      withPretenuring.oldSpaceGrowthBytes > allocated * 0.5,
+      `pretenuring on: the old generation grew by only ${withPretenuring.oldSpaceGrowthBytes} bytes`,
+    );
   });
 });

@@ -33,7 +33,10 @@ describe('codegen', { timeout: 120_000 }, () => {
     const types = join(root, 'bff-mobile/generated/resolvers.js');
     const write = (name: string, gallery: string) => {
       const file = join(dir, name);
-      writeFileSync(file, `import type { Resolvers } from ${JSON.stringify(types)};\nexport const probe: Resolvers = { ProductScreen: { gallery: () => ${gallery} } };\n`);
+      writeFileSync(
+        file,
+        `import type { Resolvers } from ${JSON.stringify(types)};\nexport const probe: Resolvers = { ProductScreen: { gallery: () => ${gallery} } };\n`,
+      );
       return file;
     };
     const right = write('right.ts', "[{ url: 'https://img/400.jpg', width: 400 }]");

@@ -36,7 +36,15 @@ const impactOf = (backend: string, changes: ContractChange[], usage = []) =>
   Object.fromEntries(
     (['mobile', 'web'] as const).map((bff) => [
       bff,
-      contractImpact({ bff, backend, changes, schema: buildLiveSchema(root, bff), dependencies: DEPENDENCIES[bff], operations: readShippedOperations(root, bff), usage }),
+      contractImpact({
+        bff,
+        backend,
+        changes,
+        schema: buildLiveSchema(root, bff),
+        dependencies: DEPENDENCIES[bff],
+        operations: readShippedOperations(root, bff),
+        usage,
+      }),
     ]),
   );
 
@@ -70,13 +78,16 @@ describe('contract impact', () => {
         const [type, field] = coordinate.split('.') as [string, string];
         const named = schema.getType(type);
         assert.ok(named && isObjectType(named) && named.getFields()[field], `bff-${bff}: ${coordinate} is not in the schema`);
-        for (const element of [...(dependency.calls ?? []), ...(dependency.reads ?? [])]) assert.ok(known(element), `bff-${bff}: ${coordinate} reads ${element}, which no current contract defines`);
+        for (const element of [...(dependency.calls ?? []), ...(dependency.reads ?? [])])
+          assert.ok(known(element), `bff-${bff}: ${coordinate} reads ${element}, which no current contract defines`);
       }
     }
   });
 
   it('catalog dropping images.medium: the mobile product screen and the web product page, not the orders table', () => {
-    const next = structuredClone(catalogOpenApi) as { components: { schemas: { Product: { properties: { images: { properties: Record<string, unknown>; required: string[] } } } } } };
+    const next = structuredClone(catalogOpenApi) as {
+      components: { schemas: { Product: { properties: { images: { properties: Record<string, unknown>; required: string[] } } } } };
+    };
     delete next.components.schemas.Product.properties.images.properties.medium;
     next.components.schemas.Product.properties.images.required = ['thumb', 'small', 'large', 'original'];
     const changes = diffOpenApi(catalogOpenApi, next);
@@ -87,14 +98,25 @@ describe('contract impact', () => {
       { bff: 'mobile', field: 'ProductScreen.gallery', clientName: 'shop-ios', clientVersion: '3.0.0', count: 0 },
     ] as never);
     assert.deepEqual(impact.mobile!.fields.map((f) => f.coordinate).sort(), ['ProductScreen.gallery', 'ProductScreen.images']);
-    assert.deepEqual(impact.mobile!.operations, [{ name: 'ProductScreen', fields: ['ProductScreen.images'], versions: ['shop-ios 2.3.0'] }]);
+    assert.deepEqual(impact.mobile!.operations, [
+      { name: 'ProductScreen', fields: ['ProductScreen.images'], versions: ['shop-ios 2.3.0'] },
+    ]);
     assert.deepEqual(impact.mobile!.loaders, ['productById']);
-    assert.deepEqual(impact.web!.fields.map((f) => f.coordinate), ['ImageSet.medium']);
-    assert.deepEqual(impact.web!.operations.map((o) => o.name), ['ProductPage']);
+    assert.deepEqual(
+      impact.web!.fields.map((f) => f.coordinate),
+      ['ImageSet.medium'],
+    );
+    assert.deepEqual(
+      impact.web!.operations.map((o) => o.name),
+      ['ProductPage'],
+    );
   });
 
   it('an operation removed or a property made optional is a change; an added property is not', () => {
-    const next = structuredClone(usersOpenApi) as { paths: Record<string, unknown>; components: { schemas: { User: { required: string[]; properties: Record<string, unknown> } } } };
+    const next = structuredClone(usersOpenApi) as {
+      paths: Record<string, unknown>;
+      components: { schemas: { User: { required: string[]; properties: Record<string, unknown> } } };
+    };
     next.components.schemas.User.required = next.components.schemas.User.required.filter((name) => name !== 'phone');
     next.components.schemas.User.properties.nickname = { type: 'string' };
     const patch = Object.keys(next.paths).find((path) => path.includes('{id}'))!;
@@ -105,9 +127,19 @@ describe('contract impact', () => {
       { element: 'User.phone', change: 'now optional' },
     ]);
     const impact = impactOf('users', changes);
-    assert.deepEqual(impact.mobile!.operations.map((o) => o.name), ['UpdateProfile']);
-    assert.deepEqual(impact.web!.fields.map((f) => f.coordinate).sort(), ['Customer.phone', 'Mutation.updateProfile', 'ProfileUpdated.viewer']);
-    assert.deepEqual(impact.web!.operations.map((o) => o.name), ['CustomerPage']);
+    assert.deepEqual(
+      impact.mobile!.operations.map((o) => o.name),
+      ['UpdateProfile'],
+    );
+    assert.deepEqual(impact.web!.fields.map((f) => f.coordinate).sort(), [
+      'Customer.phone',
+      'Mutation.updateProfile',
+      'ProfileUpdated.viewer',
+    ]);
+    assert.deepEqual(
+      impact.web!.operations.map((o) => o.name),
+      ['CustomerPage'],
+    );
   });
 
   it('orders dropping Order.currency (a proto edited in a temp copy): every money field of an order, in both BFFs', () => {
@@ -119,7 +151,10 @@ describe('contract impact', () => {
     const changes = diffProto(join(root, 'protos/orders/v1/orders.proto'), file);
     assert.deepEqual(changes, [{ element: 'Order.currency', change: 'field 8 removed' }]);
     const impact = impactOf('orders', changes);
-    assert.deepEqual(impact.mobile!.fields.map((f) => f.coordinate), ['OrderRow.total']);
+    assert.deepEqual(
+      impact.mobile!.fields.map((f) => f.coordinate),
+      ['OrderRow.total'],
+    );
     assert.deepEqual(impact.mobile!.operations.map((o) => o.name).sort(), ['Home', 'OrderHistory', 'PlaceOrder']);
     assert.deepEqual(impact.web!.fields.map((f) => f.coordinate).sort(), ['LineItem.subtotal', 'LineItem.unitPrice', 'Order.total']);
     assert.deepEqual(impact.web!.loaders, ['orderById']);

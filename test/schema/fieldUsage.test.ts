@@ -85,9 +85,17 @@ describe('deprecation by usage, end to end', { timeout: 60_000 }, () => {
     // The new version's document is not in the manifest: Apollo's path.
     const next = 'query ProductScreenV3($id: ID!) { product(id: $id) { id gallery { url width } } }';
     for (let i = 0; i < 12; i++) {
-      const res = await gql<{ product: { gallery: { url: string; width: number }[] } }>(mobile.url, next, { id: 'p-00042' }, client('shop-ios', '3.0.0'));
+      const res = await gql<{ product: { gallery: { url: string; width: number }[] } }>(
+        mobile.url,
+        next,
+        { id: 'p-00042' },
+        client('shop-ios', '3.0.0'),
+      );
       assert.equal(res.body.errors, undefined);
-      assert.deepEqual(res.body.data!.product.gallery.map((image) => image.width), [400, 800]);
+      assert.deepEqual(
+        res.body.data!.product.gallery.map((image) => image.width),
+        [400, 800],
+      );
       assert.equal(res.body.data!.product.gallery[0]!.url.endsWith('/400.jpg'), true);
     }
     assert.equal(mobile.server.fastPath!.served - servedBefore, 12);
@@ -102,7 +110,11 @@ describe('deprecation by usage, end to end', { timeout: 60_000 }, () => {
     assert.equal(count('ProductScreen.images', 'other') + count('ProductScreen.images', '2.3.0'), 12);
     assert.equal(samples.find((s) => s.field === 'ProductScreen.images')?.bff, 'mobile');
 
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/schema.ts', 'usage', '--metrics-url', `${mobile.origin}/metrics`], { cwd: root });
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/schema.ts', 'usage', '--metrics-url', `${mobile.origin}/metrics`],
+      { cwd: root },
+    );
     assert.match(stdout, /bff-mobile: ProductScreen\.images \(deprecated: Use `gallery`/);
     assert.match(stdout, /\n {2}shop-ios 2\.3\.0: 3 operation\(s\)\n/);
     assert.doesNotMatch(stdout, /3\.0\.0/);

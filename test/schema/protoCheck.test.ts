@@ -44,6 +44,9 @@ describe('proto check', { timeout: 60_000 }, () => {
 
   it('a renumbered field is refused; a new field is not', async () => {
     assert.equal((await checkProtos(editedCopy('string currency = 8;', 'string currency = 9;'), released)).ok, false);
-    assert.deepEqual(await checkProtos(editedCopy('  string currency = 8;\n', '  string currency = 8;\n  string note = 9;\n'), released), { ok: true, problems: [] });
+    assert.deepEqual(await checkProtos(editedCopy('  string currency = 8;\n', '  string currency = 8;\n  string note = 9;\n'), released), {
+      ok: true,
+      problems: [],
+    });
   });
 });

@@ -42,7 +42,17 @@ function edit(dir: string, path: string, from: string | RegExp, to: string): voi
 }
 
 const git = (dir: string, ...args: string[]) =>
-  run('git', ['-C', dir, '-c', 'user.name=schema-check', '-c', 'user.email=schema-check@example.invalid', '-c', 'commit.gpgsign=false', ...args]);
+  run('git', [
+    '-C',
+    dir,
+    '-c',
+    'user.name=schema-check',
+    '-c',
+    'user.email=schema-check@example.invalid',
+    '-c',
+    'commit.gpgsign=false',
+    ...args,
+  ]);
 
 describe('schema check', { timeout: 60_000 }, () => {
   it('the repository passes: snapshots current, every shipped operation valid (npm run schema:check exits 0)', async () => {
@@ -102,7 +112,10 @@ describe('schema check', { timeout: 60_000 }, () => {
     writeFileSync(join(dir, snapshotPath('mobile')), printSnapshot(buildLiveSchema(dir, 'mobile')));
     let [report] = (await runSchemaCheck({ root: dir, bffs: ['mobile'], base })).reports;
     assert.deepEqual(report!.drift, []);
-    assert.deepEqual(report!.unexplained.map((c) => [c.class, c.type, c.path]), [['breaking', 'ENUM_VALUE_REMOVED', 'StockBadge.LOW_STOCK']]);
+    assert.deepEqual(
+      report!.unexplained.map((c) => [c.class, c.type, c.path]),
+      [['breaking', 'ENUM_VALUE_REMOVED', 'StockBadge.LOW_STOCK']],
+    );
     assert.equal(report!.ok, false);
 
     // A line that names another coordinate is not a reason for this one.
@@ -111,7 +124,10 @@ describe('schema check', { timeout: 60_000 }, () => {
     [report] = (await runSchemaCheck({ root: dir, bffs: ['mobile'], base })).reports;
     assert.equal(report!.ok, false);
 
-    writeFileSync(changelog, `${readFileSync(changelog, 'utf8')}- mobile: removed \`StockBadge.LOW_STOCK\`: the app shows IN_STOCK until it runs out (no version since 1.0 draws it)\n`);
+    writeFileSync(
+      changelog,
+      `${readFileSync(changelog, 'utf8')}- mobile: removed \`StockBadge.LOW_STOCK\`: the app shows IN_STOCK until it runs out (no version since 1.0 draws it)\n`,
+    );
     [report] = (await runSchemaCheck({ root: dir, bffs: ['mobile'], base })).reports;
     assert.deepEqual(report!.unexplained, []);
     assert.equal(report!.ok, true);

@@ -40,23 +40,47 @@ test('a configured key resolves to its client, plan and scopes; defaults apply',
 });
 
 test('unknown, revoked, oversized and foreign keys are refused with the right code', () => {
-  assert.deepEqual(refused(() => verifyApiKey('nope')), { code: 'UNAUTHENTICATED', reason: 'unknown_api_key' });
-  assert.deepEqual(refused(() => verifyApiKey('gone-key')), { code: 'UNAUTHENTICATED', reason: 'revoked_api_key' });
-  assert.deepEqual(refused(() => verifyApiKey('x'.repeat(1000))), { code: 'UNAUTHENTICATED', reason: 'malformed_api_key' });
+  assert.deepEqual(
+    refused(() => verifyApiKey('nope')),
+    { code: 'UNAUTHENTICATED', reason: 'unknown_api_key' },
+  );
+  assert.deepEqual(
+    refused(() => verifyApiKey('gone-key')),
+    { code: 'UNAUTHENTICATED', reason: 'revoked_api_key' },
+  );
+  assert.deepEqual(
+    refused(() => verifyApiKey('x'.repeat(1000))),
+    { code: 'UNAUTHENTICATED', reason: 'malformed_api_key' },
+  );
   const mobile = createApiKeyVerifier({ bff: 'mobile', keys });
-  assert.deepEqual(refused(() => mobile('acme-key')), { code: 'FORBIDDEN', reason: 'api_key_not_allowed' });
+  assert.deepEqual(
+    refused(() => mobile('acme-key')),
+    { code: 'FORBIDDEN', reason: 'api_key_not_allowed' },
+  );
 });
 
 test('a key alone is an apiKey viewer; a key with a token is the user, calling through the key', async () => {
   const authenticate = createAuthenticator({ client: 'web', verifyToken, verifyApiKey });
   assert.deepEqual(await authenticate({ 'x-api-key': 'acme-key' }), {
-    kind: 'apiKey', userId: undefined, scopes: new Set(['catalog:read']), client: 'acme', plan: 'gold',
+    kind: 'apiKey',
+    userId: undefined,
+    scopes: new Set(['catalog:read']),
+    client: 'acme',
+    plan: 'gold',
   });
   assert.deepEqual(await authenticate({ 'x-api-key': 'acme-key', authorization: 'Bearer a.b.c' }), {
-    kind: 'user', userId: 'u-7', scopes: new Set(['orders:read:self']), client: 'acme', plan: 'gold', claims: {},
+    kind: 'user',
+    userId: 'u-7',
+    scopes: new Set(['orders:read:self']),
+    client: 'acme',
+    plan: 'gold',
+    claims: {},
   });
   assert.deepEqual(await authenticate({}), { kind: 'anonymous', userId: undefined, scopes: new Set(), client: 'web', plan: 'default' });
-  await assert.rejects(authenticate({ 'x-api-key': ['acme-key', 'acme-key'] as unknown as string }), (e: BffError) => e.reason === 'repeated_api_key');
+  await assert.rejects(
+    authenticate({ 'x-api-key': ['acme-key', 'acme-key'] as unknown as string }),
+    (e: BffError) => e.reason === 'repeated_api_key',
+  );
 });
 
 test('bad API key configuration stops the start, naming the variable', () => {
@@ -64,12 +88,20 @@ test('bad API key configuration stops the start, naming the variable', () => {
   bad({ API_KEYS: 'not json' });
   bad({ API_KEYS: JSON.stringify([{ client: 'a', sha256: 'abc', bffs: ['web'] }]) });
   bad({ API_KEYS: JSON.stringify([{ client: 'a', sha256: sha('k'), bffs: ['tv'] }]) });
-  bad({ API_KEYS: JSON.stringify([{ client: 'a', sha256: sha('k'), bffs: ['web'] }, { client: 'b', sha256: sha('k'), bffs: ['web'] }]) });
+  bad({
+    API_KEYS: JSON.stringify([
+      { client: 'a', sha256: sha('k'), bffs: ['web'] },
+      { client: 'b', sha256: sha('k'), bffs: ['web'] },
+    ]),
+  });
   bad({ API_KEYS_FILE: '/nonexistent/keys.json' });
   const file = join(mkdtempSync(join(tmpdir(), 'bff-keys-')), 'keys.json');
   writeFileSync(file, JSON.stringify([{ client: 'acme', sha256: sha('acme-key'), bffs: ['web'] }]));
   assert.equal(loadConfig(webProfile, { API_KEYS_FILE: file }).auth.apiKeys[0]?.client, 'acme');
-  assert.throws(() => loadConfig(webProfile, { API_KEYS: '[]', API_KEYS_FILE: file }), /API_KEYS_FILE: set API_KEYS or API_KEYS_FILE, not both/);
+  assert.throws(
+    () => loadConfig(webProfile, { API_KEYS: '[]', API_KEYS_FILE: file }),
+    /API_KEYS_FILE: set API_KEYS or API_KEYS_FILE, not both/,
+  );
   assert.throws(() => loadConfig(webProfile, { API_KEYS: '[{"client":"a"}]' }), /API_KEYS: \[0\]\.sha256: /);
 });
 
@@ -82,7 +114,10 @@ test('edge settings: defaults per BFF and per mode, and checks between them', ()
   assert.equal(web.persistedQueries.safelist, 'off');
   assert.ok(mobileDev.operationLimits.cost < web.operationLimits.cost);
   assert.equal(loadConfig(webProfile, { SAFELIST_MODE: 'log' }).persistedQueries.safelist, 'log');
-  assert.throws(() => loadConfig(webProfile, { BFF_IDLE_TIMEOUT_MS: '5000', BFF_REQUEST_TIMEOUT_MS: '10000' }), /BFF_IDLE_TIMEOUT_MS: must be longer than BFF_REQUEST_TIMEOUT_MS/);
+  assert.throws(
+    () => loadConfig(webProfile, { BFF_IDLE_TIMEOUT_MS: '5000', BFF_REQUEST_TIMEOUT_MS: '10000' }),
+    /BFF_IDLE_TIMEOUT_MS: must be longer than BFF_REQUEST_TIMEOUT_MS/,
+  );
   assert.throws(() => loadConfig(webProfile, { BFF_HEADERS_TIMEOUT_MS: '20000' }), /BFF_HEADERS_TIMEOUT_MS/);
   assert.throws(() => loadConfig(webProfile, { SAFELIST_MODE: 'strict' }), /SAFELIST_MODE/);
 });

@@ -74,12 +74,28 @@ for (const name of ['mobile', 'web'] as const) {
 
     test('the attack answers BAD_USER_INPUT with no catalog call, and the catalog keeps serving', async () => {
       const attacks: { what: string; body: Record<string, unknown>; code: string }[] = [
-        { what: `the ${SCREEN[name].query.match(/query (\w+)/)![1]} manifest operation with a 20 KB id`, body: byHash(name, LONG_ID), code: 'BAD_USER_INPUT' },
+        {
+          what: `the ${SCREEN[name].query.match(/query (\w+)/)![1]} manifest operation with a 20 KB id`,
+          body: byHash(name, LONG_ID),
+          code: 'BAD_USER_INPUT',
+        },
         { what: 'the manifest operation with a 1.7 KB id', body: byHash(name, '7'.repeat(1700)), code: 'BAD_USER_INPUT' },
-        { what: 'the manifest operation sent in full with a 20 KB id', body: { query: SCREEN[name].query, variables: { id: LONG_ID } }, code: 'BAD_USER_INPUT' },
+        {
+          what: 'the manifest operation sent in full with a 20 KB id',
+          body: { query: SCREEN[name].query, variables: { id: LONG_ID } },
+          code: 'BAD_USER_INPUT',
+        },
         // The mobile safelist refuses any document not in its manifest before it is parsed.
-        { what: 'a 20 KB id literal', body: { query: `{ product(id: "${LONG_ID}") { id title } }` }, code: name === 'mobile' ? 'PERSISTED_QUERY_NOT_ALLOWED' : 'BAD_USER_INPUT' },
-        { what: 'ten aliased 1.7 KB ids', body: { query: TEN_ALIASED }, code: name === 'mobile' ? 'PERSISTED_QUERY_NOT_ALLOWED' : 'BAD_USER_INPUT' },
+        {
+          what: 'a 20 KB id literal',
+          body: { query: `{ product(id: "${LONG_ID}") { id title } }` },
+          code: name === 'mobile' ? 'PERSISTED_QUERY_NOT_ALLOWED' : 'BAD_USER_INPUT',
+        },
+        {
+          what: 'ten aliased 1.7 KB ids',
+          body: { query: TEN_ALIASED },
+          code: name === 'mobile' ? 'PERSISTED_QUERY_NOT_ALLOWED' : 'BAD_USER_INPUT',
+        },
       ];
       const before = await catalogCalls();
       for (const attack of attacks) {

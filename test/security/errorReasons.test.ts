@@ -12,7 +12,12 @@ import type { RunningBff } from '../fixtures/startBffs.js';
 import { post, startSecuredBff } from './startSecuredBff.js';
 import { createTestIssuer, type TestIssuer } from './testIssuer.js';
 
-const PRODUCTION = { NODE_ENV: 'production', IDENTITY_HMAC_SECRET: 'dev-identity-secret-change-me', RATE_LIMIT_ENABLED: 'false', UPSTREAM_RETRIES: '0' };
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  IDENTITY_HMAC_SECRET: 'dev-identity-secret-change-me',
+  RATE_LIMIT_ENABLED: 'false',
+  UPSTREAM_RETRIES: '0',
+};
 const QUERY = '{ product(id: "p-00001") { id title stock { totalAvailable } } }';
 
 let backends: BackendsProcess;

@@ -62,13 +62,29 @@ describe('identity propagation', () => {
   test("an API key's client and scopes are what backends see", async () => {
     const res = await gql(web.url, PROBE, {}, { 'x-api-key': API_KEYS.webPartner });
     assert.equal(res.status, 200);
-    assert.deepEqual((await backends.admin.stats()).catalog.last?.identity, { client: 'acme-partner', userId: null, scopes: ['catalog:read'] });
+    assert.deepEqual((await backends.admin.stats()).catalog.last?.identity, {
+      client: 'acme-partner',
+      userId: null,
+      scopes: ['catalog:read'],
+    });
   });
 
   test('a backend refuses a call whose identity signature is wrong', async () => {
-    const fields = { client: 'mobile', userId: 'u-00001', scopes: '', requestId: 'r-1', ts: Date.now(), backend: 'users', call: 'PATCH /users/u-00001' };
+    const fields = {
+      client: 'mobile',
+      userId: 'u-00001',
+      scopes: '',
+      requestId: 'r-1',
+      ts: Date.now(),
+      backend: 'users',
+      call: 'PATCH /users/u-00001',
+    };
     const forged = identityHeaders('not-the-shared-secret', fields);
-    const res = await fetch(`${backends.urls.users}/users/u-00001`, { method: 'PATCH', headers: { ...forged, 'content-type': 'application/json' }, body: '{"name":"Mallory"}' });
+    const res = await fetch(`${backends.urls.users}/users/u-00001`, {
+      method: 'PATCH',
+      headers: { ...forged, 'content-type': 'application/json' },
+      body: '{"name":"Mallory"}',
+    });
     assert.equal(res.status, 401);
     const genuine = identityHeaders('dev-identity-secret-change-me', { ...fields, call: 'GET /users/u-00001' });
     const ok = await fetch(`${backends.urls.users}/users/u-00001`, { headers: genuine });
@@ -80,9 +96,18 @@ describe('identity propagation', () => {
     assert.equal(pii.status, 401, 'no user data without an identity');
     assert.equal(((await pii.json()) as { error: { code: string } }).error.code, 'UNAUTHENTICATED');
     assert.equal((await fetch(`${backends.urls.catalog}/products/p-00001`)).status, 401);
-    const reviews = await fetch(backends.urls.reviews, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ reviewSummaries(productIds: ["p-00001"]) { count } }' }) });
+    const reviews = await fetch(backends.urls.reviews, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ reviewSummaries(productIds: ["p-00001"]) { count } }' }),
+    });
     assert.equal(reviews.status, 401);
-    for (const url of [`${backends.urls.users}/healthz`, `${backends.urls.users}/openapi.json`, `${backends.urls.catalog}/healthz`, `${backends.urls.catalog}/openapi.json`]) {
+    for (const url of [
+      `${backends.urls.users}/healthz`,
+      `${backends.urls.users}/openapi.json`,
+      `${backends.urls.catalog}/healthz`,
+      `${backends.urls.catalog}/openapi.json`,
+    ]) {
       assert.equal((await fetch(url)).status, 200, url);
     }
     const { orders } = clients();
@@ -90,7 +115,15 @@ describe('identity propagation', () => {
   });
 
   test('a signature replayed for another path, query, method or backend is refused', async () => {
-    const fields = { client: 'web', userId: null, scopes: '', requestId: 'r-2', ts: Date.now(), backend: 'users', call: 'GET /users/u-00001' };
+    const fields = {
+      client: 'web',
+      userId: null,
+      scopes: '',
+      requestId: 'r-2',
+      ts: Date.now(),
+      backend: 'users',
+      call: 'GET /users/u-00001',
+    };
     const captured = identityHeaders('dev-identity-secret-change-me', fields);
     assert.equal((await fetch(`${backends.urls.users}/users/u-00001`, { headers: captured })).status, 200, 'the call it was signed for');
     assert.equal((await fetch(`${backends.urls.users}/users/u-00002`, { headers: captured })).status, 401, 'another path');
@@ -98,7 +131,11 @@ describe('identity propagation', () => {
     const forBatch = identityHeaders('dev-identity-secret-change-me', { ...fields, call: 'GET /users?ids=u-00001' });
     assert.equal((await fetch(`${backends.urls.users}/users?ids=u-00001`, { headers: forBatch })).status, 200);
     assert.equal((await fetch(`${backends.urls.users}/users?ids=u-00001,u-00002`, { headers: forBatch })).status, 401, 'another query');
-    const patch = await fetch(`${backends.urls.users}/users/u-00001`, { method: 'PATCH', headers: { ...captured, 'content-type': 'application/json' }, body: '{"name":"Mallory"}' });
+    const patch = await fetch(`${backends.urls.users}/users/u-00001`, {
+      method: 'PATCH',
+      headers: { ...captured, 'content-type': 'application/json' },
+      body: '{"name":"Mallory"}',
+    });
     assert.equal(patch.status, 401, 'another method');
     const forCatalog = identityHeaders('dev-identity-secret-change-me', { ...fields, backend: 'catalog', call: 'GET /users/u-00001' });
     assert.equal((await fetch(`${backends.urls.users}/users/u-00001`, { headers: forCatalog })).status, 401, 'signed for another backend');
@@ -111,7 +148,11 @@ describe('identity propagation', () => {
     const grpcSigned = identityHeaders('dev-identity-secret-change-me', { ...fields, backend: 'orders', call: listOrders });
     const answer = await unary(orders, 'BatchGetOrders', { ids: ['o-000001'] }, grpcSigned);
     assert.equal((answer as { orders: unknown[] }).orders.length, 1);
-    await assert.rejects(unary(orders, 'ListRecentOrders', { pageSize: 1 }, grpcSigned), { code: grpc.status.UNAUTHENTICATED }, 'another gRPC method');
+    await assert.rejects(
+      unary(orders, 'ListRecentOrders', { pageSize: 1 }, grpcSigned),
+      { code: grpc.status.UNAUTHENTICATED },
+      'another gRPC method',
+    );
   });
 
   test('anonymous BFF calls carry a signed anonymous identity', async () => {
@@ -161,7 +202,11 @@ describe('ownership', () => {
   test("web order(id) is null for someone else's order and the order for its owner", async () => {
     const staff = await tokenFor(backends, 'u-00001', 'orders:read:all');
     const table = await gql<{ orders: { nodes: { id: string; customer: { id: string } }[] } }>(
-      web.url, '{ orders(first: 20) { nodes { id customer { id } } } }', {}, { authorization: `Bearer ${staff}` });
+      web.url,
+      '{ orders(first: 20) { nodes { id customer { id } } } }',
+      {},
+      { authorization: `Bearer ${staff}` },
+    );
     const theirs = table.body.data!.orders.nodes.find((o) => o.customer.id !== 'u-00007' && o.customer.id !== 'u-00001')!;
     assert.ok(theirs, 'the seed has orders of other users');
 
@@ -181,7 +226,11 @@ describe('ownership', () => {
     const token = await tokenFor(backends, 'u-00007', 'customers:read');
     const before = (await backends.admin.stats()).orders.byOperation.ListUserOrders ?? 0;
     const res = await gql<{ customer: { id: string; orders: unknown } }>(
-      web.url, '{ customer(id: "u-00001") { id orders(first: 5) { nodes { id } } } }', {}, { authorization: `Bearer ${token}` });
+      web.url,
+      '{ customer(id: "u-00001") { id orders(first: 5) { nodes { id } } } }',
+      {},
+      { authorization: `Bearer ${token}` },
+    );
     assert.equal(res.body.data?.customer.id, 'u-00001');
     assert.equal(res.body.data?.customer.orders, null);
     assert.deepEqual(res.body.errors?.[0]?.path, ['customer', 'orders']);
@@ -205,7 +254,11 @@ function unary(client: grpc.Client, method: string, request: object, headers: Re
   const metadata = new grpc.Metadata();
   for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
   return new Promise((resolve, reject) => {
-    const fn = (client as unknown as Record<string, (...args: unknown[]) => void>)[method.charAt(0).toLowerCase() + method.slice(1)] ?? (client as unknown as Record<string, (...args: unknown[]) => void>)[method]!;
-    fn.call(client, request, metadata, { deadline: Date.now() + 5000 }, (error: grpc.ServiceError | null, response: unknown) => (error ? reject(error) : resolve(response)));
+    const fn =
+      (client as unknown as Record<string, (...args: unknown[]) => void>)[method.charAt(0).toLowerCase() + method.slice(1)] ??
+      (client as unknown as Record<string, (...args: unknown[]) => void>)[method]!;
+    fn.call(client, request, metadata, { deadline: Date.now() + 5000 }, (error: grpc.ServiceError | null, response: unknown) =>
+      error ? reject(error) : resolve(response),
+    );
   });
 }

@@ -73,14 +73,23 @@ test('an opaque token is introspected once and then served from the cache', asyn
   // Concurrent first uses share one introspection.
   const fresh = await opaqueToken('u-00007');
   const mid = idp.oauth.introspections;
-  const all = await Promise.all(Array.from({ length: 5 }, () => post(web.url, { query: '{ viewer { id } }' }, { authorization: `Bearer ${fresh}` })));
-  assert.deepEqual(all.map((r) => r.status), [200, 200, 200, 200, 200]);
+  const all = await Promise.all(
+    Array.from({ length: 5 }, () => post(web.url, { query: '{ viewer { id } }' }, { authorization: `Bearer ${fresh}` })),
+  );
+  assert.deepEqual(
+    all.map((r) => r.status),
+    [200, 200, 200, 200, 200],
+  );
   assert.equal(idp.oauth.introspections - mid, 1);
 });
 
 test('an unknown opaque token gets the same 401 as a bad JWT', async () => {
   for (const bff of [mobile, web]) {
-    const res = await post(bff.url, { query: MY_ORDERS.replace('myOrders(first: 1) { orders { id } }', '__typename') }, { authorization: 'Bearer not-a-token-the-idp-issued' });
+    const res = await post(
+      bff.url,
+      { query: MY_ORDERS.replace('myOrders(first: 1) { orders { id } }', '__typename') },
+      { authorization: 'Bearer not-a-token-the-idp-issued' },
+    );
     assert.equal(res.status, 401);
     assert.equal(res.body.errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
     assert.equal(res.body.errors?.[0]?.message, 'Invalid or expired access token.');
@@ -124,11 +133,18 @@ test('an opaque client-credentials token of a partner reads the staff list on bf
 test('the IdP refuses introspection to a client that is not a resource server', async () => {
   const res = await fetch(`${idpUrl}/introspect`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('acme-reports:acme-reports-dev-secret').toString('base64')}` },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from('acme-reports:acme-reports-dev-secret').toString('base64')}`,
+    },
     body: 'token=x',
   });
   assert.equal(res.status, 403);
-  const anonymous = await fetch(`${idpUrl}/introspect`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'token=x' });
+  const anonymous = await fetch(`${idpUrl}/introspect`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'token=x',
+  });
   assert.equal(anonymous.status, 401);
 });
 

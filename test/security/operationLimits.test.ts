@@ -12,10 +12,18 @@ import { buildBffSchema } from '../../src/schema/buildBffSchema.js';
 import { buildManifest } from '../../src/persisted/buildManifest.js';
 import { fileURLToPath } from 'node:url';
 
-const schemas = { mobile: buildBffSchema(BFFS.mobile.profile.schemaDirs, mobileResolvers), web: buildBffSchema(BFFS.web.profile.schemaDirs, webResolvers) };
+const schemas = {
+  mobile: buildBffSchema(BFFS.mobile.profile.schemaDirs, mobileResolvers),
+  web: buildBffSchema(BFFS.web.profile.schemaDirs, webResolvers),
+};
 const cost = (client: 'mobile' | 'web', query: string, variables?: Record<string, unknown>) => {
   const document = parse(query);
-  return estimateCost(schemas[client], document, document.definitions.find((d) => d.kind === 'OperationDefinition') as OperationDefinitionNode, variables);
+  return estimateCost(
+    schemas[client],
+    document,
+    document.definitions.find((d) => d.kind === 'OperationDefinition') as OperationDefinitionNode,
+    variables,
+  );
 };
 
 test('cost: objects count once per list item; scalars are free', () => {
@@ -36,16 +44,32 @@ test('cost: objects count once per list item; scalars are free', () => {
   const nested = '{ products(first: 10) { nodes { ...P } } } fragment P on Product { reviews(first: 4) { id } }';
   assert.equal(cost('web', nested), 1 + 10 * (1 + 4));
   // Branches of an abstract type count as written (OutOfStock holds scalars only).
-  assert.equal(cost('mobile', 'mutation { placeOrder(input: { items: [], idempotencyKey: "k" }) { ... on OrderPlaced { order { id } } ... on OutOfStock { productId } } }'), 1 + 1);
+  assert.equal(
+    cost(
+      'mobile',
+      'mutation { placeOrder(input: { items: [], idempotencyKey: "k" }) { ... on OrderPlaced { order { id } } ... on OutOfStock { productId } } }',
+    ),
+    1 + 1,
+  );
 });
 
 test('shape: measured as written, fragments memoised, cycles harmless', () => {
-  assert.deepEqual(measureDocument(parse('{ a { b { c } } x: a { d } }')), { depth: 3, aliases: 1, rootFields: 2, directivesPerField: 0, repeatedFields: 1 });
+  assert.deepEqual(measureDocument(parse('{ a { b { c } } x: a { d } }')), {
+    depth: 3,
+    aliases: 1,
+    rootFields: 2,
+    directivesPerField: 0,
+    repeatedFields: 1,
+  });
   assert.equal(measureDocument(parse('{ ...F } fragment F on Q { a { ...G } } fragment G on A { b { c } }')).depth, 3);
   assert.equal(measureDocument(parse('{ ...F ...F } fragment F on Q { a b }')).rootFields, 4);
   assert.equal(measureDocument(parse('{ a @skip(if: true) @include(if: true) }')).directivesPerField, 2);
   assert.equal(measureDocument(parse('{ a { id id id name } }')).repeatedFields, 3);
-  assert.equal(measureDocument(parse('{ __schema { types { fields { type { ofType { name } } } } } }')).depth, 0, 'introspection is not counted');
+  assert.equal(
+    measureDocument(parse('{ __schema { types { fields { type { ofType { name } } } } } }')).depth,
+    0,
+    'introspection is not counted',
+  );
   // Fragments spreading each other twice per level: 2^40 expansions, measured in microseconds.
   const chain = Array.from({ length: 40 }, (_, i) => `fragment F${i} on Q { a { ...F${i + 1} ...F${i + 1} } }`).join(' ');
   const shape = measureDocument(parse(`{ ...F0 } ${chain} fragment F40 on Q { leaf }`));

@@ -18,7 +18,13 @@ const sha256 = (key: string) => createHash('sha256').update(key).digest('hex');
 const STAFF_KEY = 'sk_test_staff_reports_0123456789';
 const CATALOG_KEY = 'ck_test_catalog_only_0123456789';
 const KEYS = JSON.stringify([
-  { client: 'acme-reports-key', sha256: sha256(STAFF_KEY), bffs: ['web', 'mobile'], plan: 'partner', scopes: ['orders:read:all', 'customers:read'] },
+  {
+    client: 'acme-reports-key',
+    sha256: sha256(STAFF_KEY),
+    bffs: ['web', 'mobile'],
+    plan: 'partner',
+    scopes: ['orders:read:all', 'customers:read'],
+  },
   { client: 'catalog-key', sha256: sha256(CATALOG_KEY), bffs: ['web', 'mobile'], plan: 'partner', scopes: ['catalog:read'] },
 ]);
 
@@ -42,7 +48,10 @@ after(async () => {
 async function clientCredentials(clientId: string, secret: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${backends.urls.idp}/oauth/token`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+    },
     body: 'grant_type=client_credentials',
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };

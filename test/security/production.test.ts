@@ -34,10 +34,24 @@ for (const name of ['mobile', 'web'] as const) {
     before(async () => {
       // A resolver that throws what a library might: the message must never reach a client.
       const resolvers = name === 'mobile' ? mobileResolvers : webResolvers;
-      const leaky = { ...resolvers, Query: { ...(resolvers.Query as object), product: () => { throw new Error(SECRET); } } };
+      const leaky = {
+        ...resolvers,
+        Query: {
+          ...(resolvers.Query as object),
+          product: () => {
+            throw new Error(SECRET);
+          },
+        },
+      };
       // The safelist is the BFF's default for production; the web one is off. Here the probe
       // documents are not in the mobile manifest, so mobile runs in log mode for these rows.
-      bff = await startSecuredBff(name, backends, issuer, { ...PRODUCTION, SAFELIST_MODE: 'log' }, { schema: buildBffSchema(BFFS[name].profile.schemaDirs, leaky) });
+      bff = await startSecuredBff(
+        name,
+        backends,
+        issuer,
+        { ...PRODUCTION, SAFELIST_MODE: 'log' },
+        { schema: buildBffSchema(BFFS[name].profile.schemaDirs, leaky) },
+      );
     });
     after(async () => {
       await bff?.close();
@@ -120,7 +134,9 @@ describe('bff-mobile safelist in production (enforce by default)', () => {
   });
 
   test('a hash not in the manifest is refused, not looked up', async () => {
-    const res = await post(mobile.url, { extensions: { persistedQuery: { version: 1, sha256Hash: hashDocument('{ home { viewer { id } } }') } } });
+    const res = await post(mobile.url, {
+      extensions: { persistedQuery: { version: 1, sha256Hash: hashDocument('{ home { viewer { id } } }') } },
+    });
     assert.equal(res.body.errors?.[0]?.extensions?.code, 'PERSISTED_QUERY_NOT_ALLOWED');
   });
 

@@ -29,9 +29,13 @@ async function heldOpen(start: string, drip: string): Promise<{ ms: number; resp
   await once(socket, 'connect');
   const started = Date.now();
   let response = '';
-  socket.setEncoding('utf8').on('data', (chunk: string) => { response += chunk; });
+  socket.setEncoding('utf8').on('data', (chunk: string) => {
+    response += chunk;
+  });
   socket.write(start);
-  const trickle = setInterval(() => { if (!socket.destroyed) socket.write(drip); }, 50);
+  const trickle = setInterval(() => {
+    if (!socket.destroyed) socket.write(drip);
+  }, 50);
   try {
     await once(socket, 'close');
   } finally {

@@ -104,14 +104,26 @@ export async function sendRaw(origin: string, head: string): Promise<RawResponse
   const raw = Buffer.concat(chunks).toString('utf8');
   const [headText = '', ...rest] = raw.split('\r\n\r\n');
   const [statusLine = '', ...headerLines] = headText.split('\r\n');
-  const headers = new Map(headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  const headers = new Map(
+    headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+  );
   let text = rest.join('\r\n\r\n');
-  if (headers.get('transfer-encoding') === 'chunked') text = text.replace(/^[0-9a-f]+\r\n/i, '').replace(/\r\n0\r\n\r\n$/, '').replace(/\r\n0\r\n$/, '');
+  if (headers.get('transfer-encoding') === 'chunked')
+    text = text
+      .replace(/^[0-9a-f]+\r\n/i, '')
+      .replace(/\r\n0\r\n\r\n$/, '')
+      .replace(/\r\n0\r\n$/, '');
   let body: RawResponse['body'];
   try {
     body = JSON.parse(text) as RawResponse['body'];
   } catch {
     throw new Error(`non-JSON response: ${raw.slice(0, 300)}`);
   }
-  return { status: Number(statusLine.split(' ')[1]), contentType: headers.get('content-type') ?? '', requestId: headers.get('x-request-id') ?? null, body, text };
+  return {
+    status: Number(statusLine.split(' ')[1]),
+    contentType: headers.get('content-type') ?? '',
+    requestId: headers.get('x-request-id') ?? null,
+    body,
+    text,
+  };
 }

@@ -115,9 +115,14 @@ class Browser {
     const action = /<form method="post" action="([^"]+)"/.exec(page)?.[1];
     assert.ok(action, `no form in ${page.slice(0, 200)}`);
     const fields = new URLSearchParams();
-    for (const m of page.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields.append(unescapeHtml(m[1]!), unescapeHtml(m[2]!));
+    for (const m of page.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g))
+      fields.append(unescapeHtml(m[1]!), unescapeHtml(m[2]!));
     for (const [k, v] of Object.entries(extra)) fields.append(k, v);
-    return this.navigate(new URL(action, pageUrl).href, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fields.toString() });
+    return this.navigate(new URL(action, pageUrl).href, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: fields.toString(),
+    });
   }
 
   /** The whole sign-in: /auth/login on `bff`, the IdP's login page, the user's button, back to the BFF. */
@@ -134,12 +139,17 @@ class Browser {
   }
 
   graphql(bff: string, query: string, headers: Record<string, string> = { 'x-bff-csrf': '1', origin }): Promise<Response> {
-    return this.request(`${bff}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+    return this.request(`${bff}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query }),
+    });
   }
 }
 
 const unescapeHtml = (s: string) => s.replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c)));
-const json = async (res: Response) => (await res.json()) as { data?: Record<string, unknown>; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+const json = async (res: Response) =>
+  (await res.json()) as { data?: Record<string, unknown>; errors?: { message: string; extensions?: Record<string, unknown> }[] };
 
 test('sign-in leaves the browser with one HttpOnly session cookie and no token; staff queries work on every replica', async (t) => {
   if (skip) return t.skip('redis-server is not installed');
@@ -177,7 +187,11 @@ test('the session cookie is refused without the CSRF header or from another orig
     assert.equal(body.errors?.[0]?.extensions?.code, 'FORBIDDEN', name);
   }
   // Without the cookie, the same request is anonymous: the staff field needs a user.
-  const anonymous = await fetch(`${replicaA.origin}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: STAFF_ORDERS }) });
+  const anonymous = await fetch(`${replicaA.origin}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: STAFF_ORDERS }),
+  });
   assert.equal(anonymous.status, 401);
   // A partner's bearer token works beside the token handler, and a cookie next to it is ignored.
   const cc = await fetch(`${idpUrl}/oauth/token`, {
@@ -227,7 +241,10 @@ test('sign-out on one replica ends the session on every replica and at the IdP',
   const browser = new Browser();
   await browser.signIn(origin, 'u-00001');
   assert.equal((await browser.graphql(replicaB.origin, STAFF_ORDERS)).status, 200);
-  const csrfLess = await browser.request(`${replicaA.origin}/auth/logout`, { method: 'POST', headers: { origin: 'https://evil.example', 'x-bff-csrf': '1' } });
+  const csrfLess = await browser.request(`${replicaA.origin}/auth/logout`, {
+    method: 'POST',
+    headers: { origin: 'https://evil.example', 'x-bff-csrf': '1' },
+  });
   assert.equal(csrfLess.status, 403, 'sign-out is CSRF-protected too');
   const stolen = browser.cookieHeader();
   const res = await browser.request(`${replicaA.origin}/auth/logout`, { method: 'POST', headers: { origin, 'x-bff-csrf': '1' } });
@@ -253,7 +270,10 @@ test('PKCE is required: no challenge, no verifier or a wrong verifier get no tok
   if (skip) return t.skip('redis-server is not installed');
   const redirect = `${origin}/auth/callback`;
   const authorize = (params: Record<string, string>) =>
-    fetch(`${idpUrl}/authorize?${new URLSearchParams({ client_id: 'bff-web', redirect_uri: redirect, response_type: 'code', scope: 'openid', state: 's', ...params })}`, { redirect: 'manual' });
+    fetch(
+      `${idpUrl}/authorize?${new URLSearchParams({ client_id: 'bff-web', redirect_uri: redirect, response_type: 'code', scope: 'openid', state: 's', ...params })}`,
+      { redirect: 'manual' },
+    );
   const noChallenge = await authorize({});
   assert.equal(noChallenge.status, 302);
   assert.equal(new URL(noChallenge.headers.get('location')!).searchParams.get('error'), 'invalid_request');
@@ -269,7 +289,16 @@ test('PKCE is required: no challenge, no verifier or a wrong verifier get no tok
       method: 'POST',
       redirect: 'manual',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_id: 'bff-web', redirect_uri: redirect, response_type: 'code', scope: 'openid', state: 's', code_challenge: challenge, code_challenge_method: 'S256', login_user: 'u-00007' }).toString(),
+      body: new URLSearchParams({
+        client_id: 'bff-web',
+        redirect_uri: redirect,
+        response_type: 'code',
+        scope: 'openid',
+        state: 's',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        login_user: 'u-00007',
+      }).toString(),
     });
     return new URL(res.headers.get('location')!).searchParams.get('code')!;
   };
@@ -277,7 +306,14 @@ test('PKCE is required: no challenge, no verifier or a wrong verifier get no tok
     const res = await fetch(`${idpUrl}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirect, client_id: 'bff-web', client_secret: 'bff-web-dev-secret', ...extra }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: redirect,
+        client_id: 'bff-web',
+        client_secret: 'bff-web-dev-secret',
+        ...extra,
+      }).toString(),
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };

@@ -69,8 +69,14 @@ test('the clock decides exp and nbf, with the configured tolerance', async () =>
   jwks.keys = first.jwks.keys;
   const verify = createTokenVerifier({ auth: authFor(jwks.url), now: NOW });
   assert.equal((await verify(await first.sign('u-1', { nbf: NOW_S + 20 }))).userId, 'u-1', 'nbf 20 s ahead is within tolerance');
-  assert.deepEqual(await refusal(verify, await first.sign('u-1', { nbf: NOW_S + 60 })), { code: 'UNAUTHENTICATED', reason: 'ERR_JWT_CLAIM_VALIDATION_FAILED:nbf' });
-  assert.deepEqual(await refusal(verify, await first.sign('u-1', { exp: NOW_S - 31 })), { code: 'UNAUTHENTICATED', reason: 'ERR_JWT_EXPIRED' });
+  assert.deepEqual(await refusal(verify, await first.sign('u-1', { nbf: NOW_S + 60 })), {
+    code: 'UNAUTHENTICATED',
+    reason: 'ERR_JWT_CLAIM_VALIDATION_FAILED:nbf',
+  });
+  assert.deepEqual(await refusal(verify, await first.sign('u-1', { exp: NOW_S - 31 })), {
+    code: 'UNAUTHENTICATED',
+    reason: 'ERR_JWT_EXPIRED',
+  });
   const later = createTokenVerifier({ auth: authFor(jwks.url), now: () => new Date((NOW_S + 7200) * 1000) });
   assert.equal((await refusal(later, await first.sign('u-1'))).reason, 'ERR_JWT_EXPIRED', 'the same token expires when the clock moves on');
 });
@@ -117,7 +123,10 @@ test('the IdP down: cached keys still verify, an unknown kid is 503, never 401',
   jwks.up = false;
   try {
     assert.equal((await verify(await first.sign('u-1'))).userId, 'u-1');
-    assert.deepEqual(await refusal(verify, await second.sign('u-2')), { code: 'IDENTITY_PROVIDER_UNAVAILABLE', reason: 'jwks_unavailable' });
+    assert.deepEqual(await refusal(verify, await second.sign('u-2')), {
+      code: 'IDENTITY_PROVIDER_UNAVAILABLE',
+      reason: 'jwks_unavailable',
+    });
   } finally {
     jwks.up = true;
   }
@@ -137,5 +146,8 @@ test('the IdP unreachable from the start is 503', async () => {
 
 test('misconfiguration fails at start-up', () => {
   assert.throws(() => createTokenVerifier({ auth: { ...authFor(''), jwksUrl: undefined } }), /set JWKS_URL or JWKS_FILE/);
-  assert.throws(() => createTokenVerifier({ auth: { ...authFor(''), jwksUrl: undefined, jwksFile: '/nonexistent.json' } }), /JWKS_FILE \/nonexistent.json/);
+  assert.throws(
+    () => createTokenVerifier({ auth: { ...authFor(''), jwksUrl: undefined, jwksFile: '/nonexistent.json' } }),
+    /JWKS_FILE \/nonexistent.json/,
+  );
 });

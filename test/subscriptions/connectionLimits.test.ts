@@ -115,7 +115,10 @@ describe('timers', () => {
     // The answering client is pinged again and again, and stays open.
     let early: number | undefined;
     void answering.closed.then((code) => (early = code));
-    await eventually(async () => (early !== undefined ? Infinity : answering.pings), (n) => n > silent.pings + 1);
+    await eventually(
+      async () => (early !== undefined ? Infinity : answering.pings),
+      (n) => n > silent.pings + 1,
+    );
     assert.equal(early, undefined, 'the answering client was not dropped');
     assert.equal(answering.socket.readyState, WebSocket.OPEN);
   });
@@ -169,7 +172,10 @@ describe('counts', () => {
 
     // One finished frees a place.
     c.socket.send(JSON.stringify({ id: 'a', type: 'complete' }));
-    await eventually(async () => metricValue(counts.origin, 'bff_subscriptions_active', { field: 'orderStatus' }), (n) => n === 1);
+    await eventually(
+      async () => metricValue(counts.origin, 'bff_subscriptions_active', { field: 'orderStatus' }),
+      (n) => n === 1,
+    );
     subscribe(c, 'd');
     await c.waitFor((m) => m.id === 'd');
     assert.equal(c.messages.find((m) => m.id === 'd')!.type, 'next');

@@ -43,7 +43,10 @@ test('SIGTERM with events queued and executing: each accepted event is sent, in 
   const staff = await tokenFor(backends, 'u-00001', 'orders:read:all');
   const socket = new WebSocket(web.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
   sockets.push(socket);
-  const frames: { type: string; payload?: { data?: { orderEvents: { order: { id: string; customer: { id: string; name: string } | null } } } } }[] = [];
+  const frames: {
+    type: string;
+    payload?: { data?: { orderEvents: { order: { id: string; customer: { id: string; name: string } | null } } } };
+  }[] = [];
   let acked!: () => void;
   const ack = new Promise<void>((resolve) => (acked = resolve));
   socket.on('message', (data) => {
@@ -56,22 +59,34 @@ test('SIGTERM with events queued and executing: each accepted event is sent, in 
   socket.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${staff}` } }));
   await ack;
   socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: operation('web', 'OrderEvents').query } }));
-  while ((await metric('bff_subscriptions_active', { field: 'orderEvents' })) !== 1) await new Promise((resolve) => setTimeout(resolve, 25));
+  while ((await metric('bff_subscriptions_active', { field: 'orderEvents' })) !== 1)
+    await new Promise((resolve) => setTimeout(resolve, 25));
 
   await backends.admin.faults({ users: { latencyMs: USERS_LATENCY_MS } });
   const token = await tokenFor(backends, customer);
   const product = seed.products[0]!;
   const placed: string[] = [];
   for (let i = 0; i < 3; i++) {
-    const res = await gql<{ placeOrder: { order: { id: string } } }>(mobile.url, operation('mobile', 'PlaceOrder').query, {
-      input: { items: [{ productId: product.id, quantity: 1, expectedUnitPriceCents: product.price.amountCents }], idempotencyKey: `drain-${i}` },
-    }, { authorization: `Bearer ${token}` });
+    const res = await gql<{ placeOrder: { order: { id: string } } }>(
+      mobile.url,
+      operation('mobile', 'PlaceOrder').query,
+      {
+        input: {
+          items: [{ productId: product.id, quantity: 1, expectedUnitPriceCents: product.price.amountCents }],
+          idempotencyKey: `drain-${i}`,
+        },
+      },
+      { authorization: `Bearer ${token}` },
+    );
     assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
     placed.push(res.body.data!.placeOrder.order.id);
   }
   // All three accepted by the BFF (taken for execution or queued), at least one still queued.
   for (;;) {
-    const [taken, queued] = [await metric('bff_subscription_events_total', { field: 'orderEvents' }), await metric('bff_subscription_events_queued')];
+    const [taken, queued] = [
+      await metric('bff_subscription_events_total', { field: 'orderEvents' }),
+      await metric('bff_subscription_events_queued'),
+    ];
     if (queued >= 1 && taken + queued === 3) break;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -81,8 +96,13 @@ test('SIGTERM with events queued and executing: each accepted event is sent, in 
   assert.equal(await closed, 1001, 'going away');
   const events = frames.filter((f) => f.type === 'next');
   assert.ok(sentBefore < 3, 'events were still in flight at SIGTERM');
-  assert.deepEqual(events.map((e) => e.payload!.data!.orderEvents.order.id), placed, 'every accepted event, in order');
-  for (const event of events) assert.equal(event.payload!.data!.orderEvents.order.customer?.id, customer, 'executed in full (the slow call finished)');
+  assert.deepEqual(
+    events.map((e) => e.payload!.data!.orderEvents.order.id),
+    placed,
+    'every accepted event, in order',
+  );
+  for (const event of events)
+    assert.equal(event.payload!.data!.orderEvents.order.customer?.id, customer, 'executed in full (the slow call finished)');
   assert.equal(frames.filter((f) => f.type === 'complete').length, 0, 'not completed: a graphql-ws client resubscribes after 1001');
   assert.equal(await web.exited, 0);
   await backends.admin.faults({ users: {} });
@@ -107,16 +127,26 @@ test('SHUTDOWN_TIMEOUT_MS bounds the drain: events still in flight at the deadli
     socket.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${staff}` } }));
     await ack;
     socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: operation('web', 'OrderEvents').query } }));
-    while (((await metricValue(bff.origin, 'bff_subscriptions_active', { field: 'orderEvents' })) ?? 0) !== 1) await new Promise((resolve) => setTimeout(resolve, 25));
+    while (((await metricValue(bff.origin, 'bff_subscriptions_active', { field: 'orderEvents' })) ?? 0) !== 1)
+      await new Promise((resolve) => setTimeout(resolve, 25));
 
     // The users service takes far longer than the shutdown deadline.
     await backends.admin.faults({ users: { latencyMs: 60_000 } });
     const product = seed.products[0]!;
-    const res = await gql(mobile.url, operation('mobile', 'PlaceOrder').query, {
-      input: { items: [{ productId: product.id, quantity: 1, expectedUnitPriceCents: product.price.amountCents }], idempotencyKey: 'drain-deadline' },
-    }, { authorization: `Bearer ${await tokenFor(backends, customer)}` });
+    const res = await gql(
+      mobile.url,
+      operation('mobile', 'PlaceOrder').query,
+      {
+        input: {
+          items: [{ productId: product.id, quantity: 1, expectedUnitPriceCents: product.price.amountCents }],
+          idempotencyKey: 'drain-deadline',
+        },
+      },
+      { authorization: `Bearer ${await tokenFor(backends, customer)}` },
+    );
     assert.equal(res.body.errors, undefined);
-    while (((await metricValue(bff.origin, 'bff_subscription_events_total', { field: 'orderEvents' })) ?? 0) < 1) await new Promise((resolve) => setTimeout(resolve, 25));
+    while (((await metricValue(bff.origin, 'bff_subscription_events_total', { field: 'orderEvents' })) ?? 0) < 1)
+      await new Promise((resolve) => setTimeout(resolve, 25));
 
     bff.child.kill('SIGTERM');
     assert.equal(await closed, 1001);

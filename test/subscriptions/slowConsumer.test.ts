@@ -31,7 +31,11 @@ after(async () => {
 });
 
 /** A graphql-transport-ws connection, acknowledged, with `count` subscriptions to the order. */
-async function connect(token: string, count: number, onNext: (payload: { data: { orderStatus: { status: string } } }) => void): Promise<WebSocket> {
+async function connect(
+  token: string,
+  count: number,
+  onNext: (payload: { data: { orderStatus: { status: string } } }) => void,
+): Promise<WebSocket> {
   const socket = new WebSocket(mobile.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
   sockets.push(socket);
   await once(socket, 'open');
@@ -41,7 +45,8 @@ async function connect(token: string, count: number, onNext: (payload: { data: {
     if (message.type === 'next') onNext(message.payload);
   });
   await new Promise<void>((resolve) => socket.on('message', (data) => String(data).includes('connection_ack') && resolve()));
-  for (let i = 0; i < count; i++) socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: { query: QUERY, variables: { id: order.id } } }));
+  for (let i = 0; i < count; i++)
+    socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: { query: QUERY, variables: { id: order.id } } }));
   return socket;
 }
 
@@ -62,7 +67,8 @@ test('events arrive in order; a client that stops reading is cut off with 4413, 
   let fastClosed: number | undefined;
   fast.on('close', (code) => (fastClosed = code));
   await eight;
-  for (let i = 1; i < 8; i++) assert.equal(statuses[i], NEXT[statuses[i - 1]!], `event ${i} follows event ${i - 1}: ${statuses.join(', ')}`);
+  for (let i = 1; i < 8; i++)
+    assert.equal(statuses[i], NEXT[statuses[i - 1]!], `event ${i} follows event ${i - 1}: ${statuses.join(', ')}`);
 
   let first!: () => void;
   const started = new Promise<void>((resolve) => (first = resolve));

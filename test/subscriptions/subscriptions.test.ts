@@ -66,19 +66,37 @@ function follow(c: Client, query: string, variables: Record<string, unknown> = {
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
   const wake = () => {
-    for (const w of [...waiters]) if (next.length >= w.count) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
+    for (const w of [...waiters])
+      if (next.length >= w.count) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
   };
-  const unsubscribe = c.subscribe({ query, variables }, {
-    next: (value) => { next.push(value); wake(); },
-    error: (error) => { errors.push(error); finish(); },
-    complete: () => finish(),
-  });
+  const unsubscribe = c.subscribe(
+    { query, variables },
+    {
+      next: (value) => {
+        next.push(value);
+        wake();
+      },
+      error: (error) => {
+        errors.push(error);
+        finish();
+      },
+      complete: () => finish(),
+    },
+  );
   return {
     next,
     errors,
     done,
     unsubscribe,
-    waitFor: (count) => (next.length >= count ? Promise.resolve() : new Promise((resolve) => { waiters.push({ count, resolve }); })),
+    waitFor: (count) =>
+      next.length >= count
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            waiters.push({ count, resolve });
+          }),
   };
 }
 
@@ -102,7 +120,16 @@ test('mobile orderStatus over WebSocket: two clients of one order share one gRPC
   await first.waitFor(1);
   const second = follow(two, ORDER_STATUS, { id: pendingA!.id });
   await second.waitFor(1);
-  assert.deepEqual(first.next[0], { data: { orderStatus: { orderId: pendingA!.id, status: 'PENDING', statusLabel: 'Pending', updated: (first.next[0] as { data: { orderStatus: { updated: string } } }).data.orderStatus.updated } } });
+  assert.deepEqual(first.next[0], {
+    data: {
+      orderStatus: {
+        orderId: pendingA!.id,
+        status: 'PENDING',
+        statusLabel: 'Pending',
+        updated: (first.next[0] as { data: { orderStatus: { updated: string } } }).data.orderStatus.updated,
+      },
+    },
+  });
   assert.deepEqual(second.next[0], first.next[0], 'a late joiner gets the latest status at once');
   assert.equal(await openWatchStreams(), 1, 'one upstream stream for both clients');
 
@@ -141,39 +168,66 @@ test('mobile orderStatus over SSE (distinct connections): the same payload', asy
   await eventually(openWatchStreams, (n) => n === 0, 'the stream is closed when the SSE client goes away');
 });
 
-test('refusals: a bad token closes with 4401; anonymous gets UNAUTHENTICATED; another user\'s order FORBIDDEN (decided by the orders service)', async () => {
+test("refusals: a bad token closes with 4401; anonymous gets UNAUTHENTICATED; another user's order FORBIDDEN (decided by the orders service)", async () => {
   const closed = new Promise<number>((resolve) => client(mobile, 'not.a-valid.token', (code) => resolve(code)));
   assert.equal(await closed, 4401);
 
   const anonymous = follow(client(mobile, undefined), ORDER_STATUS, { id: pendingA!.id });
   await anonymous.done;
-  assert.equal((anonymous.errors[0] as { extensions?: { code?: string } }[])[0]?.extensions?.code ?? (anonymous.next[0] as { errors?: { extensions: { code: string } }[] })?.errors?.[0]?.extensions.code, 'UNAUTHENTICATED');
+  assert.equal(
+    (anonymous.errors[0] as { extensions?: { code?: string } }[])[0]?.extensions?.code ??
+      (anonymous.next[0] as { errors?: { extensions: { code: string } }[] })?.errors?.[0]?.extensions.code,
+    'UNAUTHENTICATED',
+  );
 
   const stranger = await tokenFor(backends, pendingB!.userId);
   const foreign = follow(client(mobile, stranger), ORDER_STATUS, { id: pendingA!.id });
   await foreign.done;
-  const refusal = (foreign.next[0] as { errors?: { extensions: { code: string } }[] } | undefined)?.errors?.[0] ?? (foreign.errors[0] as { extensions: { code: string } }[])[0];
+  const refusal =
+    (foreign.next[0] as { errors?: { extensions: { code: string } }[] } | undefined)?.errors?.[0] ??
+    (foreign.errors[0] as { extensions: { code: string } }[])[0];
   assert.equal(refusal?.extensions.code, 'FORBIDDEN');
   assert.equal(await openWatchStreams(), 0, 'a refused stream does not stay open');
 });
 
 test('web orderEvents: staff get new orders in order, as full rows; a customer is refused', async () => {
   const staff = await tokenFor(backends, 'u-00001', 'orders:read:all');
-  const feed = follow(client(web, staff), 'subscription { orderEvents { kind order { id status total { formatted } itemCount customer { id } } } }');
+  const feed = follow(
+    client(web, staff),
+    'subscription { orderEvents { kind order { id status total { formatted } itemCount customer { id } } } }',
+  );
   const customer = await tokenFor(backends, pendingA!.userId);
   // The feed reads the queue from when it runs: wait until the subscription is running.
-  await eventually(async () => (await fetch(`${web.origin}/metrics`).then((r) => r.text())), (t) => /bff_subscriptions_active\{field="orderEvents"[^}]*\} 1/.test(t), 'the feed runs');
+  await eventually(
+    async () => await fetch(`${web.origin}/metrics`).then((r) => r.text()),
+    (t) => /bff_subscriptions_active\{field="orderEvents"[^}]*\} 1/.test(t),
+    'the feed runs',
+  );
   const placed: string[] = [];
   const product = seed.products[0]!;
   for (let i = 0; i < 3; i++) {
-    const res = await gql<{ placeOrder: { order: { id: string } } }>(mobile.url, `mutation P($input: PlaceOrderInput!) { placeOrder(input: $input) { ... on OrderPlaced { order { id } } } }`, {
-      input: { items: [{ productId: product.id, quantity: 1, expectedUnitPriceCents: product.price.amountCents }], idempotencyKey: `sub-test-${i}` },
-    }, { authorization: `Bearer ${customer}` });
+    const res = await gql<{ placeOrder: { order: { id: string } } }>(
+      mobile.url,
+      `mutation P($input: PlaceOrderInput!) { placeOrder(input: $input) { ... on OrderPlaced { order { id } } } }`,
+      {
+        input: {
+          items: [{ productId: product.id, quantity: 1, expectedUnitPriceCents: product.price.amountCents }],
+          idempotencyKey: `sub-test-${i}`,
+        },
+      },
+      { authorization: `Bearer ${customer}` },
+    );
     placed.push(res.body.data!.placeOrder.order.id);
   }
   await feed.waitFor(3);
-  const rows = feed.next.slice(0, 3) as { data: { orderEvents: { kind: string; order: { id: string; status: string; itemCount: number; customer: { id: string } } } } }[];
-  assert.deepEqual(rows.map((r) => r.data.orderEvents.order.id), placed, 'in the order they were placed');
+  const rows = feed.next.slice(0, 3) as {
+    data: { orderEvents: { kind: string; order: { id: string; status: string; itemCount: number; customer: { id: string } } } };
+  }[];
+  assert.deepEqual(
+    rows.map((r) => r.data.orderEvents.order.id),
+    placed,
+    'in the order they were placed',
+  );
   for (const row of rows) {
     assert.equal(row.data.orderEvents.kind, 'CREATED');
     assert.equal(row.data.orderEvents.order.status, 'PENDING');
@@ -198,16 +252,29 @@ test('the connection closes with 4410 when its token expires', async () => {
 
 test('a user past WS_MAX_CONNECTIONS_PER_USER (3) is refused with 4429', async () => {
   const token = await tokenFor(backends, 'u-00042');
-  const acked = () => new Promise<Client>((resolve) => {
-    const c = createClient({ url: wsUrl(mobile), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams: { Authorization: `Bearer ${token}` }, on: { connected: () => resolve(c) }, onNonLazyError: () => undefined });
-    clients.push(c);
-  });
+  const acked = () =>
+    new Promise<Client>((resolve) => {
+      const c = createClient({
+        url: wsUrl(mobile),
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        lazy: false,
+        connectionParams: { Authorization: `Bearer ${token}` },
+        on: { connected: () => resolve(c) },
+        onNonLazyError: () => undefined,
+      });
+      clients.push(c);
+    });
   await acked();
   await acked();
   await acked();
   const fourth = await new Promise<number>((resolve) => client(mobile, token, (code) => resolve(code)));
   assert.equal(fourth, 4429);
-  await eventually(async () => (await fetch(`${mobile.origin}/metrics`).then((r) => r.text())), (t) => /bff_subscription_drops_total\{reason="connections_per_user"[^}]*\} 1/.test(t), 'the refusal is counted');
+  await eventually(
+    async () => await fetch(`${mobile.origin}/metrics`).then((r) => r.text()),
+    (t) => /bff_subscription_drops_total\{reason="connections_per_user"[^}]*\} 1/.test(t),
+    'the refusal is counted',
+  );
 });
 
 test('a query over the WebSocket is refused: only subscriptions are served there', async () => {
@@ -216,10 +283,16 @@ test('a query over the WebSocket is refused: only subscriptions are served there
   assert.equal((sub.errors[0] as { extensions: { code: string } }[])[0]?.extensions.code, 'BAD_REQUEST');
 });
 
-test('production: the mobile safelist admits the manifest\'s subscription (by text or by hash) and refuses any other', async () => {
-  const bff = await startBffProcess('mobile', backends, { NODE_ENV: 'production', IDENTITY_HMAC_SECRET: 'dev-identity-secret-change-me', RATE_LIMIT_ENABLED: 'false' });
+test("production: the mobile safelist admits the manifest's subscription (by text or by hash) and refuses any other", async () => {
+  const bff = await startBffProcess('mobile', backends, {
+    NODE_ENV: 'production',
+    IDENTITY_HMAC_SECRET: 'dev-identity-secret-change-me',
+    RATE_LIMIT_ENABLED: 'false',
+  });
   try {
-    const manifest = JSON.parse(readFileSync(new URL('../../bff-mobile/operations/manifest.json', import.meta.url), 'utf8')) as { operations: { id: string; name: string; body: string }[] };
+    const manifest = JSON.parse(readFileSync(new URL('../../bff-mobile/operations/manifest.json', import.meta.url), 'utf8')) as {
+      operations: { id: string; name: string; body: string }[];
+    };
     const entry = manifest.operations.find((o) => o.name === 'OrderStatus')!;
     const token = await tokenFor(backends, pendingA!.userId);
     const c = client(bff, token);
@@ -234,11 +307,21 @@ test('production: the mobile safelist admits the manifest\'s subscription (by te
 
     const byHash: unknown[] = [];
     await new Promise<void>((resolve) => {
-      const stop = c.subscribe({ query: '', variables: { orderId: pendingA!.id }, extensions: { persistedQuery: { version: 1, sha256Hash: entry.id } } }, {
-        next: (value) => { byHash.push(value); stop(); resolve(); },
-        error: (error) => { byHash.push(error); resolve(); },
-        complete: () => resolve(),
-      });
+      const stop = c.subscribe(
+        { query: '', variables: { orderId: pendingA!.id }, extensions: { persistedQuery: { version: 1, sha256Hash: entry.id } } },
+        {
+          next: (value) => {
+            byHash.push(value);
+            stop();
+            resolve();
+          },
+          error: (error) => {
+            byHash.push(error);
+            resolve();
+          },
+          complete: () => resolve(),
+        },
+      );
     });
     assert.equal((byHash[0] as { data?: { orderStatus: { status: string } } }).data?.orderStatus.status, 'PENDING', JSON.stringify(byHash));
   } finally {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
@@ -73,7 +72,7 @@ test('while GraphQL requests are shed, WebSocket upgrades and SSE streams get 50
   assert.equal(body.errors[0]!.extensions.code, 'OVERLOADED');
   assert.equal(body.errors[0]!.extensions.retryAfterSeconds, 1);
   assert.equal(await metricValue(bff.origin, 'bff_subscription_drops_total', { reason: 'shed_in_flight' }), 2);
-  assert.equal(await metricValue(bff.origin, 'bff_subscription_connections', { transport: 'ws' }) ?? 0, 0, 'no connection was opened');
+  assert.equal((await metricValue(bff.origin, 'bff_subscription_connections', { transport: 'ws' })) ?? 0, 0, 'no connection was opened');
 
   assert.equal((await held).status, 200);
   await backends.admin.faults({ catalog: {} });

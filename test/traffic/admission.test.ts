@@ -91,11 +91,21 @@ test('classes belong to manifest documents: a hash or a document, never a bare n
   assert.equal(classifier.classify({ query: place }), 'critical');
   assert.equal(classifier.classify({ extensions: { persistedQuery: { version: 1, sha256Hash: sha(place) } } }), 'critical');
   assert.equal(classifier.classify({ query: browse }), 'normal', 'a manifest operation not listed');
-  assert.equal(classifier.classify({ query: 'mutation PlaceOrder { placeOrder { id __typename } }', operationName: 'PlaceOrder' }), 'sheddable', 'an ad-hoc document named like a critical one');
+  assert.equal(
+    classifier.classify({ query: 'mutation PlaceOrder { placeOrder { id __typename } }', operationName: 'PlaceOrder' }),
+    'sheddable',
+    'an ad-hoc document named like a critical one',
+  );
   assert.equal(classifier.classify([{ query: place }]), 'sheddable');
   // Before the body: a GET is final, a POST's header is a claim.
-  assert.deepEqual(classifier.hint('GET', { extensions: JSON.stringify({ persistedQuery: { sha256Hash: sha(place) } }) }, {}), { priority: 'critical', final: true });
+  assert.deepEqual(classifier.hint('GET', { extensions: JSON.stringify({ persistedQuery: { sha256Hash: sha(place) } }) }, {}), {
+    priority: 'critical',
+    final: true,
+  });
   assert.deepEqual(classifier.hint('POST', {}, { 'x-apollo-operation-name': 'PlaceOrder' }), { priority: 'critical', final: false });
   assert.equal(classifier.hint('POST', {}, {}), undefined);
-  assert.throws(() => createOperationClassifier({ operations, classes: { PlaceOrdr: 'critical' } }), /no manifest operation named PlaceOrdr/);
+  assert.throws(
+    () => createOperationClassifier({ operations, classes: { PlaceOrdr: 'critical' } }),
+    /no manifest operation named PlaceOrdr/,
+  );
 });

@@ -40,7 +40,10 @@ test('under pressure, LOW fields are null with a path-tagged DEGRADED error and 
       signal: hangUp.signal,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: 'query Held { product(id: "p-00001") { id reviewSummary { count } } }' }),
-    }).then((res) => res.text(), (error: unknown) => error),
+    }).then(
+      (res) => res.text(),
+      (error: unknown) => error,
+    ),
   );
   let degraded;
   let stats;
@@ -68,7 +71,10 @@ test('under pressure, LOW fields are null with a path-tagged DEGRADED error and 
     assert.equal(error.extensions?.code, 'DEGRADED');
     assert.equal(error.extensions?.reason, 'under_load');
   }
-  assert.equal(await metricValue(web.origin, 'bff_degraded_fields_total', { operation: 'ProductPage', field: 'Product.reviews', bff: 'web' }), 1);
+  assert.equal(
+    await metricValue(web.origin, 'bff_degraded_fields_total', { operation: 'ProductPage', field: 'Product.reviews', bff: 'web' }),
+    1,
+  );
 
   // The held requests gone, pressure is off (below 0.56 of the limit): the fields are served.
   while ((await metricValue(web.origin, 'bff_in_flight_requests', { bff: 'web' })) !== 0);

@@ -74,7 +74,7 @@ test('a request weighs its estimated cost: one heavy query spends what many ligh
   assert.equal(remaining(spent, 'user'), 0);
 });
 
-test('an operation has a budget of its own per caller, beside the caller\'s limit', async () => {
+test("an operation has a budget of its own per caller, beside the caller's limit", async () => {
   const web = await start('web', { RATE_LIMIT_OPERATIONS: 'ProductPage:2' });
   const page = operation('web', 'ProductPage');
   for (let i = 0; i < 2; i++) {
@@ -91,7 +91,8 @@ test('an operation has a budget of its own per caller, beside the caller\'s limi
 test('refused authentications count against the IP: once spent, even a good token gets 429 before it is checked', async () => {
   const mobile = await start('mobile', { RATE_LIMIT_REFUSALS: '3' });
   const good = { authorization: `Bearer ${await tokenFor(backends, 'u-00003')}` };
-  for (let i = 0; i < 3; i++) assert.equal((await gql(mobile.url, PRODUCT, { id: 'p-00001' }, { authorization: 'Bearer not-a-token' })).status, 401);
+  for (let i = 0; i < 3; i++)
+    assert.equal((await gql(mobile.url, PRODUCT, { id: 'p-00001' }, { authorization: 'Bearer not-a-token' })).status, 401);
   // The refusal is counted when its response is sent: ask until the count has landed.
   let res = await gql(mobile.url, PRODUCT, { id: 'p-00001' }, good);
   while (res.status === 200) res = await gql(mobile.url, PRODUCT, { id: 'p-00001' }, good);
@@ -99,7 +100,7 @@ test('refused authentications count against the IP: once spent, even a good toke
   assert.match(await (await fetch(`${mobile.origin}/metrics`)).text(), /^bff_rate_limited_total\{limit="refusals",bff="mobile"\} [1-9]/m);
 });
 
-test('a usage plan\'s quota is counted across two replicas through one Redis, and shown in the headers', async (t) => {
+test("a usage plan's quota is counted across two replicas through one Redis, and shown in the headers", async (t) => {
   if (!requireRedis(t)) return;
   const redis = await startRedis();
   redises.push(redis);
@@ -108,7 +109,9 @@ test('a usage plan\'s quota is counted across two replicas through one Redis, an
     REDIS_URL: redis.url,
     RATE_LIMIT_PLANS: 'partner:100',
     USAGE_PLANS: JSON.stringify({ partner: { quota: 3, period: 'day' } }),
-    API_KEYS: JSON.stringify([{ client: 'acme', sha256: createHash('sha256').update(key).digest('hex'), bffs: ['mobile'], plan: 'partner' }]),
+    API_KEYS: JSON.stringify([
+      { client: 'acme', sha256: createHash('sha256').update(key).digest('hex'), bffs: ['mobile'], plan: 'partner' },
+    ]),
   };
   const [a, b] = [await start('mobile', env), await start('mobile', env)];
   const partner = { 'x-api-key': key };

@@ -33,7 +33,7 @@ after(async () => {
   await backends?.stop();
 });
 
-test('with the orders backend failing every call, the retry budget keeps its calls near the clients\' (counted at the backend)', async () => {
+test("with the orders backend failing every call, the retry budget keeps its calls near the clients' (counted at the backend)", async () => {
   const history = operation('mobile', 'OrderHistory');
   const auth = { authorization: `Bearer ${await tokenFor(backends, 'u-00001')}` };
   await backends.admin.reset();

@@ -52,16 +52,40 @@ const codeOf = (f: () => unknown) => {
 };
 
 test('checkBatch: a list of the ids asked for (some left out) passes', () => {
-  assert.equal(codeOf(() => checkBatch('catalog', [{ id: 'a' }], ['a', 'b'], byId)), 'ok');
-  assert.equal(codeOf(() => checkBatch('catalog', [], ['a'], byId)), 'ok');
+  assert.equal(
+    codeOf(() => checkBatch('catalog', [{ id: 'a' }], ['a', 'b'], byId)),
+    'ok',
+  );
+  assert.equal(
+    codeOf(() => checkBatch('catalog', [], ['a'], byId)),
+    'ok',
+  );
 });
 
 test('checkBatch: anything else is a malformed answer, a fault of the backend', () => {
-  assert.equal(codeOf(() => checkBatch('catalog', undefined, ['a'], byId)), 'UPSTREAM_BAD_RESPONSE/shape/true');
-  assert.equal(codeOf(() => checkBatch('catalog', '<html>', ['a'], byId)), 'UPSTREAM_BAD_RESPONSE/shape/true');
-  assert.equal(codeOf(() => checkBatch('catalog', [null], ['a'], byId)), 'UPSTREAM_BAD_RESPONSE/shape/true');
-  assert.equal(codeOf(() => checkBatch('catalog', [{ id: 'a-garbage' }], ['a'], byId)), 'UPSTREAM_BAD_RESPONSE/unrequested_keys/true');
-  assert.equal(codeOf(() => checkBatch('catalog', [{ id: 7 }], ['7'], byId)), 'UPSTREAM_BAD_RESPONSE/unrequested_keys/true');
+  assert.equal(
+    codeOf(() => checkBatch('catalog', undefined, ['a'], byId)),
+    'UPSTREAM_BAD_RESPONSE/shape/true',
+  );
+  assert.equal(
+    codeOf(() => checkBatch('catalog', '<html>', ['a'], byId)),
+    'UPSTREAM_BAD_RESPONSE/shape/true',
+  );
+  assert.equal(
+    codeOf(() => checkBatch('catalog', [null], ['a'], byId)),
+    'UPSTREAM_BAD_RESPONSE/shape/true',
+  );
+  assert.equal(
+    codeOf(() => checkBatch('catalog', [{ id: 'a-garbage' }], ['a'], byId)),
+    'UPSTREAM_BAD_RESPONSE/unrequested_keys/true',
+  );
+  assert.equal(
+    codeOf(() => checkBatch('catalog', [{ id: 7 }], ['7'], byId)),
+    'UPSTREAM_BAD_RESPONSE/unrequested_keys/true',
+  );
   const many = Array.from({ length: 20 }, (_, i) => `p-${i}`);
-  assert.equal(codeOf(() => checkBatch('catalog', [{ id: 'p-3' }, { id: 'p-99' }], many, byId)), 'UPSTREAM_BAD_RESPONSE/unrequested_keys/true');
+  assert.equal(
+    codeOf(() => checkBatch('catalog', [{ id: 'p-3' }, { id: 'p-99' }], many, byId)),
+    'UPSTREAM_BAD_RESPONSE/unrequested_keys/true',
+  );
 });

@@ -8,7 +8,12 @@ interface Item {
   n: number;
 }
 
-function recordingLoader(options: { maxBatchSize?: number; answer?: (keys: readonly string[]) => Item[]; missing?: 'error' | 'null'; batching?: boolean }) {
+function recordingLoader(options: {
+  maxBatchSize?: number;
+  answer?: (keys: readonly string[]) => Item[];
+  missing?: 'error' | 'null';
+  batching?: boolean;
+}) {
   const calls: string[][] = [];
   const loader = createLoader<Item>({
     name: 'itemById',
@@ -42,14 +47,20 @@ function failingLoader() {
 test('keys loaded in one tick go out as one call, results in key order, duplicates fetched once', async () => {
   const { loader, calls } = recordingLoader({});
   const values = await Promise.all(['k1', 'k2', 'k1', 'k3'].map((k) => loader.load(k)));
-  assert.deepEqual(values.map((v) => v?.id), ['k1', 'k2', 'k1', 'k3']);
+  assert.deepEqual(
+    values.map((v) => v?.id),
+    ['k1', 'k2', 'k1', 'k3'],
+  );
   assert.deepEqual(calls, [['k1', 'k2', 'k3']]);
 });
 
 test('maxBatchSize splits a large batch into calls the backend accepts', async () => {
   const { loader, calls } = recordingLoader({ maxBatchSize: 2 });
   await loader.loadMany(['k1', 'k2', 'k3', 'k4', 'k5']);
-  assert.deepEqual(calls.map((c) => c.length), [2, 2, 1]);
+  assert.deepEqual(
+    calls.map((c) => c.length),
+    [2, 2, 1],
+  );
 });
 
 test('a key the backend left out gets its own NOT_FOUND; the others still resolve', async () => {
@@ -94,18 +105,30 @@ test('loadNow answers synchronously once a key has been loaded: its value, its n
   assert.ok(pending instanceof Promise, 'not loaded yet: the load itself');
   await Promise.all([pending, loader.loadMany(['k2', 'gone'])]);
   assert.deepEqual(loadNow(loader, 'k1'), { id: 'k1', n: 1 });
-  assert.throws(() => loadNow(loader, 'gone'), (error: unknown) => error instanceof BffError && error.code === 'NOT_FOUND');
+  assert.throws(
+    () => loadNow(loader, 'gone'),
+    (error: unknown) => error instanceof BffError && error.code === 'NOT_FOUND',
+  );
   // The same error object the promise rejects with, so both paths format it alike.
   const rejected = await loader.load('gone').catch((error: unknown) => error);
-  assert.throws(() => loadNow(loader, 'gone'), (error: unknown) => error === rejected);
+  assert.throws(
+    () => loadNow(loader, 'gone'),
+    (error: unknown) => error === rejected,
+  );
   assert.equal(calls.length, 1, 'answered from the finished batch, no new call');
-  assert.deepEqual(mapNow(loadNow(loader, 'k2'), (item) => item?.id), 'k2');
+  assert.deepEqual(
+    mapNow(loadNow(loader, 'k2'), (item) => item?.id),
+    'k2',
+  );
 });
 
-test('loadNow throws a failed batch\'s error for each of its keys; a primed value is there at once', async () => {
+test("loadNow throws a failed batch's error for each of its keys; a primed value is there at once", async () => {
   const loader = failingLoader();
   await loader.loadMany(['a', 'b']);
-  assert.throws(() => loadNow(loader, 'a'), (error: unknown) => error instanceof BffError && error.code === 'UPSTREAM_UNAVAILABLE');
+  assert.throws(
+    () => loadNow(loader, 'a'),
+    (error: unknown) => error instanceof BffError && error.code === 'UPSTREAM_UNAVAILABLE',
+  );
   assert.throws(() => loadNow(loader, 'b'), /down/);
   loader.prime('c', { id: 'c', n: 3 });
   assert.deepEqual(loadNow(loader, 'c'), { id: 'c', n: 3 });
@@ -116,7 +139,10 @@ test('loadManyNow answers a list synchronously once every key has been loaded, a
   await loader.loadMany(['k1', 'gone']);
   const pending = loadManyNow(loader, ['k1', 'k2']);
   assert.ok(pending instanceof Promise, 'k2 not loaded yet: the loadMany itself');
-  assert.deepEqual(await pending, [{ id: 'k1', n: 1 }, { id: 'k2', n: 1 }]);
+  assert.deepEqual(await pending, [
+    { id: 'k1', n: 1 },
+    { id: 'k2', n: 1 },
+  ]);
   const now = loadManyNow(loader, ['k2', 'gone', 'k1']);
   assert.ok(Array.isArray(now));
   assert.deepEqual(now, await loader.loadMany(['k2', 'gone', 'k1']), 'the same values and errors, in key order');
@@ -125,14 +151,20 @@ test('loadManyNow answers a list synchronously once every key has been loaded, a
 });
 
 test('prefetch loads keys as loadMany would (one batched call, duplicates and finished keys not fetched again) and settles them for loadNow', async () => {
-  const { loader, calls } = recordingLoader({ maxBatchSize: 3, answer: (keys) => keys.filter((k) => k !== 'gone').map((id) => ({ id, n: 1 })) });
+  const { loader, calls } = recordingLoader({
+    maxBatchSize: 3,
+    answer: (keys) => keys.filter((k) => k !== 'gone').map((id) => ({ id, n: 1 })),
+  });
   await loader.load('k1');
   const done = loader.prefetch(['k1', 'k2', 'gone', 'k2', 'k3', 'k4']);
   assert.deepEqual(loadNow(loader, 'k1'), { id: 'k1', n: 1 }, 'a finished key is there at once');
   assert.equal(await done, undefined);
   assert.deepEqual(calls, [['k1'], ['k2', 'gone', 'k3'], ['k4']], 'k1 not fetched again, k2 once, batches of maxBatchSize');
   assert.deepEqual(loadNow(loader, 'k4'), { id: 'k4', n: 1 });
-  assert.throws(() => loadNow(loader, 'gone'), (error: unknown) => error instanceof BffError && error.code === 'NOT_FOUND');
+  assert.throws(
+    () => loadNow(loader, 'gone'),
+    (error: unknown) => error instanceof BffError && error.code === 'NOT_FOUND',
+  );
   assert.equal(await loader.prefetch(['k2', 'gone']), undefined, 'all settled: resolves without a call');
   assert.equal(await loader.prefetch([]), undefined);
   assert.equal(calls.length, 3);
@@ -141,6 +173,9 @@ test('prefetch loads keys as loadMany would (one batched call, duplicates and fi
 test('prefetch resolves (does not reject) when the batch fails; each key then holds the error', async () => {
   const loader = failingLoader();
   await loader.prefetch(new Set(['a', 'b']));
-  assert.throws(() => loadNow(loader, 'a'), (error: unknown) => error instanceof BffError && error.code === 'UPSTREAM_UNAVAILABLE');
+  assert.throws(
+    () => loadNow(loader, 'a'),
+    (error: unknown) => error instanceof BffError && error.code === 'UPSTREAM_UNAVAILABLE',
+  );
   assert.throws(() => loadNow(loader, 'b'), /down/);
 });

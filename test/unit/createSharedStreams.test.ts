@@ -20,11 +20,18 @@ function upstream() {
     open: (_topic: string, _follower: Follower, sink: UpstreamSink<number>) => {
       const entry = { sink, closed: false };
       opened.push(entry);
-      for (const w of [...waiters]) if (opened.length >= w.count) { waiters.splice(waiters.indexOf(w), 1); w.resolve(); }
-      return () => { entry.closed = true; };
+      for (const w of [...waiters])
+        if (opened.length >= w.count) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
+      return () => {
+        entry.closed = true;
+      };
     },
     /** Resolves once `count` connections have been opened. */
-    openedTimes: (count: number) => (opened.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve }))),
+    openedTimes: (count: number) =>
+      opened.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve })),
   };
 }
 
@@ -47,7 +54,13 @@ test('followers of one key share one upstream; a late joiner gets the latest eve
   assert.equal(streams.openUpstreams, 1);
   assert.deepEqual(await b.next(), { value: 1, done: false });
   up.opened[0]!.sink.next(2);
-  assert.deepEqual([await a.next(), await a.next()], [{ value: 1, done: false }, { value: 2, done: false }]);
+  assert.deepEqual(
+    [await a.next(), await a.next()],
+    [
+      { value: 1, done: false },
+      { value: 2, done: false },
+    ],
+  );
   await a.return!();
   assert.equal(up.opened[0]!.closed, false);
   await b.return!();
@@ -96,8 +109,14 @@ test('a follower whose queue passes maxQueued is cut off (onOverflow) without sl
   const up = upstream();
   let overflowed = 0;
   const streams = createSharedStreams<number>({ open: up.open, retryable });
-  const slow = streams.subscribe('o-1', follower(() => overflowed++, 3));
-  const fast = streams.subscribe('o-1', follower(() => assert.fail('the reading follower is not cut off'), 3));
+  const slow = streams.subscribe(
+    'o-1',
+    follower(() => overflowed++, 3),
+  );
+  const fast = streams.subscribe(
+    'o-1',
+    follower(() => assert.fail('the reading follower is not cut off'), 3),
+  );
   const got: number[] = [];
   for (let i = 1; i <= 6; i++) {
     up.opened[0]!.sink.next(i);
@@ -126,7 +145,13 @@ test('drain closes the upstreams and stops reconnecting, but each follower still
   assert.equal(streams.openUpstreams, 0);
   // Nothing more is accepted, and the failed one is not reopened.
   up.opened[0]!.sink.next(3);
-  assert.deepEqual([await a.next(), await a.next()], [{ value: 1, done: false }, { value: 2, done: false }]);
+  assert.deepEqual(
+    [await a.next(), await a.next()],
+    [
+      { value: 1, done: false },
+      { value: 2, done: false },
+    ],
+  );
   assert.equal(a.backlog, 0);
   const pending = a.next();
   streams.close();

@@ -69,9 +69,21 @@ const grpcTable: [keyof typeof GrpcStatus, string, boolean][] = [
 // What a socket, undici or fetch throws, by code (or name); fetch wraps the socket's error in
 // a TypeError whose cause it is.
 const transportTable: [string, unknown, string, string, boolean][] = [
-  ['connection refused', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'UPSTREAM_UNAVAILABLE', 'connect_refused', true],
+  [
+    'connection refused',
+    Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    'UPSTREAM_UNAVAILABLE',
+    'connect_refused',
+    true,
+  ],
   ['unknown host', Object.assign(new Error('getaddrinfo'), { code: 'ENOTFOUND' }), 'UPSTREAM_UNAVAILABLE', 'connect_refused', true],
-  ['DNS lookup failed for now', Object.assign(new Error('getaddrinfo'), { code: 'EAI_AGAIN' }), 'UPSTREAM_UNAVAILABLE', 'connect_refused', true],
+  [
+    'DNS lookup failed for now',
+    Object.assign(new Error('getaddrinfo'), { code: 'EAI_AGAIN' }),
+    'UPSTREAM_UNAVAILABLE',
+    'connect_refused',
+    true,
+  ],
   ['connect timeout', Object.assign(new Error('t'), { code: 'UND_ERR_CONNECT_TIMEOUT' }), 'UPSTREAM_TIMEOUT', 'deadline', true],
   ['our deadline (TimeoutError)', new DOMException('timeout', 'TimeoutError'), 'UPSTREAM_TIMEOUT', 'deadline', true],
   ['our deadline (AbortError)', new DOMException('aborted', 'AbortError'), 'UPSTREAM_TIMEOUT', 'deadline', true],
@@ -82,10 +94,34 @@ const transportTable: [string, unknown, string, string, boolean][] = [
   ['broken pipe', Object.assign(new Error('p'), { code: 'EPIPE' }), 'UPSTREAM_UNAVAILABLE', 'epipe', true],
   ['client closed', Object.assign(new Error('c'), { code: 'UND_ERR_CLOSED' }), 'UPSTREAM_UNAVAILABLE', 'und_err_closed', true],
   ['socket closed', Object.assign(new Error('s'), { code: 'UND_ERR_SOCKET' }), 'UPSTREAM_UNAVAILABLE', 'und_err_socket', true],
-  ['response headers too large', Object.assign(new Error('o'), { code: 'UND_ERR_HEADERS_OVERFLOW' }), 'UPSTREAM_BAD_RESPONSE', 'response_too_large', true],
-  ['response body too large', Object.assign(new Error('m'), { code: 'UND_ERR_RES_EXCEEDED_MAX_SIZE' }), 'UPSTREAM_BAD_RESPONSE', 'response_too_large', true],
-  ['a header value undici refuses to send', Object.assign(new Error('invalid header'), { code: 'UND_ERR_INVALID_ARG' }), 'BAD_USER_INPUT', 'request_not_sendable', false],
-  ['fetch failed (refused)', new TypeError('fetch failed', { cause: Object.assign(new Error('c'), { code: 'ECONNREFUSED' }) }), 'UPSTREAM_UNAVAILABLE', 'connect_refused', true],
+  [
+    'response headers too large',
+    Object.assign(new Error('o'), { code: 'UND_ERR_HEADERS_OVERFLOW' }),
+    'UPSTREAM_BAD_RESPONSE',
+    'response_too_large',
+    true,
+  ],
+  [
+    'response body too large',
+    Object.assign(new Error('m'), { code: 'UND_ERR_RES_EXCEEDED_MAX_SIZE' }),
+    'UPSTREAM_BAD_RESPONSE',
+    'response_too_large',
+    true,
+  ],
+  [
+    'a header value undici refuses to send',
+    Object.assign(new Error('invalid header'), { code: 'UND_ERR_INVALID_ARG' }),
+    'BAD_USER_INPUT',
+    'request_not_sendable',
+    false,
+  ],
+  [
+    'fetch failed (refused)',
+    new TypeError('fetch failed', { cause: Object.assign(new Error('c'), { code: 'ECONNREFUSED' }) }),
+    'UPSTREAM_UNAVAILABLE',
+    'connect_refused',
+    true,
+  ],
   ['anything else', Object.assign(new Error('?'), { code: 'EWHATEVER' }), 'UPSTREAM_UNAVAILABLE', 'ewhatever', true],
   ['no code at all', new Error('?'), 'UPSTREAM_UNAVAILABLE', 'socket_error', true],
 ];
@@ -159,8 +195,16 @@ test('backend messages are not passed to clients', () => {
 });
 
 test('every row of the three tables in src/errors is walked above', () => {
-  for (const status of httpStatusTable.keys()) assert.ok(httpTable.some(([s]) => s === status), `HTTP ${status}`);
-  for (const code of Object.keys(grpcStatusTable)) assert.ok(grpcTable.some(([name]) => GrpcStatus[name] === Number(code)), `gRPC ${code}`);
+  for (const status of httpStatusTable.keys())
+    assert.ok(
+      httpTable.some(([s]) => s === status),
+      `HTTP ${status}`,
+    );
+  for (const code of Object.keys(grpcStatusTable))
+    assert.ok(
+      grpcTable.some(([name]) => GrpcStatus[name] === Number(code)),
+      `gRPC ${code}`,
+    );
   const keyOf = (thrown: unknown): string => {
     const e = (thrown instanceof TypeError && thrown.cause ? thrown.cause : thrown) as { code?: unknown; name: string };
     return typeof e.code === 'string' ? e.code : e.name;
@@ -178,11 +222,35 @@ const aborted = () => {
 };
 const live = () => new AbortController().signal;
 const grpcRules: [string, { code: number; details?: string }, AbortSignal, AbortSignal, string, string, boolean][] = [
-  ['CANCELLED after the client went away', { code: GrpcStatus.CANCELLED }, aborted(), live(), 'UPSTREAM_UNAVAILABLE', 'request_cancelled', false],
+  [
+    'CANCELLED after the client went away',
+    { code: GrpcStatus.CANCELLED },
+    aborted(),
+    live(),
+    'UPSTREAM_UNAVAILABLE',
+    'request_cancelled',
+    false,
+  ],
   ['CANCELLED by our own deadline timer', { code: GrpcStatus.CANCELLED }, live(), aborted(), 'UPSTREAM_TIMEOUT', 'deadline', true],
   ['DEADLINE_EXCEEDED', { code: GrpcStatus.DEADLINE_EXCEEDED }, live(), live(), 'UPSTREAM_TIMEOUT', 'deadline', true],
-  ['UNAVAILABLE, connection refused', { code: GrpcStatus.UNAVAILABLE, details: 'No connection established. Last error: connect ECONNREFUSED' }, live(), live(), 'UPSTREAM_UNAVAILABLE', 'connect_refused', true],
-  ['UNAVAILABLE mid-call', { code: GrpcStatus.UNAVAILABLE, details: 'Connection dropped' }, live(), live(), 'UPSTREAM_UNAVAILABLE', 'grpc_UNAVAILABLE', true],
+  [
+    'UNAVAILABLE, connection refused',
+    { code: GrpcStatus.UNAVAILABLE, details: 'No connection established. Last error: connect ECONNREFUSED' },
+    live(),
+    live(),
+    'UPSTREAM_UNAVAILABLE',
+    'connect_refused',
+    true,
+  ],
+  [
+    'UNAVAILABLE mid-call',
+    { code: GrpcStatus.UNAVAILABLE, details: 'Connection dropped' },
+    live(),
+    live(),
+    'UPSTREAM_UNAVAILABLE',
+    'grpc_UNAVAILABLE',
+    true,
+  ],
   ['CANCELLED by the server', { code: GrpcStatus.CANCELLED }, live(), live(), 'UPSTREAM_UNAVAILABLE', 'grpc_CANCELLED', false],
   ['NOT_FOUND', { code: GrpcStatus.NOT_FOUND }, live(), live(), 'NOT_FOUND', 'grpc_NOT_FOUND', false],
 ];
@@ -201,10 +269,34 @@ for (const [what, error, requestSignal, attemptSignal, code, reason, fault] of g
 const callRules: [string, unknown, boolean, string, string][] = [
   ['a read that failed with a fault', fromHttpStatus('users', 503), true, 'UPSTREAM_UNAVAILABLE', 'http_503'],
   ['a write that failed with a fault after it was sent', fromHttpStatus('users', 503), false, 'OUTCOME_UNKNOWN', 'http_503'],
-  ['a write cut off mid-way', fromTransportError('users', Object.assign(new Error('r'), { code: 'ECONNRESET' }), live()), false, 'OUTCOME_UNKNOWN', 'econnreset'],
-  ['a write never sent (connection refused)', fromTransportError('users', Object.assign(new Error('c'), { code: 'ECONNREFUSED' }), live()), false, 'UPSTREAM_UNAVAILABLE', 'connect_refused'],
-  ['a write refused by the open circuit', upstreamFailure('users', 'UPSTREAM_UNAVAILABLE', 'circuit_open', undefined, true), false, 'UPSTREAM_UNAVAILABLE', 'circuit_open'],
-  ['a write past the request deadline before sending', upstreamFailure('users', 'UPSTREAM_TIMEOUT', 'request_deadline', undefined, true), false, 'UPSTREAM_TIMEOUT', 'request_deadline'],
+  [
+    'a write cut off mid-way',
+    fromTransportError('users', Object.assign(new Error('r'), { code: 'ECONNRESET' }), live()),
+    false,
+    'OUTCOME_UNKNOWN',
+    'econnreset',
+  ],
+  [
+    'a write never sent (connection refused)',
+    fromTransportError('users', Object.assign(new Error('c'), { code: 'ECONNREFUSED' }), live()),
+    false,
+    'UPSTREAM_UNAVAILABLE',
+    'connect_refused',
+  ],
+  [
+    'a write refused by the open circuit',
+    upstreamFailure('users', 'UPSTREAM_UNAVAILABLE', 'circuit_open', undefined, true),
+    false,
+    'UPSTREAM_UNAVAILABLE',
+    'circuit_open',
+  ],
+  [
+    'a write past the request deadline before sending',
+    upstreamFailure('users', 'UPSTREAM_TIMEOUT', 'request_deadline', undefined, true),
+    false,
+    'UPSTREAM_TIMEOUT',
+    'request_deadline',
+  ],
   ['a write the backend refused (4xx, not a fault)', fromHttpStatus('users', 403), false, 'FORBIDDEN', 'http_403'],
   ['anything that is not a BffError', new Error('boom'), true, 'UPSTREAM_ERROR', 'unexpected'],
 ];

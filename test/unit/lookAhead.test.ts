@@ -18,12 +18,18 @@ const schema = buildSchema(`
 `);
 
 test('a look-ahead that fits the schema passes: from a type or a field coordinate, through lists', () => {
-  checkLookAheads(schema, [lookAhead('OrderConnection', ['nodes', 'items', 'product', 'title']), lookAhead('Query.orders', ['nodes', 'customer'])]);
+  checkLookAheads(schema, [
+    lookAhead('OrderConnection', ['nodes', 'items', 'product', 'title']),
+    lookAhead('Query.orders', ['nodes', 'customer']),
+  ]);
 });
 
 test('a look-ahead that does not fit is a TypeError naming where it breaks', () => {
   const rejects = (from: string, path: string[], why: RegExp) =>
-    assert.throws(() => checkLookAheads(schema, [lookAhead(from, path)]), (error: unknown) => error instanceof TypeError && why.test(error.message));
+    assert.throws(
+      () => checkLookAheads(schema, [lookAhead(from, path)]),
+      (error: unknown) => error instanceof TypeError && why.test(error.message),
+    );
   rejects('OrderConnection', ['nodes', 'lines', 'product'], /OrderConnection → nodes\.lines\.product: Order has no field lines/);
   rejects('Query.orderz', ['nodes'], /Query has no field orderz/);
   rejects('Shipment', ['carrier'], /the schema has no type Shipment/);
@@ -34,5 +40,8 @@ test('a look-ahead that does not fit is a TypeError naming where it breaks', () 
 test("each BFF's look-aheads fit its schema (buildBffSchema checks them at start)", () => {
   buildBffSchema(mobileProfile.schemaDirs, mobileResolvers, Object.values(mobileLookAheads));
   buildBffSchema(webProfile.schemaDirs, webResolvers, Object.values(webLookAheads));
-  assert.throws(() => buildBffSchema(webProfile.schemaDirs, webResolvers, [lookAhead('OrderConnection', ['nodes', 'parcel'])]), /Order has no field parcel/);
+  assert.throws(
+    () => buildBffSchema(webProfile.schemaDirs, webResolvers, [lookAhead('OrderConnection', ['nodes', 'parcel'])]),
+    /Order has no field parcel/,
+  );
 });

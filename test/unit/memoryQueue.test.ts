@@ -48,7 +48,10 @@ test('a consumer group shares messages; a failed handler gets its message again,
   while (queue.pendingCount('work', 'g') > 0 || seen.length < 4) await new Promise((resolve) => setTimeout(resolve, 5));
   const keys = seen.map(([, key]) => key).sort();
   assert.deepEqual(keys, ['k1', 'k2', 'k2', 'k3']);
-  assert.deepEqual(seen.filter(([, key]) => key === 'k2').map(([, , n]) => n), [1, 2]);
+  assert.deepEqual(
+    seen.filter(([, key]) => key === 'k2').map(([, , n]) => n),
+    [1, 2],
+  );
   assert.equal(errors.length, 1);
   await Promise.all([c1.close(), c2.close()]);
   await queue.close();
@@ -59,10 +62,15 @@ test('a message that keeps failing goes to <topic>.dead after maxDeliveries', as
   const dead: QueueMessage[] = [];
   const deadSub = queue.subscribe('poison.dead', (m) => void dead.push(m));
   let attempts = 0;
-  const consumer = queue.consume('poison', 'g', () => {
-    attempts++;
-    throw new Error('never works');
-  }, { claimIdleMs: 1, maxDeliveries: 3 });
+  const consumer = queue.consume(
+    'poison',
+    'g',
+    () => {
+      attempts++;
+      throw new Error('never works');
+    },
+    { claimIdleMs: 1, maxDeliveries: 3 },
+  );
   await queue.publish('poison', message('bad'));
   while (dead.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
   assert.equal(attempts, 3);
@@ -94,7 +102,10 @@ test('HttpQueue: an embedded broker that is not there is broker_unavailable, not
   server.close();
   await once(server, 'close');
   const queue = new HttpQueue({ url: `http://127.0.0.1:${port}` });
-  await assert.rejects(queue.publish('t', message('k')), (error: unknown) => error instanceof QueueError && error.reason === 'broker_unavailable');
+  await assert.rejects(
+    queue.publish('t', message('k')),
+    (error: unknown) => error instanceof QueueError && error.reason === 'broker_unavailable',
+  );
   assert.equal(queue.connected, false);
   await queue.close();
 });
@@ -102,7 +113,10 @@ test('HttpQueue: an embedded broker that is not there is broker_unavailable, not
 test('BROKER_URL: the embedded broker by default, a bad value stops the start naming the variable', async () => {
   const config = loadConfig(mobileProfile, {});
   assert.deepEqual(config.broker, { url: 'http://127.0.0.1:5007', publishTimeoutMs: 1000 });
-  assert.throws(() => loadConfig(mobileProfile, { BROKER_URL: 'amqp://rabbit' }), (e: unknown) => e instanceof ConfigError && /BROKER_URL/.test(e.message));
+  assert.throws(
+    () => loadConfig(mobileProfile, { BROKER_URL: 'amqp://rabbit' }),
+    (e: unknown) => e instanceof ConfigError && /BROKER_URL/.test(e.message),
+  );
   assert.equal((await createMessageQueue('memory:')).kind, 'memory');
   assert.equal((await createMessageQueue('http://127.0.0.1:5007')).kind, 'http');
   await assert.rejects(createMessageQueue('amqp://rabbit'), TypeError);

@@ -25,14 +25,23 @@ const schema = makeExecutableSchema({
 });
 const anonymous = anonymousViewer('test');
 const pipelineWith = (checks: OperationCheck[] = []) =>
-  createOperationPipeline({ schema, executor: 'jit', check: { maxCost: 1000 }, format: { mask: true, stacktraceOnRequest: false }, checks });
+  createOperationPipeline({
+    schema,
+    executor: 'jit',
+    check: { maxCost: 1000 },
+    format: { mask: true, stacktraceOnRequest: false },
+    checks,
+  });
 const stateOf = () => new RequestState('r-1', Date.now(), {}, '127.0.0.1');
 function prepared(pipeline: ReturnType<typeof pipelineWith>, source: string) {
   const document = parse(source);
   return pipeline.prepare(document, document.definitions[0] as OperationDefinitionNode);
 }
 async function refusalOf(promise: Promise<unknown>) {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   return asBffError(error);
 }
 
@@ -64,7 +73,10 @@ test('check: records the operation, refuses with stable codes, and decides once 
   assert.equal(extraCalls, 1, "the BFF's own check ran once");
 
   assert.equal((await refusalOf(pipeline.check(stateOf(), prepared(pipeline, '{ me }'), {}, 'h', anonymous)))?.code, 'UNAUTHENTICATED');
-  assert.equal((await refusalOf(pipeline.check(stateOf(), prepared(pipeline, '{ items(first: 100000) { name } }'), {}, 'h', anonymous)))?.code, 'OPERATION_LIMIT_EXCEEDED');
+  assert.equal(
+    (await refusalOf(pipeline.check(stateOf(), prepared(pipeline, '{ items(first: 100000) { name } }'), {}, 'h', anonymous)))?.code,
+    'OPERATION_LIMIT_EXCEEDED',
+  );
   const longId = await refusalOf(pipeline.check(stateOf(), query, { id: 'p'.repeat(100) }, 'h', anonymous));
   assert.equal(longId?.code, 'BAD_USER_INPUT');
   assert.equal(longId?.reason, 'invalid_id');
@@ -75,9 +87,11 @@ test('check: records the operation, refuses with stable codes, and decides once 
 });
 
 test("check: a BFF's own check refuses on every path, after the kit's", async () => {
-  const pipeline = pipelineWith([({ prepared: p }) => {
-    if (p.type === 'mutation') throw BffError.request(ErrorCode.FORBIDDEN, 'No mutations today.');
-  }]);
+  const pipeline = pipelineWith([
+    ({ prepared: p }) => {
+      if (p.type === 'mutation') throw BffError.request(ErrorCode.FORBIDDEN, 'No mutations today.');
+    },
+  ]);
   const refusal = await refusalOf(pipeline.check(stateOf(), prepared(pipeline, 'mutation { touch }'), {}, 'h', anonymous));
   assert.equal(refusal?.code, 'FORBIDDEN');
   assert.equal(refusal?.message, 'No mutations today.');
@@ -91,7 +105,12 @@ test('execute: the same data on jit and graphql-js, compiled once per prepared o
   assert.equal(typeof compiled, 'function');
   await pipeline.execute(query, {} as never, { id: 'p-2' }, true);
   assert.equal(query.compiled, compiled);
-  const js = await createOperationPipeline({ schema, executor: 'graphql-js', check: { maxCost: 1000 }, format: { mask: true, stacktraceOnRequest: false } }).execute(query, {} as never, { id: 'p-1' }, true);
+  const js = await createOperationPipeline({
+    schema,
+    executor: 'graphql-js',
+    check: { maxCost: 1000 },
+    format: { mask: true, stacktraceOnRequest: false },
+  }).execute(query, {} as never, { id: 'p-1' }, true);
   assert.equal(JSON.stringify(jit), JSON.stringify(js));
   assert.equal(JSON.stringify(jit), '{"data":{"product":"product p-1"}}');
 });

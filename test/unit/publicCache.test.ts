@@ -52,7 +52,14 @@ const scope = (signal: AbortSignal = new AbortController().signal) => ({ signal 
 
 function cache(overrides: Partial<PublicCacheOptions> = {}) {
   let now = 1_000;
-  const c = new PublicCache({ mode: 'memory', collapse: true, maxEntries: 100, policies: { item: { ttlMs: 1_000, staleMs: 1_000 } }, now: () => now, ...overrides });
+  const c = new PublicCache({
+    mode: 'memory',
+    collapse: true,
+    maxEntries: 100,
+    policies: { item: { ttlMs: 1_000, staleMs: 1_000 } },
+    now: () => now,
+    ...overrides,
+  });
   return { c, advance: (ms: number) => void (now += ms) };
 }
 
@@ -67,12 +74,22 @@ describe('PublicCache', () => {
     const first = get(c, backend, ['a', 'b']);
     await backend.waitForCalls(1);
     backend.release();
-    assert.deepEqual(sorted(await first), [{ id: 'a', v: 1 }, { id: 'b', v: 1 }]);
+    assert.deepEqual(sorted(await first), [
+      { id: 'a', v: 1 },
+      { id: 'b', v: 1 },
+    ]);
     const second = get(c, backend, ['a', 'b', 'c', 'unknown']);
     await backend.waitForCalls(2);
     backend.release();
-    assert.deepEqual(sorted(await second), [{ id: 'a', v: 1 }, { id: 'b', v: 1 }, { id: 'c', v: 1 }]);
-    assert.deepEqual(backend.calls, [['a', 'b'], ['c', 'unknown']]);
+    assert.deepEqual(sorted(await second), [
+      { id: 'a', v: 1 },
+      { id: 'b', v: 1 },
+      { id: 'c', v: 1 },
+    ]);
+    assert.deepEqual(backend.calls, [
+      ['a', 'b'],
+      ['c', 'unknown'],
+    ]);
   });
 
   it('serves a stale key at once and refreshes it with one call, however many ask meanwhile', async () => {
@@ -104,7 +121,11 @@ describe('PublicCache', () => {
     const all = Promise.all(Array.from({ length: 10 }, () => get(c, backend, ['a', 'b'])));
     await backend.waitForCalls(1);
     backend.release();
-    for (const result of await all) assert.deepEqual(sorted(result), [{ id: 'a', v: 1 }, { id: 'b', v: 1 }]);
+    for (const result of await all)
+      assert.deepEqual(sorted(result), [
+        { id: 'a', v: 1 },
+        { id: 'b', v: 1 },
+      ]);
     assert.deepEqual(backend.calls, [['a', 'b']]);
     // Nothing kept without the memory mode: the next request calls again.
     const next = get(c, backend, ['a']);
@@ -117,7 +138,12 @@ describe('PublicCache', () => {
   it('shares a failure with the requests that joined, and caches nothing', async () => {
     const backend = heldBackend();
     const { c } = cache();
-    const both = [get(c, backend, ['a']), get(c, backend, ['a'])].map((p) => p.then(() => 'ok', (e: Error) => e.message));
+    const both = [get(c, backend, ['a']), get(c, backend, ['a'])].map((p) =>
+      p.then(
+        () => 'ok',
+        (e: Error) => e.message,
+      ),
+    );
     await backend.waitForCalls(1);
     backend.fail(new Error('catalog down'));
     assert.deepEqual(await Promise.all(both), ['catalog down', 'catalog down']);
@@ -164,6 +190,9 @@ describe('PublicCache', () => {
   });
 
   it('refuses a policy without a valid TTL, naming it', () => {
-    assert.throws(() => new PublicCache({ mode: 'memory', collapse: true, maxEntries: 10, policies: { item: { ttlMs: -1, staleMs: 0 } } }), /policy item/);
+    assert.throws(
+      () => new PublicCache({ mode: 'memory', collapse: true, maxEntries: 10, policies: { item: { ttlMs: -1, staleMs: 0 } } }),
+      /policy item/,
+    );
   });
 });

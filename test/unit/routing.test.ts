@@ -15,10 +15,21 @@ import { CanaryMonitor } from '../../src/routing/CanaryMonitor.js';
 import { createRouter, type RouteDecision } from '../../src/routing/createRouter.js';
 import { parseRoutingRules } from '../../src/routing/routingRules.js';
 
-const user = (userId: string, extra: Partial<Viewer> = {}): Viewer => ({ kind: 'user', userId, scopes: new Set(), client: 'mobile', plan: 'default', ...extra });
+const user = (userId: string, extra: Partial<Viewer> = {}): Viewer => ({
+  kind: 'user',
+  userId,
+  scopes: new Set(),
+  client: 'mobile',
+  plan: 'default',
+  ...extra,
+});
 
 test('the split over 10,000 simulated users is within ±1.5 % of each configured share', () => {
-  for (const weights of [[90, 10], [50, 50], [70, 20, 10]]) {
+  for (const weights of [
+    [90, 10],
+    [50, 50],
+    [70, 20, 10],
+  ]) {
     const variants = weights.map((weight, i) => ({ name: `v${i}`, weight }));
     const counts = new Map<string, number>();
     for (let i = 0; i < 10_000; i++) {
@@ -34,11 +45,28 @@ test('the split over 10,000 simulated users is within ±1.5 % of each configured
 });
 
 test('assignment is sticky (same unit, same variant) and independent between experiments', () => {
-  const rules = parseRoutingRules(JSON.stringify({ experiments: [
-    { name: 'a', variants: [{ name: 'x', weight: 50 }, { name: 'y', weight: 50 }] },
-    { name: 'b', variants: [{ name: 'x', weight: 50 }, { name: 'y', weight: 50 }] },
-  ] }), 'test');
-  const [a, b] = rules.experiments as [typeof rules.experiments[0], typeof rules.experiments[0]];
+  const rules = parseRoutingRules(
+    JSON.stringify({
+      experiments: [
+        {
+          name: 'a',
+          variants: [
+            { name: 'x', weight: 50 },
+            { name: 'y', weight: 50 },
+          ],
+        },
+        {
+          name: 'b',
+          variants: [
+            { name: 'x', weight: 50 },
+            { name: 'y', weight: 50 },
+          ],
+        },
+      ],
+    }),
+    'test',
+  );
+  const [a, b] = rules.experiments as [(typeof rules.experiments)[0], (typeof rules.experiments)[0]];
   let differ = 0;
   for (let i = 0; i < 200; i++) {
     const subject = { viewer: user(`u-${i}`), headers: {} };
@@ -70,10 +98,21 @@ test('segments match by claim, scope, client name and version, and header; the f
   assert.ok(matches({ client: { name: ['shop-android'] } }, subject(gold, { 'x-app-name': 'shop-android' })));
   assert.ok(matches({ header: { 'x-app-platform': 'ios' } }, subject(gold, { 'x-app-platform': 'ios' })));
   assert.ok(!matches({ viewer: 'anonymous' }, subject(gold)));
-  const [e] = parseRoutingRules(JSON.stringify({ experiments: [{
-    name: 'e', variants: [{ name: 'a', weight: 100 }, { name: 'b', weight: 0 }],
-    segments: [{ when: { claim: { tier: 'gold' } }, variant: 'b' }],
-  }] }), 'test').experiments;
+  const [e] = parseRoutingRules(
+    JSON.stringify({
+      experiments: [
+        {
+          name: 'e',
+          variants: [
+            { name: 'a', weight: 100 },
+            { name: 'b', weight: 0 },
+          ],
+          segments: [{ when: { claim: { tier: 'gold' } }, variant: 'b' }],
+        },
+      ],
+    }),
+    'test',
+  ).experiments;
   assert.deepEqual(assignVariant(e!, subject(gold), 'user:u-1'), { variant: 'b', reason: 'segment' });
   assert.deepEqual(assignVariant(e!, subject(user('u-3')), 'user:u-3'), { variant: 'a', reason: 'split' });
 });
@@ -86,11 +125,20 @@ test('an invalid rules file is refused with every problem named', () => {
   refused({ experiments: [{ name: 'e', variants: [{ name: 'a', weight: 1, address: 'http://x' }] }] });
   refused({ experiments: [{ name: 'e', backend: 'catalog', variants: [{ name: 'a', weight: 1 }], canary: { variant: 'a' } }] });
   refused({ experiments: [{ name: 'e', variants: [{ name: 'a', weight: 1 }], typo: true }] });
-  refused({ experiments: [
-    { name: 'e', backend: 'catalog', variants: [{ name: 'a', weight: 1 }] },
-    { name: 'f', backend: 'catalog', variants: [{ name: 'a', weight: 1 }] },
-  ] });
-  assert.throws(() => parseRoutingRules(JSON.stringify({ experiments: [{ name: 'e', variants: [{ name: 'a', weight: 1 }], segments: [{ when: {}, variant: 'zz' }] }] }), 'r.json'), /segment names unknown variant "zz"/);
+  refused({
+    experiments: [
+      { name: 'e', backend: 'catalog', variants: [{ name: 'a', weight: 1 }] },
+      { name: 'f', backend: 'catalog', variants: [{ name: 'a', weight: 1 }] },
+    ],
+  });
+  assert.throws(
+    () =>
+      parseRoutingRules(
+        JSON.stringify({ experiments: [{ name: 'e', variants: [{ name: 'a', weight: 1 }], segments: [{ when: {}, variant: 'zz' }] }] }),
+        'r.json',
+      ),
+    /segment names unknown variant "zz"/,
+  );
 });
 
 test('the canary is rolled back on errors or latency past the thresholds, and only once it has enough calls', () => {
@@ -125,13 +173,16 @@ const dir = mkdtempSync(join(tmpdir(), 'routing-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const lines: Record<string, unknown>[] = [];
 const waiters: Array<() => void> = [];
-const log = pino({ level: 'info' }, new Writable({
-  write(chunk, _enc, done) {
-    lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-    for (const w of waiters.splice(0)) w();
-    done();
-  },
-}));
+const log = pino(
+  { level: 'info' },
+  new Writable({
+    write(chunk, _enc, done) {
+      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+      for (const w of waiters.splice(0)) w();
+      done();
+    },
+  }),
+);
 const logged = async (match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> => {
   // The router's watcher and timers do not keep a process alive (a server does): this handle does, while waiting.
   const keepAlive = setInterval(() => {}, 60_000);
@@ -148,14 +199,32 @@ const logged = async (match: (line: Record<string, unknown>) => boolean): Promis
 const config = loadConfig(mobileProfile, { NODE_ENV: 'test', LOG_LEVEL: 'silent' });
 const rulesV1 = {
   staff: [{ scope: 'customers:read' }],
-  experiments: [{ name: 'catalog-v2', backend: 'catalog', variants: [{ name: 'v1', weight: 100 }, { name: 'v2', weight: 0, address: 'http://127.0.0.1:1' }] }],
+  experiments: [
+    {
+      name: 'catalog-v2',
+      backend: 'catalog',
+      variants: [
+        { name: 'v1', weight: 100 },
+        { name: 'v2', weight: 0, address: 'http://127.0.0.1:1' },
+      ],
+    },
+  ],
 };
 
 test('override header: refused for customers and anonymous callers, honoured for staff and a test key', async () => {
   const file = join(dir, 'override.json');
   writeFileSync(file, JSON.stringify(rulesV1));
   const backends = createBackends(config);
-  const router = createRouter({ bff: 'mobile', rulesFile: file, testKeys: ['a-test-key-of-16-chars'], backends, config, log, watch: false, sighup: false });
+  const router = createRouter({
+    bff: 'mobile',
+    rulesFile: file,
+    testKeys: ['a-test-key-of-16-chars'],
+    backends,
+    config,
+    log,
+    watch: false,
+    sighup: false,
+  });
   try {
     const headers = { 'x-bff-variant': 'catalog-v2=v2' };
     for (const viewer of [user('u-00007'), anonymousViewer('mobile')]) {
@@ -171,9 +240,15 @@ test('override header: refused for customers and anonymous callers, honoured for
     assert.deepEqual(staff.reasons, { 'catalog-v2': 'override' });
     assert.notEqual(staff.backends.catalog, backends.catalog, 'v2 calls another instance');
     assert.equal(staff.backends.users, backends.users, 'other backends are the same clients');
-    const keyed = router.route({ viewer: anonymousViewer('mobile'), headers: { ...headers, 'x-bff-test-key': 'a-test-key-of-16-chars' } }) as RouteDecision;
+    const keyed = router.route({
+      viewer: anonymousViewer('mobile'),
+      headers: { ...headers, 'x-bff-test-key': 'a-test-key-of-16-chars' },
+    }) as RouteDecision;
     assert.equal(keyed.assignments['catalog-v2'], 'v2');
-    const unknown = router.route({ viewer: user('u-00001', { scopes: new Set(['customers:read']) }), headers: { 'x-bff-variant': 'catalog-v2=v9' } });
+    const unknown = router.route({
+      viewer: user('u-00001', { scopes: new Set(['customers:read']) }),
+      headers: { 'x-bff-variant': 'catalog-v2=v9' },
+    });
     assert.ok(unknown instanceof BffError && unknown.code === 'BAD_REQUEST' && unknown.reason === 'unknown_variant');
     const plain = router.route({ viewer: user('u-00007'), headers: {} }) as RouteDecision;
     assert.deepEqual(plain.assignments, { 'catalog-v2': 'v1' });
@@ -240,7 +315,13 @@ test('the example rules (npm start) and the Kubernetes ConfigMap validate and sa
   const configMap = load(readFileSync('deploy/k8s/routing.yaml', 'utf8')) as { data: Record<string, string> };
   const deployed = parseRoutingRules(configMap.data['routing-rules.json']!, 'deploy/k8s/routing.yaml');
   const [catalog, featured] = example.experiments;
-  assert.deepEqual(catalog!.variants.map((v) => [v.name, v.weight]), [['v1', 90], ['v2', 10]]);
+  assert.deepEqual(
+    catalog!.variants.map((v) => [v.name, v.weight]),
+    [
+      ['v1', 90],
+      ['v2', 10],
+    ],
+  );
   assert.equal(catalog!.canary?.variant, 'v2');
   assert.deepEqual(featured!.bffs, ['mobile']);
   // The same rules, but v2's address is the Service's, not 127.0.0.1's.

@@ -28,7 +28,9 @@ test('selects follows fields, inline fragments and fragment spreads', () => {
 });
 
 test('a field under @skip or @include counts as not selected (a prefetch must not ask for it)', () => {
-  const info = infoOf('query($s: Boolean!) { orders { nodes { items @skip(if: $s) { product { id } } customer @include(if: true) { id } } } }');
+  const info = infoOf(
+    'query($s: Boolean!) { orders { nodes { items @skip(if: $s) { product { id } } customer @include(if: true) { id } } } }',
+  );
   assert.equal(selects(info, ['nodes', 'items', 'product']), false);
   assert.equal(selects(info, ['nodes', 'customer']), false);
 });

@@ -17,10 +17,16 @@ const scope = () => new CallScope('req-1', {}, Date.now() + 60_000, new AbortCon
 async function failWith(upstream: Upstream, error: Error, s = scope()) {
   let attempts = 0;
   try {
-    await upstream.call(s, 'GET /products', 1, async () => {
-      attempts++;
-      throw error;
-    }, true);
+    await upstream.call(
+      s,
+      'GET /products',
+      1,
+      async () => {
+        attempts++;
+        throw error;
+      },
+      true,
+    );
   } catch (thrown) {
     return { error: asBffError(thrown)!, attempts };
   }
@@ -28,7 +34,8 @@ async function failWith(upstream: Upstream, error: Error, s = scope()) {
 }
 
 const THRESHOLD = 3;
-const upstream = () => new Upstream({ name: 'catalog', protocol: 'rest', breakerThreshold: THRESHOLD, retries: 1, breakerHalfOpenAfterMs: 60_000 });
+const upstream = () =>
+  new Upstream({ name: 'catalog', protocol: 'rest', breakerThreshold: THRESHOLD, retries: 1, breakerHalfOpenAfterMs: 60_000 });
 const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
 
 const notFaults: [string, () => Error][] = [
@@ -40,7 +47,10 @@ const notFaults: [string, () => Error][] = [
   ['HTTP 429', () => fromHttpStatus('catalog', 429)],
   ['HTTP 501', () => fromHttpStatus('catalog', 501)],
   ['gRPC INVALID_ARGUMENT', () => fromGrpcStatus('catalog', 3)],
-  ['a header undici refuses to send', () => fromTransportError('catalog', Object.assign(new Error('x'), { code: 'UND_ERR_INVALID_ARG' }), new AbortController().signal)],
+  [
+    'a header undici refuses to send',
+    () => fromTransportError('catalog', Object.assign(new Error('x'), { code: 'UND_ERR_INVALID_ARG' }), new AbortController().signal),
+  ],
 ];
 
 for (const [what, make] of notFaults) {
@@ -59,7 +69,11 @@ const faults: [string, () => Error, string][] = [
   ['HTTP 500', () => fromHttpStatus('catalog', 500), 'UPSTREAM_ERROR/http_500'],
   ['HTTP 503', () => fromHttpStatus('catalog', 503), 'UPSTREAM_UNAVAILABLE/http_503'],
   ['gRPC INTERNAL', () => fromGrpcStatus('catalog', 13), 'UPSTREAM_ERROR/grpc_INTERNAL'],
-  ['connection refused', () => fromTransportError('catalog', refused, new AbortController().signal), 'UPSTREAM_UNAVAILABLE/connect_refused'],
+  [
+    'connection refused',
+    () => fromTransportError('catalog', refused, new AbortController().signal),
+    'UPSTREAM_UNAVAILABLE/connect_refused',
+  ],
   ['a malformed answer', () => badResponse('catalog', 'shape'), 'UPSTREAM_BAD_RESPONSE/shape'],
 ];
 

@@ -73,7 +73,8 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
   function originOf(): string {
     if (origin === undefined) {
       const address = server?.server.address();
-      if (!address || typeof address !== 'object') throw new TypeError('createTokenHandler: the public origin is unknown before the server listens');
+      if (!address || typeof address !== 'object')
+        throw new TypeError('createTokenHandler: the public origin is unknown before the server listens');
       origin = `http://127.0.0.1:${address.port}`;
     }
     return origin;
@@ -88,7 +89,10 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
       })
       .catch((error: unknown) => {
         discovered = undefined;
-        throw BffError.request(ErrorCode.IDENTITY_PROVIDER_UNAVAILABLE, 'The identity provider is unavailable.', { reason: 'oidc_discovery_failed', cause: error });
+        throw BffError.request(ErrorCode.IDENTITY_PROVIDER_UNAVAILABLE, 'The identity provider is unavailable.', {
+          reason: 'oidc_discovery_failed',
+          cause: error,
+        });
       });
     return discovered;
   }
@@ -135,7 +139,9 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
   async function refresh(id: string, session: Session): Promise<Session> {
     if (!session.refreshToken) {
       await store.delete(id);
-      throw BffError.request(ErrorCode.UNAUTHENTICATED, 'Your session has ended: it cannot be refreshed. Sign in again.', { reason: 'session_no_refresh_token' });
+      throw BffError.request(ErrorCode.UNAUTHENTICATED, 'Your session has ended: it cannot be refreshed. Sign in again.', {
+        reason: 'session_no_refresh_token',
+      });
     }
     try {
       const tokens = await oidc.refreshTokenGrant(await client(), session.refreshToken);
@@ -149,11 +155,18 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
       const current = await store.get(id);
       if (current && current.refreshToken !== session.refreshToken && current.accessExpiresAt > now()) return current;
       if (!(error instanceof oidc.ResponseBodyError)) {
-        throw BffError.request(ErrorCode.IDENTITY_PROVIDER_UNAVAILABLE, 'The identity provider is unavailable.', { reason: 'refresh_unreachable', cause: error });
+        throw BffError.request(ErrorCode.IDENTITY_PROVIDER_UNAVAILABLE, 'The identity provider is unavailable.', {
+          reason: 'refresh_unreachable',
+          cause: error,
+        });
       }
       await store.delete(id);
       log.info({ reason: error.error }, 'session ended: refresh refused');
-      throw BffError.request(ErrorCode.UNAUTHENTICATED, 'Your session has ended: the identity provider refused to refresh it. Sign in again.', { reason: 'session_refresh_failed', cause: error });
+      throw BffError.request(
+        ErrorCode.UNAUTHENTICATED,
+        'Your session has ended: the identity provider refused to refresh it. Sign in again.',
+        { reason: 'session_refresh_failed', cause: error },
+      );
     }
   }
 
@@ -167,7 +180,11 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
    */
   function checkCsrf(headers: IncomingHttpHeaders): void {
     const refuse = (reason: string) => {
-      throw BffError.request(ErrorCode.FORBIDDEN, `A request signed in with the session cookie needs the ${CSRF_HEADER} header and this site's Origin.`, { reason });
+      throw BffError.request(
+        ErrorCode.FORBIDDEN,
+        `A request signed in with the session cookie needs the ${CSRF_HEADER} header and this site's Origin.`,
+        { reason },
+      );
     };
     if (headers[CSRF_HEADER] === undefined) refuse('csrf_header_missing');
     if (headers.origin !== undefined && headers.origin !== originOf()) refuse('csrf_origin_mismatch');
@@ -180,7 +197,9 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
   }
 
   const returnToOf = (value: unknown) =>
-    typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') && value.length <= 512 ? value : '/';
+    typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') && value.length <= 512
+      ? value
+      : '/';
 
   async function login(request: FastifyRequest, reply: FastifyReply) {
     const config = await client();
@@ -197,13 +216,19 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
       state,
     });
     // Lax: the callback arrives as a top-level navigation from the IdP's site.
-    return reply.header('set-cookie', cookie(loginCookie(), loginId, 'Lax', LOGIN_TTL_S)).header('cache-control', 'no-store').redirect(url.href, 302);
+    return reply
+      .header('set-cookie', cookie(loginCookie(), loginId, 'Lax', LOGIN_TTL_S))
+      .header('cache-control', 'no-store')
+      .redirect(url.href, 302);
   }
 
   async function callback(request: FastifyRequest, reply: FastifyReply) {
     const loginId = cookiesOf(request.headers.cookie).get(loginCookie());
     const pendingText = loginId === undefined ? undefined : await store.takeOnce(loginId);
-    if (!pendingText) throw BffError.request(ErrorCode.BAD_REQUEST, 'This sign-in is unknown or expired. Start again at /auth/login.', { reason: 'login_unknown' });
+    if (!pendingText)
+      throw BffError.request(ErrorCode.BAD_REQUEST, 'This sign-in is unknown or expired. Start again at /auth/login.', {
+        reason: 'login_unknown',
+      });
     const pending = JSON.parse(pendingText) as { verifier: string; state: string; returnTo: string };
     let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
     try {
@@ -215,7 +240,10 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
     } catch (error) {
       if (error instanceof BffError) throw error;
       log.info({ err: error }, 'sign-in refused');
-      throw BffError.request(ErrorCode.UNAUTHENTICATED, 'Sign-in failed. Start again at /auth/login.', { reason: 'login_failed', cause: error });
+      throw BffError.request(ErrorCode.UNAUTHENTICATED, 'Sign-in failed. Start again at /auth/login.', {
+        reason: 'login_failed',
+        cause: error,
+      });
     }
     const id = randomId();
     await store.set(id, sessionFromTokens(tokens));
@@ -231,7 +259,12 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
     if (id === undefined) return { authenticated: false, reason: 'no_session' };
     try {
       const session = await liveSession(id);
-      return { authenticated: true, sub: session.sub, accessTokenExpiresAt: new Date(session.accessExpiresAt).toISOString(), sessionEndsAt: new Date(session.endsAt).toISOString() };
+      return {
+        authenticated: true,
+        sub: session.sub,
+        accessTokenExpiresAt: new Date(session.accessExpiresAt).toISOString(),
+        sessionEndsAt: new Date(session.endsAt).toISOString(),
+      };
     } catch (error) {
       if (error instanceof BffError && error.code === ErrorCode.UNAUTHENTICATED) {
         void reply.header('set-cookie', cookie(sessionCookie(), '', 'Strict', 0));
@@ -243,7 +276,8 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
 
   async function logout(request: FastifyRequest, reply: FastifyReply) {
     checkCsrf(request.headers);
-    if (request.headers.origin === undefined) throw BffError.request(ErrorCode.FORBIDDEN, 'Sign out from this site.', { reason: 'csrf_origin_missing' });
+    if (request.headers.origin === undefined)
+      throw BffError.request(ErrorCode.FORBIDDEN, 'Sign out from this site.', { reason: 'csrf_origin_missing' });
     const id = sessionIdOf(request.headers);
     const session = id === undefined ? undefined : await store.get(id);
     if (id !== undefined) await store.delete(id);
@@ -252,13 +286,21 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
       const config = await client();
       if (session.refreshToken) {
         // Best effort: the session is already gone here; the IdP forgets the refresh token too.
-        await oidc.tokenRevocation(config, session.refreshToken, { token_type_hint: 'refresh_token' }).catch((error: unknown) => log.warn({ err: error }, 'refresh token revocation failed'));
+        await oidc
+          .tokenRevocation(config, session.refreshToken, { token_type_hint: 'refresh_token' })
+          .catch((error: unknown) => log.warn({ err: error }, 'refresh token revocation failed'));
       }
       if (config.serverMetadata().end_session_endpoint) {
-        endSessionUrl = oidc.buildEndSessionUrl(config, { post_logout_redirect_uri: `${originOf()}/`, ...(session.idToken && { id_token_hint: session.idToken }) }).href;
+        endSessionUrl = oidc.buildEndSessionUrl(config, {
+          post_logout_redirect_uri: `${originOf()}/`,
+          ...(session.idToken && { id_token_hint: session.idToken }),
+        }).href;
       }
     }
-    return reply.header('set-cookie', cookie(sessionCookie(), '', 'Strict', 0)).header('cache-control', 'no-store').send({ signedOut: true, endSessionUrl });
+    return reply
+      .header('set-cookie', cookie(sessionCookie(), '', 'Strict', 0))
+      .header('cache-control', 'no-store')
+      .send({ signedOut: true, endSessionUrl });
   }
 
   return {

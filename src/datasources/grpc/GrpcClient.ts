@@ -21,7 +21,8 @@ export type ResponseOf<Method> = Method extends MethodDefinition<infer _Req, inf
  * The methods a generated service definition names. Its base type, grpc-js' ServiceDefinition,
  * has a string index signature, which would let any string through as a method name.
  */
-export type MethodName<Service> = keyof { [K in keyof Service as string extends K ? never : number extends K ? never : K]: Service[K] } & string;
+export type MethodName<Service> = keyof { [K in keyof Service as string extends K ? never : number extends K ? never : K]: Service[K] } &
+  string;
 
 type UnaryMethod = (
   request: unknown,
@@ -78,7 +79,13 @@ export class GrpcClient<Service extends grpc.ServiceDefinition> {
     const path = (fn as { path?: string }).path ?? method;
     const attempt = (signal: AbortSignal, timeoutMs: number) =>
       new Promise<ResponseOf<Service[Method]>>((resolve, reject) => {
-        const pending: PendingUnary = { resolve: resolve as (value: unknown) => void, reject, upstream: name, requestSignal: scope.signal, attemptSignal: signal };
+        const pending: PendingUnary = {
+          resolve: resolve as (value: unknown) => void,
+          reject,
+          upstream: name,
+          requestSignal: scope.signal,
+          attemptSignal: signal,
+        };
         const call = fn.call(this.stub, request, metadataOf(scope, name, path), { deadline: Date.now() + timeoutMs }, settleUnary(pending));
         pending.cancel = call.cancel.bind(call);
         signal.addEventListener('abort', pending.cancel, { once: true });
@@ -115,7 +122,9 @@ export class GrpcClient<Service extends grpc.ServiceDefinition> {
     const call = fn.call(this.stub, request, grpcMetadata, {});
     let cancelled = false;
     call.on('data', (message: ResponseOf<Service[Method]>) => sink.next(message));
-    call.on('end', () => { if (!cancelled) sink.end(); });
+    call.on('end', () => {
+      if (!cancelled) sink.end();
+    });
     call.on('error', (error: grpc.ServiceError) => {
       if (!cancelled) sink.error(fromGrpcError(this.upstream.name, error));
     });

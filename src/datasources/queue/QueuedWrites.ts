@@ -38,7 +38,10 @@ export class QueuedWrites {
    * @returns the ticket id, derived from the idempotency key: a retry with the same key gets the same ticket.
    * @throws BffError BAD_USER_INPUT (bad key), UPSTREAM_UNAVAILABLE (broker down), OUTCOME_UNKNOWN (no answer in time).
    */
-  async requestReturn(ws: WriteScope, input: { userId: string; orderId: string; reason: string | null; idempotencyKey?: string | null }): Promise<{ ticketId: string }> {
+  async requestReturn(
+    ws: WriteScope,
+    input: { userId: string; orderId: string; reason: string | null; idempotencyKey?: string | null },
+  ): Promise<{ ticketId: string }> {
     const key = scopedKey(ws, input.idempotencyKey);
     const ticketId = `rt-${createHash('sha256').update(key).digest('hex').slice(0, 20)}`;
     const body: ReturnRequestBody = { ticketId, orderId: input.orderId, userId: input.userId, reason: input.reason };
@@ -51,7 +54,10 @@ export class QueuedWrites {
    * @returns the key the event is counted under (once, however often it is delivered).
    * @throws BffError as requestReturn does.
    */
-  async trackEvent(ws: WriteScope, input: Omit<TrackedEventBody, 'userId' | 'client'> & { idempotencyKey?: string | null }): Promise<{ eventId: string }> {
+  async trackEvent(
+    ws: WriteScope,
+    input: Omit<TrackedEventBody, 'userId' | 'client'> & { idempotencyKey?: string | null },
+  ): Promise<{ eventId: string }> {
     const key = scopedKey(ws, input.idempotencyKey);
     const body: TrackedEventBody = {
       name: input.name,
@@ -82,9 +88,17 @@ export class QueuedWrites {
       // A timeout may have stored the message: the client's retry with the same key is safe
       // (consumers de-duplicate by key), so the client is told the outcome is unknown.
       if (error.reason === 'publish_timeout') {
-        throw new BffError(ErrorCode.OUTCOME_UNKNOWN, 'The request may or may not have been queued; retry with the same idempotency key.', { upstream: 'queue', reason: error.reason, cause: error });
+        throw new BffError(ErrorCode.OUTCOME_UNKNOWN, 'The request may or may not have been queued; retry with the same idempotency key.', {
+          upstream: 'queue',
+          reason: error.reason,
+          cause: error,
+        });
       }
-      throw new BffError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The message queue is unavailable; nothing was queued.', { upstream: 'queue', reason: error.reason, cause: error });
+      throw new BffError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The message queue is unavailable; nothing was queued.', {
+        upstream: 'queue',
+        reason: error.reason,
+        cause: error,
+      });
     }
   }
 }
@@ -99,7 +113,9 @@ function scopedKey(ws: WriteScope, argument: string | null | undefined): string 
   const given = argument ?? ws.idempotencyKey;
   if (given === undefined) return `${ws.viewer.client}:${ws.viewer.userId ?? 'anonymous'}:${randomUUID()}`;
   if (!IDEMPOTENCY_KEY.test(given)) {
-    throw new BffError(ErrorCode.BAD_USER_INPUT, 'An idempotency key is 1 to 128 printable ASCII characters without spaces.', { reason: 'idempotency_key' });
+    throw new BffError(ErrorCode.BAD_USER_INPUT, 'An idempotency key is 1 to 128 printable ASCII characters without spaces.', {
+      reason: 'idempotency_key',
+    });
   }
   return `${ws.viewer.client}:${ws.viewer.userId ?? 'anonymous'}:${given}`;
 }

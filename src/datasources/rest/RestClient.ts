@@ -92,7 +92,8 @@ export class RestClient {
     const url = new URL(options.baseUrl);
     this.origin = url.origin;
     this.maxUrlLength = options.maxUrlLength ?? DEFAULT_MAX_URL_LENGTH;
-    if (!(this.maxUrlLength >= 64)) throw new TypeError(`RestClient(${options.name}): maxUrlLength must be >= 64, got ${options.maxUrlLength}`);
+    if (!(this.maxUrlLength >= 64))
+      throw new TypeError(`RestClient(${options.name}): maxUrlLength must be >= 64, got ${options.maxUrlLength}`);
     this.upstream = new Upstream({ ...options, protocol: options.protocol ?? 'rest' });
     this.pool = new Pool(this.origin, {
       connections: options.connections ?? 16,

@@ -16,7 +16,12 @@ export interface ShipmentDto {
   updatedAt: string;
 }
 
-const shipmentsByOrderIds: BatchGet<ShipmentDto> = { path: '/shipments', param: 'ids', field: 'shipments', keyOf: (shipment) => shipment.orderId };
+const shipmentsByOrderIds: BatchGet<ShipmentDto> = {
+  path: '/shipments',
+  param: 'ids',
+  field: 'shipments',
+  keyOf: (shipment) => shipment.orderId,
+};
 
 /** The shipping backend (REST). A shipment is keyed by the order it carries. */
 export class ShippingApi implements DataSource {

@@ -21,7 +21,8 @@ import { setTracingShutdown } from './stopTracing.js';
  * Metrics go to Prometheus (`/metrics`) and logs to stdout, so the SDK exports neither.
  */
 export async function startTracing(): Promise<void> {
-  if (process.env.OTEL_LOG_LEVEL) diag.setLogger(new DiagConsoleLogger(), DiagLogLevel[process.env.OTEL_LOG_LEVEL.toUpperCase() as keyof typeof DiagLogLevel]);
+  if (process.env.OTEL_LOG_LEVEL)
+    diag.setLogger(new DiagConsoleLogger(), DiagLogLevel[process.env.OTEL_LOG_LEVEL.toUpperCase() as keyof typeof DiagLogLevel]);
   // Only the modules an instrumentation hooks go through import-in-the-middle; wrapping every
   // module would slow start-up and break some that re-export oddly.
   const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();

@@ -86,7 +86,9 @@ export async function checkSchema(input: SchemaCheckInput): Promise<SchemaCheckR
     ? await classifyChanges(snapshotSchema, live)
     : [{ class: 'breaking' as const, type: 'SNAPSHOT_MISSING', path: '', message: `No snapshot of bff-${input.bff} is committed.` }];
   const changes = input.baseSnapshot === undefined ? undefined : await classifyChanges(buildSchema(input.baseSnapshot), live);
-  const unexplained = (changes ?? []).filter((change) => change.class === 'breaking' && !input.changelogAdded.some((line) => names(line, change.path)));
+  const unexplained = (changes ?? []).filter(
+    (change) => change.class === 'breaking' && !input.changelogAdded.some((line) => names(line, change.path)),
+  );
 
   const operationErrors: string[] = [];
   const deprecatedUse: string[] = [];
@@ -100,7 +102,8 @@ export async function checkSchema(input: SchemaCheckInput): Promise<SchemaCheckR
     }
     for (const error of validate(live, document)) operationErrors.push(`Operation "${operation.name}": ${error.message}`);
     for (const { coordinate, field } of selectedFields(live, document)) {
-      if (field.deprecationReason != null) deprecatedUse.push(`Operation "${operation.name}" selects ${coordinate} (deprecated: ${field.deprecationReason})`);
+      if (field.deprecationReason != null)
+        deprecatedUse.push(`Operation "${operation.name}" selects ${coordinate} (deprecated: ${field.deprecationReason})`);
     }
   }
   return {

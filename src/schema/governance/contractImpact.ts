@@ -54,7 +54,11 @@ type JsonSchema = {
   oneOf?: JsonSchema[];
   anyOf?: JsonSchema[];
 };
-type OpenApiOperation = { operationId?: string; parameters?: { name: string; in: string; required?: boolean }[]; responses?: Record<string, { content?: Record<string, { schema?: JsonSchema }> }> };
+type OpenApiOperation = {
+  operationId?: string;
+  parameters?: { name: string; in: string; required?: boolean }[];
+  responses?: Record<string, { content?: Record<string, { schema?: JsonSchema }> }>;
+};
 type OpenApiDocument = { paths?: Record<string, Record<string, OpenApiOperation>>; components?: { schemas?: Record<string, JsonSchema> } };
 
 /**
@@ -71,7 +75,8 @@ export function diffOpenApi(before: unknown, after: unknown): ContractChange[] {
   const operations = (doc: OpenApiDocument) => {
     const found = new Map<string, OpenApiOperation>();
     for (const [path, methods] of Object.entries(doc.paths ?? {})) {
-      for (const [method, operation] of Object.entries(methods)) found.set(operation.operationId ?? `${method.toUpperCase()} ${path}`, operation);
+      for (const [method, operation] of Object.entries(methods))
+        found.set(operation.operationId ?? `${method.toUpperCase()} ${path}`, operation);
     }
     return found;
   };
@@ -83,7 +88,8 @@ export function diffOpenApi(before: unknown, after: unknown): ContractChange[] {
       continue;
     }
     for (const parameter of operation.parameters ?? []) {
-      if (!next.parameters?.some((p) => p.name === parameter.name && p.in === parameter.in)) changes.push({ element: id, change: `parameter ${parameter.name} removed` });
+      if (!next.parameters?.some((p) => p.name === parameter.name && p.in === parameter.in))
+        changes.push({ element: id, change: `parameter ${parameter.name} removed` });
     }
     for (const parameter of next.parameters ?? []) {
       if (parameter.required && !operation.parameters?.some((p) => p.name === parameter.name && p.in === parameter.in && p.required)) {
@@ -93,7 +99,8 @@ export function diffOpenApi(before: unknown, after: unknown): ContractChange[] {
     const schemaOf = (op: OpenApiOperation) => op.responses?.['200']?.content?.['application/json']?.schema;
     walkSchema(schemaOf(operation), schemaOf(next), id, changes);
   }
-  for (const [name, schema] of Object.entries(b.components?.schemas ?? {})) walkSchema(schema, a.components?.schemas?.[name], name, changes);
+  for (const [name, schema] of Object.entries(b.components?.schemas ?? {}))
+    walkSchema(schema, a.components?.schemas?.[name], name, changes);
   return changes;
 }
 
@@ -112,7 +119,8 @@ function walkSchema(before: JsonSchema | undefined, after: JsonSchema | undefine
   if (after.enum && removedValues.length) changes.push({ element: path, change: `enum values removed: ${removedValues.join(', ')}` });
   for (const [name, property] of Object.entries(before.properties ?? {})) {
     const next = after.properties?.[name];
-    if (next && before.required?.includes(name) && !after.required?.includes(name)) changes.push({ element: `${path}.${name}`, change: 'now optional' });
+    if (next && before.required?.includes(name) && !after.required?.includes(name))
+      changes.push({ element: `${path}.${name}`, change: 'now optional' });
     walkSchema(property, next, `${path}.${name}`, changes);
   }
   walkSchema(before.items, after.items, path, changes);
@@ -126,7 +134,12 @@ function describe(schema: JsonSchema): string {
 }
 
 type FieldDescriptor = { name: string; number: number; type: string; typeName: string; label: string };
-type MethodDefinition = { requestType: { type: { name: string } }; responseType: { type: { name: string } }; responseStream: boolean; requestStream: boolean };
+type MethodDefinition = {
+  requestType: { type: { name: string } };
+  responseType: { type: { name: string } };
+  responseStream: boolean;
+  requestStream: boolean;
+};
 
 /**
  * The changes from one version of a proto file to the next that a reader can notice: messages,
@@ -157,7 +170,10 @@ export function diffProto(before: string, after: string, includeDirs: string[] =
         if (!same) changes.push({ element, change: `field ${field.number} removed` });
         else if (same.name !== field.name) changes.push({ element, change: `field ${field.number} renamed to ${same.name}` });
         else if (same.type !== field.type || same.typeName !== field.typeName || same.label !== field.label) {
-          changes.push({ element, change: `type ${field.label} ${field.typeName || field.type} -> ${same.label} ${same.typeName || same.type}` });
+          changes.push({
+            element,
+            change: `type ${field.label} ${field.typeName || field.type} -> ${same.label} ${same.typeName || same.type}`,
+          });
         }
       }
     } else if (!('format' in definition)) {
@@ -243,7 +259,8 @@ export function contractImpact(input: {
     if (!hit.length) continue;
     const versions = new Set<string>();
     for (const sample of input.usage ?? []) {
-      if (sample.count > 0 && hit.includes(sample.field) && (sample.bff === undefined || sample.bff === input.bff)) versions.add(`${sample.clientName} ${sample.clientVersion}`);
+      if (sample.count > 0 && hit.includes(sample.field) && (sample.bff === undefined || sample.bff === input.bff))
+        versions.add(`${sample.clientName} ${sample.clientVersion}`);
     }
     operations.push({ name: operation.name, fields: hit, versions: [...versions].sort() });
   }
@@ -263,7 +280,9 @@ export function formatImpact(backend: string, changes: readonly ContractChange[]
     for (const f of impact.fields) lines.push(`  field ${f.coordinate} <- ${f.because.join(', ')}`);
     if (impact.loaders.length) lines.push(`  loaders: ${impact.loaders.map((l) => `${l} (${LOADER_CALLS[l]!.call})`).join(', ')}`);
     for (const op of impact.operations) {
-      lines.push(`  operation ${op.name} (selects ${op.fields.join(', ')})${op.versions.length ? `; used by ${op.versions.join(', ')}` : ''}`);
+      lines.push(
+        `  operation ${op.name} (selects ${op.fields.join(', ')})${op.versions.length ? `; used by ${op.versions.join(', ')}` : ''}`,
+      );
     }
     if (!impact.operations.length) lines.push('  no shipped operation selects these fields');
   }
@@ -298,7 +317,8 @@ export function protoElements(file: string, includeDirs: string[] = []): Set<str
     const short = name.split('.').pop()!;
     found.add(short);
     if ('format' in definition) {
-      if (definition.format === 'Protocol Buffer 3 DescriptorProto') for (const field of (definition.type as { field: FieldDescriptor[] }).field) found.add(`${short}.${field.name}`);
+      if (definition.format === 'Protocol Buffer 3 DescriptorProto')
+        for (const field of (definition.type as { field: FieldDescriptor[] }).field) found.add(`${short}.${field.name}`);
     } else {
       for (const method of Object.keys(definition)) found.add(`${short}.${method}`);
     }

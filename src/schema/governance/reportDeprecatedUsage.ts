@@ -33,7 +33,11 @@ export function parseFieldUsage(text: string): FieldUsageSample[] {
     const match = SAMPLE.exec(line);
     if (!match) continue;
     const labels = new Map<string, string>();
-    for (const [, name, value] of match[1]!.matchAll(LABEL)) labels.set(name!, value!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)));
+    for (const [, name, value] of match[1]!.matchAll(LABEL))
+      labels.set(
+        name!,
+        value!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)),
+      );
     const field = labels.get('field');
     if (!field) continue;
     samples.push({
@@ -65,7 +69,11 @@ export function deprecatedFields(schema: GraphQLSchema): { coordinate: string; r
  *
  * @param usage samples of this BFF only (filter by `bff` first when several are mixed).
  */
-export function reportDeprecatedUsage(schema: GraphQLSchema, usage: readonly FieldUsageSample[], operations: readonly ShippedOperation[]): DeprecatedFieldUsage[] {
+export function reportDeprecatedUsage(
+  schema: GraphQLSchema,
+  usage: readonly FieldUsageSample[],
+  operations: readonly ShippedOperation[],
+): DeprecatedFieldUsage[] {
   return deprecatedFields(schema).map(({ coordinate, reason }) => {
     const byVersion = new Map<string, { name: string; version: string; count: number }>();
     for (const sample of usage) {

@@ -64,13 +64,17 @@ export function formatSchemaCheck(run: SchemaCheckRun): string {
       for (const change of report.drift) lines.push(`    ${change.class.padEnd(9)} ${change.message}`);
     }
     if (report.changes === undefined) {
-      lines.push(`  no snapshot at the base commit${run.base ? ` ${run.base.slice(0, 12)}` : ' (no git base found)'}: breaking changes not checked against ${CHANGELOG_PATH}`);
+      lines.push(
+        `  no snapshot at the base commit${run.base ? ` ${run.base.slice(0, 12)}` : ' (no git base found)'}: breaking changes not checked against ${CHANGELOG_PATH}`,
+      );
     } else if (report.changes.length) {
       lines.push(`  changes since ${run.base?.slice(0, 12)}:`);
       for (const change of report.changes) lines.push(`    ${change.class.padEnd(9)} ${change.message}`);
     }
     for (const change of report.unexplained) {
-      lines.push(`  breaking change without a reason: ${change.message} — add a line naming \`${change.path}\` to ${CHANGELOG_PATH} in this change`);
+      lines.push(
+        `  breaking change without a reason: ${change.message} — add a line naming \`${change.path}\` to ${CHANGELOG_PATH} in this change`,
+      );
     }
     for (const error of report.operationErrors) lines.push(`  shipped operation refused: ${error}`);
     for (const use of report.deprecatedUse) lines.push(`  note: ${use}`);

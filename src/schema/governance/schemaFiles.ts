@@ -70,7 +70,11 @@ export function resolveBaseCommit(root: string, env: NodeJS.ProcessEnv = process
 /** @returns a file as it was at `commit`, or undefined when it did not exist there. */
 export function readAtCommit(root: string, commit: string, path: string): string | undefined {
   try {
-    return execFileSync('git', ['-C', root, 'show', `${commit}:./${path}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 16 << 20 });
+    return execFileSync('git', ['-C', root, 'show', `${commit}:./${path}`], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 16 << 20,
+    });
   } catch {
     return undefined;
   }

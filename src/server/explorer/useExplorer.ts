@@ -100,7 +100,13 @@ export function useExplorer(app: FastifyInstance, options: ExplorerOptions): Exp
   const relative = endpoint.slice(endpoint.lastIndexOf('/') + 1);
   const sdlPath = `${relative}/schema.graphql`;
   const page = files
-    ? explorerPage({ bff: options.bff, assets: `${relative}/explorer/`, sdlPath, fanoutDebug: options.fanoutDebug, signIn: options.signIn ?? false })
+    ? explorerPage({
+        bff: options.bff,
+        assets: `${relative}/explorer/`,
+        sdlPath,
+        fanoutDebug: options.fanoutDebug,
+        signIn: options.signIn ?? false,
+      })
     : missingExplorerPage(options.bff, sdlPath);
 
   if (files) {
@@ -110,11 +116,13 @@ export function useExplorer(app: FastifyInstance, options: ExplorerOptions): Exp
       if (!path) return reply.callNotFound();
       let body = loaded.get(path);
       if (!body) loaded.set(path, (body = readFileSync(path)));
-      return reply
-        .type(path.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8')
-        // Unversioned URLs: revalidate, so that an upgraded package is never mixed with a cached one.
-        .header('cache-control', 'no-cache')
-        .send(body);
+      return (
+        reply
+          .type(path.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8')
+          // Unversioned URLs: revalidate, so that an upgraded package is never mixed with a cached one.
+          .header('cache-control', 'no-cache')
+          .send(body)
+      );
     });
   }
 

@@ -3,7 +3,6 @@
 // ship, so the page needs nothing beyond the BFF. Plain browser JavaScript, not compiled.
 /* global React, ReactDOM, GraphiQL, GraphiQLPluginExplorer */
 (function start() {
-  'use strict';
   const config = JSON.parse(document.getElementById('explorer-config').textContent);
   const h = React.createElement;
 
@@ -16,7 +15,13 @@
       ? {
           url: endpoint,
           fetch: (url, init) =>
-            fetch(url, Object.assign({}, init, { credentials: 'same-origin', headers: Object.assign({}, init && init.headers, { 'x-bff-csrf': '1' }) })),
+            fetch(
+              url,
+              Object.assign({}, init, {
+                credentials: 'same-origin',
+                headers: Object.assign({}, init?.headers, { 'x-bff-csrf': '1' }),
+              }),
+            ),
         }
       : { url: endpoint },
   );
@@ -35,7 +40,7 @@
     return kept;
   }
   function fetcher(params, options) {
-    return send(params, Object.assign({}, options, { headers: withoutPlaceholders(options && options.headers) }));
+    return send(params, Object.assign({}, options, { headers: withoutPlaceholders(options?.headers) }));
   }
 
   // The token handler's session, as /auth/session tells it: sign in through the identity
@@ -51,9 +56,27 @@
       fetch('/auth/logout', { method: 'POST', credentials: 'same-origin', headers: { 'x-bff-csrf': '1' } }).then(() => location.reload());
     if (session === undefined) return h('p', null, 'Checking the session…');
     if (session.authenticated) {
-      return h('p', { className: 'bff-session' }, 'Signed in as ', code(String(session.userId || session.sub || 'a user')), ' (session cookie; no token in the browser). ', h('button', { type: 'button', className: 'bff-sign-out', onClick: signOut }, 'Sign out'));
+      return h(
+        'p',
+        { className: 'bff-session' },
+        'Signed in as ',
+        code(String(session.userId || session.sub || 'a user')),
+        ' (session cookie; no token in the browser). ',
+        h('button', { type: 'button', className: 'bff-sign-out', onClick: signOut }, 'Sign out'),
+      );
     }
-    return h('p', null, h('a', { className: 'bff-sign-in', href: '/auth/login?returnTo=' + encodeURIComponent(endpoint) }, 'Sign in with the demo identity provider'), ' (staff: ', code('u-00001'), '): the BFF keeps the tokens and this page sends its session cookie. Or use a token:');
+    return h(
+      'p',
+      null,
+      h(
+        'a',
+        { className: 'bff-sign-in', href: '/auth/login?returnTo=' + encodeURIComponent(endpoint) },
+        'Sign in with the demo identity provider',
+      ),
+      ' (staff: ',
+      code('u-00001'),
+      '): the BFF keeps the tokens and this page sends its session cookie. Or use a token:',
+    );
   }
 
   function code(text) {
@@ -64,20 +87,68 @@
       'div',
       { className: 'bff-help' },
       h('div', { className: 'graphiql-doc-explorer-title' }, 'Getting started'),
-      h('p', null, 'This is ', h('b', null, 'bff-' + config.bff), ', explored with GraphiQL served by the BFF itself (no internet needed).'),
+      h(
+        'p',
+        null,
+        'This is ',
+        h('b', null, 'bff-' + config.bff),
+        ', explored with GraphiQL served by the BFF itself (no internet needed).',
+      ),
       h('h3', null, 'Sign in'),
       config.signIn ? h(SignIn) : null,
       h('p', null, 'Anonymous callers see public fields only. For a token from the demo identity provider, run in the repository:'),
       h('pre', null, config.tokenCommands.join('\n')),
-      h('p', null, 'and replace the placeholder in the ', h('b', null, 'Headers'), ' tab below the query: ', code('"Authorization": "Bearer <token>"'), '. While the placeholder is there, it is not sent.'),
-      h('p', null, 'Fields that need a signed-in user or a scope say so in the Docs ("Requires a signed-in user…", from the schema’s ', code('@auth'), '). Without a user the answer is ', code('UNAUTHENTICATED'), ' (401); without the scope, ', code('FORBIDDEN'), ' (403).'),
+      h(
+        'p',
+        null,
+        'and replace the placeholder in the ',
+        h('b', null, 'Headers'),
+        ' tab below the query: ',
+        code('"Authorization": "Bearer <token>"'),
+        '. While the placeholder is there, it is not sent.',
+      ),
+      h(
+        'p',
+        null,
+        'Fields that need a signed-in user or a scope say so in the Docs ("Requires a signed-in user…", from the schema’s ',
+        code('@auth'),
+        '). Without a user the answer is ',
+        code('UNAUTHENTICATED'),
+        ' (401); without the scope, ',
+        code('FORBIDDEN'),
+        ' (403).',
+      ),
       h('h3', null, 'Backend calls'),
       config.fanoutDebug
-        ? h('p', null, 'The header ', code('"x-bff-debug": "fanout"'), ' (pre-filled) adds ', code('extensions.fanout'), ' to each response: every backend call the request made, with its keys and time. Remove it for plain responses.')
+        ? h(
+            'p',
+            null,
+            'The header ',
+            code('"x-bff-debug": "fanout"'),
+            ' (pre-filled) adds ',
+            code('extensions.fanout'),
+            ' to each response: every backend call the request made, with its keys and time. Remove it for plain responses.',
+          )
         : h('p', null, code('x-bff-debug: fanout'), ' is turned off on this BFF (', code('BFF_FANOUT_DEBUG'), ').'),
       h('h3', null, 'Schema'),
-      h('p', null, 'Build a query with the ', h('b', null, 'Explorer'), ', read the ', h('b', null, 'Docs'), ', or download the SDL with its directives: ', h('a', { href: config.sdlPath }, config.sdlPath), '.'),
-      h('p', null, 'Prefer Apollo Sandbox (needs internet: it loads from Apollo’s CDN)? Start the BFF with ', code('BFF_EXPLORER=sandbox'), '.'),
+      h(
+        'p',
+        null,
+        'Build a query with the ',
+        h('b', null, 'Explorer'),
+        ', read the ',
+        h('b', null, 'Docs'),
+        ', or download the SDL with its directives: ',
+        h('a', { href: config.sdlPath }, config.sdlPath),
+        '.',
+      ),
+      h(
+        'p',
+        null,
+        'Prefer Apollo Sandbox (needs internet: it loads from Apollo’s CDN)? Start the BFF with ',
+        code('BFF_EXPLORER=sandbox'),
+        '.',
+      ),
     );
   }
   const help = {
