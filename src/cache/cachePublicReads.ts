@@ -40,8 +40,8 @@ export function cachePublicReads(backends: Backends, options: PublicReadsOptions
   // A copy of the backends (their getters, `upstreams` and `close` as they are) with the public
   // reads of catalog and inventory replaced. The clients themselves are built once, elsewhere,
   // and stay as they are: the cached ones delegate to them through the prototype.
-  const wrapped = Object.defineProperties({}, Object.getOwnPropertyDescriptors(backends)) as Backends & { publicCache?: PublicCache };
-  Object.defineProperty(wrapped, 'publicCache', { value: cache });
+  const descriptors: PropertyDescriptorMap = Object.getOwnPropertyDescriptors(backends);
+  descriptors.publicCache = { value: cache };
   if (declared.has('catalog')) {
     const catalog = backends.catalog;
     const cachedCatalog = Object.create(catalog) as typeof catalog;
@@ -55,7 +55,7 @@ export function cachePublicReads(backends: Backends, options: PublicReadsOptions
       );
     cachedCatalog.listProducts = (scope: CallScope, input: ListProductsInput) =>
       cache.getOne('productList', scope, listKey(input), (s) => catalog.listProducts(s, input));
-    Object.defineProperty(wrapped, 'catalog', { value: cachedCatalog, enumerable: true });
+    descriptors.catalog = { value: cachedCatalog, enumerable: true };
   }
   if (declared.has('inventory')) {
     const inventory = backends.inventory;
@@ -68,9 +68,9 @@ export function cachePublicReads(backends: Backends, options: PublicReadsOptions
         (s) => s.productId,
         (s, keys) => inventory.batchGetStock(s, keys),
       );
-    Object.defineProperty(wrapped, 'inventory', { value: cachedInventory, enumerable: true });
+    descriptors.inventory = { value: cachedInventory, enumerable: true };
   }
-  return wrapped;
+  return Object.defineProperties({}, descriptors) as Backends & { publicCache?: PublicCache };
 }
 
 function listKey(input: ListProductsInput): string {

@@ -167,7 +167,9 @@ test('a batch never mixes variants: calls are counted per instance at the backen
     assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
     const calls = catalogCalls(res);
     const variantsSeen = new Set(calls.map((c) => c.variant));
-    assert.equal(variantsSeen.size, 1, 'one variant per request');
+    // At most one: a request whose catalog read joined an identical one in flight (request
+    // collapsing, per instance) lists no call of its own.
+    assert.ok(variantsSeen.size <= 1, 'one variant per request');
     for (const call of calls) perVariant[call.variant as 'v1' | 'v2']++;
   }
   const stats = await backends.admin.stats();
