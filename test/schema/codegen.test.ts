@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { typeErrorsOf } from '../support/typeErrors.js';
 import { generate } from '@graphql-codegen/cli';
-import ts from 'typescript';
 import config from '../../codegen.js';
 
 // The resolver types are generated from the SDL (`npm run codegen`) and committed: this checks
@@ -41,17 +41,8 @@ describe('codegen', { timeout: 120_000 }, () => {
     };
     const right = write('right.ts', "[{ url: 'https://img/400.jpg', width: 400 }]");
     const wrong = write('wrong.ts', "['https://img/400.jpg']");
-    const program = ts.createProgram([right, wrong], {
-      strict: true,
-      noEmit: true,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      target: ts.ScriptTarget.ES2022,
-      skipLibCheck: true,
-      types: ['node'],
-    });
-    const errorsOf = (file: string) =>
-      ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    const probed = typeErrorsOf([right, wrong]);
+    const errorsOf = (file: string) => probed.get(file)!;
     assert.deepEqual(errorsOf(right), []);
     const errors = errorsOf(wrong);
     assert.equal(errors.length, 1, errors.join('\n'));

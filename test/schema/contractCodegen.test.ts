@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import ts from 'typescript';
+import { typeErrorsOf } from '../support/typeErrors.js';
 import { committedContracts, CONTRACTS_DIR, generateContracts } from '../../scripts/codegen-contracts.js';
 
 // The backend contract types (protos → proto-loader-gen-types, OpenAPI → openapi-typescript)
@@ -50,17 +50,8 @@ describe('contract codegen', { timeout: 120_000 }, () => {
     const right = write('right.ts', "orders.unary(scope, 'BatchGetOrders', { ids: ['o-1'] }, 1, true)");
     const wrongMethod = write('wrongMethod.ts', "orders.unary(scope, 'BatchGetOrder', { ids: ['o-1'] }, 1, true)");
     const wrongRequest = write('wrongRequest.ts', "orders.unary(scope, 'BatchGetOrders', { ids: [1] }, 1, true)");
-    const program = ts.createProgram([right, wrongMethod, wrongRequest], {
-      strict: true,
-      noEmit: true,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      target: ts.ScriptTarget.ES2022,
-      skipLibCheck: true,
-      types: ['node'],
-    });
-    const errorsOf = (file: string) =>
-      ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    const errors = typeErrorsOf([right, wrongMethod, wrongRequest]);
+    const errorsOf = (file: string) => errors.get(file)!;
     assert.deepEqual(errorsOf(right), []);
     const method = errorsOf(wrongMethod);
     assert.equal(method.length, 1, method.join('\n'));
