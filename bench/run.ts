@@ -249,6 +249,12 @@ try {
     // The hand-written contenders give every backend call 10 s; the BFFs the same, so that on a
     // loaded machine the naive mode's hundreds of calls per request time out no sooner.
     UPSTREAM_TIMEOUT_MS: '10000',
+    // Throughput, not admission: a fixed cap of 512 in flight, as before priority admission, so
+    // that no request is shed and no `@criticality(level: LOW)` field degrades under the bench's
+    // saturation (degraded answers are cheaper). bench/overload.ts measures admission itself.
+    TRAFFIC_LIMIT_MIN: '512',
+    TRAFFIC_LIMIT_INITIAL: '512',
+    SHED_MAX_IN_FLIGHT: '512',
   };
   const clients = [...new Set(configs.map((c) => (c.id === 'home' ? 'mobile' : 'web')))] as ('mobile' | 'web')[];
   const specs = [...clients.flatMap(specsFor), ...shared].map((spec) => ({ ...spec, nodeArgs: [poolSizeFlag, ...(spec.nodeArgs ?? [])] }));
