@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -178,7 +178,13 @@ async function waitUntilServing(url: string, child: ChildProcess, stderr: () => 
 export function compileForBench(): string {
   const tsc = fileURLToPath(import.meta.resolve('typescript/bin/tsc'));
   execFileSync(process.execPath, [tsc, '-p', join(REPO_ROOT, 'bench/tsconfig.json')], { cwd: REPO_ROOT, stdio: 'inherit' });
-  return join(REPO_ROOT, '.bench-dist');
+  const out = join(REPO_ROOT, '.bench-dist');
+  // What `npm run build` copies beside the compiled code: each BFF finds its SDL, manifest and
+  // the protos relative to its own files (its profile), as a deployed build does.
+  for (const dir of ['schema', 'protos', 'bff-mobile/operations', 'bff-web/operations']) {
+    cpSync(join(REPO_ROOT, dir), join(out, dir), { recursive: true });
+  }
+  return out;
 }
 
 /**
