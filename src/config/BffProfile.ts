@@ -1,4 +1,5 @@
 import type { BackendName } from './backends.js';
+import type { BffConfig } from './loadConfig.js';
 
 /**
  * What a BFF tells the kit about itself: the kit names no client, so each `bff-<name>/`
@@ -19,15 +20,7 @@ export interface BffProfile {
   /** Its persisted-operation manifest (`npm run safelist` writes it): the safelist and the fast path's operations. */
   readonly manifestFile: string;
   /** Defaults of its operation limits (LIMIT_* settings still override them); unset: the kit's. */
-  readonly operationLimits?: Partial<{
-    depth: number;
-    aliases: number;
-    rootFields: number;
-    directivesPerField: number;
-    repeatedFields: number;
-    tokens: number;
-    cost: number;
-  }>;
+  readonly operationLimits?: Partial<BffConfig['operationLimits']>;
   /** SAFELIST_MODE in production when unset; default `off` (elsewhere always `off`). */
   readonly productionSafelist?: 'off' | 'log' | 'enforce';
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import { parse, type DocumentNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
@@ -9,6 +8,7 @@ import { limitExceeded, type LimitRefusal } from '../limits/limitExceeded.js';
 import { measureDocument } from '../limits/measureDocument.js';
 import type { Logger } from '../observability/createLogger.js';
 import { replyError } from './replyError.js';
+import { hashDocument, persistedHashOf } from '../persisted/documentHash.js';
 
 /** What a client sent: the POST body, or the GET query string with `extensions` still JSON text. */
 export interface OperationParams {
@@ -86,7 +86,7 @@ export function createOperationGate(options: OperationGateOptions): OperationGat
 
   return (params, requestId) => {
     const query = typeof params.query === 'string' ? params.query : undefined;
-    const hash = query !== undefined ? createHash('sha256').update(query).digest('hex') : persistedHashOf(params.extensions);
+    const hash = query !== undefined ? hashDocument(query) : persistedHashOf(params.extensions);
     // Nothing to check: Apollo answers a request without a document itself.
     if (hash === undefined) return { refusal: undefined, hash };
     // Apollo refuses this too, but with no code (so INTERNAL_SERVER_ERROR): the client's
@@ -106,21 +106,6 @@ export function createOperationGate(options: OperationGateOptions): OperationGat
     }
     return { refusal: check(params, requestId, query, hash), hash };
   };
-}
-
-/** The `sha256Hash` of an APQ request's `extensions` (an object in a POST, JSON text in a GET). */
-function persistedHashOf(extensions: unknown, lowerCase = true): string | undefined {
-  let value = extensions;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      return undefined; // Apollo answers the malformed parameter.
-    }
-  }
-  const hash = (value as { persistedQuery?: { sha256Hash?: unknown } } | null)?.persistedQuery?.sha256Hash;
-  if (typeof hash !== 'string') return undefined;
-  return lowerCase ? hash.toLowerCase() : hash;
 }
 
 export interface GateOperationOptions {

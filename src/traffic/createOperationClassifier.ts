@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { Kind, parse } from 'graphql';
 import type { PriorityClass } from './PriorityClass.js';
+import { hashDocument, persistedHashOf } from '../persisted/documentHash.js';
 
 export interface OperationClassifierOptions {
   /** The client's safelisted operations (the manifest), document text by SHA-256. */
@@ -63,7 +63,7 @@ export function createOperationClassifier(options: OperationClassifierOptions): 
   const classify = (params: unknown): PriorityClass => {
     if (typeof params !== 'object' || params === null || Array.isArray(params)) return unknownClass;
     const { query, extensions } = params as { query?: unknown; extensions?: unknown };
-    if (typeof query === 'string') return ofHash(createHash('sha256').update(query).digest('hex'));
+    if (typeof query === 'string') return ofHash(hashDocument(query));
     return ofHash(persistedHashOf(extensions));
   };
 
@@ -86,18 +86,4 @@ function operationNameOf(text: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The `sha256Hash` of an APQ request's `extensions` (an object in a POST, JSON text in a GET). */
-function persistedHashOf(extensions: unknown): string | undefined {
-  let value = extensions;
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      return undefined;
-    }
-  }
-  const hash = (value as { persistedQuery?: { sha256Hash?: unknown } } | null)?.persistedQuery?.sha256Hash;
-  return typeof hash === 'string' ? hash : undefined;
 }
