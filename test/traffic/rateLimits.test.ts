@@ -94,10 +94,55 @@ test('refused authentications count against the IP: once spent, even a good toke
   for (let i = 0; i < 3; i++)
     assert.equal((await gql(mobile.url, PRODUCT, { id: 'p-00001' }, { authorization: 'Bearer not-a-token' })).status, 401);
   // The refusal is counted when its response is sent: ask until the count has landed.
+  // (Bounded by count, not time: without the refusal limit it fails instead of hanging.)
   let res = await gql(mobile.url, PRODUCT, { id: 'p-00001' }, good);
-  while (res.status === 200) res = await gql(mobile.url, PRODUCT, { id: 'p-00001' }, good);
+  for (let i = 0; i < 100 && res.status === 200; i++) res = await gql(mobile.url, PRODUCT, { id: 'p-00001' }, good);
   assertRateLimited(res);
   assert.match(await (await fetch(`${mobile.origin}/metrics`)).text(), /^bff_rate_limited_total\{limit="refusals",bff="mobile"\} [1-9]/m);
+});
+
+test("a usage plan's burst caps a key's requests per second beneath its rate; refused, they reach no backend", async () => {
+  const key = 'burst-test-partner-key';
+  const mobile = await start('mobile', {
+    RATE_LIMIT_PLANS: 'partner:1000',
+    USAGE_PLANS: JSON.stringify({ partner: { burst: 2 } }),
+    API_KEYS: JSON.stringify([
+      { client: 'burst', sha256: createHash('sha256').update(key).digest('hex'), bffs: ['mobile'], plan: 'partner' },
+    ]),
+  });
+  const partner = { 'x-api-key': key };
+  const before = calls(await backends.admin.stats());
+  // Twenty at once: the burst's one-second window is the deadline under test. Spread over ten
+  // seconds they would all pass; at once, all but two of each second's are refused.
+  // A product each, so request collapsing cannot merge their backend calls.
+  const ids = Array.from({ length: 20 }, (_, i) => `p-${String(i + 1).padStart(5, '0')}`);
+  const results = await Promise.all(ids.map((id) => gql(mobile.url, PRODUCT, { id }, partner)));
+  const served = results.filter((r) => r.status === 200);
+  const refused = results.filter((r) => r.status !== 200);
+  assert.ok(served.length >= 1 && refused.length >= 1, `served ${served.length}, refused ${refused.length}`);
+  for (const res of refused) {
+    assertRateLimited(res);
+    assert.match(res.headers.get('ratelimit-policy')!, /"burst-partner";q=2;w=1/);
+    assert.equal(remaining(res, 'burst-partner'), 0);
+  }
+  for (const res of served) assert.match(res.headers.get('ratelimit-policy')!, /"plan-partner";q=1000;w=60, "burst-partner";q=2;w=1/);
+  // One product call per served request (the per-request loader), none for the refused ones.
+  assert.equal(calls(await backends.admin.stats()) - before, served.length);
+});
+
+test('operation-limit refusals count against the IP like refused authentications', async () => {
+  const web = await start('web', { RATE_LIMIT_REFUSALS: '2', LIMIT_DEPTH: '3' });
+  const deep = '{ products(first: 1) { edges { node { id } } } }';
+  for (let i = 0; i < 2; i++) {
+    const res = await gql(web.url, deep);
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    assert.equal(res.body.errors![0]!.extensions!.code, 'OPERATION_LIMIT_EXCEEDED');
+  }
+  // Counted when the refusal's response is sent: ask with a good query until the count has landed.
+  let res = await gql(web.url, PRODUCT, { id: 'p-00001' });
+  for (let i = 0; i < 100 && res.status === 200; i++) res = await gql(web.url, PRODUCT, { id: 'p-00001' });
+  assertRateLimited(res);
+  assert.match(res.body.errors![0]!.message, /refused requests/);
 });
 
 test("a usage plan's quota is counted across two replicas through one Redis, and shown in the headers", async (t) => {
