@@ -13,6 +13,7 @@ import {
   type BackendName,
 } from './backends.js';
 import type { BffProfile } from './BffProfile.js';
+import type { OutlierDetection } from '../datasources/grpc/outlierDetection.js';
 
 /**
  * One typed configuration per BFF process, read from environment variables and validated
@@ -56,6 +57,8 @@ export interface BffConfig {
     concurrencyPerRequest: number;
     /** Keep-alive connections per REST/GraphQL backend. */
     connections: number;
+    /** Per-endpoint ejection of a gRPC backend with several endpoints (src/datasources/grpc/outlierDetection.ts). */
+    outlierDetection: OutlierDetection;
   };
   /** Off only for the benchmark's naive mode: every entity becomes its own backend call. */
   batching: boolean;
@@ -190,7 +193,13 @@ export interface BffConfig {
 
 const DEV_IDENTITY_SECRET = 'dev-identity-secret-change-me';
 
-const hostPort = z.string().regex(/^[\w.-]+:\d+$/, 'must be host:port');
+/** host:port, or a gRPC target that may name several endpoints (`dns:///host:port`, `ipv4:a:port,b:port`). */
+const grpcTarget = z
+  .string()
+  .regex(
+    /^(?:[\w.-]+:\d+|dns:(?:\/\/[\w.-]*\/)?[\w.-]+:\d+|ipv4:[\d.]+:\d+(?:,[\d.]+:\d+)*)$/,
+    'must be host:port, dns:///host:port or ipv4:a:port,b:port',
+  );
 
 /**
  * The address and deadline settings of the backends `names`, from their declarations: a URL
@@ -201,7 +210,7 @@ function backendSchemaFor(names: readonly BackendName[]) {
   const shape: Record<string, z.ZodType<string | number | undefined>> = {};
   for (const name of names) {
     const { protocol, setting, defaultPort } = BACKENDS[name];
-    shape[setting] = (protocol === 'grpc' ? hostPort : z.url()).default(backendAddress(name, '127.0.0.1', defaultPort));
+    shape[setting] = (protocol === 'grpc' ? grpcTarget : z.url()).default(backendAddress(name, '127.0.0.1', defaultPort));
     shape[timeoutSettingOf(name)] = int(10, 60_000).optional();
   }
   return z.object(shape);
@@ -222,6 +231,10 @@ function schemaFor(profile: BffProfile) {
       BREAKER_HALF_OPEN_MS: int(100, 600_000).default(5_000),
       UPSTREAM_CONCURRENCY: int(1, 256).default(8),
       UPSTREAM_CONNECTIONS: int(1, 1024).default(32),
+      GRPC_OUTLIER_FAILURE_PERCENT: int(1, 100).default(50),
+      GRPC_OUTLIER_MIN_CALLS: int(1, 100_000).default(20),
+      GRPC_OUTLIER_INTERVAL_MS: int(10, 600_000).default(10_000),
+      GRPC_OUTLIER_EJECTION_MS: int(10, 3_600_000).default(30_000),
       BFF_BATCHING: bool.default(true),
       BFF_CACHE: z.enum(['off', 'memory']).default('off'),
       BFF_COLLAPSE: bool.default(true),
@@ -422,6 +435,12 @@ export function loadConfig(profile: BffProfile, env: NodeJS.ProcessEnv = process
       breakerHalfOpenMs: e.BREAKER_HALF_OPEN_MS,
       concurrencyPerRequest: e.UPSTREAM_CONCURRENCY,
       connections: e.UPSTREAM_CONNECTIONS,
+      outlierDetection: {
+        failurePercent: e.GRPC_OUTLIER_FAILURE_PERCENT,
+        minCalls: e.GRPC_OUTLIER_MIN_CALLS,
+        intervalMs: e.GRPC_OUTLIER_INTERVAL_MS,
+        ejectionMs: e.GRPC_OUTLIER_EJECTION_MS,
+      },
     },
     batching: e.BFF_BATCHING,
     cache: { mode: e.BFF_CACHE, collapse: e.BFF_COLLAPSE, maxEntries: e.BFF_CACHE_MAX_ENTRIES },

@@ -7,11 +7,12 @@ import { OrdersClient } from './grpc/OrdersClient.js';
 import { CatalogApi } from './rest/CatalogApi.js';
 import { ShippingApi } from './rest/ShippingApi.js';
 import { UsersApi } from './rest/UsersApi.js';
+import type { OutlierDetection } from './grpc/outlierDetection.js';
 import type { Upstream } from './Upstream.js';
 
 /** What every backend client is built from: where it is (its declared setting), and the resilience settings. */
 export interface BackendClientOptions {
-  /** URL (REST, GraphQL) or host:port (gRPC). */
+  /** URL (REST, GraphQL) or gRPC target (host:port, dns:///host:port, ipv4:a:port,b:port). */
   address: string;
   timeoutMs: number;
   retries: number;
@@ -19,6 +20,8 @@ export interface BackendClientOptions {
   breakerHalfOpenAfterMs: number;
   /** Keep-alive connections per HTTP backend (UPSTREAM_CONNECTIONS). */
   connections: number;
+  /** Per-endpoint ejection for gRPC backends with several endpoints (GRPC_OUTLIER_*). */
+  outlierDetection?: OutlierDetection;
 }
 
 /** How one declared backend's client is built, watched and closed. */
@@ -80,6 +83,7 @@ export function createBackends(config: Pick<BffConfig, 'name' | 'backends' | 'up
       breakerThreshold: u.breakerThreshold,
       breakerHalfOpenAfterMs: u.breakerHalfOpenMs,
       connections: u.connections,
+      outlierDetection: u.outlierDetection,
     });
     clients.set(name, client);
     upstreams.push(f.upstreamOf(client));

@@ -68,9 +68,17 @@ export function createDependencyReport(options: DependencyReportOptions): () => 
   };
 }
 
-/** Whether a TCP connection to a URL's or a `host:port`'s port opens within `timeoutMs`. */
+/**
+ * Whether a TCP connection to a URL's or a `host:port`'s port opens within `timeoutMs`; for a
+ * gRPC target naming several endpoints (`dns:///host:port`, `ipv4:a:port,b:port`), the first.
+ */
 function canConnect(address: string, timeoutMs: number): Promise<boolean> {
-  const { hostname, port } = address.includes('://') ? new URL(address) : new URL(`tcp://${address}`);
+  const grpcEndpoint = /^(?:dns:(?:\/\/[^/]*\/)?|ipv4:)([^,]+)/.exec(address)?.[1];
+  const { hostname, port } = grpcEndpoint
+    ? new URL(`tcp://${grpcEndpoint}`)
+    : address.includes('://')
+      ? new URL(address)
+      : new URL(`tcp://${address}`);
   const defaultPort = address.startsWith('https:') ? 443 : 80;
   return new Promise((resolve) => {
     const socket = connect({ host: hostname.replace(/^\[|\]$/g, ''), port: Number(port || defaultPort), timeout: timeoutMs });

@@ -107,3 +107,22 @@ test('.env.example is a valid production configuration for both BFFs', async () 
     assert.equal(config.identitySecret, env.IDENTITY_HMAC_SECRET);
   }
 });
+
+test('a gRPC backend address is host:port or a target naming several endpoints; anything else is refused by name', () => {
+  for (const address of ['orders:5003', 'dns:///orders-headless.shop.svc:5003', 'ipv4:10.0.0.7:5003,10.0.0.8:5003']) {
+    assert.equal(loadConfig(mobileProfile, { ORDERS_ADDR: address }).backends.orders!.address, address);
+  }
+  for (const address of ['orders', 'http://orders:5003', 'ipv4:10.0.0.7']) {
+    assert.throws(
+      () => loadConfig(mobileProfile, { ORDERS_ADDR: address }),
+      (error: unknown) => error instanceof ConfigError && /ORDERS_ADDR/.test(error.message),
+      address,
+    );
+  }
+  assert.deepEqual(loadConfig(mobileProfile, { GRPC_OUTLIER_INTERVAL_MS: '500' }).upstream.outlierDetection, {
+    failurePercent: 50,
+    minCalls: 20,
+    intervalMs: 500,
+    ejectionMs: 30_000,
+  });
+});

@@ -5,10 +5,16 @@ import { fromGrpcError } from '../../errors/fromUpstream.js';
 import type { CallScope } from '../CallScope.js';
 import { Upstream, type Attempt, type UpstreamOptions } from '../Upstream.js';
 import { loadProto, lookupService } from './loadProtos.js';
+import { serviceConfigOf, type OutlierDetection } from './outlierDetection.js';
 
 export interface GrpcClientOptions extends Omit<UpstreamOptions, 'protocol'> {
-  /** `host:port` of the backend. */
+  /**
+   * The backend's gRPC target: `host:port`, or a name that resolves to several endpoints
+   * (`dns:///orders-headless:5003`, `ipv4:10.0.0.7:5003,10.0.0.8:5003`), balanced round robin.
+   */
   address: string;
+  /** Ejects a failing endpoint among several (./outlierDetection.ts); default: grpc-js' plain pick-first. */
+  outlierDetection?: OutlierDetection;
 }
 
 /** The request message a method of a generated service definition takes (proto-loader's input type). */
@@ -55,6 +61,7 @@ export class GrpcClient<Service extends grpc.ServiceDefinition> {
       'grpc.keepalive_time_ms': 120_000,
       'grpc.keepalive_timeout_ms': 10_000,
       'grpc.max_receive_message_length': 16 * 1024 * 1024,
+      ...(options.outlierDetection ? { 'grpc.service_config': serviceConfigOf(options.outlierDetection) } : {}),
     });
   }
 
