@@ -45,6 +45,14 @@ export interface LoadShedder {
   close(): void;
 }
 
+/** A critical request waiting for a slot. */
+interface Waiter {
+  readonly priority: PriorityClass;
+  resume(permit: Permit): void;
+  /** Stops waiting and answers 503. */
+  refuse(): void;
+}
+
 /** What admission holds for one request (kept on its RequestState). */
 export interface PendingAdmission {
   permit: Permit | undefined;
@@ -110,40 +118,88 @@ export function shedLoad(app: FastifyInstance, options: LoadShedderOptions): Loa
       { retryAfterSeconds },
     );
   };
-  /** @returns a permit, or undefined after answering 503. (`null` when admission is off.) */
-  const acquire = (request: FastifyRequest, reply: FastifyReply, priority: PriorityClass): Permit | null | undefined => {
-    if (maxEventLoopUtilization !== undefined && priority !== 'critical' && utilization > maxEventLoopUtilization) {
-      shed(request, reply, priority, 'event_loop');
-      return undefined;
+  /** Critical requests waiting for a slot, oldest first (settings.criticalQueue). */
+  const waiting: Waiter[] = [];
+  const { maxWaitMs, maxWaiting } = settings.criticalQueue;
+  /** Hands freed slots to the waiting requests, oldest first, while the limit has room. */
+  const wake = (): void => {
+    while (admission && waiting.length > 0) {
+      const permit = admission.tryAcquire(waiting[0]!.priority);
+      if (!permit) return;
+      waiting.shift()!.resume(permit);
     }
-    if (!admission) return null;
-    const permit = admission.tryAcquire(priority);
-    if (!permit) shed(request, reply, priority, 'in_flight');
-    return permit;
   };
+  /**
+   * Calls `admitted` with a permit (`null` when admission is off), now or, for a critical request
+   * that finds the limit full, once a slot frees; otherwise answers 503 and never calls it.
+   */
+  const acquire = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    priority: PriorityClass,
+    admitted: (permit: Permit | null) => void,
+  ): void => {
+    if (maxEventLoopUtilization !== undefined && priority !== 'critical' && utilization > maxEventLoopUtilization) {
+      return shed(request, reply, priority, 'event_loop');
+    }
+    if (!admission) return admitted(null);
+    const permit = admission.tryAcquire(priority);
+    if (permit) return admitted(permit);
+    // A critical request waits for the next slot rather than fail: slots free every few
+    // milliseconds under load, and lower classes cannot take one while it waits (their share
+    // is below the full limit it found). Bounded in time and number.
+    if (priority !== 'critical' || maxWaitMs === 0 || waiting.length >= maxWaiting) return shed(request, reply, priority, 'in_flight');
+    const leave = (): void => {
+      clearTimeout(timer);
+      reply.raw.off('close', gone);
+      const at = waiting.indexOf(waiter);
+      if (at >= 0) waiting.splice(at, 1);
+    };
+    const gone = (): void => leave();
+    const waiter: Waiter = {
+      priority,
+      resume(granted) {
+        leave();
+        admitted(granted);
+      },
+      refuse() {
+        leave();
+        shed(request, reply, priority, 'in_flight');
+      },
+    };
+    const timer = setTimeout(() => {
+      waitedOut++;
+      waiter.refuse();
+    }, maxWaitMs);
+    reply.raw.once('close', gone);
+    waiting.push(waiter);
+  };
+  let waitedOut = 0;
 
   // Callback hooks, not async ones: fastify then needs no promise and microtask for them on
   // every request. A shed request is answered here and `done` is not called (fastify's
-  // documented way for a callback hook to respond), which ends the hook chain.
+  // documented way for a callback hook to respond), which ends the hook chain; a waiting one
+  // calls `done` when its slot comes.
   app.addHook('onRequest', (request, reply, done) => {
     if (request.routeOptions.url !== url) return done();
     const hint = classifier.hint(request.method, request.query, request.headers);
-    let state: PendingAdmission = { permit: undefined, verify: true };
-    if (hint) {
-      const permit = acquire(request, reply, hint.priority);
-      if (permit === undefined) return;
-      state = { permit: permit ?? undefined, verify: !hint.final };
-    }
-    request.state.admission = state;
-    inFlight++;
-    // 'close' fires once whether the response finished or the client went away.
-    const { onClose } = options;
-    reply.raw.once('close', () => {
-      inFlight--;
-      state.permit?.release(reply.raw.writableFinished);
-      onClose?.(request, reply);
-    });
-    done();
+    const admitted = (state: PendingAdmission): void => {
+      request.state.admission = state;
+      inFlight++;
+      // 'close' fires once whether the response finished or the client went away.
+      const { onClose } = options;
+      reply.raw.once('close', () => {
+        inFlight--;
+        if (state.permit) {
+          state.permit.release(reply.raw.writableFinished);
+          wake();
+        }
+        onClose?.(request, reply);
+      });
+      done();
+    };
+    if (!hint) return admitted({ permit: undefined, verify: true });
+    acquire(request, reply, hint.priority, (permit) => admitted({ permit: permit ?? undefined, verify: !hint.final }));
   });
   app.addHook('preValidation', (request, reply, done) => {
     const state = request.state.admission;
@@ -155,12 +211,13 @@ export function shedLoad(app: FastifyInstance, options: LoadShedderOptions): Loa
       // Not finished: a refused request's latency says nothing about the limit.
       state.permit.release(false);
       state.permit = undefined;
+      wake();
       return shed(request, reply, priority, 'in_flight');
     }
-    const permit = acquire(request, reply, priority);
-    if (permit === undefined) return;
-    state.permit = permit ?? undefined;
-    done();
+    acquire(request, reply, priority, (permit) => {
+      state.permit = permit ?? undefined;
+      done();
+    });
   });
 
   return {
@@ -200,6 +257,23 @@ export function shedLoad(app: FastifyInstance, options: LoadShedderOptions): Loa
           for (const priority of PRIORITY_CLASSES) this.set({ class: priority }, admission?.inFlightOf(priority) ?? 0);
         },
       });
+      new Gauge({
+        name: 'bff_admission_waiting',
+        help: 'Critical requests waiting for a slot of the full limit (TRAFFIC_CRITICAL_WAIT_MS).',
+        registers,
+        collect() {
+          this.set(waiting.length);
+        },
+      });
+      new Counter({
+        name: 'bff_admission_wait_timeouts_total',
+        help: 'Critical requests refused after waiting TRAFFIC_CRITICAL_WAIT_MS for a slot (also in bff_admission_shed_total).',
+        registers,
+        collect() {
+          this.reset();
+          this.inc(waitedOut);
+        },
+      });
       new Counter({
         name: 'bff_admission_shed_total',
         help: 'GraphQL requests refused with 503 OVERLOADED, by priority class.',
@@ -213,6 +287,7 @@ export function shedLoad(app: FastifyInstance, options: LoadShedderOptions): Loa
     },
     close() {
       clearInterval(sampler);
+      for (const waiter of [...waiting]) waiter.refuse();
     },
   };
 }

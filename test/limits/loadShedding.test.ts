@@ -107,6 +107,76 @@ test('at the limit, sheddable requests get 503 OVERLOADED before their body is r
   assert.equal((await gql(bff.url, PRODUCT, { id: 'p-00009' })).status, 200);
 });
 
+test('a critical request that finds the limit full waits for the next free slot, bounded in number and time', async () => {
+  // A fixed limit of 2, both slots held by critical requests (orders answers in 50 s).
+  const env = {
+    SHED_MAX_IN_FLIGHT: '2',
+    TRAFFIC_LIMIT_MIN: '2',
+    TRAFFIC_LIMIT_INITIAL: '2',
+    ORDERS_TIMEOUT_MS: '60000',
+    BFF_REQUEST_TIMEOUT_MS: '60000',
+    BFF_IDLE_TIMEOUT_MS: '120000',
+  };
+  const bff = await startBff('web', backends, { ...env, TRAFFIC_CRITICAL_WAIT_MS: '60000', TRAFFIC_CRITICAL_QUEUE: '1' });
+  // The same, but a critical request waits only 50 ms (the deadline under test).
+  const impatient = await startBff('web', backends, { ...env, TRAFFIC_CRITICAL_WAIT_MS: '50' });
+  bffs.push(bff, impatient);
+  const staff = { authorization: `Bearer ${await tokenFor(backends, 'u-00001', 'orders:read:all customers:read')}` };
+  const page = operation('web', 'CustomerPage');
+  const customerPage = (target: RunningBff, signal?: AbortSignal) =>
+    fetch(target.url, {
+      method: 'POST',
+      signal,
+      headers: { 'content-type': 'application/json', 'x-apollo-operation-name': 'CustomerPage', ...staff },
+      body: JSON.stringify({ query: page.query, variables: page.variables }),
+    });
+  await backends.admin.reset();
+  await backends.admin.faults({ orders: { latencyMs: 50_000 } });
+  const hangUp = [new AbortController(), new AbortController(), new AbortController()];
+  const holding = [bff, bff, impatient].map((target, i) =>
+    customerPage(target, hangUp[i]!.signal).then(
+      (res) => res.text(),
+      (error: unknown) => error,
+    ),
+  );
+  try {
+    // Held: both of bff's slots and one of impatient's (its second is filled below).
+    while ((await backends.admin.stats()).orders.calls < 3);
+
+    const waiter = gql(bff.url, page.query, page.variables, { ...staff, 'x-apollo-operation-name': 'CustomerPage' });
+    while ((await metricValue(bff.origin, 'bff_admission_waiting', { bff: 'web' })) !== 1);
+    // The queue holds one: the next critical request is refused at once, and so is a sheddable one.
+    assertShed(await gql(bff.url, page.query, page.variables, { ...staff, 'x-apollo-operation-name': 'CustomerPage' }));
+    assertShed(await gql(bff.url, PRODUCT, { id: 'p-00009' }));
+
+    // A slot frees: the waiting request takes it, ahead of anyone else, and is served whole.
+    await backends.admin.faults({ orders: {} });
+    hangUp[0]!.abort();
+    const served = await waiter;
+    assert.equal(served.status, 200);
+    assert.equal(served.body.errors, undefined, JSON.stringify(served.body.errors));
+    assert.equal(await metricValue(bff.origin, 'bff_admission_waiting', { bff: 'web' }), 0);
+
+    // Waiting is bounded in time: impatient's limit is full (one held, one more held now).
+    await backends.admin.faults({ orders: { latencyMs: 50_000 } });
+    const second = new AbortController();
+    hangUp.push(second);
+    holding.push(
+      customerPage(impatient, second.signal).then(
+        (res) => res.text(),
+        (error: unknown) => error,
+      ),
+    );
+    while ((await metricValue(impatient.origin, 'bff_admission_in_flight', { class: 'critical', bff: 'web' })) !== 2);
+    assertShed(await gql(impatient.url, page.query, page.variables, { ...staff, 'x-apollo-operation-name': 'CustomerPage' }));
+    assert.equal(await metricValue(impatient.origin, 'bff_admission_wait_timeouts_total', { bff: 'web' }), 1);
+  } finally {
+    for (const controller of hangUp) controller.abort();
+    await Promise.all(holding);
+    await backends.admin.faults({ orders: {} });
+  }
+});
+
 /** Asks for a product until the BFF serves it (an idle gap between tries lets utilization fall). */
 async function untilServed(bff: RunningBff): Promise<GqlResponse> {
   for (;;) {
