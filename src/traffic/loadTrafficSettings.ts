@@ -17,6 +17,8 @@ export interface TrafficSettings {
   shares: { normal: number; sheddable: number };
   /** What `retry-after` says on 503 OVERLOADED. */
   retryAfterSeconds: number;
+  /** `@criticality(level: LOW)` fields degrade under pressure (default); false: never (the bench's comparison). */
+  degrade: boolean;
   /**
    * A critical request that finds the limit full waits up to `maxWaitMs` for the next free slot
    * (FIFO, at most `maxWaiting` at once) instead of being refused; 0 ms: refused at once.
@@ -73,6 +75,7 @@ const schema = z.object({
   TRAFFIC_SHARE_NORMAL: share.default(0.9),
   TRAFFIC_SHARE_SHEDDABLE: share.default(0.7),
   TRAFFIC_RETRY_AFTER_S: int(1, 3_600).default(1),
+  TRAFFIC_DEGRADE: bool.default(true),
   TRAFFIC_CRITICAL_WAIT_MS: int(0, 60_000).default(2_000),
   TRAFFIC_CRITICAL_QUEUE: int(1, 100_000).default(256),
   RATE_LIMIT_REPLICAS: int(1, 1_000).default(1),
@@ -144,6 +147,7 @@ export function loadTrafficSettings(env: NodeJS.ProcessEnv): TrafficSettings {
     limit: { initial, min, max },
     shares: { normal: e.TRAFFIC_SHARE_NORMAL, sheddable: e.TRAFFIC_SHARE_SHEDDABLE },
     retryAfterSeconds: e.TRAFFIC_RETRY_AFTER_S,
+    degrade: e.TRAFFIC_DEGRADE,
     criticalQueue: { maxWaitMs: e.TRAFFIC_CRITICAL_WAIT_MS, maxWaiting: e.TRAFFIC_CRITICAL_QUEUE },
     rateLimit: {
       replicas: e.RATE_LIMIT_REPLICAS,

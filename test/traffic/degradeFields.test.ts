@@ -83,3 +83,48 @@ test('under pressure, LOW fields are null with a path-tagged DEGRADED error and 
   assert.ok(Array.isArray(served.body.data!.product.reviews));
   assert.notEqual(served.body.data!.product.stock, null);
 });
+
+test('with TRAFFIC_DEGRADE=false the same pressure leaves LOW fields served (the bench compares both)', async () => {
+  // The construction above (a limit of 4, two held, the third request brings pressure on); ad-hoc
+  // documents are `normal` here so the third is admitted like ProductPage was.
+  const steady = await startBff('web', backends, {
+    SHED_MAX_IN_FLIGHT: '4',
+    TRAFFIC_LIMIT_MIN: '4',
+    TRAFFIC_LIMIT_INITIAL: '4',
+    TRAFFIC_UNKNOWN_CLASS: 'normal',
+    TRAFFIC_DEGRADE: 'false',
+    REVIEWS_TIMEOUT_MS: '60000',
+    BFF_REQUEST_TIMEOUT_MS: '60000',
+    BFF_IDLE_TIMEOUT_MS: '120000',
+  });
+  await backends.admin.reset();
+  await backends.admin.faults({ reviews: { latencyMs: 50_000 } });
+  const hangUp = new AbortController();
+  const holding = Array.from({ length: 2 }, () =>
+    fetch(steady.url, {
+      method: 'POST',
+      signal: hangUp.signal,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'query Held { product(id: "p-00001") { id reviewSummary { count } } }' }),
+    }).then(
+      (res) => res.text(),
+      (error: unknown) => error,
+    ),
+  );
+  try {
+    while ((await backends.admin.stats()).reviews.calls < 2);
+    const before = await backends.admin.stats();
+    const res = await gql<{ product: { stock: unknown } }>(
+      steady.url,
+      'query Stock { product(id: "p-00002") { id stock { totalAvailable } } }',
+    );
+    assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+    assert.notEqual(res.body.data!.product.stock, null);
+    assert.equal((await backends.admin.stats()).inventory.calls, before.inventory.calls + 1, 'the stock was fetched');
+  } finally {
+    hangUp.abort();
+    await Promise.all(holding);
+    await backends.admin.faults({ reviews: {} });
+    await steady.close();
+  }
+});
