@@ -2,14 +2,20 @@
  * `npx tsx bench/overload.ts [--quick]` (or `npm run bench -- --overload`): priority admission under overload (issue 15), side by
  * side with the old static in-flight cap.
  *
- * Starts the demo backends and two bff-web processes on 127.0.0.1: `priority` (as shipped: classes
- * and the adaptive limit) and `static` (TRAFFIC_PRIORITY=false and a fixed limit of 512, which is
- * what the old cap did). Finds the saturation rate of a mixed load (closed loop), then offers 2× and
- * 4× that rate open-loop (evenly paced, whatever the answers) for a few seconds, and prints per
- * class the success rate (200 without errors) and the p99 of the successful ones, beside the
- * critical class's unloaded p99. Critical: CustomerPage (staff); sheddable: ProductsBrowse
- * (anonymous). Every request has a 5 s client timeout and at most 4000 are outstanding at once:
- * the run is bounded in time and sockets.
+ * Starts the demo backends and three bff-web processes on 127.0.0.1: `static` (TRAFFIC_PRIORITY=false
+ * and a fixed limit of 512, which is what the old cap did), `priority` (as shipped: classes, the
+ * adaptive limit, critical requests waiting for a slot, LOW fields degrading under pressure) and
+ * `priority, whole` (the same with TRAFFIC_DEGRADE=false). Finds the saturation rate of a mixed
+ * load (closed loop), then offers 2× and 4× that rate open-loop (evenly paced, whatever the
+ * answers) for a few seconds, and prints per class the success rate and the p99 of the successful
+ * ones, beside the critical class's unloaded p99, and what admission did (from the BFF's metrics).
+ * Critical: CustomerPage (staff), 20 %; sheddable: ProductsBrowse (anonymous; its `stock` is a
+ * LOW field), 80 %. A sheddable answer counts as served whole (200, no errors) or degraded (200,
+ * only DEGRADED errors). `OVERLOAD_ELU=0.9` adds a fourth contender, `priority + ELU`, that also
+ * sheds on event-loop utilization (SHED_MAX_ELU). Each contender runs alone (started, measured,
+ * drained and stopped before the next), and each step starts once the BFF has nothing in flight.
+ * Every request has a 5 s client timeout and at most 4000 are outstanding
+ * at once: the run is bounded in time and sockets.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -29,12 +35,13 @@ const MAX_OUTSTANDING = 4000;
 
 interface Sample {
   critical: boolean;
-  ok: boolean;
+  outcome: 'whole' | 'degraded' | 'failed';
   ms: number;
 }
 
 interface Contender {
   name: string;
+  origin: string;
   url: string;
   child: ChildProcess;
 }
@@ -69,7 +76,7 @@ async function startBff(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { name, url: `${origin}/graphql`, child };
+  return { name, origin, url: `${origin}/graphql`, child };
 }
 
 const backends = await startBackendsProcess();
@@ -95,10 +102,14 @@ async function send(url: string, isCritical: boolean): Promise<Sample> {
       dispatcher: agent,
       signal: AbortSignal.timeout(5_000),
     });
-    const text = await res.body.text();
-    return { critical: isCritical, ok: res.statusCode === 200 && !text.includes('"errors"'), ms: performance.now() - started };
+    const body = (await res.body.json()) as { errors?: { extensions?: { code?: string } }[] };
+    const ms = performance.now() - started;
+    if (res.statusCode !== 200) return { critical: isCritical, outcome: 'failed', ms };
+    if (!body.errors?.length) return { critical: isCritical, outcome: 'whole', ms };
+    const degraded = body.errors.every((e) => e.extensions?.code === 'DEGRADED');
+    return { critical: isCritical, outcome: degraded ? 'degraded' : 'failed', ms };
   } catch {
-    return { critical: isCritical, ok: false, ms: performance.now() - started };
+    return { critical: isCritical, outcome: 'failed', ms: performance.now() - started };
   }
 }
 
@@ -131,7 +142,7 @@ async function offered(url: string, rate: number, s: number): Promise<Sample[]> 
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
     const isCritical = i % Math.round(1 / CRITICAL_SHARE) === 0;
     if (outstanding >= MAX_OUTSTANDING) {
-      pending.push(Promise.resolve({ critical: isCritical, ok: false, ms: 0 }));
+      pending.push(Promise.resolve({ critical: isCritical, outcome: 'failed', ms: 0 } as const));
       continue;
     }
     outstanding++;
@@ -140,57 +151,106 @@ async function offered(url: string, rate: number, s: number): Promise<Sample[]> 
   return Promise.all(pending);
 }
 
-function summary(samples: Sample[], isCritical: boolean): { success: string; p99: string } {
+/** Success rate and p99 of the served ones; `degraded` counts as served. */
+function summary(samples: Sample[], isCritical: boolean): { success: string; p99: string; degraded: string } {
   const mine = samples.filter((s) => s.critical === isCritical);
-  const ok = mine
-    .filter((s) => s.ok)
-    .map((s) => s.ms)
-    .sort((a, b) => a - b);
-  const p99 = ok.length ? ok[Math.min(ok.length - 1, Math.ceil(0.99 * ok.length) - 1)]! : Number.NaN;
-  return { success: `${((100 * ok.length) / Math.max(1, mine.length)).toFixed(1)} %`, p99: `${p99.toFixed(0)} ms` };
+  const served = mine.filter((s) => s.outcome !== 'failed');
+  const ms = served.map((s) => s.ms).sort((a, b) => a - b);
+  const p99 = ms.length ? ms[Math.min(ms.length - 1, Math.ceil(0.99 * ms.length) - 1)]! : Number.NaN;
+  const share = (n: number) => `${((100 * n) / Math.max(1, mine.length)).toFixed(1)} %`;
+  return {
+    success: share(served.length),
+    p99: `${p99.toFixed(0)} ms`,
+    degraded: share(mine.filter((s) => s.outcome === 'degraded').length),
+  };
+}
+
+/** What admission did during a step: the change in the BFF's counters, and the limit at its end. */
+async function admissionOf(contender: Contender): Promise<Map<string, number>> {
+  const text = await (await fetch(`${contender.origin}/metrics`)).text();
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = /^(bff_admission_(?:shed_total|wait_timeouts_total|limit))(?:\{(?:class="(\w+)",)?[^}]*\})? ([\d.e+-]+)$/.exec(line);
+    if (match) values.set(match[2] ? `${match[1]}:${match[2]}` : match[1]!, Number(match[3]));
+  }
+  return values;
+}
+
+function admissionDelta(before: Map<string, number>, after: Map<string, number>): string {
+  const delta = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
+  const shed = ['critical', 'normal', 'sheddable'].map((c) => delta(`bff_admission_shed_total:${c}`));
+  return `shed ${shed.join('/')}, waited out ${delta('bff_admission_wait_timeouts_total')}, limit ${after.get('bff_admission_limit') ?? '-'}`;
+}
+
+/**
+ * Waits until the contender has nothing in flight (what an overload step left queued is answered
+ * or cancelled), so the next step or contender does not share the CPU with its backlog.
+ */
+async function drain(contender: Contender): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const text = await (await fetch(`${contender.origin}/metrics`)).text();
+    if (/^bff_in_flight_requests\{[^}]*\} 0$/m.test(text)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  console.error(`${contender.name}: still busy after 60 s; measuring anyway`);
+}
+
+async function stop(contender: Contender): Promise<void> {
+  if (contender.child.exitCode !== null) return;
+  contender.child.kill('SIGTERM');
+  await once(contender.child, 'exit');
 }
 
 const contenders: Contender[] = [];
 try {
-  contenders.push(await startBff('priority', {}, backends));
-  contenders.push(
-    await startBff(
-      'static',
-      { TRAFFIC_PRIORITY: 'false', TRAFFIC_LIMIT_MIN: '512', TRAFFIC_LIMIT_INITIAL: '512', SHED_MAX_IN_FLIGHT: '512' },
-      backends,
-    ),
-  );
+  const fixedCap = { TRAFFIC_PRIORITY: 'false', TRAFFIC_LIMIT_MIN: '512', TRAFFIC_LIMIT_INITIAL: '512', SHED_MAX_IN_FLIGHT: '512' };
+  const plans: [string, Record<string, string>][] = [
+    ['static', fixedCap],
+    ['priority', {}],
+    ['priority, whole', { TRAFFIC_DEGRADE: 'false' }],
+    ...(process.env.OVERLOAD_ELU
+      ? [['priority + ELU', { SHED_MAX_ELU: process.env.OVERLOAD_ELU }] as [string, Record<string, string>]]
+      : []),
+  ];
   const rows: string[] = [];
-  // One saturation rate for both, the old cap's (measured first), so both get the same offered load.
+  // One saturation rate for all, the old cap's (measured first), so all get the same offered load.
   let rate = 0;
-  for (const contender of [...contenders].reverse()) {
+  // One contender at a time, stopped before the next starts: none shares the CPU with another.
+  for (const [name, env] of plans) {
+    const contender = await startBff(name, env, backends);
+    contenders.push(contender);
     await saturation(contender.url, 16, 1); // warm-up: compile, connect
     if (rate === 0) {
       rate = await saturation(contender.url, 32, seconds);
       console.error(`saturation (${contender.name}, closed loop, 32 connections): ${rate.toFixed(0)} req/s`);
     }
+    await drain(contender);
     const idle = await offered(contender.url, Math.max(5, rate / 4), seconds);
     const unloaded = summary(idle, true).p99;
     for (const factor of [2, 4]) {
+      await drain(contender);
+      const before = await admissionOf(contender);
       const samples = await offered(contender.url, rate * factor, seconds);
+      const admission = admissionDelta(before, await admissionOf(contender));
       const c = summary(samples, true);
       const s = summary(samples, false);
       rows.push(
-        `| ${contender.name} | ${factor}× (${Math.round(rate * factor)}/s) | ${c.success} | ${c.p99} (unloaded ${unloaded}) | ${s.success} | ${s.p99} |`,
+        `| ${contender.name} | ${factor}× (${Math.round(rate * factor)}/s) | ${c.success} | ${c.p99} (unloaded ${unloaded}) | ${s.success} (${s.degraded} degraded) | ${s.p99} | ${admission} |`,
       );
     }
+    await drain(contender);
+    await stop(contender);
   }
   console.log(
     `\nOverload (${quick ? 'quick' : 'full'}: ${seconds} s per step; 20 % critical CustomerPage, 80 % sheddable ProductsBrowse)\n`,
   );
-  console.log('| admission | offered | critical success | critical p99 | sheddable success | sheddable p99 |');
-  console.log('| --- | --- | --- | --- | --- | --- |');
+  console.log(
+    '| admission | offered | critical success | critical p99 | sheddable served | sheddable p99 | admission (critical/normal/sheddable) |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
 } finally {
-  for (const c of contenders) {
-    c.child.kill('SIGTERM');
-    await once(c.child, 'exit');
-  }
+  for (const c of contenders) await stop(c);
   await agent.close();
   await backends.stop();
 }
