@@ -1,6 +1,7 @@
 import type { components as CatalogComponents } from '../../src/datasources/generated/openapi/catalog.js';
 import type { components as UsersComponents } from '../../src/datasources/generated/openapi/users.js';
 import type { LineItem__Output } from '../../src/datasources/generated/grpc/shop/orders/v1/LineItem.js';
+import type * as ReviewsSchema from '../../src/datasources/generated/graphql/reviewsSchema.js';
 import { mulberry32 } from './mulberry32.js';
 
 type CatalogSchemas = CatalogComponents['schemas'];
@@ -57,22 +58,10 @@ export interface ProductStock {
   totalAvailable: number;
 }
 
-export interface Review {
-  id: string;
-  productId: string;
-  authorName: string;
-  rating: number;
-  title: string;
-  body: string;
-  createdAt: string;
-}
-
-export interface ReviewSummary {
-  productId: string;
-  averageRating: number;
-  count: number;
-  histogram: number[];
-}
+// The reviews service's entities are its schema's types (generated from
+// backends/reviews/reviewsSdl.ts by npm run codegen).
+export type Review = ReviewsSchema.Review;
+export type ReviewSummary = ReviewsSchema.ReviewSummary;
 
 export interface SeedData {
   users: User[];
