@@ -1,7 +1,7 @@
 /**
  * `npm run contract:impact -- --backend catalog --contract new-catalog.json [--metrics-url http://127.0.0.1:4001/metrics …]`
  *
- * Takes a changed backend contract (an OpenAPI document in JSON for users and catalog, a .proto
+ * Takes a changed backend contract (an OpenAPI document in JSON for users, catalog and shipping, a .proto
  * for orders and inventory, an SDL file for reviews), compares it with the current one, and lists
  * per BFF the schema fields, loaders and shipped operations that depend on what changed, with the
  * client versions seen selecting those fields (from the BFFs' /metrics, when given).
@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { findBreakingChanges, buildSchema } from 'graphql';
 import { catalogOpenApi } from '../backends/catalog/catalogOpenApi.js';
 import { REVIEWS_SDL } from '../backends/reviews/createReviewsServer.js';
+import { shippingOpenApi } from '../backends/shipping/shippingOpenApi.js';
 import { usersOpenApi } from '../backends/users/usersOpenApi.js';
 import { mobileContractDependencies } from '../bff-mobile/contractDependencies.js';
 import { webContractDependencies } from '../bff-web/contractDependencies.js';
@@ -29,6 +30,8 @@ export function changesOf(backend: string, file: string): ContractChange[] {
       return diffOpenApi(catalogOpenApi, JSON.parse(readFileSync(file, 'utf8')));
     case 'users':
       return diffOpenApi(usersOpenApi, JSON.parse(readFileSync(file, 'utf8')));
+    case 'shipping':
+      return diffOpenApi(shippingOpenApi, JSON.parse(readFileSync(file, 'utf8')));
     case 'orders':
     case 'inventory':
       return diffProto(resolve(root, `protos/${backend}/v1/${backend}.proto`), resolve(file));
@@ -38,7 +41,7 @@ export function changesOf(backend: string, file: string): ContractChange[] {
         change: c.description,
       }));
     default:
-      throw new TypeError(`--backend must be catalog, users, orders, inventory or reviews, got ${backend}`);
+      throw new TypeError(`--backend must be catalog, users, shipping, orders, inventory or reviews, got ${backend}`);
   }
 }
 

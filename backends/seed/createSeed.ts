@@ -1,6 +1,11 @@
 import type { components as CatalogComponents } from '../../src/datasources/generated/openapi/catalog.js';
 import type { components as UsersComponents } from '../../src/datasources/generated/openapi/users.js';
+import type { ProductStock__Output } from '../../src/datasources/generated/grpc/shop/inventory/v1/ProductStock.js';
+import type { WarehouseStock__Output } from '../../src/datasources/generated/grpc/shop/inventory/v1/WarehouseStock.js';
 import type { LineItem__Output } from '../../src/datasources/generated/grpc/shop/orders/v1/LineItem.js';
+import type { Order__Output } from '../../src/datasources/generated/grpc/shop/orders/v1/Order.js';
+import type { OrderStatus__Output } from '../../src/datasources/generated/grpc/shop/orders/v1/OrderStatus.js';
+import type * as ReviewsSchema from '../../src/datasources/generated/graphql/reviewsSchema.js';
 import { mulberry32 } from './mulberry32.js';
 
 type CatalogSchemas = CatalogComponents['schemas'];
@@ -21,58 +26,23 @@ const DAY_MS = 86_400_000;
 export type User = UsersSchemas['User'];
 export type Tier = User['tier'];
 export type Product = CatalogSchemas['Product'];
-export type OrderStatus =
-  | 'ORDER_STATUS_PENDING'
-  | 'ORDER_STATUS_PAID'
-  | 'ORDER_STATUS_SHIPPED'
-  | 'ORDER_STATUS_DELIVERED'
-  | 'ORDER_STATUS_CANCELLED';
-
 export type LineItem = LineItem__Output;
 
-// Order and ProductStock are narrower than their generated proto messages (no UNSPECIFIED
-// status, EUR only, three warehouses): what the seed guarantees. The gRPC servers send them as
-// the generated response types, so `tsc` checks they still fit the protos.
-export interface Order {
-  id: string;
-  userId: string;
-  items: LineItem[];
-  status: OrderStatus;
-  createdAtMs: number;
-  updatedAtMs: number;
-  totalCents: number;
-  currency: 'EUR';
-}
-
-export interface WarehouseStock {
+// Order and ProductStock are the generated proto messages narrowed to what the seed guarantees
+// (no UNSPECIFIED status, EUR only, three warehouses). The gRPC servers send them as the
+// generated response types, so `tsc` checks they still fit the protos.
+export type OrderStatus = Exclude<OrderStatus__Output, 'ORDER_STATUS_UNSPECIFIED'>;
+export type Order = Omit<Order__Output, 'status' | 'currency'> & { status: OrderStatus; currency: 'EUR' };
+export type WarehouseStock = Omit<WarehouseStock__Output, 'warehouseId' | 'warehouseName'> & {
   warehouseId: 'ams' | 'fra' | 'lon';
   warehouseName: 'Amsterdam' | 'Frankfurt' | 'London';
-  available: number;
-  reserved: number;
-}
+};
+export type ProductStock = Omit<ProductStock__Output, 'warehouses'> & { warehouses: WarehouseStock[] };
 
-export interface ProductStock {
-  productId: string;
-  warehouses: WarehouseStock[];
-  totalAvailable: number;
-}
-
-export interface Review {
-  id: string;
-  productId: string;
-  authorName: string;
-  rating: number;
-  title: string;
-  body: string;
-  createdAt: string;
-}
-
-export interface ReviewSummary {
-  productId: string;
-  averageRating: number;
-  count: number;
-  histogram: number[];
-}
+// The reviews service's entities are its schema's types (generated from
+// backends/reviews/reviewsSdl.ts by npm run codegen).
+export type Review = ReviewsSchema.Review;
+export type ReviewSummary = ReviewsSchema.ReviewSummary;
 
 export interface SeedData {
   users: User[];

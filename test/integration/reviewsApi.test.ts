@@ -79,7 +79,15 @@ test('one POST carries summaries and reviews of every product, with the variable
   const data = await reviews.getReviewData(s, request(['p-1']));
   assert.equal(seen.method, 'POST');
   assert.equal(seen.url, '/graphql');
-  assert.deepEqual(seen.variables, { s: ['p-1'], r2: ['p-1'] });
+  // The generated documents (src/datasources/graphql/reviews.graphql), merged: each root field
+  // aliased, its variables renamed after the alias.
+  assert.equal(
+    seen.query,
+    'query ReviewData($summaries_productIds:[ID!]!$r2_productIds:[ID!]!$r2_limitPerProduct:Int!){' +
+      'summaries:reviewSummaries(productIds:$summaries_productIds){productId averageRating count histogram}' +
+      'r2:reviews(productIds:$r2_productIds limitPerProduct:$r2_limitPerProduct){productId reviews{id productId authorName rating title body createdAt}}}',
+  );
+  assert.deepEqual(seen.variables, { summaries_productIds: ['p-1'], r2_productIds: ['p-1'], r2_limitPerProduct: 2 });
   assert.equal(data.summaries[0]!.averageRating, 4);
   assert.deepEqual(data.reviews.get(2), [{ productId: 'p-1', reviews: [] }]);
   assert.deepEqual(

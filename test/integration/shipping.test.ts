@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { shipmentOf } from '../../backends/shipping/createShippingServer.js';
+import { shippingOpenApi } from '../../backends/shipping/shippingOpenApi.js';
 import { seed } from '../../backends/seed/seedData.js';
 import { BACKENDS } from '../../src/config/backends.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
@@ -116,8 +117,11 @@ test('shipping down: each shipment is an error at its own path, the rest of the 
   }
 });
 
-test('the shipping service refuses a call without a signed identity (401), like every demo backend', async () => {
+test('the shipping service refuses a call without a signed identity (401), like every demo backend, and serves its OpenAPI document', async () => {
   const res = await fetch(`${backends.urls.shipping}/shipments?ids=o-000001`);
   assert.equal(res.status, 401);
   assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'UNAUTHENTICATED');
+  const contract = await fetch(`${backends.urls.shipping}/openapi.json`);
+  assert.equal(contract.status, 200, 'its contract is public, as the users and catalog services serve theirs');
+  assert.deepEqual(await contract.json(), shippingOpenApi);
 });

@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import { buildSchema, isObjectType } from 'graphql';
 import { catalogOpenApi } from '../../backends/catalog/catalogOpenApi.js';
 import { REVIEWS_SDL } from '../../backends/reviews/createReviewsServer.js';
+import { shippingOpenApi } from '../../backends/shipping/shippingOpenApi.js';
 import { usersOpenApi } from '../../backends/users/usersOpenApi.js';
 import { mobileContractDependencies } from '../../bff-mobile/contractDependencies.js';
 import { webContractDependencies } from '../../bff-web/contractDependencies.js';
@@ -60,6 +61,7 @@ describe('contract impact', () => {
     const elements: Record<string, Set<string>> = {
       catalog: openApiElements(catalogOpenApi),
       users: openApiElements(usersOpenApi),
+      shipping: openApiElements(shippingOpenApi),
       orders: protoElements(join(root, 'protos/orders/v1/orders.proto')),
       inventory: protoElements(join(root, 'protos/inventory/v1/inventory.proto')),
       reviews: reviewElements,
@@ -140,6 +142,22 @@ describe('contract impact', () => {
       impact.web!.operations.map((o) => o.name),
       ['CustomerPage'],
     );
+  });
+
+  it("shipping renaming Shipment.trackingNumber: bff-web's Shipment.trackingNumber through shipmentByOrderId, nothing of bff-mobile", () => {
+    const next = structuredClone(shippingOpenApi) as {
+      components: { schemas: { Shipment: { required: string[]; properties: Record<string, unknown> } } };
+    };
+    const shipment = next.components.schemas.Shipment;
+    shipment.properties.trackingCode = shipment.properties.trackingNumber;
+    delete shipment.properties.trackingNumber;
+    shipment.required = shipment.required.map((name) => (name === 'trackingNumber' ? 'trackingCode' : name));
+    const changes = diffOpenApi(shippingOpenApi, next);
+    assert.deepEqual(changes, [{ element: 'Shipment.trackingNumber', change: 'removed' }]);
+    const impact = impactOf('shipping', changes);
+    assert.deepEqual(impact.mobile!.fields, []);
+    assert.deepEqual(impact.web!.fields, [{ coordinate: 'Shipment.trackingNumber', because: ['shipping:Shipment.trackingNumber'] }]);
+    assert.deepEqual(impact.web!.loaders, ['shipmentByOrderId']);
   });
 
   it('orders dropping Order.currency (a proto edited in a temp copy): every money field of an order, in both BFFs', () => {

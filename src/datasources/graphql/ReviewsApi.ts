@@ -2,30 +2,17 @@ import { badResponse, graphqlErrors } from '../../errors/fromUpstream.js';
 import type { CallScope } from '../CallScope.js';
 import { checkBatch } from '../checkBatch.js';
 import type { DataSource } from '../DataSource.js';
+import { ReviewsDocument, ReviewSummariesDocument, type ReviewsQuery, type ReviewSummariesQuery } from '../generated/graphql/reviews.js';
 import { RestClient } from '../rest/RestClient.js';
 import type { Upstream, UpstreamOptions } from '../Upstream.js';
+import { mergeQueries, queryPart, type QueryPart, type QueryTexts } from './mergeQueries.js';
 
-export interface ReviewSummaryDto {
-  productId: string;
-  averageRating: number;
-  count: number;
-  histogram: number[];
-}
-
-export interface ReviewDto {
-  id: string;
-  productId: string;
-  authorName: string;
-  rating: number;
-  title: string;
-  body: string;
-  createdAt: string;
-}
-
-export interface ProductReviewsDto {
-  productId: string;
-  reviews: ReviewDto[];
-}
+// The reviews service's types: the results of the documents this client sends
+// (./reviews.graphql), generated from the service's SDL (backends/reviews/reviewsSdl.ts) by
+// npm run codegen.
+export type ReviewSummaryDto = ReviewSummariesQuery['reviewSummaries'][number];
+export type ProductReviewsDto = ReviewsQuery['reviews'][number];
+export type ReviewDto = ProductReviewsDto['reviews'][number];
 
 export interface ReviewDataRequest {
   /** Products whose rating summary is wanted. */
@@ -67,6 +54,8 @@ export class ReviewsApi implements DataSource {
   private readonly http: RestClient;
   /** Path and query of the endpoint, e.g. `/graphql`. */
   private readonly path: string;
+  /** The merged query text of each shape of request (summaries or not, which limits). */
+  private readonly queryTexts: QueryTexts = new Map();
 
   constructor(options: ReviewsApiOptions) {
     const url = new URL(options.url);
@@ -85,27 +74,20 @@ export class ReviewsApi implements DataSource {
   async getReviewData(scope: CallScope, request: ReviewDataRequest): Promise<ReviewDataDto> {
     const limits = [...request.reviewsByLimit.keys()].sort((a, b) => a - b);
     const wantSummaries = request.summaryIds.length > 0;
-    const fields: string[] = [];
-    const variableDefs: string[] = [];
-    const variables: Record<string, unknown> = {};
+    const parts: QueryPart[] = [];
     let keys = 0;
     if (wantSummaries) {
-      variableDefs.push('$s: [ID!]!');
-      variables.s = request.summaryIds;
+      parts.push(queryPart('summaries', ReviewSummariesDocument, { productIds: [...request.summaryIds] }));
       keys += request.summaryIds.length;
-      fields.push('summaries: reviewSummaries(productIds: $s) { productId averageRating count histogram }');
     }
     for (const limit of limits) {
       if (!Number.isInteger(limit) || limit < 0) throw new TypeError(`getReviewData: limit must be a whole number, got ${limit}`);
       const ids = request.reviewsByLimit.get(limit)!;
-      variableDefs.push(`$r${limit}: [ID!]!`);
-      variables[`r${limit}`] = ids;
+      parts.push(queryPart(`r${limit}`, ReviewsDocument, { productIds: [...ids], limitPerProduct: limit }));
       keys += ids.length;
-      fields.push(
-        `r${limit}: reviews(productIds: $r${limit}, limitPerProduct: ${limit}) { productId reviews { id productId authorName rating title body createdAt } }`,
-      );
     }
     const operation = [wantSummaries && 'reviewSummaries', limits.length > 0 && 'reviews'].filter(Boolean).join('+');
+    const { query, variables } = mergeQueries('ReviewData', parts, this.queryTexts);
     // Checked inside the call, so a malformed answer counts against the breaker.
     const check = (data: Record<string, unknown>): ReviewDataDto => {
       const summaries = wantSummaries ? checkBatch<ReviewSummaryDto>('reviews', data.summaries, request.summaryIds, byProduct) : [];
@@ -115,7 +97,7 @@ export class ReviewsApi implements DataSource {
       }
       return { summaries, reviews };
     };
-    return this.query(scope, operation, keys, `query ReviewData(${variableDefs.join(', ')}) { ${fields.join(' ')} }`, variables, check);
+    return this.query(scope, operation, keys, query, variables, check);
   }
 
   /**

@@ -1,20 +1,14 @@
 import type { CallScope } from '../CallScope.js';
 import type { DataSource } from '../DataSource.js';
+import type { components } from '../generated/openapi/shipping.js';
 import type { Upstream } from '../Upstream.js';
 import { RestClient, type BatchGet, type RestClientOptions } from './RestClient.js';
 
-export type ShipmentStatusDto = 'label_created' | 'in_transit' | 'out_for_delivery' | 'delivered' | 'returned';
-
-/** One order's parcel, as the shipping service knows it. */
-export interface ShipmentDto {
-  orderId: string;
-  carrier: string;
-  trackingNumber: string;
-  status: ShipmentStatusDto;
-  /** ISO date-time; null once delivered or returned. */
-  estimatedDelivery: string | null;
-  updatedAt: string;
-}
+// The shipping service's types, generated from its OpenAPI document
+// (backends/shipping/shippingOpenApi.ts, npm run codegen).
+/** One order's parcel, as the shipping service knows it; `estimatedDelivery` is null once delivered or returned. */
+export type ShipmentDto = components['schemas']['Shipment'];
+export type ShipmentStatusDto = ShipmentDto['status'];
 
 const shipmentsByOrderIds: BatchGet<ShipmentDto> = {
   path: '/shipments',

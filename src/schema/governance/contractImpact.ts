@@ -31,6 +31,7 @@ export const LOADER_CALLS: Readonly<Record<string, { call: ContractElement; retu
   productById: { call: 'catalog:listProducts', returns: 'catalog:Product' },
   stockByProductId: { call: 'inventory:InventoryService.BatchGetStock', returns: 'inventory:ProductStock' },
   orderById: { call: 'orders:OrdersService.BatchGetOrders', returns: 'orders:Order' },
+  shipmentByOrderId: { call: 'shipping:getShipmentsByOrderIds', returns: 'shipping:Shipment' },
   reviewSummaryByProductId: { call: 'reviews:Query.reviewSummaries', returns: 'reviews:ReviewSummary' },
   reviewsByProductId: { call: 'reviews:Query.reviews', returns: 'reviews:ProductReviews' },
 };
