@@ -114,10 +114,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   const { config } = options;
   // `@auth` requirements in field descriptions: introspection (explorers' docs) cannot show directives.
   // LOW fields degrade while admission (made below, read only per request) is under pressure.
-  const degradation = degradeFields(
-    describeAuth(options.schema),
-    () => config.traffic.degrade && shedder.admission?.pressure === true,
-  );
+  const degradation = degradeFields(describeAuth(options.schema), () => config.traffic.degrade && shedder.admission?.pressure === true);
   const schema = degradation.schema;
   const log = options.logger ?? createLogger(config);
   const backends = options.backends ?? createBackends(config);
