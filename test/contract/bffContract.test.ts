@@ -119,6 +119,27 @@ for (const name of ['mobile', 'web'] as const) {
       assert.equal(res.headers.get('ratelimit'), null);
     });
 
+    test('traffic control: with rate limits on, responses say what is left and the request over the limit gets 429 with retry-after, reaching no backend', async () => {
+      const limited = await startBff(name, backends, { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_ANONYMOUS: '2' });
+      try {
+        for (const left of [1, 0]) {
+          const res = await gql(limited.url, productQuery[name]!, { id: 'p-00001' });
+          assert.equal(res.status, 200);
+          assert.equal(res.headers.get('ratelimit-policy'), '"anonymous";q=2;w=60');
+          assert.match(res.headers.get('ratelimit') ?? '', new RegExp(`^"anonymous";r=${left};t=\\d+$`));
+        }
+        const calls = async () => Object.values(await backends.admin.stats()).reduce((n, s) => n + s.calls, 0);
+        const before = await calls();
+        const refused = await gql(limited.url, productQuery[name]!, { id: 'p-00001' });
+        assert.equal(refused.status, 429);
+        assert.equal(refused.body.errors?.[0]?.extensions?.code, 'RATE_LIMITED');
+        assert.match(refused.headers.get('retry-after') ?? '', /^\d+$/);
+        assert.equal(await calls(), before, 'the refused request reached no backend');
+      } finally {
+        await limited.close();
+      }
+    });
+
     test('an unknown route is a JSON 404 with a code, not HTML', async () => {
       const res = await fetch(`${bff().origin}/nope`);
       assert.equal(res.status, 404);
