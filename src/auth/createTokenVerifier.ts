@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { BffConfig } from '../config/loadConfig.js';
 import { BffError } from '../errors/BffError.js';
 import { ErrorCode } from '../errors/codes.js';
@@ -22,6 +23,11 @@ export interface VerifiedToken {
 }
 
 export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
+
+/** A verifier with a cache of verified tokens (`auth.verifiedTokens`): how often it answered from it. */
+export interface CachingTokenVerifier extends TokenVerifier {
+  readonly cacheHits: number;
+}
 
 /** The one body every bad token gets: the reason goes to the log, never to the client. */
 export const INVALID_TOKEN_MESSAGE = 'Invalid or expired access token.';
@@ -50,11 +56,21 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
  * the jose error code as `reason` for the log; IDENTITY_PROVIDER_UNAVAILABLE (503) when the
  * key set cannot be fetched and no cached key fits.
  */
-export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+export function createTokenVerifier(options: TokenVerifierOptions): CachingTokenVerifier {
   const { auth } = options;
   const keySet = createKeySet(auth);
-
-  return async (token) => {
+  const clock = (): number => (options.now?.() ?? new Date()).getTime();
+  // Verified tokens by their exact text, as Envoy's jwt_authn `jwt_cache_config` keeps them: an
+  // app sends the same token on every request until it expires, and an ES256 signature check is
+  // most of what authentication costs. Kept until the token's `exp` and at most `maxAgeMs`; only
+  // successes are cached, so a bad token is checked (and refused) every time.
+  const cacheSettings = auth.verifiedTokens;
+  const cache =
+    cacheSettings && cacheSettings.maxEntries > 0
+      ? new LRUCache<string, { verified: VerifiedToken; untilMs: number }>({ max: cacheSettings.maxEntries })
+      : undefined;
+  let cacheHits = 0;
+  const verifyToken = async (token: string): Promise<VerifiedToken> => {
     if (Buffer.byteLength(token) > auth.maxTokenBytes) throw unauthenticated('token_too_large');
     if (!COMPACT_JWS.test(token)) throw unauthenticated('malformed_token');
     let payload: JWTPayload;
@@ -85,6 +101,23 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     if (unfit) throw unauthenticated(unfit);
     return { userId: payload.sub, scopes: identity.scopes, payload, clientId: identity.clientId, machine: identity.machine };
   };
+  const verify = async (token: string): Promise<VerifiedToken> => {
+    const hit = cache?.get(token);
+    if (hit) {
+      if (clock() < hit.untilMs) {
+        cacheHits++;
+        return hit.verified;
+      }
+      cache!.delete(token);
+    }
+    const verified = await verifyToken(token);
+    if (cache) {
+      const untilMs = Math.min((verified.payload.exp as number) * 1000, clock() + cacheSettings!.maxAgeMs);
+      if (untilMs > clock()) cache.set(token, { verified, untilMs });
+    }
+    return verified;
+  };
+  return Object.defineProperty(verify, 'cacheHits', { get: () => cacheHits }) as CachingTokenVerifier;
 }
 
 function createKeySet(auth: BffConfig['auth']): JWTVerifyGetKey {

@@ -101,6 +101,8 @@ export interface BffConfig {
     apiKeys: ApiKeyRecord[];
     /** Refuse access-token JWTs whose header `typ` is not `at+jwt` (RFC 9068); off by default. */
     requireAtJwt?: boolean;
+    /** Verified JWTs kept by their text until `exp`, at most `maxAgeMs` (JWT_CACHE_*); absent or 0 entries: none. */
+    verifiedTokens?: { maxEntries: number; maxAgeMs: number };
     /** Opaque access tokens, checked by RFC 7662 introspection (src/auth/createIntrospectingVerifier.ts); off without INTROSPECTION_URL. */
     introspection?: { url: string; clientId: string; clientSecret: string; cacheMaxSeconds: number; timeoutMs: number } | undefined;
   };
@@ -257,6 +259,8 @@ function schemaFor(profile: BffProfile) {
       JWKS_CACHE_MAX_AGE_MS: int(1_000, 86_400_000).default(600_000),
       JWKS_TIMEOUT_MS: int(100, 60_000).default(2_000),
       JWT_REQUIRE_AT_JWT: bool.default(false),
+      JWT_CACHE_MAX_ENTRIES: int(0, 10_000_000).default(10_000),
+      JWT_CACHE_MAX_AGE_MS: int(1, 3_600_000).default(60_000),
       OIDC_DISCOVERY_URL: z.url().default('http://127.0.0.1:5006/.well-known/openid-configuration'),
       OIDC_CLIENT_ID: z.string().min(1).default(`bff-${name}`),
       OIDC_CLIENT_SECRET: z.string().min(1).optional(),
@@ -460,6 +464,7 @@ export function loadConfig(profile: BffProfile, env: NodeJS.ProcessEnv = process
       jwks: { cooldownMs: e.JWKS_COOLDOWN_MS, cacheMaxAgeMs: e.JWKS_CACHE_MAX_AGE_MS, timeoutMs: e.JWKS_TIMEOUT_MS },
       apiKeys: e.API_KEYS ?? e.API_KEYS_FILE ?? [],
       requireAtJwt: e.JWT_REQUIRE_AT_JWT,
+      verifiedTokens: { maxEntries: e.JWT_CACHE_MAX_ENTRIES, maxAgeMs: e.JWT_CACHE_MAX_AGE_MS },
       introspection: e.INTROSPECTION_URL
         ? {
             url: e.INTROSPECTION_URL,

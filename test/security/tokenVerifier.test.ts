@@ -151,3 +151,33 @@ test('misconfiguration fails at start-up', () => {
     /JWKS_FILE \/nonexistent.json/,
   );
 });
+
+test('verified tokens are cached by their text until exp (at most the max age); refusals never are', async () => {
+  jwks.keys = first.jwks.keys;
+  let now = NOW_S * 1000;
+  const auth = { ...authFor(jwks.url), verifiedTokens: { maxEntries: 100, maxAgeMs: 60_000 } };
+  const verify = createTokenVerifier({ auth, now: () => new Date(now) });
+  const token = await first.sign('u-1', { exp: NOW_S + 90 });
+  assert.equal((await verify(token)).userId, 'u-1');
+  assert.equal((await verify(token)).userId, 'u-1');
+  assert.equal(verify.cacheHits, 1, 'the second verification came from the cache');
+
+  // Past the max age the token is verified again (and cached again, now until its exp).
+  now += 61_000;
+  assert.equal((await verify(token)).userId, 'u-1');
+  assert.equal(verify.cacheHits, 1);
+  // Past its exp (and the tolerance) the cache does not keep it alive.
+  now = (NOW_S + 90 + 31) * 1000;
+  assert.equal((await refusal(verify, token)).reason, 'ERR_JWT_EXPIRED');
+  assert.equal(verify.cacheHits, 1);
+
+  const bad = await first.sign('u-2', { aud: 'other' });
+  for (let i = 0; i < 2; i++) assert.equal((await refusal(verify, bad)).reason, 'ERR_JWT_CLAIM_VALIDATION_FAILED:aud');
+  assert.equal(verify.cacheHits, 1, 'a refused token is checked every time');
+
+  const uncached = createTokenVerifier({ auth: authFor(jwks.url), now: NOW });
+  const other = await first.sign('u-3');
+  await uncached(other);
+  await uncached(other);
+  assert.equal(uncached.cacheHits, 0, 'without verifiedTokens nothing is cached');
+});
