@@ -14,6 +14,7 @@
  * only DEGRADED errors). `OVERLOAD_ELU=0.9` adds a fourth contender, `priority + ELU`, that also
  * sheds on event-loop utilization (SHED_MAX_ELU). Each contender runs alone (started, measured,
  * drained and stopped before the next), and each step starts once the BFF has nothing in flight.
+ * `OVERLOAD_ONLY=<name>` runs one contender; `OVERLOAD_PROF=<dir>` writes its CPU profile there.
  * Every request has a 5 s client timeout and at most 4000 are outstanding
  * at once: the run is bounded in time and sockets.
  */
@@ -52,19 +53,28 @@ async function startBff(
   backends: Awaited<ReturnType<typeof startBackendsProcess>>,
 ): Promise<Contender> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), 'bff-web/main.ts'], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'error',
-      BFF_HOST: '127.0.0.1',
-      BFF_PORT: String(port),
-      ...backendEnv(backends),
-      ...env,
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.OVERLOAD_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.OVERLOAD_PROF}`] : []),
+      '--import',
+      import.meta.resolve('tsx'),
+      'bff-web/main.ts',
+    ],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'error',
+        BFF_HOST: '127.0.0.1',
+        BFF_PORT: String(port),
+        ...backendEnv(backends),
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  );
   const origin = `http://127.0.0.1:${port}`;
   // Ready when it answers its probe (a bounded wait: a BFF that never starts ends the run).
   for (let i = 0; ; i++) {
@@ -216,7 +226,7 @@ try {
   // One saturation rate for all, the old cap's (measured first), so all get the same offered load.
   let rate = 0;
   // One contender at a time, stopped before the next starts: none shares the CPU with another.
-  for (const [name, env] of plans) {
+  for (const [name, env] of plans.filter(([n]) => !process.env.OVERLOAD_ONLY || n === process.env.OVERLOAD_ONLY)) {
     const contender = await startBff(name, env, backends);
     contenders.push(contender);
     await saturation(contender.url, 16, 1); // warm-up: compile, connect

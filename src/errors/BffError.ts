@@ -47,6 +47,21 @@ export class BffError extends GraphQLError {
     this.fault = options.fault ?? false;
   }
 
+  /**
+   * The same error without a stack trace, for refusals that are policy, not failure, and can come
+   * by the thousand under load (a DEGRADED field in every row of a list): capturing and
+   * formatting stacks was ~4 % of an overloaded BFF's CPU in a profile, and they say nothing.
+   */
+  static withoutStack(code: ErrorCode, message: string, options: BffErrorOptions = {}): BffError {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new BffError(code, message, options);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
+
   /** The same error, rejecting the whole request with the status its code implies. */
   static request(code: ErrorCode, message: string, options: BffErrorOptions = {}): BffError {
     return new BffError(code, message, { httpStatus: httpStatusOf[code], ...options });

@@ -48,9 +48,13 @@ export function degradeFields(schema: GraphQLSchema, underPressure: () => boolea
           }
           const key = `${operation}\u0000${coordinate}`;
           counts.set(key, (counts.get(key) ?? 0) + 1);
-          throw new BffError(ErrorCode.DEGRADED, 'Left out while the service is under load; the rest of the response is complete.', {
-            reason: 'under_load',
-          });
+          throw BffError.withoutStack(
+            ErrorCode.DEGRADED,
+            'Left out while the service is under load; the rest of the response is complete.',
+            {
+              reason: 'under_load',
+            },
+          );
         },
       };
     },
