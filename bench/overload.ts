@@ -53,6 +53,7 @@ async function startBff(
       LOG_LEVEL: 'error',
       BFF_HOST: '127.0.0.1',
       BFF_PORT: String(port),
+      BFF_ADMIN_PORT: '0',
       ...backendEnv(backends),
       ...env,
     },

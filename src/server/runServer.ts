@@ -13,11 +13,12 @@ import { applyV8Settings } from './v8Settings.js';
  * Runs one BFF as a process. Reads the configuration first: a bad value exits 1 with a
  * message on stderr that names the variable. Then applies its V8 settings (v8Settings.ts).
  * With `BFF_WORKERS` > 1 this process becomes the primary of a cluster whose workers each run
- * a server; otherwise it builds the server, listens, and logs
- * `{ "event": "bff.ready", "url": … }`.
+ * a server; otherwise it builds the server, listens (the public port and the admin one), and
+ * logs `{ "event": "bff.ready", "url": …, "adminUrl": … }`.
  *
- * On SIGTERM or SIGINT: readiness turns false, new connections are refused, in-flight
- * requests finish, backend channels and Redis close, buffered spans are exported, exit 0.
+ * On SIGTERM or SIGINT: readiness turns false (on both ports), new connections to the public
+ * port are refused, in-flight requests finish, backend channels and Redis close, the admin
+ * port closes, buffered spans are exported, exit 0.
  * Requests still running after `SHUTDOWN_TIMEOUT_MS` are cut off, and the exit code is 1.
  */
 export async function runServer(profile: BffProfile, create: (config: BffConfig) => Promise<BffServer>): Promise<void> {
@@ -38,7 +39,11 @@ export async function runServer(profile: BffProfile, create: (config: BffConfig)
 
   const server = await create(config);
   const url = await server.listen();
-  server.log.info({ event: 'bff.ready', url, pid: process.pid }, `bff-${name} ready at ${url} (${explorerNote(config)})`);
+  const adminUrl = server.adminUrl;
+  server.log.info(
+    { event: 'bff.ready', url, adminUrl, pid: process.pid },
+    `bff-${name} ready at ${url} (${explorerNote(config)}); admin (probes, metrics) at ${adminUrl}`,
+  );
   // A secret that differs from the backends' makes every field FORBIDDEN while the process looks
   // healthy: say so at start, loudly (and /readyz says not ready). Not fatal: the backends may
   // be restarting with the new secret, and readiness keeps traffic away meanwhile.
@@ -61,6 +66,7 @@ export async function runServer(profile: BffProfile, create: (config: BffConfig)
       cutOff = true;
       server.log.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed; closing the connections still open');
       server.app.server.closeAllConnections();
+      server.admin.server.closeAllConnections();
     }, config.shutdownTimeoutMs);
     server
       .close()

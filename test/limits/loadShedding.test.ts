@@ -91,7 +91,7 @@ test('at the limit, sheddable requests get 503 OVERLOADED before their body is r
     }
     assert.equal((await fetch(`${bff.origin}/healthz`)).status, 200, 'probes are not shed');
     assert.equal((await fetch(`${bff.origin}/readyz`)).status, 200, 'probes are not shed');
-    const metrics = await (await fetch(`${bff.origin}/metrics`)).text();
+    const metrics = await (await fetch(`${bff.adminOrigin}/metrics`)).text();
     assert.match(metrics, /^bff_in_flight_requests\{bff="web"\} 4$/m);
     assert.match(metrics, /^bff_admission_in_flight\{class="sheddable",bff="web"\} 4$/m);
     assert.match(metrics, /^bff_admission_shed_total\{class="sheddable",bff="web"\} 6$/m);
@@ -103,7 +103,7 @@ test('at the limit, sheddable requests get 503 OVERLOADED before their body is r
     await backends.admin.faults({ reviews: {} });
   }
   // The slots are free again once the held requests are gone.
-  while ((await metricValue(bff.origin, 'bff_in_flight_requests', { bff: 'web' })) !== 0);
+  while ((await metricValue(bff.adminOrigin, 'bff_in_flight_requests', { bff: 'web' })) !== 0);
   assert.equal((await gql(bff.url, PRODUCT, { id: 'p-00009' })).status, 200);
 });
 
