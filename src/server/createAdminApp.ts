@@ -1,11 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
 import type { BffConfig } from '../config/loadConfig.js';
 import { ErrorCode } from '../errors/codes.js';
 import { createHttpApp } from '../http/createHttpApp.js';
 import { useErrorReplies } from '../http/replyError.js';
 import type { Logger } from '../observability/createLogger.js';
-import type { DependencyReport } from './createDependencyReport.js';
 import type { Readiness } from './createReadinessCheck.js';
 import { useHealthRoutes } from './useHealthRoutes.js';
 
@@ -14,9 +12,10 @@ export interface AdminAppOptions {
   log: Logger;
   /** The same check the public `/readyz` runs (it shows only the status). */
   readiness: () => Promise<Readiness>;
-  dependencies: () => Promise<DependencyReport>;
-  /** The server's metrics (request, backend, subscription and process series). */
-  metrics: Registry;
+  /** The report of `/dependencies` (createDependencyReport; in cluster mode, every worker's). */
+  dependencies: () => Promise<object>;
+  /** The server's metrics (a prom-client Registry; in cluster mode, every worker's aggregated). */
+  metrics: { readonly contentType: string; metrics(): Promise<string> };
 }
 
 /**

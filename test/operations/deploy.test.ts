@@ -75,7 +75,7 @@ for (const bff of ['bff-mobile', 'bff-web']) {
     const service = find('Service', bff);
     assert.deepEqual(service?.spec.selector, deployment.spec.selector.matchLabels);
     assert.deepEqual(
-      service.spec.ports.map((p: Doc) => p.targetPort),
+      service!.spec.ports.map((p: Doc) => p.targetPort),
       ['http'],
       'the Service (and so any ingress) reaches the public port only, never the admin port',
     );
