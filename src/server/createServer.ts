@@ -1,6 +1,7 @@
 import type { ApolloServer } from '@apollo/server';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { GraphQLSchema } from 'graphql';
 import type { Authenticator } from '../auth/createAuthenticator.js';
 import type { BffConfig } from '../config/loadConfig.js';
@@ -98,11 +99,14 @@ export interface BffServer {
   readonly admin: FastifyInstance;
   /** `http://host:port` of the admin listener once `listen()` has started it. */
   readonly adminUrl: string | undefined;
+  /** Every series the admin port's `/metrics` serves (a cluster's primary aggregates the workers'). */
+  readonly metrics: Registry;
   /**
-   * Starts the public listener and the admin one (`config.admin`).
+   * Starts the public listener and the admin one (`config.admin`), unless `admin: false` (a
+   * cluster worker: the primary holds the admin port, see clusterAdmin.ts).
    * @returns the URL of the GraphQL endpoint.
    */
-  listen(): Promise<string>;
+  listen(options?: { admin?: boolean }): Promise<string>;
   /**
    * Readiness turns false on both ports, the public listener closes (new connections are
    * refused), in-flight requests finish, then Apollo, the backend channels and Redis close;
@@ -357,8 +361,10 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     get adminUrl() {
       return adminUrl;
     },
-    async listen() {
+    metrics: metrics.registry,
+    async listen(options) {
       const address = await app.listen({ host: config.host, port: config.port });
+      if (options?.admin === false) return `${address}/graphql`;
       try {
         adminUrl = await admin.listen({ host: config.admin.host, port: config.admin.port });
       } catch (error) {

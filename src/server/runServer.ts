@@ -6,6 +6,7 @@ import { stopTracing } from '../observability/tracing/stopTracing.js';
 import type { BffServer } from './createServer.js';
 import { explorerNote } from './explorer/explorerNote.js';
 import { runCluster } from './runCluster.js';
+import { answerClusterAdmin, serveClusterAdmin } from './clusterAdmin.js';
 import { probeIdentity } from '../auth/probeIdentity.js';
 import { applyV8Settings } from './v8Settings.js';
 
@@ -33,16 +34,26 @@ export async function runServer(profile: BffProfile, create: (config: BffConfig)
   }
   applyV8Settings(config);
   if (config.workers > 1 && cluster.isPrimary) {
-    runCluster({ name: `bff-${name}`, workers: config.workers, log: createLogger(config) });
+    const log = createLogger(config);
+    // The primary holds the admin port and answers for every worker (clusterAdmin.ts).
+    await runCluster({
+      name: `bff-${name}`,
+      workers: config.workers,
+      log,
+      admin: (stopping) => serveClusterAdmin({ config, log, stopping }),
+    });
     return;
   }
 
+  // A cluster worker answers the primary's admin questions; it opens no admin port itself.
+  const clusterAdmin = cluster.isWorker ? answerClusterAdmin() : undefined;
   const server = await create(config);
-  const url = await server.listen();
+  const url = await server.listen({ admin: !clusterAdmin });
+  clusterAdmin?.serve(server);
   const adminUrl = server.adminUrl;
   server.log.info(
     { event: 'bff.ready', url, adminUrl, pid: process.pid },
-    `bff-${name} ready at ${url} (${explorerNote(config)}); admin (probes, metrics) at ${adminUrl}`,
+    `bff-${name} ready at ${url} (${explorerNote(config)}); admin (probes, metrics) at ${adminUrl ?? "the cluster primary's"}`,
   );
   // A secret that differs from the backends' makes every field FORBIDDEN while the process looks
   // healthy: say so at start, loudly (and /readyz says not ready). Not fatal: the backends may
