@@ -43,6 +43,8 @@ interface Sample {
 interface Contender {
   name: string;
   origin: string;
+  /** The admin port's origin: /metrics. */
+  adminOrigin: string;
   url: string;
   child: ChildProcess;
 }
@@ -53,6 +55,7 @@ async function startBff(
   backends: Awaited<ReturnType<typeof startBackendsProcess>>,
 ): Promise<Contender> {
   const port = await freePort();
+  const adminPort = await freePort();
   const child = spawn(
     process.execPath,
     [
@@ -69,6 +72,7 @@ async function startBff(
         LOG_LEVEL: 'error',
         BFF_HOST: '127.0.0.1',
         BFF_PORT: String(port),
+        BFF_ADMIN_PORT: String(adminPort),
         ...backendEnv(backends),
         ...env,
       },
@@ -86,7 +90,7 @@ async function startBff(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { name, origin, url: `${origin}/graphql`, child };
+  return { name, origin, adminOrigin: `http://127.0.0.1:${adminPort}`, url: `${origin}/graphql`, child };
 }
 
 const backends = await startBackendsProcess();
@@ -177,7 +181,7 @@ function summary(samples: Sample[], isCritical: boolean): { success: string; p99
 
 /** What admission did during a step: the change in the BFF's counters, and the limit at its end. */
 async function admissionOf(contender: Contender): Promise<Map<string, number>> {
-  const text = await (await fetch(`${contender.origin}/metrics`)).text();
+  const text = await (await fetch(`${contender.adminOrigin}/metrics`)).text();
   const values = new Map<string, number>();
   for (const line of text.split('\n')) {
     const match = /^(bff_admission_(?:shed_total|wait_timeouts_total|limit))(?:\{(?:class="(\w+)",)?[^}]*\})? ([\d.e+-]+)$/.exec(line);
@@ -198,7 +202,7 @@ function admissionDelta(before: Map<string, number>, after: Map<string, number>)
  */
 async function drain(contender: Contender): Promise<void> {
   for (let i = 0; i < 600; i++) {
-    const text = await (await fetch(`${contender.origin}/metrics`)).text();
+    const text = await (await fetch(`${contender.adminOrigin}/metrics`)).text();
     if (/^bff_in_flight_requests\{[^}]*\} 0$/m.test(text)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

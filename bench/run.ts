@@ -534,10 +534,10 @@ try {
 if (args.overload && exitCode === 0) await import('./overload.js');
 process.exit(exitCode);
 
-/** Share of the public-cache lookups served from memory (fresh or stale) so far, from the contender's /metrics. */
+/** Share of the public-cache lookups served from memory (fresh or stale) so far, from the contender's /metrics (its admin port). */
 async function cacheHitRate(contender: RunningContender): Promise<number | null> {
   try {
-    const text = await (await fetch(new URL('/metrics', contender.url))).text();
+    const text = await (await fetch(`${contender.adminOrigin}/metrics`)).text();
     const by: Record<string, number> = {};
     for (const m of text.matchAll(/^bff_cache_lookups_total\{[^}]*result="(\w+)"[^}]*\} (\S+)$/gm))
       by[m[1]!] = (by[m[1]!] ?? 0) + Number(m[2]);

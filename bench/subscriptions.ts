@@ -42,7 +42,7 @@ const QUERY = 'subscription S($id: ID!) { orderStatus(orderId: $id) { orderId st
 const MAX_CLIENTS = 400;
 
 async function metrics(bff: BffProcess): Promise<string> {
-  return (await fetch(`${bff.origin}/metrics`)).text();
+  return (await fetch(`${bff.adminOrigin}/metrics`)).text();
 }
 
 /**

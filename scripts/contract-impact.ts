@@ -1,10 +1,10 @@
 /**
- * `npm run contract:impact -- --backend catalog --contract new-catalog.json [--metrics-url http://127.0.0.1:4001/metrics …]`
+ * `npm run contract:impact -- --backend catalog --contract new-catalog.json [--metrics-url http://127.0.0.1:4101/metrics …]`
  *
  * Takes a changed backend contract (an OpenAPI document in JSON for users, catalog and shipping, a .proto
  * for orders and inventory, an SDL file for reviews), compares it with the current one, and lists
  * per BFF the schema fields, loaders and shipped operations that depend on what changed, with the
- * client versions seen selecting those fields (from the BFFs' /metrics, when given).
+ * client versions seen selecting those fields (from the BFFs' /metrics on their admin ports, when given).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';

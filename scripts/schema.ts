@@ -4,7 +4,7 @@
  *   npm run schema:update   writes schema/<bff>/<bff>.snapshot.graphql from the SDL
  *   npm run proto:check     buf breaking of protos/ against protos/released.binpb
  *   npm run proto:release   rewrites protos/released.binpb from protos/ (when a contract version is released)
- *   npm run schema:usage -- --metrics-url http://127.0.0.1:4001/metrics [--metrics-url …] [--file dump.prom] [--bff mobile]
+ *   npm run schema:usage -- --metrics-url http://127.0.0.1:4101/metrics [--metrics-url …] [--file dump.prom] [--bff mobile]
  *                           which client versions still select each deprecated field
  * Exits 1 when a check fails.
  */
@@ -85,7 +85,7 @@ async function main(): Promise<number> {
       }
       for (const file of values.file ?? []) texts.push(readFileSync(file, 'utf8'));
       if (texts.length === 0) {
-        console.error('usage: npm run schema:usage -- --metrics-url http://127.0.0.1:4001/metrics [--file dump.prom] [--bff mobile]');
+        console.error('usage: npm run schema:usage -- --metrics-url http://127.0.0.1:4101/metrics [--file dump.prom] [--bff mobile]');
         return 2;
       }
       const samples: FieldUsageSample[] = texts.flatMap(parseFieldUsage);

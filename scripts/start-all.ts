@@ -103,7 +103,7 @@ process.stdout.write(
     ...sdl,
     `  backends    ${BACKEND_NAMES.map((name) => `${name} :${BACKENDS[name].defaultPort} (${PROTOCOL_LABELS[BACKENDS[name].protocol]})`).join('  ')}  catalog v2 :5009  idp :5006`,
     `  queue       ${process.env.BROKER_URL ?? 'embedded in the backends process, :5007 (no durability; BROKER_URL=redis://… for Redis Streams)'}`,
-    '  operations  /healthz  /readyz  /metrics on both BFFs (e.g. http://127.0.0.1:4001/metrics); access logs below',
+    `  operations  admin ports (BFF port + 100): /healthz  /readyz  /dependencies  /metrics, e.g. http://127.0.0.1:${Number(process.env.MOBILE_PORT ?? '4001') + 100}/metrics; access logs below`,
     '  a token     npm run token -- --sub u-00007',
     'Ctrl-C stops everything.',
     '',

@@ -31,6 +31,8 @@ export interface RunningContender {
   readonly pid: number;
   /** http://127.0.0.1:N/graphql */
   readonly url: string;
+  /** http://127.0.0.1:M, the BFF's admin port (/metrics); the other contenders have none. */
+  readonly adminOrigin: string;
   /** CPU seconds (user + system) used so far by the process and every process it started. */
   cpuSeconds(): number;
   /** Peak resident set size (VmHWM) of the largest process of the tree, in bytes, since start or the last `resetPeakRss`. */
@@ -200,12 +202,13 @@ export async function startContender(
   compiledRoot?: string,
 ): Promise<RunningContender> {
   const port = await freePort();
+  const adminPort = await freePort();
   const args = compiledRoot
     ? [join(compiledRoot, spec.entry.replace(/\.ts$/, '.js'))]
     : ['--import', import.meta.resolve('tsx'), spec.entry];
   const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...commonEnv, ...spec.env, BFF_HOST: '127.0.0.1', BFF_PORT: String(port) },
+    env: { ...process.env, ...commonEnv, ...spec.env, BFF_HOST: '127.0.0.1', BFF_PORT: String(port), BFF_ADMIN_PORT: String(adminPort) },
     stdio: ['ignore', spec.onStdout ? 'pipe' : 'ignore', 'pipe'],
   });
   if (spec.onStdout) child.stdout!.setEncoding('utf8').on('data', spec.onStdout);
@@ -225,6 +228,7 @@ export async function startContender(
     spec,
     pid,
     url,
+    adminOrigin: `http://127.0.0.1:${adminPort}`,
     cpuSeconds: () => processTree(pid).reduce((sum, p) => sum + cpuOf(p), 0),
     peakRssBytes: () => Math.max(...processTree(pid).map(peakRssOf)),
     rssBytes: () => Math.max(...processTree(pid).map(rssOf)),

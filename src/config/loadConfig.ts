@@ -42,6 +42,12 @@ export interface BffConfig {
   production: boolean;
   host: string;
   port: number;
+  /**
+   * The admin (ops) listener: `/healthz`, `/readyz` with its detail, `/dependencies` and
+   * `/metrics` (src/server/createAdminApp.ts). For the cluster network only: never shed, rate
+   * limited or authenticated. Port 0: an ephemeral one.
+   */
+  admin: { host: string; port: number };
   /** The whole request's budget: backend deadlines are capped by what is left of it. */
   requestTimeoutMs: number;
   /**
@@ -226,6 +232,10 @@ function schemaFor(profile: BffProfile) {
       NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
       BFF_HOST: z.string().min(1).default('127.0.0.1'),
       BFF_PORT: int(0, 65535).default(defaultPort),
+      // Loopback unless set: the admin port names internal addresses and is unauthenticated.
+      BFF_ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+      // Unset: BFF_PORT + 100 (4101 mobile, 4102 web), or 0 (ephemeral) when BFF_PORT is 0.
+      BFF_ADMIN_PORT: int(0, 65535).optional(),
       BFF_REQUEST_TIMEOUT_MS: int(100, 120_000).default(10_000),
       UPSTREAM_TIMEOUT_MS: int(10, 60_000).default(2_000),
       UPSTREAM_RETRIES: int(0, 5).default(1),
@@ -331,6 +341,16 @@ function schemaFor(profile: BffProfile) {
       ROUTING_TEST_KEYS: csv.pipe(z.array(z.string().min(16, 'each test key needs at least 16 characters'))).default([]),
     })
     .superRefine((env, ctx) => {
+      const adminPort = adminPortOf(env);
+      if (adminPort > 65535) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['BFF_ADMIN_PORT'],
+          message: `must be set when BFF_PORT is above 65435 (BFF_PORT + 100 is ${adminPort})`,
+        });
+      } else if (adminPort !== 0 && adminPort === env.BFF_PORT) {
+        ctx.addIssue({ code: 'custom', path: ['BFF_ADMIN_PORT'], message: `must differ from BFF_PORT (${env.BFF_PORT})` });
+      }
       if (env.NODE_ENV === 'production' && !env.IDENTITY_HMAC_SECRET) {
         ctx.addIssue({ code: 'custom', path: ['IDENTITY_HMAC_SECRET'], message: 'is required in production' });
       }
@@ -373,6 +393,11 @@ function schemaFor(profile: BffProfile) {
         });
       }
     });
+}
+
+/** BFF_ADMIN_PORT, else BFF_PORT + 100 (0 stays 0: tests ask for ephemeral ports). */
+function adminPortOf(env: { BFF_PORT: number; BFF_ADMIN_PORT?: number | undefined }): number {
+  return env.BFF_ADMIN_PORT ?? (env.BFF_PORT === 0 ? 0 : env.BFF_PORT + 100);
 }
 
 /** A zod transform reading API keys (the variable's JSON, or the file it names); a bad one is a zod issue. */
@@ -420,6 +445,7 @@ export function loadConfig(profile: BffProfile, env: NodeJS.ProcessEnv = process
     production,
     host: e.BFF_HOST,
     port: e.BFF_PORT,
+    admin: { host: e.BFF_ADMIN_HOST, port: adminPortOf(e) },
     requestTimeoutMs: e.BFF_REQUEST_TIMEOUT_MS,
     backends: Object.fromEntries(
       used.map((backend) => [

@@ -1,6 +1,7 @@
 import type { ApolloServer } from '@apollo/server';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { GraphQLSchema } from 'graphql';
 import type { Authenticator } from '../auth/createAuthenticator.js';
 import type { BffConfig } from '../config/loadConfig.js';
@@ -44,6 +45,7 @@ import { createSubscriptionServer } from '../subscriptions/createSubscriptionSer
 import { loadSubscriptionLimits } from '../subscriptions/subscriptionLimits.js';
 import { createRouter } from '../routing/createRouter.js';
 import { routeRequest, useRouting, withRoutingReadiness } from '../routing/useRouting.js';
+import { createAdminApp } from './createAdminApp.js';
 import { createDependencyReport } from './createDependencyReport.js';
 import { createReadinessCheck } from './createReadinessCheck.js';
 import { useExplorer } from './explorer/useExplorer.js';
@@ -90,17 +92,31 @@ export interface BffServer {
   readonly queue: MessageQueue;
   /** The fast path for the client's own queries, when it is on (see createFastPath). */
   readonly fastPath: FastPath | undefined;
-  /** @returns the URL of the GraphQL endpoint. */
-  listen(): Promise<string>;
   /**
-   * Readiness turns false, the listener closes (new connections are refused), in-flight
-   * requests finish, then Apollo, the backend channels and Redis close.
+   * The admin (ops) listener: `/healthz`, `/readyz` with detail, `/dependencies`, `/metrics`
+   * (createAdminApp). Not reachable through `app`.
+   */
+  readonly admin: FastifyInstance;
+  /** `http://host:port` of the admin listener once `listen()` has started it. */
+  readonly adminUrl: string | undefined;
+  /** Every series the admin port's `/metrics` serves (a cluster's primary aggregates the workers'). */
+  readonly metrics: Registry;
+  /**
+   * Starts the public listener and the admin one (`config.admin`), unless `admin: false` (a
+   * cluster worker: the primary holds the admin port, see clusterAdmin.ts).
+   * @returns the URL of the GraphQL endpoint.
+   */
+  listen(options?: { admin?: boolean }): Promise<string>;
+  /**
+   * Readiness turns false on both ports, the public listener closes (new connections are
+   * refused), in-flight requests finish, then Apollo, the backend channels and Redis close;
+   * the admin listener closes last, so probes and scrapes see the drain.
    */
   close(): Promise<void>;
 }
 
-/** Routes for machines (probes, scrapes): never shed, not in request metrics, logged at debug. */
-const MACHINE_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/dependencies', '/metrics']);
+/** The public port's probes: never shed, not in request metrics, logged at debug (the rest is on the admin port). */
+const MACHINE_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
 
 /**
  * Builds one BFF by composition, and does nothing else: the edge's stages (src/http, in
@@ -250,7 +266,11 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
         : { usersUrl: config.backends.users.address, client: config.name, secret: config.identitySecret },
   });
   const dependencies = createDependencyReport({ backends, targets: config.backends, redis, queue });
-  useHealthRoutes(app, async () => withRoutingReadiness(await readiness(closing), router), dependencies);
+  const readinessNow = async () => withRoutingReadiness(await readiness(closing), router);
+  useHealthRoutes(app, readinessNow, { detail: false });
+  // Detail, dependencies and metrics on the admin port only (issue 15 §5).
+  const admin = createAdminApp({ config, log, readiness: readinessNow, dependencies, metrics: metrics.registry });
+  let adminUrl: string | undefined;
   const explorer = useExplorer(app, {
     endpoint: '/graphql',
     bff: config.name,
@@ -337,8 +357,21 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     redis,
     queue,
     fastPath,
-    async listen() {
+    admin,
+    get adminUrl() {
+      return adminUrl;
+    },
+    metrics: metrics.registry,
+    async listen(options) {
       const address = await app.listen({ host: config.host, port: config.port });
+      if (options?.admin === false) return `${address}/graphql`;
+      try {
+        adminUrl = await admin.listen({ host: config.admin.host, port: config.admin.port });
+      } catch (error) {
+        // Half a server is no server: without its probes an orchestrator could not manage it.
+        await app.close();
+        throw error;
+      }
       return `${address}/graphql`;
     },
     async close() {
@@ -353,6 +386,8 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
       await cacheInvalidation?.close();
       await queue.close();
       await redis?.close();
+      // Last: until here the orchestrator sees `shutting_down` on the admin port, and scrapes the drain.
+      await admin.close();
     },
   };
 }

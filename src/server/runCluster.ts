@@ -10,32 +10,48 @@ export interface ClusterOptions {
   maxCrashes?: number;
   /** Default 10 000 ms. */
   crashWindowMs?: number;
+  /**
+   * Starts the cluster's admin port (serveClusterAdmin) before the workers are forked; it is
+   * told when the cluster is stopping, and closed after the last worker exited.
+   */
+  admin?: (stopping: () => boolean) => Promise<{ url: string; close(): Promise<void> }>;
 }
 
 /**
  * Makes this process the primary of `workers` worker processes that each run the same entry
- * point and share its port (node:cluster hands connections round-robin). A worker that dies
+ * point and share its port (node:cluster hands connections round-robin). With `admin`, the
+ * primary holds the admin port itself, answering for all workers (clusterAdmin.ts). A worker that dies
  * is replaced, unless workers keep dying (a crash loop is a broken deployment: the primary
  * exits 1 and lets the orchestrator report it). SIGTERM and SIGINT are forwarded as SIGTERM,
  * each worker shuts down gracefully, and the primary exits when the last one has, with 0 if
  * all exited 0.
  *
- * The primary serves nothing itself; it only forks and watches, so it never holds a request.
+ * The primary serves no client itself; it only forks and watches (and answers probes and
+ * scrapes), so it never holds a request.
  */
-export function runCluster(options: ClusterOptions): void {
+export async function runCluster(options: ClusterOptions): Promise<void> {
   const { name, workers, log } = options;
   const maxCrashes = options.maxCrashes ?? 5;
   const crashWindowMs = options.crashWindowMs ?? 10_000;
   let stopping = false;
   let failed = false;
   let crashes: number[] = [];
+  const admin = await options.admin?.(() => stopping);
+  if (admin) log.info({ event: 'bff.admin', adminUrl: admin.url }, `${name} admin (probes, metrics of every worker) at ${admin.url}`);
+  // The admin port closes last: until then probes see `shutting_down` and scrapes the drain.
+  const exit = (code: number) => {
+    void (admin?.close() ?? Promise.resolve()).then(
+      () => process.exit(code),
+      () => process.exit(code),
+    );
+  };
 
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
       if (code !== 0) failed = true;
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         log.info({ failed }, `${name} cluster stopped`);
-        process.exit(failed ? 1 : 0);
+        exit(failed ? 1 : 0);
       }
       return;
     }
@@ -56,7 +72,7 @@ export function runCluster(options: ClusterOptions): void {
     stopping = true;
     log.info({ reason }, `${name} cluster shutting down`);
     const alive = Object.values(cluster.workers ?? {});
-    if (alive.length === 0) process.exit(failed ? 1 : 0);
+    if (alive.length === 0) exit(failed ? 1 : 0);
     for (const worker of alive) worker?.process.kill('SIGTERM');
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -6,6 +6,7 @@ import { stopTracing } from '../observability/tracing/stopTracing.js';
 import type { BffServer } from './createServer.js';
 import { explorerNote } from './explorer/explorerNote.js';
 import { runCluster } from './runCluster.js';
+import { answerClusterAdmin, serveClusterAdmin } from './clusterAdmin.js';
 import { probeIdentity } from '../auth/probeIdentity.js';
 import { applyV8Settings } from './v8Settings.js';
 
@@ -13,11 +14,12 @@ import { applyV8Settings } from './v8Settings.js';
  * Runs one BFF as a process. Reads the configuration first: a bad value exits 1 with a
  * message on stderr that names the variable. Then applies its V8 settings (v8Settings.ts).
  * With `BFF_WORKERS` > 1 this process becomes the primary of a cluster whose workers each run
- * a server; otherwise it builds the server, listens, and logs
- * `{ "event": "bff.ready", "url": … }`.
+ * a server; otherwise it builds the server, listens (the public port and the admin one), and
+ * logs `{ "event": "bff.ready", "url": …, "adminUrl": … }`.
  *
- * On SIGTERM or SIGINT: readiness turns false, new connections are refused, in-flight
- * requests finish, backend channels and Redis close, buffered spans are exported, exit 0.
+ * On SIGTERM or SIGINT: readiness turns false (on both ports), new connections to the public
+ * port are refused, in-flight requests finish, backend channels and Redis close, the admin
+ * port closes, buffered spans are exported, exit 0.
  * Requests still running after `SHUTDOWN_TIMEOUT_MS` are cut off, and the exit code is 1.
  */
 export async function runServer(profile: BffProfile, create: (config: BffConfig) => Promise<BffServer>): Promise<void> {
@@ -32,13 +34,27 @@ export async function runServer(profile: BffProfile, create: (config: BffConfig)
   }
   applyV8Settings(config);
   if (config.workers > 1 && cluster.isPrimary) {
-    runCluster({ name: `bff-${name}`, workers: config.workers, log: createLogger(config) });
+    const log = createLogger(config);
+    // The primary holds the admin port and answers for every worker (clusterAdmin.ts).
+    await runCluster({
+      name: `bff-${name}`,
+      workers: config.workers,
+      log,
+      admin: (stopping) => serveClusterAdmin({ config, log, stopping }),
+    });
     return;
   }
 
+  // A cluster worker answers the primary's admin questions; it opens no admin port itself.
+  const clusterAdmin = cluster.isWorker ? answerClusterAdmin() : undefined;
   const server = await create(config);
-  const url = await server.listen();
-  server.log.info({ event: 'bff.ready', url, pid: process.pid }, `bff-${name} ready at ${url} (${explorerNote(config)})`);
+  const url = await server.listen({ admin: !clusterAdmin });
+  clusterAdmin?.serve(server);
+  const adminUrl = server.adminUrl;
+  server.log.info(
+    { event: 'bff.ready', url, adminUrl, pid: process.pid },
+    `bff-${name} ready at ${url} (${explorerNote(config)}); admin (probes, metrics) at ${adminUrl ?? "the cluster primary's"}`,
+  );
   // A secret that differs from the backends' makes every field FORBIDDEN while the process looks
   // healthy: say so at start, loudly (and /readyz says not ready). Not fatal: the backends may
   // be restarting with the new secret, and readiness keeps traffic away meanwhile.
@@ -61,6 +77,7 @@ export async function runServer(profile: BffProfile, create: (config: BffConfig)
       cutOff = true;
       server.log.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed; closing the connections still open');
       server.app.server.closeAllConnections();
+      server.admin.server.closeAllConnections();
     }, config.shutdownTimeoutMs);
     server
       .close()

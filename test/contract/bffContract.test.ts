@@ -113,7 +113,7 @@ for (const name of ['mobile', 'web'] as const) {
       const res = await gql(bff().url, productQuery[name]!, { id: 'p-00001' }, { 'x-apollo-operation-name': claimed });
       assert.equal(res.status, 200);
       assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
-      const limit = await metricValue(bff().origin, 'bff_admission_limit', { bff: name });
+      const limit = await metricValue(bff().adminOrigin, 'bff_admission_limit', { bff: name });
       assert.ok(limit !== undefined && limit >= 10, `limit ${limit}`);
       // Rate limits are off here (as in development): no RateLimit headers.
       assert.equal(res.headers.get('ratelimit'), null);

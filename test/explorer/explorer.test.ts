@@ -238,7 +238,10 @@ describe('the start-up banners say what a browser gets', () => {
     const prod = await startBffProcess('web', backends, PRODUCTION);
     try {
       const ready = String(prod.lines.find((line) => line.event === 'bff.ready')?.msg);
-      assert.match(ready, /^bff-web ready at http:\/\/127\.0\.0\.1:\d+\/graphql \(production: no explorer, introspection off\)$/);
+      assert.match(
+        ready,
+        /^bff-web ready at http:\/\/127\.0\.0\.1:\d+\/graphql \(production: no explorer, introspection off\); admin \(probes, metrics\) at http:\/\/127\.0\.0\.1:\d+$/,
+      );
     } finally {
       await prod.kill();
     }

@@ -26,7 +26,7 @@ after(async () => {
 });
 beforeEach(() => backends.admin.reset());
 
-const metric = (bff: { origin: string }, name: string, labels: Record<string, string>) => metricValue(bff.origin, name, labels);
+const metric = (bff: { adminOrigin: string }, name: string, labels: Record<string, string>) => metricValue(bff.adminOrigin, name, labels);
 
 const inventoryCalls = async () => (await backends.admin.stats()).inventory.calls;
 

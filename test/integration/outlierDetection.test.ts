@@ -60,6 +60,8 @@ test('a failing endpoint of a gRPC backend is ejected: its calls stop and the an
   }
   assert.ok(clean, 'a batch of ten went wholly to the healthy endpoint, with no errors');
 
-  const dependencies = (await (await fetch(`${mobile.origin}/dependencies`)).json()) as { backends: Record<string, { detail: string }> };
+  const dependencies = (await (await fetch(`${mobile.adminOrigin}/dependencies`)).json()) as {
+    backends: Record<string, { detail: string }>;
+  };
   assert.match(dependencies.backends.orders!.detail, /breaker closed/, 'the backend as a whole was never cut off');
 });

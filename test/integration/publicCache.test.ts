@@ -56,7 +56,7 @@ describe('public cache (BFF_CACHE=memory)', () => {
     // The same viewer again: the per-user reads go to their backends, the public ones do not.
     assert.deepEqual(diff(before, await backends.admin.stats()), { users: 1, orders: 1 });
     assert.deepEqual(again, first);
-    const hits = await metricValue(cached.origin, 'bff_cache_lookups_total', { kind: 'productList', result: 'hit' });
+    const hits = await metricValue(cached.adminOrigin, 'bff_cache_lookups_total', { kind: 'productList', result: 'hit' });
     assert.ok(hits !== undefined && hits >= 1, `productList hits: ${hits}`);
   });
 
@@ -71,7 +71,7 @@ describe('public cache (BFF_CACHE=memory)', () => {
     assert.equal(b.viewer.id, 'u-00007');
     assert.deepEqual(b.featured, a.featured, 'the public part is shared');
     // Only the public kinds ever appear in the cache's series.
-    const text = await (await fetch(`${cached.origin}/metrics`)).text();
+    const text = await (await fetch(`${cached.adminOrigin}/metrics`)).text();
     const kinds = new Set([...text.matchAll(/^bff_cache_lookups_total\{[^}]*kind="([^"]+)"/gm)].map((m) => m[1]));
     assert.deepEqual([...kinds].sort(), ['product', 'productList', 'stock']);
   });
@@ -80,7 +80,7 @@ describe('public cache (BFF_CACHE=memory)', () => {
 describe('single flight (BFF_COLLAPSE, on by default; nothing cached)', () => {
   it("sends the featured list once for requests that need it while it is in flight, and each viewer's own reads once each", async () => {
     const collapsedBefore =
-      (await metricValue(shipped.origin, 'bff_cache_lookups_total', { kind: 'productList', result: 'collapsed' })) ?? 0;
+      (await metricValue(shipped.adminOrigin, 'bff_cache_lookups_total', { kind: 'productList', result: 'collapsed' })) ?? 0;
     // Hold catalog calls long enough for the other requests to arrive while the first is in
     // flight; the test waits on the backend's and the BFF's counters, not on the clock.
     await backends.admin.faults({ catalog: { latencyMs: 5_000 } });
@@ -91,7 +91,7 @@ describe('single flight (BFF_COLLAPSE, on by default; nothing cached)', () => {
       const others = tokens.slice(1).map((token) => homeOf(shipped, token));
       const results = await Promise.all([first, ...others]);
       const collapsed =
-        ((await metricValue(shipped.origin, 'bff_cache_lookups_total', { kind: 'productList', result: 'collapsed' })) ?? 0) -
+        ((await metricValue(shipped.adminOrigin, 'bff_cache_lookups_total', { kind: 'productList', result: 'collapsed' })) ?? 0) -
         collapsedBefore;
       const calls = diff(before, await backends.admin.stats());
       assert.deepEqual(

@@ -204,8 +204,8 @@ const nextLine = (match: (line: Record<string, unknown>) => boolean) => {
   const old = new Set(replica.lines.filter(match));
   return replica.waitForLine((line) => match(line) && !old.has(line));
 };
-const readiness = async (bff: { origin: string }) =>
-  (await (await fetch(`${bff.origin}/readyz`)).json()) as { status: string; checks: { routing?: { ok: boolean; detail: string } } };
+const readiness = async (bff: { adminOrigin: string }) =>
+  (await (await fetch(`${bff.adminOrigin}/readyz`)).json()) as { status: string; checks: { routing?: { ok: boolean; detail: string } } };
 
 test('a failing canary is rolled back by itself: logs, metrics and readiness say so, its users go back to the baseline', async () => {
   const rolledBack = nextLine((l) => l.msg === 'canary rolled back: its users are served by the baseline');
@@ -226,7 +226,7 @@ test('a failing canary is rolled back by itself: logs, metrics and readiness say
     const ready = await readiness(replica);
     assert.equal(ready.status, 'ready', 'a rollback does not take the replica out of rotation');
     assert.match(ready.checks.routing!.detail, /canary catalog-v2 \(catalog v2\) ROLLED BACK/);
-    const metrics = await (await fetch(`${replica.origin}/metrics`)).text();
+    const metrics = await (await fetch(`${replica.adminOrigin}/metrics`)).text();
     assert.equal(sampleOf(metrics, 'bff_routing_canary_serving', { experiment: 'catalog-v2', backend: 'catalog', variant: 'v2' }), 0);
     assert.equal(sampleOf(metrics, 'bff_routing_backend_calls_total', { backend: 'catalog', variant: 'v2', outcome: 'error' }), served);
 

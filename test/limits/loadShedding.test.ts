@@ -91,7 +91,7 @@ test('at the limit, sheddable requests get 503 OVERLOADED before their body is r
     }
     assert.equal((await fetch(`${bff.origin}/healthz`)).status, 200, 'probes are not shed');
     assert.equal((await fetch(`${bff.origin}/readyz`)).status, 200, 'probes are not shed');
-    const metrics = await (await fetch(`${bff.origin}/metrics`)).text();
+    const metrics = await (await fetch(`${bff.adminOrigin}/metrics`)).text();
     assert.match(metrics, /^bff_in_flight_requests\{bff="web"\} 4$/m);
     assert.match(metrics, /^bff_admission_in_flight\{class="sheddable",bff="web"\} 4$/m);
     assert.match(metrics, /^bff_admission_shed_total\{class="sheddable",bff="web"\} 6$/m);
@@ -103,7 +103,7 @@ test('at the limit, sheddable requests get 503 OVERLOADED before their body is r
     await backends.admin.faults({ reviews: {} });
   }
   // The slots are free again once the held requests are gone.
-  while ((await metricValue(bff.origin, 'bff_in_flight_requests', { bff: 'web' })) !== 0);
+  while ((await metricValue(bff.adminOrigin, 'bff_in_flight_requests', { bff: 'web' })) !== 0);
   assert.equal((await gql(bff.url, PRODUCT, { id: 'p-00009' })).status, 200);
 });
 
@@ -144,7 +144,7 @@ test('a critical request that finds the limit full waits for the next free slot,
     while ((await backends.admin.stats()).orders.calls < 3);
 
     const waiter = gql(bff.url, page.query, page.variables, { ...staff, 'x-apollo-operation-name': 'CustomerPage' });
-    while ((await metricValue(bff.origin, 'bff_admission_waiting', { bff: 'web' })) !== 1);
+    while ((await metricValue(bff.adminOrigin, 'bff_admission_waiting', { bff: 'web' })) !== 1);
     // The queue holds one: the next critical request is refused at once, and so is a sheddable one.
     assertShed(await gql(bff.url, page.query, page.variables, { ...staff, 'x-apollo-operation-name': 'CustomerPage' }));
     assertShed(await gql(bff.url, PRODUCT, { id: 'p-00009' }));
@@ -155,7 +155,7 @@ test('a critical request that finds the limit full waits for the next free slot,
     const served = await waiter;
     assert.equal(served.status, 200);
     assert.equal(served.body.errors, undefined, JSON.stringify(served.body.errors));
-    assert.equal(await metricValue(bff.origin, 'bff_admission_waiting', { bff: 'web' }), 0);
+    assert.equal(await metricValue(bff.adminOrigin, 'bff_admission_waiting', { bff: 'web' }), 0);
 
     // Waiting is bounded in time: impatient's limit is full (one held, one more held now).
     await backends.admin.faults({ orders: { latencyMs: 50_000 } });
@@ -167,9 +167,9 @@ test('a critical request that finds the limit full waits for the next free slot,
         (error: unknown) => error,
       ),
     );
-    while ((await metricValue(impatient.origin, 'bff_admission_in_flight', { class: 'critical', bff: 'web' })) !== 2);
+    while ((await metricValue(impatient.adminOrigin, 'bff_admission_in_flight', { class: 'critical', bff: 'web' })) !== 2);
     assertShed(await gql(impatient.url, page.query, page.variables, { ...staff, 'x-apollo-operation-name': 'CustomerPage' }));
-    assert.equal(await metricValue(impatient.origin, 'bff_admission_wait_timeouts_total', { bff: 'web' }), 1);
+    assert.equal(await metricValue(impatient.adminOrigin, 'bff_admission_wait_timeouts_total', { bff: 'web' }), 1);
   } finally {
     for (const controller of hangUp) controller.abort();
     await Promise.all(holding);

@@ -94,7 +94,7 @@ test('two replicas sharing one Redis share the limit; with Redis gone, /dependen
   assertRateLimited(await gql(b.url, PRODUCT, { id: 'p-00002' }));
 
   type Report = { redis: { ok: boolean } };
-  const report = async () => (await (await fetch(`${a.origin}/dependencies`)).json()) as Report;
+  const report = async () => (await (await fetch(`${a.adminOrigin}/dependencies`)).json()) as Report;
   assert.equal((await report()).redis.ok, true);
   await redis.stop();
   // The client learns of the closed socket asynchronously: ask until it has (bounded).

@@ -78,7 +78,7 @@ test('two bff-web replicas on one Redis broker: each graphql-ws client gets ever
   });
   // Each replica's feed reads the broker from when it runs: wait until both run.
   for (const feed of feeds) {
-    while ((await metricValue(feed.web.origin, 'bff_subscriptions_active', { field: 'orderEvents' })) !== 1)
+    while ((await metricValue(feed.web.adminOrigin, 'bff_subscriptions_active', { field: 'orderEvents' })) !== 1)
       await new Promise((resolve) => setTimeout(resolve, 25));
   }
 

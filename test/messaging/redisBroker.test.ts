@@ -204,7 +204,7 @@ describe('Redis Streams broker', () => {
       await broker.stop();
       // The broker is reported in /dependencies (never a readiness gate).
       const dependencies = async () =>
-        (await fetch(`${mobile.origin}/dependencies`)).json() as Promise<{ broker?: { ok: boolean; detail: string } }>;
+        (await fetch(`${mobile.adminOrigin}/dependencies`)).json() as Promise<{ broker?: { ok: boolean; detail: string } }>;
       while (!(await dependencies()).broker?.detail.includes('unreachable')) await poll();
 
       const failed = await gql<{ requestReturn: unknown }>(

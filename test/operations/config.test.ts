@@ -44,6 +44,17 @@ test('defaults: rate limits on only in production, the in-flight cap on, ELU she
   assert.equal(prod.rateLimit.enabled, true);
 });
 
+test('the admin port: BFF_PORT + 100 on loopback unless set; ephemeral beside an ephemeral BFF_PORT; never the public port', () => {
+  assert.deepEqual(loadConfig(mobileProfile, {}).admin, { host: '127.0.0.1', port: 4101 });
+  assert.deepEqual(loadConfig(webProfile, {}).admin, { host: '127.0.0.1', port: 4102 });
+  assert.equal(loadConfig(webProfile, { BFF_PORT: '8080' }).admin.port, 8180);
+  assert.equal(loadConfig(webProfile, { BFF_PORT: '0' }).admin.port, 0);
+  assert.deepEqual(loadConfig(webProfile, { BFF_ADMIN_HOST: '0.0.0.0', BFF_ADMIN_PORT: '9090' }).admin, { host: '0.0.0.0', port: 9090 });
+  assert.throws(() => loadConfig(webProfile, { BFF_PORT: '4002', BFF_ADMIN_PORT: '4002' }), /BFF_ADMIN_PORT: must differ from BFF_PORT/);
+  assert.throws(() => loadConfig(webProfile, { BFF_PORT: '65500' }), /BFF_ADMIN_PORT: must be set when BFF_PORT is above 65435/);
+  assert.throws(() => loadConfig(webProfile, { BFF_ADMIN_PORT: 'off' }), /BFF_ADMIN_PORT/);
+});
+
 for (const [what, content, pattern] of [
   ['a value that is wrong', { BFF_PORT: 'abc' }, /BFF_PORT/],
   ['a key that is not a setting', { BFF_PROT: 4100 }, /BFF_CONFIG_FILE: BFF_PROT is not a setting/],

@@ -25,6 +25,24 @@ for (const bff of ['bff-mobile', 'bff-web']) {
     const port = container.ports[0].containerPort;
     assert.equal(container.readinessProbe.httpGet.path, '/readyz');
     assert.equal(container.livenessProbe.httpGet.path, '/healthz');
+    assert.equal(container.startupProbe.httpGet.path, '/healthz');
+    // The admin port: its own containerPort, named by every probe and by Prometheus' annotations.
+    const adminPort = Number(container.env.find((e: Doc) => e.name === 'BFF_ADMIN_PORT')?.value);
+    assert.ok(adminPort > 0 && adminPort !== port, `BFF_ADMIN_PORT ${adminPort} beside BFF_PORT ${port}`);
+    assert.deepEqual(
+      container.ports.map((p: Doc) => [p.name, p.containerPort]),
+      [
+        ['http', port],
+        ['admin', adminPort],
+      ],
+    );
+    for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) assert.equal(container[probe].httpGet.port, 'admin', probe);
+    const annotations = deployment.spec.template.metadata.annotations;
+    assert.equal(annotations['prometheus.io/scrape'], 'true');
+    assert.equal(Number(annotations['prometheus.io/port']), adminPort, 'scraped on the admin port');
+    assert.equal(annotations['prometheus.io/path'], '/metrics');
+    // Listening on the pod's address (the kubelet and Prometheus come from outside the container).
+    assert.equal(find('ConfigMap', 'bff-config')!.data.BFF_ADMIN_HOST, '0.0.0.0');
     assert.ok(container.resources.requests.cpu && container.resources.requests.memory);
     assert.ok(container.resources.limits.cpu && container.resources.limits.memory);
     // The V8 heap is sized explicitly, and below the container's memory limit.
@@ -56,6 +74,11 @@ for (const bff of ['bff-mobile', 'bff-web']) {
 
     const service = find('Service', bff);
     assert.deepEqual(service?.spec.selector, deployment.spec.selector.matchLabels);
+    assert.deepEqual(
+      service!.spec.ports.map((p: Doc) => p.targetPort),
+      ['http'],
+      'the Service (and so any ingress) reaches the public port only, never the admin port',
+    );
     const hpa = find('HorizontalPodAutoscaler', bff);
     assert.equal(hpa?.apiVersion, 'autoscaling/v2');
     assert.equal(hpa.spec.scaleTargetRef.name, bff);
@@ -83,8 +106,14 @@ test('compose: backends, Redis and both BFFs; the file validates with docker-com
   const compose = load(readFileSync(`${DEPLOY}compose.yaml`, 'utf8')) as Doc;
   assert.deepEqual(Object.keys(compose.services).sort(), ['backends', 'bff-mobile', 'bff-web', 'redis']);
   for (const bff of ['bff-mobile', 'bff-web']) {
-    assert.equal(compose.services[bff].environment.REDIS_URL, 'redis://redis:6379');
-    assert.deepEqual(compose.services[bff].command, [`dist/${bff}/main.js`]);
+    const service = compose.services[bff];
+    assert.equal(service.environment.REDIS_URL, 'redis://redis:6379');
+    assert.deepEqual(service.command, [`dist/${bff}/main.js`]);
+    // The health check asks the admin port's /readyz; only the public port is published.
+    const { BFF_PORT, BFF_ADMIN_PORT } = service.environment;
+    assert.ok(Number(BFF_ADMIN_PORT) > 0 && BFF_ADMIN_PORT !== BFF_PORT);
+    assert.match(service.healthcheck.test.join(' '), /process\.env\.BFF_ADMIN_PORT \+ '\/readyz'/);
+    assert.deepEqual(service.ports, [`${BFF_PORT}:${BFF_PORT}`]);
   }
   if (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status !== 0) {
     if (process.env.CI) throw new Error('docker-compose is required in CI (apt-get install -y docker-compose)');
@@ -105,4 +134,6 @@ test('Dockerfile: multi-stage, production dependencies only, non-root, compiled 
   assert.doesNotMatch(runtime, /tsx/);
   assert.match(runtime, /COPY --from=deps .*node_modules/);
   assert.match(runtime, /COPY --from=build .*dist/);
+  // The public ports only (`docker run -P` publishes whatever is exposed); not the admin ports.
+  assert.deepEqual(/^EXPOSE (.*)$/m.exec(runtime)?.[1]?.split(' '), ['4001', '4002']);
 });

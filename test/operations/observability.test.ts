@@ -13,7 +13,8 @@ import { operation } from '../fixtures/operations.js';
 import { sampleOf } from '../fixtures/metricValue.js';
 import { webProfile } from '../../bff-web/webProfile.js';
 
-// Access log, /metrics, /healthz and /readyz of a BFF built in-process with a captured logger.
+// Access log, /metrics, /healthz and /readyz of a BFF built in-process with a captured logger
+// (the public port and the admin one; test/operations/adminPort.test.ts has the process's view).
 
 type Line = Record<string, unknown>;
 
@@ -48,7 +49,7 @@ async function startWeb(env: Record<string, string> = {}) {
     const seen = lines.find((l) => l.msg === 'request completed' && l.requestId === requestId);
     return seen ? Promise.resolve(seen) : new Promise<Line>((resolve) => waiters.set(requestId, resolve));
   };
-  return { server, url, origin: new URL(url).origin, lineOf };
+  return { server, url, origin: new URL(url).origin, adminOrigin: server.adminUrl!, lineOf };
 }
 
 const PRODUCT = 'query ProductCard($id: ID!) { product(id: $id) { id title stock { totalAvailable } } }';
@@ -118,7 +119,7 @@ test('/metrics: requests, errors, backend calls, loader batches, breakers, proce
   for (const n of [1, 2, 3, 4, 5]) await gql(web.url, `query Op${n} { __typename }`, {}, { 'x-request-id': `m-op-${n}` });
   await web.lineOf('m-op-5');
 
-  const text = await metricsOf(web.origin);
+  const text = await metricsOf(web.adminOrigin);
   assert.equal(sample(text, 'bff_requests_total', { bff: 'web', client: 'web', operation: 'ProductCard', status: '200' }), 1);
   assert.equal(sample(text, 'bff_request_duration_seconds_count', { bff: 'web', client: 'web', operation: 'ProductCard' }), 1);
   // A document that never resolved to an operation is `none`, whatever it says.
@@ -145,15 +146,24 @@ test('/metrics: requests, errors, backend calls, loader batches, breakers, proce
 
 test('/healthz is trivial; /readyz is 200 with its checks, and stays 200 with a backend down, which /dependencies names', async () => {
   const web = await startWeb();
-  const health = await fetch(`${web.origin}/healthz`);
-  assert.equal(health.status, 200);
-  assert.deepEqual(await health.json(), { status: 'ok' });
-  const ready = await fetch(`${web.origin}/readyz`);
+  for (const origin of [web.origin, web.adminOrigin]) {
+    const health = await fetch(`${origin}/healthz`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: 'ok' });
+  }
+  const ready = await fetch(`${web.adminOrigin}/readyz`);
   assert.equal(ready.status, 200);
   const body = (await ready.json()) as { status: string; checks: { keys: { ok: boolean } } };
   assert.equal(body.status, 'ready');
   assert.equal(body.checks.keys.ok, true);
-  const deps = (await (await fetch(`${web.origin}/dependencies`)).json()) as { ok: boolean; backends: Record<string, { ok: boolean }> };
+  // The public port says only whether: the checks' detail names internal addresses.
+  const publicReady = await fetch(`${web.origin}/readyz`);
+  assert.equal(publicReady.status, 200);
+  assert.deepEqual(await publicReady.json(), { status: 'ready' });
+  const deps = (await (await fetch(`${web.adminOrigin}/dependencies`)).json()) as {
+    ok: boolean;
+    backends: Record<string, { ok: boolean }>;
+  };
   assert.equal(deps.ok, true);
   // The backends bff-web's profile declares, each reported (test/operations/topology.test.ts has both BFFs).
   assert.deepEqual(Object.keys(deps.backends).sort(), [...webProfile.backends].sort());
@@ -168,7 +178,8 @@ test('/healthz is trivial; /readyz is 200 with its checks, and stays 200 with a 
   const failed = await gql(broken.url, PRODUCT, { id: 'p-00042' });
   assert.equal(failed.body.errors?.[0]?.extensions?.code, 'UPSTREAM_UNAVAILABLE');
   assert.equal((await fetch(`${broken.origin}/readyz`)).status, 200, 'a backend outage never gates readiness');
-  const report = await fetch(`${broken.origin}/dependencies`);
+  assert.equal((await fetch(`${broken.adminOrigin}/readyz`)).status, 200, 'a backend outage never gates readiness');
+  const report = await fetch(`${broken.adminOrigin}/dependencies`);
   assert.equal(report.status, 200);
   const why = (await report.json()) as { ok: boolean; backends: Record<string, { ok: boolean; detail: string }> };
   assert.equal(why.ok, false);

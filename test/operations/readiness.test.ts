@@ -55,10 +55,10 @@ test('with inventory and Redis stopped, /readyz is 200 and /graphql serves parti
   await redis.stop();
   // The client learns of the closed socket asynchronously: ask until it has (the test's own
   // timeout bounds the wait; a count of tries would be a budget a slow machine can exceed).
-  let report = (await (await fetch(`${web.origin}/dependencies`)).json()) as Report;
+  let report = (await (await fetch(`${web.adminOrigin}/dependencies`)).json()) as Report;
   while (report.redis?.ok !== false) {
     await new Promise((resolve) => setImmediate(resolve));
-    report = (await (await fetch(`${web.origin}/dependencies`)).json()) as Report;
+    report = (await (await fetch(`${web.adminOrigin}/dependencies`)).json()) as Report;
   }
   assert.equal(report.redis?.ok, false, 'Redis is reported down');
 
@@ -69,14 +69,14 @@ test('with inventory and Redis stopped, /readyz is 200 and /graphql serves parti
   assert.equal(partial.body.data?.product.stock, null, 'the inventory part is null');
   assert.equal(partial.body.errors?.[0]?.extensions?.code, 'UPSTREAM_UNAVAILABLE');
 
-  const ready = await fetch(`${web.origin}/readyz`);
+  const ready = await fetch(`${web.adminOrigin}/readyz`);
   assert.equal(ready.status, 200, 'a shared dependency being down never takes the replica out of rotation');
   const readiness = (await ready.json()) as { status: string; checks: Record<string, unknown> };
   assert.equal(readiness.status, 'ready');
   // Both are this process's own: its key set, and whether the backends accept its identity secret.
   assert.deepEqual(Object.keys(readiness.checks).sort(), ['identity', 'keys'], 'readiness asks only about this process');
 
-  const dependencies = await fetch(`${web.origin}/dependencies`);
+  const dependencies = await fetch(`${web.adminOrigin}/dependencies`);
   assert.equal(dependencies.status, 200, 'a report, not a probe');
   report = (await dependencies.json()) as Report;
   assert.equal(report.ok, false);
@@ -85,7 +85,7 @@ test('with inventory and Redis stopped, /readyz is 200 and /graphql serves parti
   assert.equal(report.backends.catalog!.ok, true);
   assert.deepEqual(report.redis, { ok: false, detail: 'not connected' });
 
-  const metrics = await (await fetch(`${web.origin}/metrics`)).text();
+  const metrics = await (await fetch(`${web.adminOrigin}/metrics`)).text();
   assert.match(metrics, /^bff_redis_connected\{bff="web"\} 0$/m);
   assert.match(metrics, /^bff_upstream_breaker_state\{backend="inventory",state="open",bff="web"\} 1$/m);
 });
@@ -93,8 +93,12 @@ test('with inventory and Redis stopped, /readyz is 200 and /graphql serves parti
 test('/readyz is 503 only for this process: a key set never loaded', async () => {
   const web = await startBff('web', backends, { JWKS_URL: `http://127.0.0.1:${await deadPort()}/jwks.json` });
   bffs.push(web);
-  const res = await fetch(`${web.origin}/readyz`);
+  const res = await fetch(`${web.adminOrigin}/readyz`);
   assert.equal(res.status, 503);
+  // The public port says the same without the detail.
+  const publicRes = await fetch(`${web.origin}/readyz`);
+  assert.equal(publicRes.status, 503);
+  assert.deepEqual(await publicRes.json(), { status: 'not_ready' });
   const body = (await res.json()) as { status: string; checks: { keys: { ok: boolean; detail: string } } };
   assert.equal(body.status, 'not_ready');
   assert.equal(body.checks.keys.ok, false);

@@ -116,7 +116,7 @@ describe('a running BFF reports the backends it uses, and no other', () => {
     for (const name of NAMES) {
       const bff = await startBff(name, backends);
       bffs.push(bff);
-      const report = (await (await fetch(`${bff.origin}/dependencies`)).json()) as { backends: Record<string, unknown> };
+      const report = (await (await fetch(`${bff.adminOrigin}/dependencies`)).json()) as { backends: Record<string, unknown> };
       assert.deepEqual(sorted(Object.keys(report.backends)), sorted(BFFS[name].profile.backends), `bff-${name}`);
     }
   });

@@ -100,7 +100,7 @@ describe('deprecation by usage, end to end', { timeout: 60_000 }, () => {
     }
     assert.equal(mobile.server.fastPath!.served - servedBefore, 12);
 
-    const metrics = await (await fetch(`${mobile.origin}/metrics`)).text();
+    const metrics = await (await fetch(`${mobile.adminOrigin}/metrics`)).text();
     const samples = parseFieldUsage(metrics);
     const count = (field: string, version: string) => samples.find((s) => s.field === field && s.clientVersion === version)?.count ?? 0;
     // The first 9 operations of each version count as other (promoteAfter 10), the rest as the version.
@@ -112,7 +112,7 @@ describe('deprecation by usage, end to end', { timeout: 60_000 }, () => {
 
     const { stdout } = await run(
       process.execPath,
-      ['--import', 'tsx', 'scripts/schema.ts', 'usage', '--metrics-url', `${mobile.origin}/metrics`],
+      ['--import', 'tsx', 'scripts/schema.ts', 'usage', '--metrics-url', `${mobile.adminOrigin}/metrics`],
       { cwd: root },
     );
     assert.match(stdout, /bff-mobile: ProductScreen\.images \(deprecated: Use `gallery`/);

@@ -45,7 +45,7 @@ after(async () => {
   await backends?.stop();
 });
 
-const metric = (bff: { origin: string }, name: string, labels: Record<string, string>) => metricValue(bff.origin, name, labels);
+const metric = (bff: { adminOrigin: string }, name: string, labels: Record<string, string>) => metricValue(bff.adminOrigin, name, labels);
 
 const catalogCalls = async () => (await backends.admin.stats()).catalog.calls;
 

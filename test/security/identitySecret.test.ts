@@ -19,7 +19,7 @@ after(async () => {
 });
 
 async function readiness(bff: RunningBff) {
-  const res = await fetch(`${bff.origin}/readyz`);
+  const res = await fetch(`${bff.adminOrigin}/readyz`);
   return { status: res.status, body: (await res.json()) as { status: string; checks: { identity?: { ok: boolean; detail: string } } } };
 }
 

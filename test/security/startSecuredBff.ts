@@ -55,7 +55,7 @@ export async function startSecuredBff(
   });
   const server = await BFFS[name].create(config, { authenticate, ...overrides });
   const url = await server.listen();
-  return { name, server, config, url, origin: new URL(url).origin, close: () => server.close() };
+  return { name, server, config, url, origin: new URL(url).origin, adminOrigin: server.adminUrl!, close: () => server.close() };
 }
 
 /** Every backend call the backends process has counted so far. */

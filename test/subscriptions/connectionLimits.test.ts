@@ -99,7 +99,7 @@ async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boole
   }
 }
 
-const drops = (bff: BffProcess, reason: string) => metricValue(bff.origin, 'bff_subscription_drops_total', { reason });
+const drops = (bff: BffProcess, reason: string) => metricValue(bff.adminOrigin, 'bff_subscription_drops_total', { reason });
 
 describe('timers', () => {
   test('keepalive: the server pings; a client that answers stays, one that never answers a ping is dropped', async () => {
@@ -173,7 +173,7 @@ describe('counts', () => {
     // One finished frees a place.
     c.socket.send(JSON.stringify({ id: 'a', type: 'complete' }));
     await eventually(
-      async () => metricValue(counts.origin, 'bff_subscriptions_active', { field: 'orderStatus' }),
+      async () => metricValue(counts.adminOrigin, 'bff_subscriptions_active', { field: 'orderStatus' }),
       (n) => n === 1,
     );
     subscribe(c, 'd');

@@ -37,7 +37,7 @@ after(async () => {
   await backends?.stop();
 });
 
-const metric = async (name: string, labels: Record<string, string> = {}) => (await metricValue(web.origin, name, labels)) ?? 0;
+const metric = async (name: string, labels: Record<string, string> = {}) => (await metricValue(web.adminOrigin, name, labels)) ?? 0;
 
 test('SIGTERM with events queued and executing: each accepted event is sent, in order, then the socket closes with 1001', async () => {
   const staff = await tokenFor(backends, 'u-00001', 'orders:read:all');
@@ -127,7 +127,7 @@ test('SHUTDOWN_TIMEOUT_MS bounds the drain: events still in flight at the deadli
     socket.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${staff}` } }));
     await ack;
     socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: operation('web', 'OrderEvents').query } }));
-    while (((await metricValue(bff.origin, 'bff_subscriptions_active', { field: 'orderEvents' })) ?? 0) !== 1)
+    while (((await metricValue(bff.adminOrigin, 'bff_subscriptions_active', { field: 'orderEvents' })) ?? 0) !== 1)
       await new Promise((resolve) => setTimeout(resolve, 25));
 
     // The users service takes far longer than the shutdown deadline.
@@ -145,7 +145,7 @@ test('SHUTDOWN_TIMEOUT_MS bounds the drain: events still in flight at the deadli
       { authorization: `Bearer ${await tokenFor(backends, customer)}` },
     );
     assert.equal(res.body.errors, undefined);
-    while (((await metricValue(bff.origin, 'bff_subscription_events_total', { field: 'orderEvents' })) ?? 0) < 1)
+    while (((await metricValue(bff.adminOrigin, 'bff_subscription_events_total', { field: 'orderEvents' })) ?? 0) < 1)
       await new Promise((resolve) => setTimeout(resolve, 25));
 
     bff.child.kill('SIGTERM');

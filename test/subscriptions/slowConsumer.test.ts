@@ -51,7 +51,7 @@ async function connect(
 }
 
 async function dropsOf(reason: string): Promise<number> {
-  const text = await fetch(`${mobile.origin}/metrics`).then((r) => r.text());
+  const text = await fetch(`${mobile.adminOrigin}/metrics`).then((r) => r.text());
   return Number(new RegExp(`bff_subscription_drops_total\\{reason="${reason}"[^}]*\\} (\\d+)`).exec(text)?.[1] ?? 0);
 }
 

@@ -199,7 +199,7 @@ test('web orderEvents: staff get new orders in order, as full rows; a customer i
   const customer = await tokenFor(backends, pendingA!.userId);
   // The feed reads the queue from when it runs: wait until the subscription is running.
   await eventually(
-    async () => await fetch(`${web.origin}/metrics`).then((r) => r.text()),
+    async () => await fetch(`${web.adminOrigin}/metrics`).then((r) => r.text()),
     (t) => /bff_subscriptions_active\{field="orderEvents"[^}]*\} 1/.test(t),
     'the feed runs',
   );
@@ -271,7 +271,7 @@ test('a user past WS_MAX_CONNECTIONS_PER_USER (3) is refused with 4429', async (
   const fourth = await new Promise<number>((resolve) => client(mobile, token, (code) => resolve(code)));
   assert.equal(fourth, 4429);
   await eventually(
-    async () => await fetch(`${mobile.origin}/metrics`).then((r) => r.text()),
+    async () => await fetch(`${mobile.adminOrigin}/metrics`).then((r) => r.text()),
     (t) => /bff_subscription_drops_total\{reason="connections_per_user"[^}]*\} 1/.test(t),
     'the refusal is counted',
   );

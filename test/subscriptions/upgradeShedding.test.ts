@@ -71,8 +71,12 @@ test('while GraphQL requests are shed, WebSocket upgrades and SSE streams get 50
   const body = (await stream.json()) as { errors: { extensions: { code: string; retryAfterSeconds: number } }[] };
   assert.equal(body.errors[0]!.extensions.code, 'OVERLOADED');
   assert.equal(body.errors[0]!.extensions.retryAfterSeconds, 1);
-  assert.equal(await metricValue(bff.origin, 'bff_subscription_drops_total', { reason: 'shed_in_flight' }), 2);
-  assert.equal((await metricValue(bff.origin, 'bff_subscription_connections', { transport: 'ws' })) ?? 0, 0, 'no connection was opened');
+  assert.equal(await metricValue(bff.adminOrigin, 'bff_subscription_drops_total', { reason: 'shed_in_flight' }), 2);
+  assert.equal(
+    (await metricValue(bff.adminOrigin, 'bff_subscription_connections', { transport: 'ws' })) ?? 0,
+    0,
+    'no connection was opened',
+  );
 
   assert.equal((await held).status, 200);
   await backends.admin.faults({ catalog: {} });

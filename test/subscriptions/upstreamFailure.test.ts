@@ -59,7 +59,7 @@ test('orders backend killed mid-stream: after the reconnects, one UPSTREAM_UNAVA
   });
   await started;
   assert.deepEqual(events[0], { data: { orderStatus: { status: 'PENDING' } } });
-  assert.equal(await metricValue(mobile.origin, 'bff_upstream_streams_open', {}), 1);
+  assert.equal(await metricValue(mobile.adminOrigin, 'bff_upstream_streams_open', {}), 1);
 
   await backends.stop();
   assert.equal(await completed, 'complete', 'the subscription completes (not a transport error)');
@@ -72,7 +72,7 @@ test('orders backend killed mid-stream: after the reconnects, one UPSTREAM_UNAVA
   assert.doesNotMatch(failure.errors![0]!.message, /grpc|ECONNREFUSED|at .*\.ts/i, 'no internal detail');
 
   assert.equal(closed, undefined, 'the connection is still open');
-  assert.equal(await metricValue(mobile.origin, 'bff_upstream_streams_open', {}), 0, 'no upstream stream is left open');
+  assert.equal(await metricValue(mobile.adminOrigin, 'bff_upstream_streams_open', {}), 0, 'no upstream stream is left open');
   assert.equal((await fetch(`${mobile.origin}/healthz`)).status, 200);
   assert.equal(mobile.child.exitCode, null);
 });

@@ -72,12 +72,12 @@ test('under pressure, LOW fields are null with a path-tagged DEGRADED error and 
     assert.equal(error.extensions?.reason, 'under_load');
   }
   assert.equal(
-    await metricValue(web.origin, 'bff_degraded_fields_total', { operation: 'ProductPage', field: 'Product.reviews', bff: 'web' }),
+    await metricValue(web.adminOrigin, 'bff_degraded_fields_total', { operation: 'ProductPage', field: 'Product.reviews', bff: 'web' }),
     1,
   );
 
   // The held requests gone, pressure is off (below 0.56 of the limit): the fields are served.
-  while ((await metricValue(web.origin, 'bff_in_flight_requests', { bff: 'web' })) !== 0);
+  while ((await metricValue(web.adminOrigin, 'bff_in_flight_requests', { bff: 'web' })) !== 0);
   const served = await gql<{ product: Record<string, unknown> }>(web.url, page.query, page.variables);
   assert.equal(served.body.errors, undefined, JSON.stringify(served.body.errors));
   assert.ok(Array.isArray(served.body.data!.product.reviews));

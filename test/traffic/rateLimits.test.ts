@@ -98,7 +98,10 @@ test('refused authentications count against the IP: once spent, even a good toke
   let res = await gql(mobile.url, PRODUCT, { id: 'p-00001' }, good);
   for (let i = 0; i < 100 && res.status === 200; i++) res = await gql(mobile.url, PRODUCT, { id: 'p-00001' }, good);
   assertRateLimited(res);
-  assert.match(await (await fetch(`${mobile.origin}/metrics`)).text(), /^bff_rate_limited_total\{limit="refusals",bff="mobile"\} [1-9]/m);
+  assert.match(
+    await (await fetch(`${mobile.adminOrigin}/metrics`)).text(),
+    /^bff_rate_limited_total\{limit="refusals",bff="mobile"\} [1-9]/m,
+  );
 });
 
 test("a usage plan's burst caps a key's requests per second beneath its rate; refused, they reach no backend", async () => {
@@ -181,12 +184,12 @@ test('with Redis gone, each replica holds the limit divided by the replica count
   await redis.stop();
   // The client learns of the closed socket asynchronously: wait until /dependencies says so.
   type Report = { redis: { ok: boolean } };
-  for (const bff of [a, b]) while (((await (await fetch(`${bff.origin}/dependencies`)).json()) as Report).redis.ok);
+  for (const bff of [a, b]) while (((await (await fetch(`${bff.adminOrigin}/dependencies`)).json()) as Report).redis.ok);
   for (const bff of [a, b]) {
     assert.equal((await gql(bff.url, PRODUCT, { id: 'p-00001' })).status, 200);
     assert.equal((await gql(bff.url, PRODUCT, { id: 'p-00001' })).status, 200);
     assertRateLimited(await gql(bff.url, PRODUCT, { id: 'p-00001' }));
     assert.equal((await fetch(`${bff.origin}/readyz`)).status, 200);
-    assert.equal(await metricValue(bff.origin, 'bff_rate_limit_insurance_total', { bff: 'web' }), 3);
+    assert.equal(await metricValue(bff.adminOrigin, 'bff_rate_limit_insurance_total', { bff: 'web' }), 3);
   }
 });
