@@ -4,6 +4,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { load, loadAll } from 'js-yaml';
+import { mobileProfile } from '../../bff-mobile/mobileProfile.js';
+import { webProfile } from '../../bff-web/webProfile.js';
+import { loadConfig } from '../../src/config/loadConfig.js';
 
 // The deployment files cannot run here (no container engine): what can be checked is.
 
@@ -100,6 +103,24 @@ test('k8s Redis and the shared config: BFFs share state only through Redis', () 
   const kustomization = load(readFileSync(`${DEPLOY}k8s/kustomization.yaml`, 'utf8')) as Doc;
   const files = readdirSync(`${DEPLOY}k8s`).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
   assert.deepEqual([...kustomization.resources].sort(), files.sort(), 'every manifest is in the kustomization');
+});
+
+test('k8s: the shared config loads in both BFFs, and the gRPC backends are reached through a headless Service', () => {
+  const config = find('ConfigMap', 'bff-config')!.data as Record<string, string>;
+  for (const profile of [mobileProfile, webProfile]) {
+    const loaded = loadConfig(profile, { ...config, NODE_ENV: 'test' });
+    for (const [name, target] of Object.entries(loaded.backends)) assert.ok(target, `${profile.name}: ${name}`);
+  }
+  const headless = find('Service', 'backends-grpc');
+  assert.equal(headless?.spec.clusterIP, 'None', 'one DNS record per pod, so the channel can balance over them');
+  for (const setting of ['ORDERS_ADDR', 'INVENTORY_ADDR']) {
+    const match = /^dns:\/\/\/backends-grpc:(\d+)$/.exec(config[setting]!);
+    assert.ok(match, `${setting}: ${config[setting]}`);
+    assert.ok(
+      headless!.spec.ports.some((p: Doc) => p.port === Number(match![1])),
+      `${setting}'s port is on the headless Service`,
+    );
+  }
 });
 
 test('compose: backends, Redis and both BFFs; the file validates with docker-compose', (t) => {
