@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import { sampleOf } from '../fixtures/metricValue.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { startBffProcess, type BffProcess } from '../fixtures/startBffProcess.js';
 import { gql, tokenFor } from '../fixtures/startBffs.js';
+import { refused } from '../fixtures/refused.js';
 
 // The admin (ops) port of a BFF process (issue 15 §5): probes with detail, /dependencies and
 // /metrics there, the public port keeping only the status; the admin port never shed, rate
@@ -43,19 +43,6 @@ const PRODUCT = 'query Product($id: ID!) { product(id: $id) { id title } }';
 
 interface ErrorBody {
   errors: { message: string; extensions: { code: string; requestId?: string } }[];
-}
-
-/** Whether a new TCP connection to `origin` is refused. */
-function refused(origin: string): Promise<boolean> {
-  const { hostname, port } = new URL(origin);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port) });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
-  });
 }
 
 /** Opens a graphql-ws WebSocket to `url`: `open`, or the handshake's refusal as ws reports it. */

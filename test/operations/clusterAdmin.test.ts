@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { startBffProcess, type BffProcess } from '../fixtures/startBffProcess.js';
+import { refused } from '../fixtures/refused.js';
 
 // Cluster mode (BFF_WORKERS > 1): the primary holds the admin port and answers for every
 // worker, so one scrape sees the pod's totals and one probe every worker's readiness.
@@ -27,18 +27,6 @@ after(async () => {
   await bff?.kill();
   await backends?.stop();
 });
-
-function refused(origin: string): Promise<boolean> {
-  const { hostname, port } = new URL(origin);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port) });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
-  });
-}
 
 /** Sums every sample of `name` whose labels include `labels`. */
 function total(text: string, name: string, labels: Record<string, string>): number {

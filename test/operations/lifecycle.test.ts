@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { Agent, request } from 'undici';
 import { fileURLToPath } from 'node:url';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { startBffProcess, type BffProcess } from '../fixtures/startBffProcess.js';
 import { gql } from '../fixtures/startBffs.js';
+import { refused } from '../fixtures/refused.js';
 
 // The BFF as a process: its entry point, its signals, its exit codes.
 
@@ -22,19 +22,6 @@ after(async () => {
   await Promise.all(started.map((p) => p.kill()));
   await backends?.stop();
 });
-
-/** Whether a new TCP connection to `origin` is refused (rather than accepted). */
-function refused(origin: string): Promise<boolean> {
-  const { hostname, port } = new URL(origin);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port) });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
-  });
-}
 
 test('a bad setting stops the process with exit code 1 and a message naming the variable', async () => {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bff-mobile/main.ts'], {

@@ -28,16 +28,12 @@ after(async () => {
   await backends?.stop();
 });
 
-test('under pressure, LOW fields are null with a path-tagged DEGRADED error and no backend call; without it they are served', async () => {
-  const page = operation('web', 'ProductPage');
-  await backends.admin.reset();
-  await backends.admin.faults({ reviews: { latencyMs: 50_000 } });
-  const hangUp = new AbortController();
-  // Two requests held by the reviews backend until this test hangs up: with the page's own, 3 in flight.
-  const holding = Array.from({ length: 2 }, () =>
-    fetch(web.url, {
+/** Two requests held by the (slowed) reviews backend until `signal` aborts them. */
+function holdTwo(bff: RunningBff, signal: AbortSignal): Promise<unknown>[] {
+  return Array.from({ length: 2 }, () =>
+    fetch(bff.url, {
       method: 'POST',
-      signal: hangUp.signal,
+      signal,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: 'query Held { product(id: "p-00001") { id reviewSummary { count } } }' }),
     }).then(
@@ -45,6 +41,15 @@ test('under pressure, LOW fields are null with a path-tagged DEGRADED error and 
       (error: unknown) => error,
     ),
   );
+}
+
+test('under pressure, LOW fields are null with a path-tagged DEGRADED error and no backend call; without it they are served', async () => {
+  const page = operation('web', 'ProductPage');
+  await backends.admin.reset();
+  await backends.admin.faults({ reviews: { latencyMs: 50_000 } });
+  const hangUp = new AbortController();
+  // Two requests held by the reviews backend until this test hangs up: with the page's own, 3 in flight.
+  const holding = holdTwo(web, hangUp.signal);
   let degraded;
   let stats;
   try {
@@ -100,17 +105,7 @@ test('with TRAFFIC_DEGRADE=false the same pressure leaves LOW fields served (the
   await backends.admin.reset();
   await backends.admin.faults({ reviews: { latencyMs: 50_000 } });
   const hangUp = new AbortController();
-  const holding = Array.from({ length: 2 }, () =>
-    fetch(steady.url, {
-      method: 'POST',
-      signal: hangUp.signal,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: 'query Held { product(id: "p-00001") { id reviewSummary { count } } }' }),
-    }).then(
-      (res) => res.text(),
-      (error: unknown) => error,
-    ),
-  );
+  const holding = holdTwo(steady, hangUp.signal);
   try {
     while ((await backends.admin.stats()).reviews.calls < 2);
     const before = await backends.admin.stats();
