@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { CallScope } from '../datasources/CallScope.js';
 import { cacheLookupChannel, type CacheLookupEvent } from '../observability/channels.js';
+import { shorterOf } from './httpCacheControl.js';
 
 /**
  * How long one kind of public entity is served from this process. Per kind, because what is
@@ -40,8 +41,15 @@ interface Flight {
   signal: AbortSignal;
 }
 
+/**
+ * Told, by a fetch, how long the backend says its answer may be kept (from its `Cache-Control`:
+ * httpCacheControl.ts), once per backend response; `undefined` when a response said nothing,
+ * so the kind's policy applies to it. The shortest of what one fetch reports is used.
+ */
+export type LifetimeSink = (lifetime: EntityPolicy | undefined) => void;
+
 /** What `getMany` fetches the keys it could not answer with: the entities found, in any order. */
-export type FetchMany<V> = (scope: CallScope, keys: readonly string[]) => Promise<readonly V[]>;
+export type FetchMany<V> = (scope: CallScope, keys: readonly string[], lifetime: LifetimeSink) => Promise<readonly V[]>;
 
 /**
  * The process's cache of **public** backend entities — the same for every viewer, such as
@@ -87,6 +95,15 @@ export class PublicCache {
   /** Entities held now (for tests and the readiness report). */
   get size(): number {
     return this.#entries?.size ?? 0;
+  }
+
+  /**
+   * When one cached entity stops being fresh and stops being served at all (epoch ms, on this
+   * cache's clock), without touching its recency; undefined when it is not held. For tests.
+   */
+  peek(kind: string, key: string): { freshUntil: number; staleUntil: number } | undefined {
+    const entry = this.#entries?.peek(`${kind}\u0000${key}`);
+    return entry && { freshUntil: entry.freshUntil, staleUntil: entry.staleUntil };
   }
 
   /** Drops one entity (an event said it changed) or, without a key, every entity of a kind. */
@@ -147,13 +164,18 @@ export class PublicCache {
    * One read that has a single answer (a list page): from the cache, a call in flight, or the
    * backend.
    */
-  async getOne<V>(kind: string, scope: CallScope, key: string, fetch: (scope: CallScope) => Promise<V>): Promise<V> {
+  async getOne<V>(
+    kind: string,
+    scope: CallScope,
+    key: string,
+    fetch: (scope: CallScope, lifetime: LifetimeSink) => Promise<V>,
+  ): Promise<V> {
     const many = await this.getMany<{ key: string; value: V }>(
       kind,
       scope,
       [key],
       (e) => e.key,
-      async (s) => [{ key, value: await fetch(s) }],
+      async (s, _keys, lifetime) => [{ key, value: await fetch(s, lifetime) }],
     );
     return many[0]!.value;
   }
@@ -166,16 +188,27 @@ export class PublicCache {
     keyOf: (v: V) => string,
     fetch: FetchMany<V>,
   ): Promise<Map<string, V>> {
-    const call = fetch(scope, keys).then((list) => {
+    const kindPolicy = this.#options.policies[kind];
+    // What the backend's answers said (each response once; a batch may take several), the
+    // kind's policy standing in for an answer that said nothing.
+    let told: EntityPolicy | undefined;
+    const lifetime: LifetimeSink = (said) => {
+      const next = said ?? kindPolicy;
+      if (next) told = told ? shorterOf(told, next) : next;
+    };
+    const call = fetch(scope, keys, lifetime).then((list) => {
       const byKey = new Map<string, V>();
       for (const v of list) byKey.set(keyOf(v), v);
-      const policy = this.#options.policies[kind];
+      const policy = told ?? kindPolicy;
       if (this.#entries && policy && policy.ttlMs > 0) {
         const now = this.#now();
         for (const [key, value] of byKey) {
           const entry = { value, freshUntil: now + policy.ttlMs, staleUntil: now + policy.ttlMs + policy.staleMs };
           this.#entries.set(`${kind}\u0000${key}`, entry, { ttl: policy.ttlMs + policy.staleMs });
         }
+      } else if (this.#entries && told?.ttlMs === 0) {
+        // The backend now says not to keep it: an older copy is not served stale either.
+        for (const key of keys) this.#entries.delete(`${kind}\u0000${key}`);
       }
       return byKey;
     });
@@ -196,7 +229,7 @@ export class PublicCache {
       return ((await flight.promise) as Map<string, V>).get(key);
     } catch (error) {
       if (!flight.signal.aborted || scope.signal.aborted) throw error;
-      return (await fetch(scope, [key])).find((v) => keyOf(v) === key);
+      return (await fetch(scope, [key], () => undefined)).find((v) => keyOf(v) === key);
     }
   }
 }

@@ -60,7 +60,7 @@ export interface BffConfig {
   /** Off only for the benchmark's naive mode: every entity becomes its own backend call. */
   batching: boolean;
   /** Public backend reads (products, list pages, stock) cached and/or collapsed in process: src/cache, docs/performance.md. */
-  cache: { mode: 'off' | 'memory'; collapse: boolean; maxEntries: number };
+  cache: { mode: 'off' | 'memory'; collapse: boolean; maxEntries: number; maxTtlMs: number };
   /**
    * How operations execute: `jit` compiles each distinct operation once with graphql-jit
    * (src/operation/execute.ts); `graphql-js` interprets it per request. Same data and
@@ -226,6 +226,7 @@ function schemaFor(profile: BffProfile) {
       BFF_CACHE: z.enum(['off', 'memory']).default('off'),
       BFF_COLLAPSE: bool.default(true),
       BFF_CACHE_MAX_ENTRIES: int(1, 10_000_000).default(50_000),
+      BFF_CACHE_MAX_TTL_MS: int(0, 86_400_000).default(300_000),
       BFF_EXECUTOR: z.enum(['jit', 'graphql-js']).default('jit'),
       BFF_FAST_PATH: bool.default(true),
       BFF_FANOUT_DEBUG: bool.default(true),
@@ -424,7 +425,7 @@ export function loadConfig(profile: BffProfile, env: NodeJS.ProcessEnv = process
       connections: e.UPSTREAM_CONNECTIONS,
     },
     batching: e.BFF_BATCHING,
-    cache: { mode: e.BFF_CACHE, collapse: e.BFF_COLLAPSE, maxEntries: e.BFF_CACHE_MAX_ENTRIES },
+    cache: { mode: e.BFF_CACHE, collapse: e.BFF_COLLAPSE, maxEntries: e.BFF_CACHE_MAX_ENTRIES, maxTtlMs: e.BFF_CACHE_MAX_TTL_MS },
     executor: e.BFF_EXECUTOR,
     fastPath: e.BFF_FAST_PATH,
     fanoutDebug: e.BFF_FANOUT_DEBUG && !production,
