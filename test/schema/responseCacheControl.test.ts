@@ -34,7 +34,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const everything: GraphQLFieldResolver<unknown, unknown> = (_source, _args, _context, info) => {
   const fill = (type: ReturnType<typeof getNullableType>): unknown => {
     if (isListType(type)) return [fill(getNullableType(type.ofType)), fill(getNullableType(type.ofType))];
-    const named = getNamedType(type);
+    const named = getNamedType(type)!;
     if (isAbstractType(named)) return { __typename: info.schema.getPossibleTypes(named)[0]!.name };
     if (isObjectType(named)) return {};
     if (isEnumType(named)) return named.getValues()[0]!.value;
