@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { CallScope } from '../datasources/CallScope.js';
 import { cacheLookupChannel, type CacheLookupEvent } from '../observability/channels.js';
+import type { SharedEntry, SharedTier } from './createRedisTier.js';
 import { shorterOf } from './httpCacheControl.js';
 
 /**
@@ -70,6 +71,7 @@ export class PublicCache {
   readonly #flights = new Map<string, Flight>();
   readonly #options: PublicCacheOptions;
   readonly #now: () => number;
+  #shared: SharedTier | undefined;
 
   constructor(options: PublicCacheOptions) {
     for (const [kind, policy] of Object.entries(options.policies)) {
@@ -106,9 +108,18 @@ export class PublicCache {
     return entry && { freshUntil: entry.freshUntil, staleUntil: entry.staleUntil };
   }
 
+  /**
+   * Adds the tier shared by the replicas (Redis): looked in after this process's own entries and
+   * before the backend; written with what is fetched. Only when entities are kept (`memory`).
+   */
+  useSharedTier(tier: SharedTier): void {
+    if (this.#entries) this.#shared = tier;
+  }
+
   /** Drops one entity (an event said it changed) or, without a key, every entity of a kind. */
   invalidate(kind: string, key?: string): void {
     if (!this.#entries) return;
+    this.#shared?.invalidate(kind, key);
     if (key !== undefined) {
       this.#entries.delete(`${kind}\u0000${key}`);
       return;
@@ -124,6 +135,51 @@ export class PublicCache {
    * @throws what the fetch throws, for the keys it was asked.
    */
   async getMany<V>(kind: string, scope: CallScope, keys: readonly string[], keyOf: (v: V) => string, fetch: FetchMany<V>): Promise<V[]> {
+    if (this.#shared) await this.warm([{ kind, keys }]);
+    return this.getManyHere(kind, scope, keys, keyOf, fetch);
+  }
+
+  /**
+   * Copies into this process what the shared tier holds of `keys` that this process has not
+   * (neither kept, still servable, nor in flight): one lookup per kind, in parallel. Nothing
+   * without a shared tier. Never rejects (the tier's failures are misses).
+   */
+  async warm(wanted: readonly { kind: string; keys: readonly string[] }[]): Promise<void> {
+    const shared = this.#shared;
+    const entries = this.#entries;
+    if (!shared || !entries) return;
+    const now = this.#now();
+    await Promise.all(
+      wanted.map(async ({ kind, keys }) => {
+        const absent = keys.filter((key) => {
+          const id = `${kind}\u0000${key}`;
+          const entry = entries.get(id);
+          return !(entry && now < entry.staleUntil) && !this.#flights.has(id);
+        });
+        if (absent.length === 0) return;
+        const found = await shared.getMany(kind, absent);
+        const at = this.#now();
+        for (const [key, entry] of found) {
+          if (!(at < entry.staleUntil)) continue;
+          entries.set(`${kind}\u0000${key}`, entry, { ttl: Math.max(1, entry.staleUntil - at) });
+          publish(kind, 'shared');
+        }
+      }),
+    );
+  }
+
+  /**
+   * getMany without the shared tier's lookup: it calls `fetch` (if it must) before it first
+   * awaits, so that a caller can gather the fetches of several kinds into one backend call
+   * (cachePublicReads' reviews). Call `warm` first for the shared tier.
+   */
+  async getManyHere<V>(
+    kind: string,
+    scope: CallScope,
+    keys: readonly string[],
+    keyOf: (v: V) => string,
+    fetch: FetchMany<V>,
+  ): Promise<V[]> {
     const found: V[] = [];
     const missing: string[] = [];
     const joined: Promise<void>[] = [];
@@ -202,10 +258,13 @@ export class PublicCache {
       const policy = told ?? kindPolicy;
       if (this.#entries && policy && policy.ttlMs > 0) {
         const now = this.#now();
+        const shared = this.#shared && new Map<string, SharedEntry>();
         for (const [key, value] of byKey) {
           const entry = { value, freshUntil: now + policy.ttlMs, staleUntil: now + policy.ttlMs + policy.staleMs };
           this.#entries.set(`${kind}\u0000${key}`, entry, { ttl: policy.ttlMs + policy.staleMs });
+          shared?.set(key, entry);
         }
+        if (shared?.size) this.#shared!.setMany(kind, shared, now);
       } else if (this.#entries && told?.ttlMs === 0) {
         // The backend now says not to keep it: an older copy is not served stale either.
         for (const key of keys) this.#entries.delete(`${kind}\u0000${key}`);

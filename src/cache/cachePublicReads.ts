@@ -110,18 +110,22 @@ export function cachePublicReads(backends: Backends, options: PublicReadsOptions
  * `getMany`, so they are gathered here and sent together. A fetch asked for later (a request
  * that joined another's call, which was cancelled) sends its own.
  */
-function reviewDataThrough(
+async function reviewDataThrough(
   cache: PublicCache,
   scope: CallScope,
   request: ReviewDataRequest,
   reviews: { getReviewData(scope: CallScope, request: ReviewDataRequest): Promise<ReviewDataDto> },
 ): Promise<ReviewDataDto> {
+  // The shared tier first, for both kinds at once; then getManyHere, which asks for its fetch
+  // before it awaits anything, so that both kinds' fetches are gathered below.
+  const listKeys = [...request.reviewsByLimit].map(([limit, ids]) => ({ kind: 'productReviews', keys: ids.map((id) => `${limit}|${id}`) }));
+  await cache.warm([{ kind: 'reviewSummary', keys: request.summaryIds }, ...listKeys]);
   const summaryIds: string[] = [];
   const reviewsByLimit = new Map<number, string[]>();
   let sent: Promise<ReviewDataDto> | undefined;
   const gathered = () => (sent ??= reviews.getReviewData(scope, { summaryIds, reviewsByLimit }));
   let gathering = true;
-  const summaries = cache.getMany<ReviewSummaryDto>('reviewSummary', scope, request.summaryIds, byProduct, (s, keys) => {
+  const summaries = cache.getManyHere<ReviewSummaryDto>('reviewSummary', scope, request.summaryIds, byProduct, (s, keys) => {
     if (!gathering) return reviews.getReviewData(s, { summaryIds: keys, reviewsByLimit: new Map() }).then((d) => d.summaries);
     summaryIds.push(...keys);
     return Promise.resolve()
@@ -129,7 +133,7 @@ function reviewDataThrough(
       .then((d) => d.summaries);
   });
   const lists = [...request.reviewsByLimit].map(async ([limit, ids]) => {
-    const found = await cache.getMany<ProductReviewsDto>(
+    const found = await cache.getManyHere<ProductReviewsDto>(
       'productReviews',
       scope,
       ids.map((id) => `${limit}|${id}`),
