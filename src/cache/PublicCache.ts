@@ -28,6 +28,12 @@ export interface PublicCacheOptions {
   policies: Readonly<Record<string, EntityPolicy>>;
   /** The clock (epoch ms), for tests. Default `Date.now`. */
   now?: () => number;
+  /**
+   * With a shared tier: a key missing everywhere is fetched by one replica at a time, which
+   * takes a lease of this many ms; the others wait for its value (at most as long, and never past
+   * their request's deadline), then fetch it themselves. 0 (default): no leases.
+   */
+  leaseMs?: number;
 }
 
 interface Entry {
@@ -135,8 +141,50 @@ export class PublicCache {
    * @throws what the fetch throws, for the keys it was asked.
    */
   async getMany<V>(kind: string, scope: CallScope, keys: readonly string[], keyOf: (v: V) => string, fetch: FetchMany<V>): Promise<V[]> {
-    if (this.#shared) await this.warm([{ kind, keys }]);
-    return this.getManyHere(kind, scope, keys, keyOf, fetch);
+    if (!this.#shared) return this.getManyHere(kind, scope, keys, keyOf, fetch);
+    await this.warm([{ kind, keys }]);
+    if (!this.#options.leaseMs) return this.getManyHere(kind, scope, keys, keyOf, fetch);
+    const held = await this.#leaseOrWait(kind, scope, keys, this.#shared, this.#options.leaseMs);
+    try {
+      return await this.getManyHere(kind, scope, keys, keyOf, fetch);
+    } finally {
+      this.#shared.release(kind, held);
+    }
+  }
+
+  /** The keys of `keys` this process has not (neither kept, still servable, nor in flight). */
+  #absent(kind: string, keys: readonly string[], now: number): string[] {
+    return keys.filter((key) => {
+      const id = `${kind}\u0000${key}`;
+      const entry = this.#entries?.get(id);
+      return !(entry && now < entry.staleUntil) && !this.#flights.has(id);
+    });
+  }
+
+  /**
+   * Collapsing across replicas: leases the keys missing everywhere; for those another replica
+   * holds, waits for the value it writes (polling the shared tier every 20 ms) until it is
+   * there, the lease is gone, `leaseMs` passed or the request's deadline comes; what arrived is
+   * copied into this process. @returns the keys this replica leased (to fetch, then release).
+   */
+  async #leaseOrWait(kind: string, scope: CallScope, keys: readonly string[], shared: SharedTier, leaseMs: number): Promise<string[]> {
+    const absent = this.#absent(kind, keys, this.#now());
+    if (absent.length === 0) return [];
+    const held = await shared.lease(kind, absent, leaseMs);
+    let waiting = absent.filter((key) => !held.has(key));
+    const until = Math.min(Date.now() + leaseMs, scope.deadline);
+    while (waiting.length > 0 && Date.now() < until && !scope.signal.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const { found, leased } = await shared.poll(kind, waiting);
+      const at = this.#now();
+      for (const [key, entry] of found) {
+        if (!(at < entry.staleUntil)) continue;
+        this.#entries?.set(`${kind}\u0000${key}`, entry, { ttl: Math.max(1, entry.staleUntil - at) });
+        publish(kind, 'collapsed_replica');
+      }
+      waiting = waiting.filter((key) => !found.has(key) && leased.has(key));
+    }
+    return [...held];
   }
 
   /**
@@ -151,11 +199,7 @@ export class PublicCache {
     const now = this.#now();
     await Promise.all(
       wanted.map(async ({ kind, keys }) => {
-        const absent = keys.filter((key) => {
-          const id = `${kind}\u0000${key}`;
-          const entry = entries.get(id);
-          return !(entry && now < entry.staleUntil) && !this.#flights.has(id);
-        });
+        const absent = this.#absent(kind, keys, now);
         if (absent.length === 0) return;
         const found = await shared.getMany(kind, absent);
         const at = this.#now();

@@ -21,6 +21,15 @@ export interface SharedTier {
   setMany(kind: string, entries: ReadonlyMap<string, SharedEntry>, now: number): void;
   /** Drops one entity, or every entity of a kind. */
   invalidate(kind: string, key?: string): void;
+  /**
+   * Takes a short lease on each key (cross-replica collapsing): the keys this replica may
+   * fetch; another replica holds the others. The tier failing: every key (fetch them here).
+   */
+  lease(kind: string, keys: readonly string[], ms: number): Promise<Set<string>>;
+  /** The entries held now of `keys`, and which of the rest are still leased. Never rejects (a failure: nothing, nothing leased). */
+  poll(kind: string, keys: readonly string[]): Promise<{ found: Map<string, SharedEntry>; leased: Set<string> }>;
+  /** Gives back the leases of `keys` (fetched, or failed: the waiting replicas go on at once). */
+  release(kind: string, keys: readonly string[]): void;
 }
 
 export interface RedisTierOptions {
@@ -30,6 +39,9 @@ export interface RedisTierOptions {
   timeoutMs?: number;
   log: Logger;
 }
+
+/** Deletes a lease only if it is still the caller's. */
+const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 /** At most one log line about the shared tier's failures per this many ms. */
 const LOG_EVERY_MS = 10_000;
@@ -55,28 +67,40 @@ export function createRedisTier(redis: RedisClient, options: RedisTierOptions): 
     options.log.warn({ err: error, kind }, `public cache: Redis ${what} failed; serving from this process and the backends`);
   };
   const keyOf = (kind: string, key: string) => `${prefix}${kind}:${key}`;
+  const leaseOf = (kind: string, key: string) => `${prefix}lease:${kind}:${key}`;
+  const owner = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+  /** `command` within `timeoutMs`, or its error. */
+  const within = async <T>(command: Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        command,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const parse = (text: unknown): SharedEntry | undefined => {
+    if (typeof text !== 'string') return undefined;
+    const parsed = JSON.parse(text) as { v: unknown; f: number; s: number };
+    return { value: parsed.v, freshUntil: parsed.f, staleUntil: parsed.s };
+  };
 
   return {
     async getMany(kind, keys) {
       const found = new Map<string, SharedEntry>();
       if (keys.length === 0) return found;
-      let timer: NodeJS.Timeout | undefined;
       try {
-        const values = await Promise.race([
-          redis.mGet(keys.map((key) => keyOf(kind, key))),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-          }),
-        ]);
+        const values = await within(redis.mGet(keys.map((key) => keyOf(kind, key))));
         values.forEach((text, i) => {
-          if (typeof text !== 'string') return;
-          const parsed = JSON.parse(text) as { v: unknown; f: number; s: number };
-          found.set(keys[i]!, { value: parsed.v, freshUntil: parsed.f, staleUntil: parsed.s });
+          const entry = parse(text);
+          if (entry) found.set(keys[i]!, entry);
         });
       } catch (error) {
         failed(kind, 'read', error);
-      } finally {
-        clearTimeout(timer);
       }
       return found;
     },
@@ -88,6 +112,39 @@ export function createRedisTier(redis: RedisClient, options: RedisTierOptions): 
         redis
           .set(keyOf(kind, key), text, { expiration: { type: 'PX', value: ms } })
           .catch((error: unknown) => failed(kind, 'write', error));
+      }
+    },
+    async lease(kind, keys, ms) {
+      try {
+        const answers = await within(
+          Promise.all(keys.map((key) => redis.set(leaseOf(kind, key), owner, { condition: 'NX', expiration: { type: 'PX', value: ms } }))),
+        );
+        return new Set(keys.filter((_, i) => answers[i] === 'OK'));
+      } catch (error) {
+        failed(kind, 'lease', error);
+        return new Set(keys);
+      }
+    },
+    async poll(kind, keys) {
+      const found = new Map<string, SharedEntry>();
+      const leased = new Set<string>();
+      try {
+        const values = await within(redis.mGet([...keys.map((key) => keyOf(kind, key)), ...keys.map((key) => leaseOf(kind, key))]));
+        keys.forEach((key, i) => {
+          const entry = parse(values[i]);
+          if (entry) found.set(key, entry);
+          else if (values[keys.length + i] !== null) leased.add(key);
+        });
+      } catch (error) {
+        failed(kind, 'read', error);
+      }
+      return { found, leased };
+    },
+    release(kind, keys) {
+      if (keys.length === 0) return;
+      // Only this replica's own leases: one that expired and was taken since stays its taker's.
+      for (const key of keys) {
+        redis.eval(RELEASE, { keys: [leaseOf(kind, key)], arguments: [owner] }).catch((error: unknown) => failed(kind, 'release', error));
       }
     },
     invalidate(kind, key) {

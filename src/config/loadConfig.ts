@@ -60,7 +60,7 @@ export interface BffConfig {
   /** Off only for the benchmark's naive mode: every entity becomes its own backend call. */
   batching: boolean;
   /** Public backend reads (products, list pages, stock) cached and/or collapsed in process: src/cache, docs/performance.md. */
-  cache: { mode: 'off' | 'memory'; collapse: boolean; maxEntries: number; maxTtlMs: number; redis: boolean };
+  cache: { mode: 'off' | 'memory'; collapse: boolean; maxEntries: number; maxTtlMs: number; redis: boolean; leaseMs: number };
   /**
    * How operations execute: `jit` compiles each distinct operation once with graphql-jit
    * (src/operation/execute.ts); `graphql-js` interprets it per request. Same data and
@@ -228,6 +228,7 @@ function schemaFor(profile: BffProfile) {
       BFF_CACHE_MAX_ENTRIES: int(1, 10_000_000).default(50_000),
       BFF_CACHE_MAX_TTL_MS: int(0, 86_400_000).default(300_000),
       BFF_CACHE_REDIS: bool.default(false),
+      BFF_COLLAPSE_REDIS_LEASE_MS: int(0, 60_000).default(0),
       BFF_EXECUTOR: z.enum(['jit', 'graphql-js']).default('jit'),
       BFF_FAST_PATH: bool.default(true),
       BFF_FANOUT_DEBUG: bool.default(true),
@@ -342,6 +343,8 @@ function schemaFor(profile: BffProfile) {
       }
       if (env.BFF_CACHE_REDIS && !(env.REDIS_URL && env.BFF_CACHE === 'memory'))
         ctx.addIssue({ code: 'custom', path: ['BFF_CACHE_REDIS'], message: 'needs REDIS_URL and BFF_CACHE=memory' });
+      if (env.BFF_COLLAPSE_REDIS_LEASE_MS > 0 && !env.BFF_CACHE_REDIS)
+        ctx.addIssue({ code: 'custom', path: ['BFF_COLLAPSE_REDIS_LEASE_MS'], message: 'needs BFF_CACHE_REDIS=true' });
       if (env.API_KEYS && env.API_KEYS_FILE)
         ctx.addIssue({ code: 'custom', path: ['API_KEYS_FILE'], message: 'set API_KEYS or API_KEYS_FILE, not both' });
       // An idle timeout shorter than the request budget would cut off slow but legitimate responses.
@@ -434,6 +437,7 @@ export function loadConfig(profile: BffProfile, env: NodeJS.ProcessEnv = process
       maxEntries: e.BFF_CACHE_MAX_ENTRIES,
       maxTtlMs: e.BFF_CACHE_MAX_TTL_MS,
       redis: e.BFF_CACHE_REDIS,
+      leaseMs: e.BFF_COLLAPSE_REDIS_LEASE_MS,
     },
     executor: e.BFF_EXECUTOR,
     fastPath: e.BFF_FAST_PATH,

@@ -21,14 +21,30 @@ let backends: BackendsProcess | undefined;
 let replicas: RunningBff[] = [];
 
 /** Redis, the backends and two replicas, once, for the tests that need them. */
-async function setUp(): Promise<{ redis: RedisProcess; backends: BackendsProcess; a: RunningBff; b: RunningBff }> {
+async function setUp(): Promise<{
+  redis: RedisProcess;
+  backends: BackendsProcess;
+  /** Without leases. */
+  a: RunningBff;
+  b: RunningBff;
+  /** With leases (BFF_COLLAPSE_REDIS_LEASE_MS). */
+  c: RunningBff;
+  d: RunningBff;
+}> {
   if (!redis) {
     redis = await startRedis();
     backends = await startBackendsProcess();
-    const env = { BFF_CACHE: 'memory', BFF_CACHE_REDIS: 'true', REDIS_URL: redis.url };
-    replicas = await Promise.all([startBff('mobile', backends, env), startBff('mobile', backends, env)]);
+    // The collapsing test holds catalog calls for seconds: deadlines to match.
+    const env = { BFF_CACHE: 'memory', BFF_CACHE_REDIS: 'true', REDIS_URL: redis.url, CATALOG_TIMEOUT_MS: '15000' };
+    const leased = { ...env, BFF_COLLAPSE_REDIS_LEASE_MS: '10000' };
+    replicas = await Promise.all([
+      startBff('mobile', backends, env),
+      startBff('mobile', backends, env),
+      startBff('mobile', backends, leased),
+      startBff('mobile', backends, leased),
+    ]);
   }
-  return { redis, backends: backends!, a: replicas[0]!, b: replicas[1]! };
+  return { redis, backends: backends!, a: replicas[0]!, b: replicas[1]!, c: replicas[2]!, d: replicas[3]! };
 }
 after(async () => {
   await Promise.all(replicas.map((r) => r.close()));
@@ -56,7 +72,9 @@ describe('public cache, Redis tier shared by replicas (BFF_CACHE_REDIS)', () => 
   it('needs REDIS_URL and BFF_CACHE=memory', () => {
     assert.throws(() => loadConfig(mobileProfile, { BFF_CACHE: 'memory', BFF_CACHE_REDIS: 'true' }), /BFF_CACHE_REDIS/);
     assert.throws(() => loadConfig(mobileProfile, { BFF_CACHE_REDIS: 'true', REDIS_URL: 'redis://127.0.0.1:6379' }), /BFF_CACHE_REDIS/);
+    assert.throws(() => loadConfig(mobileProfile, { BFF_COLLAPSE_REDIS_LEASE_MS: '1000' }), /BFF_COLLAPSE_REDIS_LEASE_MS/);
     assert.equal(loadConfig(mobileProfile, {}).cache.redis, false);
+    assert.equal(loadConfig(mobileProfile, {}).cache.leaseMs, 0);
   });
 
   it("one replica's fetch serves the other: the second asks the catalog and reviews nothing", async (t) => {
@@ -104,6 +122,32 @@ describe('public cache, Redis tier shared by replicas (BFF_CACHE_REDIS)', () => 
         assert.ok(!values.includes(forbidden), `${forbidden} is in Redis`);
     } finally {
       await client.quit();
+    }
+  });
+
+  it('collapsing across replicas: while one replica fetches a product, the other waits for it (one catalog call), where without leases it fetches too (two)', async (t) => {
+    if (!requireRedis(t)) return;
+    const { backends, a, b, c, d } = await setUp();
+    // The catalog holds every call for 2 s; the second replica's request is sent once the
+    // catalog has the first replica's call (its counter moved), so the fetch is in flight.
+    const whileFirstInFlight = async (first: RunningBff, second: RunningBff, id: string) => {
+      const before = await backends.admin.stats();
+      const one = productScreen(first, id);
+      while ((await backends.admin.stats()).catalog.calls === before.catalog.calls) await new Promise((resolve) => setImmediate(resolve));
+      const two = productScreen(second, id);
+      const [p1, p2] = await Promise.all([one, two]);
+      assert.deepEqual(p2, p1);
+      return diff(before, await backends.admin.stats()).catalog;
+    };
+    await backends.admin.faults({ catalog: { latencyMs: 2_000 } });
+    try {
+      assert.equal(await whileFirstInFlight(a, b, 'p-00091'), 2, 'without leases: each replica fetches');
+      const waitedBefore = (await metricValue(d.origin, 'bff_cache_lookups_total', { kind: 'product', result: 'collapsed_replica' })) ?? 0;
+      assert.equal(await whileFirstInFlight(c, d, 'p-00092'), 1, 'with leases: one replica fetches, the other waits for it');
+      const waited = (await metricValue(d.origin, 'bff_cache_lookups_total', { kind: 'product', result: 'collapsed_replica' })) ?? 0;
+      assert.equal(waited - waitedBefore, 1, 'the waiting replica counted the product it got from the other');
+    } finally {
+      await backends.admin.faults({ catalog: {} });
     }
   });
 
