@@ -175,7 +175,10 @@ export class PublicCache {
     const until = Math.min(Date.now() + leaseMs, scope.deadline);
     while (waiting.length > 0 && Date.now() < until && !scope.signal.aborted) {
       await new Promise((resolve) => setTimeout(resolve, 20));
-      const { found, leased } = await shared.poll(kind, waiting);
+      const polled = await shared.poll(kind, waiting);
+      // The tier could not answer this time: keep waiting (the bound above still holds).
+      if (!polled) continue;
+      const { found, leased } = polled;
       const at = this.#now();
       for (const [key, entry] of found) {
         if (!(at < entry.staleUntil)) continue;

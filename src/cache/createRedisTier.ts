@@ -26,8 +26,8 @@ export interface SharedTier {
    * fetch; another replica holds the others. The tier failing: every key (fetch them here).
    */
   lease(kind: string, keys: readonly string[], ms: number): Promise<Set<string>>;
-  /** The entries held now of `keys`, and which of the rest are still leased. Never rejects (a failure: nothing, nothing leased). */
-  poll(kind: string, keys: readonly string[]): Promise<{ found: Map<string, SharedEntry>; leased: Set<string> }>;
+  /** The entries held now of `keys`, and which of the rest are still leased; undefined when it cannot tell now. Never rejects. */
+  poll(kind: string, keys: readonly string[]): Promise<{ found: Map<string, SharedEntry>; leased: Set<string> } | undefined>;
   /** Gives back the leases of `keys` (fetched, or failed: the waiting replicas go on at once). */
   release(kind: string, keys: readonly string[]): void;
 }
@@ -137,6 +137,7 @@ export function createRedisTier(redis: RedisClient, options: RedisTierOptions): 
         });
       } catch (error) {
         failed(kind, 'read', error);
+        return undefined;
       }
       return { found, leased };
     },

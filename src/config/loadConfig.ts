@@ -60,7 +60,15 @@ export interface BffConfig {
   /** Off only for the benchmark's naive mode: every entity becomes its own backend call. */
   batching: boolean;
   /** Public backend reads (products, list pages, stock) cached and/or collapsed in process: src/cache, docs/performance.md. */
-  cache: { mode: 'off' | 'memory'; collapse: boolean; maxEntries: number; maxTtlMs: number; redis: boolean; leaseMs: number };
+  cache: {
+    mode: 'off' | 'memory';
+    collapse: boolean;
+    maxEntries: number;
+    maxTtlMs: number;
+    redis: boolean;
+    redisTimeoutMs: number;
+    leaseMs: number;
+  };
   /**
    * How operations execute: `jit` compiles each distinct operation once with graphql-jit
    * (src/operation/execute.ts); `graphql-js` interprets it per request. Same data and
@@ -228,6 +236,7 @@ function schemaFor(profile: BffProfile) {
       BFF_CACHE_MAX_ENTRIES: int(1, 10_000_000).default(50_000),
       BFF_CACHE_MAX_TTL_MS: int(0, 86_400_000).default(300_000),
       BFF_CACHE_REDIS: bool.default(false),
+      BFF_CACHE_REDIS_TIMEOUT_MS: int(1, 10_000).default(100),
       BFF_COLLAPSE_REDIS_LEASE_MS: int(0, 60_000).default(0),
       BFF_EXECUTOR: z.enum(['jit', 'graphql-js']).default('jit'),
       BFF_FAST_PATH: bool.default(true),
@@ -437,6 +446,7 @@ export function loadConfig(profile: BffProfile, env: NodeJS.ProcessEnv = process
       maxEntries: e.BFF_CACHE_MAX_ENTRIES,
       maxTtlMs: e.BFF_CACHE_MAX_TTL_MS,
       redis: e.BFF_CACHE_REDIS,
+      redisTimeoutMs: e.BFF_CACHE_REDIS_TIMEOUT_MS,
       leaseMs: e.BFF_COLLAPSE_REDIS_LEASE_MS,
     },
     executor: e.BFF_EXECUTOR,

@@ -130,7 +130,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   const { rulesFile, testKeys } = config.routing;
   const router = rulesFile ? createRouter({ bff: config.name, rulesFile, testKeys, backends, config, log }) : undefined;
   const publicCache = (backends as { publicCache?: PublicCache }).publicCache;
-  if (config.cache.redis && redis) publicCache?.useSharedTier(createRedisTier(redis, { log }));
+  if (config.cache.redis && redis) publicCache?.useSharedTier(createRedisTier(redis, { log, timeoutMs: config.cache.redisTimeoutMs }));
   const cacheInvalidation = invalidateOnOrderEvents(queue, publicCache, (error) =>
     log.warn({ err: error }, 'cache invalidation: reading order events failed; retrying'),
   );
