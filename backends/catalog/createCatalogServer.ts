@@ -12,7 +12,33 @@ export interface CatalogServerOptions {
   identitySecret: string;
   /** `v2`: the second instance's ranking (rating_desc breaks ties by novelty). Default v1. */
   ranking?: 'v1' | 'v2';
+  /**
+   * The `Cache-Control` of its public answers, read on every answer (a test may change it while
+   * the server runs); a member set to undefined sends none. Default CATALOG_CACHE_CONTROL.
+   */
+  cacheControl?: CatalogCacheControl;
 }
+
+/** What the catalog says a cache may do with its answers, per kind of answer. */
+export interface CatalogCacheControl {
+  /** Products by id (`GET /products?ids=`, `GET /products/:id`). */
+  products?: string | undefined;
+  /** Listing pages (`GET /products?category=&sort=…`). */
+  listings?: string | undefined;
+  /** `GET /categories`. */
+  categories?: string | undefined;
+}
+
+/**
+ * The catalog's answers are the same for every caller, so any cache may keep them: products
+ * for a minute, listing pages (whose order moves with ratings) for half of one, categories for
+ * five; each may then be served stale for as long again while it is fetched anew.
+ */
+export const CATALOG_CACHE_CONTROL: Readonly<Required<CatalogCacheControl>> = {
+  products: 'public, max-age=60, stale-while-revalidate=60',
+  listings: 'public, max-age=30, stale-while-revalidate=30',
+  categories: 'public, max-age=300, stale-while-revalidate=300',
+};
 
 export const MAX_PRODUCT_IDS = 500;
 export const PRODUCT_SORTS = ['price_asc', 'price_desc', 'rating_desc', 'newest'] as const;
@@ -43,6 +69,8 @@ export function sortProducts(products: Product[], category: string | null, sort:
  */
 export function createCatalogServer(options: CatalogServerOptions): Server {
   const { monitor, identitySecret: secret } = options;
+  const cacheControl = options.cacheControl ?? CATALOG_CACHE_CONTROL;
+  const headersOf = (value: string | undefined) => (value === undefined ? undefined : { 'cache-control': value });
   const jsonById = new Map<string, string>();
   for (const p of options.products) jsonById.set(p.id, JSON.stringify(p));
   const listings = new Map<string, string[]>();
@@ -93,13 +121,13 @@ export function createCatalogServer(options: CatalogServerOptions): Server {
       const idsParam = params.get('ids');
       const keys = idsParam === null ? 0 : idsParam.split(',').length;
       void serveMonitored({ monitor, secret, req, res, operation: 'GET /products', keys }, () => {
-        if (idsParam === null) return sendJson(res, 200, listPage(params));
+        if (idsParam === null) return sendJson(res, 200, listPage(params), headersOf(cacheControl.listings));
         const parts: string[] = [];
         for (const id of parseIds(idsParam, MAX_PRODUCT_IDS)) {
           const json = jsonById.get(id);
           if (json !== undefined) parts.push(json);
         }
-        sendJson(res, 200, `{"products":[${parts.join(',')}]}`);
+        sendJson(res, 200, `{"products":[${parts.join(',')}]}`, headersOf(cacheControl.products));
       });
       return;
     }
@@ -108,12 +136,14 @@ export function createCatalogServer(options: CatalogServerOptions): Server {
         const id = decodeId(path.slice('/products/'.length));
         const json = jsonById.get(id);
         if (json === undefined) throw new HttpError(404, 'NOT_FOUND', `product ${id} not found`);
-        sendJson(res, 200, json);
+        sendJson(res, 200, json, headersOf(cacheControl.products));
       });
       return;
     }
     if (req.method === 'GET' && path === '/categories') {
-      void serveMonitored({ monitor, secret, req, res, operation: 'GET /categories' }, () => sendJson(res, 200, categoriesJson));
+      void serveMonitored({ monitor, secret, req, res, operation: 'GET /categories' }, () =>
+        sendJson(res, 200, categoriesJson, headersOf(cacheControl.categories)),
+      );
       return;
     }
     if (path === '/healthz') return sendJson(res, 200, '{"status":"ok"}');

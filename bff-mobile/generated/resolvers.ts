@@ -16,6 +16,14 @@ export type Scalars = {
   DateTime: { input: Date; output: string | number | Date; }
 };
 
+/**
+ * Who may keep a response `@cacheControl` allows to be cached: any cache (`PUBLIC`) or only the
+ * client's own (`PRIVATE`).
+ */
+export type CacheControlScope =
+  | 'PRIVATE'
+  | 'PUBLIC';
+
 /** What `@criticality` says a field is: `LOW` fields are dropped under load first. */
 export type CriticalityLevel =
   | 'LOW'
@@ -404,6 +412,7 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CacheControlScope: CacheControlScope;
   CriticalityLevel: CriticalityLevel;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   EventPropertyInput: EventPropertyInput;
@@ -485,6 +494,14 @@ export type AuthDirectiveArgs = {
 };
 
 export type AuthDirectiveResolver<Result, Parent, ContextType = BffContext, Args = AuthDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type CacheControlDirectiveArgs = {
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = BffContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type CriticalityDirectiveArgs = {
   level: CriticalityLevel;
@@ -673,6 +690,7 @@ export type Resolvers<ContextType = BffContext> = {
 
 export type DirectiveResolvers<ContextType = BffContext> = {
   auth?: AuthDirectiveResolver<any, any, ContextType>;
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
   criticality?: CriticalityDirectiveResolver<any, any, ContextType>;
   listSize?: ListSizeDirectiveResolver<any, any, ContextType>;
 };

@@ -24,6 +24,14 @@ export type Address = {
   postcode: Scalars['String']['output'];
 };
 
+/**
+ * Who may keep a response `@cacheControl` allows to be cached: any cache (`PUBLIC`) or only the
+ * client's own (`PRIVATE`).
+ */
+export type CacheControlScope =
+  | 'PRIVATE'
+  | 'PUBLIC';
+
 export type Category = {
   __typename?: 'Category';
   name: Scalars['String']['output'];
@@ -438,6 +446,7 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
 export type ResolversTypes = {
   Address: ResolverTypeWrapper<Address>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CacheControlScope: CacheControlScope;
   Category: ResolverTypeWrapper<Category>;
   CriticalityLevel: CriticalityLevel;
   Customer: ResolverTypeWrapper<CustomerShape>;
@@ -527,6 +536,14 @@ export type AuthDirectiveArgs = {
 };
 
 export type AuthDirectiveResolver<Result, Parent, ContextType = BffContext, Args = AuthDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type CacheControlDirectiveArgs = {
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = BffContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type CriticalityDirectiveArgs = {
   level: CriticalityLevel;
@@ -771,6 +788,7 @@ export type Resolvers<ContextType = BffContext> = {
 
 export type DirectiveResolvers<ContextType = BffContext> = {
   auth?: AuthDirectiveResolver<any, any, ContextType>;
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
   criticality?: CriticalityDirectiveResolver<any, any, ContextType>;
   listSize?: ListSizeDirectiveResolver<any, any, ContextType>;
 };

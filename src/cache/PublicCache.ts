@@ -1,6 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import type { CallScope } from '../datasources/CallScope.js';
 import { cacheLookupChannel, type CacheLookupEvent } from '../observability/channels.js';
+import type { SharedEntry, SharedTier } from './createRedisTier.js';
+import { shorterOf } from './httpCacheControl.js';
 
 /**
  * How long one kind of public entity is served from this process. Per kind, because what is
@@ -26,6 +28,12 @@ export interface PublicCacheOptions {
   policies: Readonly<Record<string, EntityPolicy>>;
   /** The clock (epoch ms), for tests. Default `Date.now`. */
   now?: () => number;
+  /**
+   * With a shared tier: a key missing everywhere is fetched by one replica at a time, which
+   * takes a lease of this many ms; the others wait for its value (at most as long, and never past
+   * their request's deadline), then fetch it themselves. 0 (default): no leases.
+   */
+  leaseMs?: number;
 }
 
 interface Entry {
@@ -40,8 +48,15 @@ interface Flight {
   signal: AbortSignal;
 }
 
+/**
+ * Told, by a fetch, how long the backend says its answer may be kept (from its `Cache-Control`:
+ * httpCacheControl.ts), once per backend response; `undefined` when a response said nothing,
+ * so the kind's policy applies to it. The shortest of what one fetch reports is used.
+ */
+export type LifetimeSink = (lifetime: EntityPolicy | undefined) => void;
+
 /** What `getMany` fetches the keys it could not answer with: the entities found, in any order. */
-export type FetchMany<V> = (scope: CallScope, keys: readonly string[]) => Promise<readonly V[]>;
+export type FetchMany<V> = (scope: CallScope, keys: readonly string[], lifetime: LifetimeSink) => Promise<readonly V[]>;
 
 /**
  * The process's cache of **public** backend entities — the same for every viewer, such as
@@ -62,6 +77,7 @@ export class PublicCache {
   readonly #flights = new Map<string, Flight>();
   readonly #options: PublicCacheOptions;
   readonly #now: () => number;
+  #shared: SharedTier | undefined;
 
   constructor(options: PublicCacheOptions) {
     for (const [kind, policy] of Object.entries(options.policies)) {
@@ -89,9 +105,27 @@ export class PublicCache {
     return this.#entries?.size ?? 0;
   }
 
+  /**
+   * When one cached entity stops being fresh and stops being served at all (epoch ms, on this
+   * cache's clock), without touching its recency; undefined when it is not held. For tests.
+   */
+  peek(kind: string, key: string): { freshUntil: number; staleUntil: number } | undefined {
+    const entry = this.#entries?.peek(`${kind}\u0000${key}`);
+    return entry && { freshUntil: entry.freshUntil, staleUntil: entry.staleUntil };
+  }
+
+  /**
+   * Adds the tier shared by the replicas (Redis): looked in after this process's own entries and
+   * before the backend; written with what is fetched. Only when entities are kept (`memory`).
+   */
+  useSharedTier(tier: SharedTier): void {
+    if (this.#entries) this.#shared = tier;
+  }
+
   /** Drops one entity (an event said it changed) or, without a key, every entity of a kind. */
   invalidate(kind: string, key?: string): void {
     if (!this.#entries) return;
+    this.#shared?.invalidate(kind, key);
     if (key !== undefined) {
       this.#entries.delete(`${kind}\u0000${key}`);
       return;
@@ -107,6 +141,92 @@ export class PublicCache {
    * @throws what the fetch throws, for the keys it was asked.
    */
   async getMany<V>(kind: string, scope: CallScope, keys: readonly string[], keyOf: (v: V) => string, fetch: FetchMany<V>): Promise<V[]> {
+    if (!this.#shared) return this.getManyHere(kind, scope, keys, keyOf, fetch);
+    await this.warm([{ kind, keys }]);
+    if (!this.#options.leaseMs) return this.getManyHere(kind, scope, keys, keyOf, fetch);
+    const held = await this.#leaseOrWait(kind, scope, keys, this.#shared, this.#options.leaseMs);
+    try {
+      return await this.getManyHere(kind, scope, keys, keyOf, fetch);
+    } finally {
+      this.#shared.release(kind, held);
+    }
+  }
+
+  /** The keys of `keys` this process has not (neither kept, still servable, nor in flight). */
+  #absent(kind: string, keys: readonly string[], now: number): string[] {
+    return keys.filter((key) => {
+      const id = `${kind}\u0000${key}`;
+      const entry = this.#entries?.get(id);
+      return !(entry && now < entry.staleUntil) && !this.#flights.has(id);
+    });
+  }
+
+  /**
+   * Collapsing across replicas: leases the keys missing everywhere; for those another replica
+   * holds, waits for the value it writes (polling the shared tier every 20 ms) until it is
+   * there, the lease is gone, `leaseMs` passed or the request's deadline comes; what arrived is
+   * copied into this process. @returns the keys this replica leased (to fetch, then release).
+   */
+  async #leaseOrWait(kind: string, scope: CallScope, keys: readonly string[], shared: SharedTier, leaseMs: number): Promise<string[]> {
+    const absent = this.#absent(kind, keys, this.#now());
+    if (absent.length === 0) return [];
+    const held = await shared.lease(kind, absent, leaseMs);
+    let waiting = absent.filter((key) => !held.has(key));
+    const until = Math.min(Date.now() + leaseMs, scope.deadline);
+    while (waiting.length > 0 && Date.now() < until && !scope.signal.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const polled = await shared.poll(kind, waiting);
+      // The tier could not answer this time: keep waiting (the bound above still holds).
+      if (!polled) continue;
+      const { found, leased } = polled;
+      const at = this.#now();
+      for (const [key, entry] of found) {
+        if (!(at < entry.staleUntil)) continue;
+        this.#entries?.set(`${kind}\u0000${key}`, entry, { ttl: Math.max(1, entry.staleUntil - at) });
+        publish(kind, 'collapsed_replica');
+      }
+      waiting = waiting.filter((key) => !found.has(key) && leased.has(key));
+    }
+    return [...held];
+  }
+
+  /**
+   * Copies into this process what the shared tier holds of `keys` that this process has not
+   * (neither kept, still servable, nor in flight): one lookup per kind, in parallel. Nothing
+   * without a shared tier. Never rejects (the tier's failures are misses).
+   */
+  async warm(wanted: readonly { kind: string; keys: readonly string[] }[]): Promise<void> {
+    const shared = this.#shared;
+    const entries = this.#entries;
+    if (!shared || !entries) return;
+    const now = this.#now();
+    await Promise.all(
+      wanted.map(async ({ kind, keys }) => {
+        const absent = this.#absent(kind, keys, now);
+        if (absent.length === 0) return;
+        const found = await shared.getMany(kind, absent);
+        const at = this.#now();
+        for (const [key, entry] of found) {
+          if (!(at < entry.staleUntil)) continue;
+          entries.set(`${kind}\u0000${key}`, entry, { ttl: Math.max(1, entry.staleUntil - at) });
+          publish(kind, 'shared');
+        }
+      }),
+    );
+  }
+
+  /**
+   * getMany without the shared tier's lookup: it calls `fetch` (if it must) before it first
+   * awaits, so that a caller can gather the fetches of several kinds into one backend call
+   * (cachePublicReads' reviews). Call `warm` first for the shared tier.
+   */
+  async getManyHere<V>(
+    kind: string,
+    scope: CallScope,
+    keys: readonly string[],
+    keyOf: (v: V) => string,
+    fetch: FetchMany<V>,
+  ): Promise<V[]> {
     const found: V[] = [];
     const missing: string[] = [];
     const joined: Promise<void>[] = [];
@@ -147,13 +267,18 @@ export class PublicCache {
    * One read that has a single answer (a list page): from the cache, a call in flight, or the
    * backend.
    */
-  async getOne<V>(kind: string, scope: CallScope, key: string, fetch: (scope: CallScope) => Promise<V>): Promise<V> {
+  async getOne<V>(
+    kind: string,
+    scope: CallScope,
+    key: string,
+    fetch: (scope: CallScope, lifetime: LifetimeSink) => Promise<V>,
+  ): Promise<V> {
     const many = await this.getMany<{ key: string; value: V }>(
       kind,
       scope,
       [key],
       (e) => e.key,
-      async (s) => [{ key, value: await fetch(s) }],
+      async (s, _keys, lifetime) => [{ key, value: await fetch(s, lifetime) }],
     );
     return many[0]!.value;
   }
@@ -166,16 +291,30 @@ export class PublicCache {
     keyOf: (v: V) => string,
     fetch: FetchMany<V>,
   ): Promise<Map<string, V>> {
-    const call = fetch(scope, keys).then((list) => {
+    const kindPolicy = this.#options.policies[kind];
+    // What the backend's answers said (each response once; a batch may take several), the
+    // kind's policy standing in for an answer that said nothing.
+    let told: EntityPolicy | undefined;
+    const lifetime: LifetimeSink = (said) => {
+      const next = said ?? kindPolicy;
+      if (next) told = told ? shorterOf(told, next) : next;
+    };
+    const call = fetch(scope, keys, lifetime).then((list) => {
       const byKey = new Map<string, V>();
       for (const v of list) byKey.set(keyOf(v), v);
-      const policy = this.#options.policies[kind];
+      const policy = told ?? kindPolicy;
       if (this.#entries && policy && policy.ttlMs > 0) {
         const now = this.#now();
+        const shared = this.#shared && new Map<string, SharedEntry>();
         for (const [key, value] of byKey) {
           const entry = { value, freshUntil: now + policy.ttlMs, staleUntil: now + policy.ttlMs + policy.staleMs };
           this.#entries.set(`${kind}\u0000${key}`, entry, { ttl: policy.ttlMs + policy.staleMs });
+          shared?.set(key, entry);
         }
+        if (shared?.size) this.#shared!.setMany(kind, shared, now);
+      } else if (this.#entries && told?.ttlMs === 0) {
+        // The backend now says not to keep it: an older copy is not served stale either.
+        for (const key of keys) this.#entries.delete(`${kind}\u0000${key}`);
       }
       return byKey;
     });
@@ -196,7 +335,7 @@ export class PublicCache {
       return ((await flight.promise) as Map<string, V>).get(key);
     } catch (error) {
       if (!flight.signal.aborted || scope.signal.aborted) throw error;
-      return (await fetch(scope, [key])).find((v) => keyOf(v) === key);
+      return (await fetch(scope, [key], () => undefined)).find((v) => keyOf(v) === key);
     }
   }
 }

@@ -69,7 +69,15 @@ export interface BffConfig {
   /** Off only for the benchmark's naive mode: every entity becomes its own backend call. */
   batching: boolean;
   /** Public backend reads (products, list pages, stock) cached and/or collapsed in process: src/cache, docs/performance.md. */
-  cache: { mode: 'off' | 'memory'; collapse: boolean; maxEntries: number };
+  cache: {
+    mode: 'off' | 'memory';
+    collapse: boolean;
+    maxEntries: number;
+    maxTtlMs: number;
+    redis: boolean;
+    redisTimeoutMs: number;
+    leaseMs: number;
+  };
   /**
    * How operations execute: `jit` compiles each distinct operation once with graphql-jit
    * (src/operation/execute.ts); `graphql-js` interprets it per request. Same data and
@@ -251,6 +259,10 @@ function schemaFor(profile: BffProfile) {
       BFF_CACHE: z.enum(['off', 'memory']).default('off'),
       BFF_COLLAPSE: bool.default(true),
       BFF_CACHE_MAX_ENTRIES: int(1, 10_000_000).default(50_000),
+      BFF_CACHE_MAX_TTL_MS: int(0, 86_400_000).default(300_000),
+      BFF_CACHE_REDIS: bool.default(false),
+      BFF_CACHE_REDIS_TIMEOUT_MS: int(1, 10_000).default(100),
+      BFF_COLLAPSE_REDIS_LEASE_MS: int(0, 60_000).default(0),
       BFF_EXECUTOR: z.enum(['jit', 'graphql-js']).default('jit'),
       BFF_FAST_PATH: bool.default(true),
       BFF_FANOUT_DEBUG: bool.default(true),
@@ -375,6 +387,10 @@ function schemaFor(profile: BffProfile) {
           message: 'is required with INTROSPECTION_URL (the IdP authenticates the BFF)',
         });
       }
+      if (env.BFF_CACHE_REDIS && !(env.REDIS_URL && env.BFF_CACHE === 'memory'))
+        ctx.addIssue({ code: 'custom', path: ['BFF_CACHE_REDIS'], message: 'needs REDIS_URL and BFF_CACHE=memory' });
+      if (env.BFF_COLLAPSE_REDIS_LEASE_MS > 0 && !env.BFF_CACHE_REDIS)
+        ctx.addIssue({ code: 'custom', path: ['BFF_COLLAPSE_REDIS_LEASE_MS'], message: 'needs BFF_CACHE_REDIS=true' });
       if (env.API_KEYS && env.API_KEYS_FILE)
         ctx.addIssue({ code: 'custom', path: ['API_KEYS_FILE'], message: 'set API_KEYS or API_KEYS_FILE, not both' });
       // An idle timeout shorter than the request budget would cut off slow but legitimate responses.
@@ -473,7 +489,15 @@ export function loadConfig(profile: BffProfile, env: NodeJS.ProcessEnv = process
       },
     },
     batching: e.BFF_BATCHING,
-    cache: { mode: e.BFF_CACHE, collapse: e.BFF_COLLAPSE, maxEntries: e.BFF_CACHE_MAX_ENTRIES },
+    cache: {
+      mode: e.BFF_CACHE,
+      collapse: e.BFF_COLLAPSE,
+      maxEntries: e.BFF_CACHE_MAX_ENTRIES,
+      maxTtlMs: e.BFF_CACHE_MAX_TTL_MS,
+      redis: e.BFF_CACHE_REDIS,
+      redisTimeoutMs: e.BFF_CACHE_REDIS_TIMEOUT_MS,
+      leaseMs: e.BFF_COLLAPSE_REDIS_LEASE_MS,
+    },
     executor: e.BFF_EXECUTOR,
     fastPath: e.BFF_FAST_PATH,
     fanoutDebug: e.BFF_FANOUT_DEBUG && !production,

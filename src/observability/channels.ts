@@ -33,10 +33,15 @@ export const upstreamCallChannel = channel('bff:upstream:call');
 export const loaderBatchChannel = channel('bff:loader:batch');
 export const breakerStateChannel = channel('bff:breaker:state');
 
-/** One key looked up in the public cache (src/cache): served fresh, stale, from a call in flight, or fetched. */
+/**
+ * One key looked up in the public cache (src/cache): served fresh, stale, from a call in flight,
+ * or fetched; or, apart from the lookups, one entity copied in from the tier shared by the
+ * replicas (`shared`), or written there by the replica that held its lease while this one waited
+ * (`collapsed_replica`), or one failed read or write of that tier (`shared_error`).
+ */
 export interface CacheLookupEvent {
   kind: string;
-  result: 'hit' | 'stale' | 'miss' | 'collapsed';
+  result: 'hit' | 'stale' | 'miss' | 'collapsed' | 'shared' | 'shared_error' | 'collapsed_replica';
 }
 
 export const cacheLookupChannel = channel('bff:cache:lookup');

@@ -104,7 +104,7 @@ export function processMetrics(): Registry {
   // call another request had in flight, i.e. backend work not sent twice.
   const lookups = new Counter({
     name: 'bff_cache_lookups_total',
-    help: 'Public-entity lookups, by kind and result (hit, stale, miss, collapsed).',
+    help: 'Public-entity lookups, by kind and result (hit, stale, miss, collapsed); shared: entities copied from Redis, collapsed_replica: fetched by another replica while this one waited, shared_error: Redis failures.',
     labelNames: ['kind', 'result'],
     registers: [registry],
   });

@@ -1,5 +1,6 @@
 import type { GraphQLSchema } from 'graphql';
 import type { Viewer } from '../auth/Viewer.js';
+import { createResponseCacheControl, type ResponseCacheControl } from '../cache/responseCachePolicy.js';
 import type { BffContext } from '../context/BffContext.js';
 import { admitOperation } from '../http/rateLimit.js';
 import type { RequestState, CheckedOperation } from '../http/requestState.js';
@@ -66,6 +67,8 @@ export interface OperationPipeline {
   ): ReturnType<typeof executeOperation>;
   readonly executor: Executor;
   readonly format: FormatOptions;
+  /** A response's `Cache-Control`, from the schema's `@cacheControl` hints (src/cache/responseCachePolicy.ts); both paths set it. */
+  readonly cacheControl: ResponseCacheControl;
 }
 
 /** @throws TypeError when an option is out of range (at start). */
@@ -78,6 +81,7 @@ export function createOperationPipeline(options: OperationPipelineOptions): Oper
     executor,
     format: options.format,
     prepare: createPrepare(schema),
+    cacheControl: createResponseCacheControl(schema),
     async check(state, prepared, variables, hash, viewer) {
       const memo = state.checked;
       if (memo !== undefined && memo.hash === hash && memo.name === prepared.name) return memo;

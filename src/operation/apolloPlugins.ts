@@ -40,11 +40,15 @@ export function useOperationPipeline(pipeline: OperationPipeline): ApolloServerP
           logUnexpectedErrors(contextValue, errors);
           stacks = stacksOf(errors, requestStateOf(contextValue), pipeline.format);
         },
-        async willSendResponse({ contextValue, response, queryHash, request }) {
+        async willSendResponse({ contextValue, response, queryHash, request, document, operation }) {
           const state = requestStateOf(contextValue);
           // A document that failed to parse or validate never resolved; its hash still groups
           // the log lines of one bad client.
           if (state) state.documentHash ??= queryHash;
+          // The same `Cache-Control` as the fast path's (src/cache/responseCachePolicy.ts).
+          const clean = response.body.kind === 'single' && !response.body.singleResult.errors;
+          const prepared = clean && document && operation ? pipeline.prepare(document, operation) : undefined;
+          response.http.headers.set('cache-control', pipeline.cacheControl(prepared, !clean, state?.routing));
           if (response.body.kind !== 'single') return;
           const result = finishResult(response.body.singleResult, contextValue, state, stacks);
           response.body.singleResult = result;

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { NO_STORE, withCacheControl } from '../cache/responseCachePolicy.js';
 import type { BffContext } from '../context/BffContext.js';
 import { asBffError } from '../errors/BffError.js';
 import { compileOperation } from './execute.js';
@@ -111,13 +112,14 @@ export function createFastPath(options: FastPathOptions): FastPath {
         if (!refusal) throw error;
         served++;
         state.fastPath = true;
-        return formatResult({ errors: [refusal] }, context, state, pipeline.format);
+        return withCacheControl(formatResult({ errors: [refusal] }, context, state, pipeline.format), NO_STORE);
       }
       if (checked.variables === undefined) return undefined;
       served++;
       state.fastPath = true;
       const result = await pipeline.execute(query, context, variables, true);
-      return formatResult(result, context, state, pipeline.format);
+      const cacheControl = pipeline.cacheControl(query, result.errors !== undefined && result.errors.length > 0, state.routing);
+      return withCacheControl(formatResult(result, context, state, pipeline.format), cacheControl);
     },
   };
 }

@@ -23,6 +23,7 @@ import type { PriorityClass } from '../traffic/PriorityClass.js';
 import { createRateLimiter } from '../limits/createRateLimiter.js';
 import { invalidateOnOrderEvents } from '../cache/invalidateOnOrderEvents.js';
 import type { PublicCache } from '../cache/PublicCache.js';
+import { createRedisTier } from '../cache/createRedisTier.js';
 import { createMessageQueue } from '../messaging/createMessageQueue.js';
 import type { MessageQueue } from '../messaging/MessageQueue.js';
 import { createFieldUsage } from '../observability/createFieldUsage.js';
@@ -144,7 +145,9 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   const queued = new QueuedWrites(queue, config.identitySecret);
   const { rulesFile, testKeys } = config.routing;
   const router = rulesFile ? createRouter({ bff: config.name, rulesFile, testKeys, backends, config, log }) : undefined;
-  const cacheInvalidation = invalidateOnOrderEvents(queue, (backends as { publicCache?: PublicCache }).publicCache, (error) =>
+  const publicCache = (backends as { publicCache?: PublicCache }).publicCache;
+  if (config.cache.redis && redis) publicCache?.useSharedTier(createRedisTier(redis, { log, timeoutMs: config.cache.redisTimeoutMs }));
+  const cacheInvalidation = invalidateOnOrderEvents(queue, publicCache, (error) =>
     log.warn({ err: error }, 'cache invalidation: reading order events failed; retrying'),
   );
   const rateLimiter = config.rateLimit.enabled

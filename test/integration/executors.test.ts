@@ -22,6 +22,7 @@ function visible(response: GqlResponse) {
   return {
     status: response.status,
     contentType: response.headers.get('content-type'),
+    cacheControl: response.headers.get('cache-control'),
     data,
     errors: errors?.map(({ extensions, ...error }) => {
       const { requestId: _id, stacktrace: _stack, ...rest } = extensions ?? {};

@@ -12,23 +12,25 @@ import { gql, startBff, tokenFor, type RunningBff } from '../fixtures/startBffs.
 let backends: BackendsProcess;
 let cached: RunningBff;
 let shipped: RunningBff;
+let cachedWeb: RunningBff;
 const tokens: string[] = [];
 const home = operation('mobile', 'Home');
 
 before(async () => {
   backends = await startBackendsProcess();
-  [cached, shipped] = await Promise.all([
+  [cached, shipped, cachedWeb] = await Promise.all([
     startBff('mobile', backends, { BFF_CACHE: 'memory' }),
     startBff('mobile', backends, {
       // The single-flight test holds catalog calls for seconds: deadlines to match.
       CATALOG_TIMEOUT_MS: '20000',
       BFF_REQUEST_TIMEOUT_MS: '25000',
     }),
+    startBff('web', backends, { BFF_CACHE: 'memory' }),
   ]);
   for (const sub of ['u-00003', 'u-00005', 'u-00007', 'u-00009', 'u-00011']) tokens.push(await tokenFor(backends, sub));
 });
 after(async () => {
-  await Promise.all([cached?.close(), shipped?.close()]);
+  await Promise.all([cached?.close(), shipped?.close(), cachedWeb?.close()]);
   await backends?.stop();
 });
 
@@ -74,6 +76,52 @@ describe('public cache (BFF_CACHE=memory)', () => {
     const text = await (await fetch(`${cached.adminOrigin}/metrics`)).text();
     const kinds = new Set([...text.matchAll(/^bff_cache_lookups_total\{[^}]*kind="([^"]+)"/gm)].map((m) => m[1]));
     assert.deepEqual([...kinds].sort(), ['product', 'productList', 'stock']);
+  });
+});
+
+describe('review summaries and reviews (BFF_CACHE=memory): cached per product, still one call for what is missing', () => {
+  const page = operation('web', 'ProductPage');
+  const reviewsCalls = async (before: BackendStats) => {
+    const after = (await backends.admin.stats()).reviews;
+    const byOperation = Object.fromEntries(
+      Object.entries(after.byOperation)
+        .map(([op, n]) => [op, n - (before.reviews.byOperation[op] ?? 0)])
+        .filter(([, n]) => n !== 0),
+    );
+    return { calls: after.calls - before.reviews.calls, byOperation };
+  };
+  const pageOf = async (id: string) => {
+    const res = await gql<{ product: Record<string, unknown> }>(cachedWeb.url, page.query, { ...page.variables, id });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.errors, undefined);
+    return res.body.data!.product;
+  };
+
+  it('a product page asks the reviews backend once (summary and reviews in one call), and not again while they are fresh', async () => {
+    let before = await backends.admin.stats();
+    const first = await pageOf('p-00042');
+    assert.deepEqual(await reviewsCalls(before), { calls: 1, byOperation: { 'reviewSummaries,reviews': 1 } });
+    before = await backends.admin.stats();
+    const again = await pageOf('p-00042');
+    assert.deepEqual(await reviewsCalls(before), { calls: 0, byOperation: {} });
+    assert.deepEqual(again.reviewSummary, first.reviewSummary);
+    assert.deepEqual(again.reviews, first.reviews);
+    assert.ok((first.reviewSummary as { count: number }).count > 0, 'the product has reviews');
+  });
+
+  it('a summary already cached is not asked again: the page then asks only for the reviews', async () => {
+    let before = await backends.admin.stats();
+    const summary = await gql<{ product: { reviewSummary: unknown } }>(
+      cachedWeb.url,
+      '{ product(id: "p-00043") { reviewSummary { count } } }',
+    );
+    assert.equal(summary.body.errors, undefined);
+    assert.deepEqual(await reviewsCalls(before), { calls: 1, byOperation: { reviewSummaries: 1 } });
+    before = await backends.admin.stats();
+    await pageOf('p-00043');
+    assert.deepEqual(await reviewsCalls(before), { calls: 1, byOperation: { reviews: 1 } });
+    const hits = await metricValue(cachedWeb.origin, 'bff_cache_lookups_total', { kind: 'reviewSummary', result: 'hit' });
+    assert.ok(hits !== undefined && hits >= 1, `reviewSummary hits: ${hits}`);
   });
 });
 

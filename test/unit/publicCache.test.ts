@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { SharedEntry, SharedTier } from '../../src/cache/createRedisTier.js';
 import { PublicCache, type PublicCacheOptions } from '../../src/cache/PublicCache.js';
 import type { CallScope } from '../../src/datasources/CallScope.js';
 
@@ -194,5 +195,64 @@ describe('PublicCache', () => {
       () => new PublicCache({ mode: 'memory', collapse: true, maxEntries: 10, policies: { item: { ttlMs: -1, staleMs: 0 } } }),
       /policy item/,
     );
+  });
+});
+
+describe('PublicCache: lifetimes told by the backend, and a shared tier', () => {
+  it('keeps a batch for the shortest lifetime its responses told, the kind default standing in for one that told nothing', async () => {
+    const { c } = cache({ policies: { item: { ttlMs: 10_000, staleMs: 10_000 } } });
+    await c.getMany<Item>(
+      'item',
+      scope(),
+      ['a', 'b'],
+      (i) => i.id,
+      async (_s, keys, lifetime) => {
+        lifetime({ ttlMs: 5_000, staleMs: 20_000 });
+        lifetime(undefined);
+        return keys.map((id) => ({ id, v: 1 }));
+      },
+    );
+    assert.deepEqual(c.peek('item', 'a'), { freshUntil: 1_000 + 5_000, staleUntil: 1_000 + 5_000 + 10_000 });
+  });
+
+  it('looks in the shared tier before the backend, and writes what it fetched to it', async () => {
+    const held = new Map<string, SharedEntry>();
+    const written: string[] = [];
+    const tier: SharedTier = {
+      getMany: async (kind, keys) => new Map(keys.filter((k) => held.has(`${kind}:${k}`)).map((k) => [k, held.get(`${kind}:${k}`)!])),
+      setMany: (kind, entries) => {
+        for (const [key, entry] of entries) {
+          held.set(`${kind}:${key}`, entry);
+          written.push(key);
+        }
+      },
+      invalidate: (kind, key) => void held.delete(`${kind}:${key}`),
+      lease: async (_kind, keys) => new Set(keys),
+      poll: async () => ({ found: new Map(), leased: new Set() }),
+      release: () => undefined,
+    };
+    held.set('item:a', { value: { id: 'a', v: 7 }, freshUntil: 5_000, staleUntil: 9_000 });
+    const { c } = cache();
+    c.useSharedTier(tier);
+    const fetched: string[][] = [];
+    const items = await c.getMany<Item>(
+      'item',
+      scope(),
+      ['a', 'b'],
+      (i) => i.id,
+      async (_s, keys) => {
+        fetched.push([...keys]);
+        return keys.map((id) => ({ id, v: 1 }));
+      },
+    );
+    assert.deepEqual(sorted(items), [
+      { id: 'a', v: 7 },
+      { id: 'b', v: 1 },
+    ]);
+    assert.deepEqual(fetched, [['b']], 'only what the shared tier did not have');
+    assert.deepEqual(written, ['b']);
+    assert.deepEqual(c.peek('item', 'a'), { freshUntil: 5_000, staleUntil: 9_000 }, "the shared entry's own lifetime");
+    c.invalidate('item', 'a');
+    assert.equal(held.has('item:a'), false, 'invalidated in the shared tier too');
   });
 });

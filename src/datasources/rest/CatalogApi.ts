@@ -3,7 +3,7 @@ import type { CallScope } from '../CallScope.js';
 import type { components, operations } from '../generated/openapi/catalog.js';
 import type { DataSource } from '../DataSource.js';
 import type { Upstream } from '../Upstream.js';
-import { RestClient, type BatchGet, type RestClientOptions } from './RestClient.js';
+import { RestClient, type BatchGet, type ResponseHeadersSink, type RestClientOptions } from './RestClient.js';
 
 // The catalog's types, generated from its OpenAPI document (backends/catalog/catalogOpenApi.ts,
 // npm run codegen).
@@ -35,9 +35,12 @@ export class CatalogApi implements DataSource {
     this.upstream = this.http.upstream;
   }
 
-  /** @returns the products found, in any order; unknown ids are left out. */
-  getProductsByIds(scope: CallScope, ids: readonly string[]): Promise<ProductDto[]> {
-    return this.http.getByIds(scope, productsByIds, ids);
+  /**
+   * @param onHeaders handed each answer's headers (its `Cache-Control`: src/cache/cachePublicReads).
+   * @returns the products found, in any order; unknown ids are left out.
+   */
+  getProductsByIds(scope: CallScope, ids: readonly string[], onHeaders?: ResponseHeadersSink): Promise<ProductDto[]> {
+    return this.http.getByIds(scope, productsByIds, ids, onHeaders);
   }
 
   /** @returns every category the catalog lists, in its order. */
@@ -55,8 +58,11 @@ export class CatalogApi implements DataSource {
     });
   }
 
-  /** @returns one page of products, filtered and sorted by the backend. */
-  async listProducts(scope: CallScope, input: ListProductsInput): Promise<ProductPage> {
+  /**
+   * @param onHeaders handed the answer's headers (its `Cache-Control`: src/cache/cachePublicReads).
+   * @returns one page of products, filtered and sorted by the backend.
+   */
+  async listProducts(scope: CallScope, input: ListProductsInput, onHeaders?: ResponseHeadersSink): Promise<ProductPage> {
     const query = new URLSearchParams({ limit: String(input.limit) });
     if (input.category) query.set('category', input.category);
     if (input.sort) query.set('sort', input.sort);
@@ -70,6 +76,7 @@ export class CatalogApi implements DataSource {
         if (!Array.isArray((body as ProductPage | null)?.products)) throw badResponse('catalog', 'shape');
         return body;
       },
+      ...(onHeaders && { onHeaders }),
     });
   }
 

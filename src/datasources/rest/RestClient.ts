@@ -56,7 +56,15 @@ export interface RestRequest {
    * call, so an answer of the wrong shape counts against the backend's breaker like a 500.
    */
   check?: (body: unknown) => unknown;
+  /**
+   * Handed the headers of the 2xx answer that is returned (names in lower case), e.g. for its
+   * `Cache-Control` (src/cache reads how long a public answer may be kept).
+   */
+  onHeaders?: ResponseHeadersSink;
 }
+
+/** Takes the headers of a backend's answer (names in lower case, as undici gives them). */
+export type ResponseHeadersSink = (headers: Readonly<Record<string, string | string[] | undefined>>) => void;
 
 /** What `request` returns for a status listed in `refusals`. */
 export interface Refusal {
@@ -132,7 +140,7 @@ export class RestClient {
         } catch (error) {
           throw fromTransportError(name, error, scope.signal);
         }
-        const { statusCode, body } = response;
+        const { statusCode, body, headers } = response;
         if (req.refusals?.includes(statusCode)) {
           const refusal: Refusal = { rejected: statusCode, body: await body.json().catch(() => null) };
           return refusal as T;
@@ -148,7 +156,9 @@ export class RestClient {
           if (signal.aborted) throw fromTransportError(name, error, scope.signal);
           throw badResponse(name, 'invalid_json', error);
         }
-        return (req.check ? req.check(json) : json) as T;
+        const checked = (req.check ? req.check(json) : json) as T;
+        req.onHeaders?.(headers);
+        return checked;
       },
       idempotent,
     );
@@ -159,11 +169,12 @@ export class RestClient {
    * go out in as few calls as fit `maxUrlLength` (in parallel; usually one), so a batch never
    * exceeds what the backend accepts whatever its ids. An id that alone does not fit cannot
    * name anything the backend has: it is not sent, and reads as not found.
+   * `onHeaders` is handed the headers of each call's answer.
    * @returns the entities the backend sent, in any order; unknown ids left out.
    * @throws BffError UPSTREAM_BAD_RESPONSE (counted by the breaker) when a body has no such
    * array, or holds an entity whose `keyOf` is not one of the ids asked for.
    */
-  async getByIds<T>(scope: CallScope, batch: BatchGet<T>, ids: readonly string[]): Promise<T[]> {
+  async getByIds<T>(scope: CallScope, batch: BatchGet<T>, ids: readonly string[], onHeaders?: ResponseHeadersSink): Promise<T[]> {
     const { path, param, field, keyOf } = batch;
     const prefix = `${path}?${encodeURIComponent(param)}=`;
     const chunks = splitIds(prefix, ids, this.maxUrlLength);
@@ -174,6 +185,7 @@ export class RestClient {
         operation: `GET ${path}`,
         keys: chunk.length,
         check: (body) => checkBatch(this.upstream.name, (body as Record<string, unknown> | null)?.[field], chunk, keyOf),
+        ...(onHeaders && { onHeaders }),
       });
     if (chunks.length === 0) return [];
     if (chunks.length === 1) return get(chunks[0]!);
