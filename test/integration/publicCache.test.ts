@@ -120,7 +120,7 @@ describe('review summaries and reviews (BFF_CACHE=memory): cached per product, s
     before = await backends.admin.stats();
     await pageOf('p-00043');
     assert.deepEqual(await reviewsCalls(before), { calls: 1, byOperation: { reviews: 1 } });
-    const hits = await metricValue(cachedWeb.origin, 'bff_cache_lookups_total', { kind: 'reviewSummary', result: 'hit' });
+    const hits = await metricValue(cachedWeb.adminOrigin, 'bff_cache_lookups_total', { kind: 'reviewSummary', result: 'hit' });
     assert.ok(hits !== undefined && hits >= 1, `reviewSummary hits: ${hits}`);
   });
 });

@@ -97,7 +97,7 @@ describe('public cache, Redis tier shared by replicas (BFF_CACHE_REDIS)', () => 
     assert.equal(byB.catalog, undefined, `replica B's calls: ${JSON.stringify(byB)}`);
     assert.equal(byB.reviews, undefined, `replica B's calls: ${JSON.stringify(byB)}`);
     assert.deepEqual(second, first);
-    const shared = await metricValue(b.origin, 'bff_cache_lookups_total', { kind: 'product', result: 'shared' });
+    const shared = await metricValue(b.adminOrigin, 'bff_cache_lookups_total', { kind: 'product', result: 'shared' });
     assert.ok(shared !== undefined && shared >= 1, `products copied from Redis: ${shared}`);
   });
 
@@ -149,9 +149,9 @@ describe('public cache, Redis tier shared by replicas (BFF_CACHE_REDIS)', () => 
     await backends.admin.faults({ catalog: { latencyMs: 2_000 } });
     try {
       assert.equal(await whileFirstInFlight(a, b, 'p-00091'), 2, 'without leases: each replica fetches');
-      const waitedBefore = (await metricValue(d.origin, 'bff_cache_lookups_total', { kind: 'product', result: 'collapsed_replica' })) ?? 0;
+      const waitedBefore = (await metricValue(d.adminOrigin, 'bff_cache_lookups_total', { kind: 'product', result: 'collapsed_replica' })) ?? 0;
       assert.equal(await whileFirstInFlight(c, d, 'p-00092'), 1, 'with leases: one replica fetches, the other waits for it');
-      const waited = (await metricValue(d.origin, 'bff_cache_lookups_total', { kind: 'product', result: 'collapsed_replica' })) ?? 0;
+      const waited = (await metricValue(d.adminOrigin, 'bff_cache_lookups_total', { kind: 'product', result: 'collapsed_replica' })) ?? 0;
       assert.equal(waited - waitedBefore, 1, 'the waiting replica counted the product it got from the other');
     } finally {
       await backends.admin.faults({ catalog: {} });
@@ -161,12 +161,12 @@ describe('public cache, Redis tier shared by replicas (BFF_CACHE_REDIS)', () => 
   it('with Redis gone: served from memory and the backends, the failure counted, never an error to the client', async (t) => {
     if (!requireRedis(t)) return;
     const { redis, backends, a } = await setUp();
-    const errorsBefore = (await metricValue(a.origin, 'bff_cache_lookups_total', { kind: 'product', result: 'shared_error' })) ?? 0;
+    const errorsBefore = (await metricValue(a.adminOrigin, 'bff_cache_lookups_total', { kind: 'product', result: 'shared_error' })) ?? 0;
     await redis.stop();
     let before = await backends.admin.stats();
     const first = await productScreen(a, 'p-00078');
     assert.ok(diff(before, await backends.admin.stats()).catalog! >= 1, 'fetched from the catalog');
-    const errors = (await metricValue(a.origin, 'bff_cache_lookups_total', { kind: 'product', result: 'shared_error' })) ?? 0;
+    const errors = (await metricValue(a.adminOrigin, 'bff_cache_lookups_total', { kind: 'product', result: 'shared_error' })) ?? 0;
     assert.ok(errors > errorsBefore, `shared_error ${errorsBefore} -> ${errors}`);
     // This replica's own memory still answers.
     before = await backends.admin.stats();
