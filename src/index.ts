@@ -11,6 +11,7 @@ export { BACKEND_NAMES, BACKENDS, backendAddress, timeoutSettingOf, type Backend
 export type { Backends } from './datasources/createBackends.js';
 export { buildBffSchema } from './schema/buildBffSchema.js';
 export { createServer, type BffServer, type CreateServerOptions } from './server/createServer.js';
+export type { OperationCheck } from './operation/OperationPipeline.js';
 export { runServer } from './server/runServer.js';
 export type { PriorityClass } from './traffic/PriorityClass.js';
 

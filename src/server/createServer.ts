@@ -28,7 +28,6 @@ import { createFieldUsage } from '../observability/createFieldUsage.js';
 import { createLogger, type Logger } from '../observability/createLogger.js';
 import { useAccessLog } from '../observability/useAccessLog.js';
 import { useMetrics } from '../observability/useMetrics.js';
-import { formatErrorOf } from '../operation/apolloPlugins.js';
 import { createApolloServer } from '../operation/createApolloServer.js';
 import { createFastPath, type FastPath } from '../operation/fastPath.js';
 import { debugAsks, withRequestIdInBody } from '../operation/formatResult.js';
@@ -195,7 +194,7 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     createQueuedOrderEvents(queue, (error) => log.warn({ err: error }, 'order events: reading the queue failed; retrying'));
   const subscriptions = createSubscriptionServer({
     app,
-    schema,
+    pipeline,
     config,
     backends,
     queued,
@@ -203,7 +202,6 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     authenticate: verifyCaller,
     admitOperation,
     operations: persisted.operations,
-    formatError: formatErrorOf(pipeline),
     limits: subscriptionLimits,
     admitUpgrade: admitUpgradeThrough(shedder),
     sources: {
