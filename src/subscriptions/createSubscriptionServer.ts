@@ -143,14 +143,15 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
 
   // --- one pipeline for both transports -------------------------------------------------------
 
-  const format = (error: GraphQLError): GraphQLFormattedError => {
+  /** An error as the client gets it: masked as over HTTP (maskError), with the subscription's request id, without HTTP's status. */
+  const format = (error: GraphQLError, requestId: string): GraphQLFormattedError => {
     const formatted = maskError(error.toJSON(), error, pipeline.format.mask);
-    if (!formatted.extensions || !('http' in formatted.extensions)) return formatted;
-    const { http: _http, ...extensions } = formatted.extensions;
-    return { ...formatted, extensions };
+    const { http: _http, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions: { ...extensions, requestId } };
   };
-  const formatResult = (result: ExecutionResult): ExecutionResult =>
-    result.errors ? ({ ...result, errors: result.errors.map(format) } as unknown as ExecutionResult) : result;
+  const formatErrors = (errors: readonly GraphQLError[], requestId: string) => errors.map((error) => format(error, requestId));
+  const formatResult = (result: ExecutionResult, requestId: string): ExecutionResult =>
+    result.errors ? ({ ...result, errors: formatErrors(result.errors, requestId) } as unknown as ExecutionResult) : result;
 
   /** @returns the execution arguments of one subscribe, or why it is refused. */
   async function prepare(
@@ -482,8 +483,8 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       return Array.isArray(prepared) ? [...prepared] : (prepared as ExecutionArgs);
     },
     subscribe: run as never,
-    onNext: (_ctx, _id, _payload, _args, result) => formatResult(result as ExecutionResult),
-    onError: (_ctx, _id, _payload, errors) => errors.map(format),
+    onNext: (ctx, id, _payload, _args, result) => formatResult(result as ExecutionResult, `${ctx.extra.connection.id}:${id}`),
+    onError: (ctx, id, _payload, errors) => formatErrors(errors, `${ctx.extra.connection.id}:${id}`),
   });
 
   const wss = new WebSocketServer({
@@ -598,8 +599,10 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       if (connection && reply.raw.writableLength > limits.maxBufferedBytes) {
         connection.cut(CloseCode.SLOW_CONSUMER, 'slow_consumer', 'Slow consumer.');
       }
-      if (sseRefusals.has(result as ExecutionResult)) return { errors: (result as ExecutionResult).errors!.map(format) } as never;
-      return formatResult(result as ExecutionResult);
+      const requestId = `${connection?.id}:sse`;
+      if (sseRefusals.has(result as ExecutionResult))
+        return { errors: formatErrors((result as ExecutionResult).errors!, requestId) } as never;
+      return formatResult(result as ExecutionResult, requestId);
     },
   });
 

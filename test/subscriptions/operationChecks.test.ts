@@ -106,6 +106,9 @@ test('over the cost limit: the subscription is refused with the code, reason and
   const answer = await firstAnswer(client(web.url, staff), 'subscription { orderEvents { order { customer { id } } } }');
   assert.equal(answer.next, undefined, 'no event');
   assert.deepEqual(shapeOf(answer.errors?.[0]), expected);
+  // Like every error over HTTP, it names its request: the connection's id and the subscription's.
+  assert.match(String(answer.errors?.[0]?.extensions?.requestId), /^sub-\d+-\d+:.+$/);
+  assert.equal(answer.errors?.[0]?.extensions?.http, undefined, "HTTP's status is not sent");
 });
 
 test('over the cost limit over SSE: one `next` event carrying the refusal, then `complete`', async () => {
@@ -123,6 +126,7 @@ test('over the cost limit over SSE: one `next` event carrying the refusal, then 
   const result = JSON.parse(next[1]!) as { data?: unknown; errors?: ErrorShape[] };
   assert.equal(result.data, undefined);
   assert.deepEqual(shapeOf(result.errors?.[0]), { code: 'OPERATION_LIMIT_EXCEEDED', reason: 'cost', limit: 2, argument: undefined });
+  assert.match(String(result.errors?.[0]?.extensions?.requestId), /^sub-\d+-\d+:sse$/);
   assert.match(text, /event: complete\n/);
 });
 
