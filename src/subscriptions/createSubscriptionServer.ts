@@ -19,7 +19,7 @@ import type { Logger } from '../observability/createLogger.js';
 import type { OperationGate } from '../http/gateOperation.js';
 import { replyError as sendError } from '../http/replyError.js';
 import { RequestState } from '../http/requestState.js';
-import { maskError } from '../operation/formatResult.js';
+import { logUnexpectedErrors, maskError } from '../operation/formatResult.js';
 import type { OperationPipeline } from '../operation/OperationPipeline.js';
 import { createSubscriptionPath, type CheckedSubscription } from '../operation/subscriptionPath.js';
 import type { AdmitUpgrade } from './admitUpgrade.js';
@@ -263,7 +263,10 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         holding = true;
         connection.working++;
         eventsOut.inc({ field });
-        const result = await operations.execute(meta.subscription, step.value, meta.contextFor(Date.now()));
+        const context = meta.contextFor(Date.now());
+        const result = await operations.execute(meta.subscription, step.value, context);
+        // As over HTTP: what is masked is logged in full, under the id the client is sent.
+        if (result.errors) logUnexpectedErrors(context, result.errors);
         return { value: result, done: false };
       },
       async return() {

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { Writable } from 'node:stream';
+import { makeExecutableSchema } from '@graphql-tools/schema';
 import { createClient, type Client } from 'graphql-ws';
+import { pino } from 'pino';
 import WebSocket from 'ws';
 import { createSeed } from '../../backends/seed/createSeed.js';
 import { BffError, ErrorCode, loadConfig, type BffServer, type OperationCheck } from '../../src/index.js';
@@ -167,4 +170,46 @@ test("the BFF's own check applies to subscriptions: refused with its code; anoth
 
   const allowed = await firstAnswer(c, ORDER_STATUS, { id: order.id });
   assert.deepEqual(allowed.next, { data: { orderStatus: { status: 'PENDING' } } });
+});
+
+test('an unexpected error in an event is logged in full under the request id the client gets, as over HTTP', async () => {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+      done();
+    },
+  });
+  const schema = makeExecutableSchema({
+    typeDefs: 'type Query { ok: Boolean } type Subscription { ticks: Int }',
+    resolvers: {
+      Subscription: {
+        ticks: {
+          subscribe: async function* () {
+            yield 1;
+          },
+          resolve: () => {
+            throw new TypeError('internal detail');
+          },
+        },
+      },
+    },
+  });
+  const config = loadConfig(BFFS.web.profile, { NODE_ENV: 'test', BFF_HOST: '127.0.0.1', BFF_PORT: '0', ...backendEnv(backends) });
+  const server = await BFFS.web.create(config, { schema, logger: pino({ level: 'info' }, sink) });
+  try {
+    const url = await server.listen();
+    const c = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+    clients.push(c);
+    const answer = await firstAnswer(c, 'subscription { ticks }');
+    const error = (answer.next as { errors?: ErrorShape[] }).errors?.[0];
+    assert.ok(error, JSON.stringify(answer));
+    const requestId = error.extensions?.requestId;
+    assert.match(String(requestId), /^sub-\d+-\d+:.+$/);
+    const logged = lines.find((l) => l.msg === 'unexpected error in operation');
+    assert.equal(logged?.requestId, requestId);
+    assert.equal((logged?.err as { message?: string } | undefined)?.message, 'internal detail');
+  } finally {
+    await server.close();
+  }
 });
