@@ -33,7 +33,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config/loadConfig.js';
+import { loadConfig } from '../src/index.js';
 import { startBackendsProcess, type BackendsProcess } from '../test/fixtures/startBackends.js';
 import { backendEnv } from '../test/fixtures/startBffs.js';
 import { compileForBench, quiesce, REPO_ROOT, startContender, type ContenderSpec, type RunningContender } from './lib/contenders.js';

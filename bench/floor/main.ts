@@ -6,6 +6,10 @@
  *
  *   POST /graphql  {"operationName": "Home" | "OrdersTable", "variables": {...}}
  *   → 200 {"data": ...}, exactly the BFF's data for that operation and those variables.
+ *
+ * It imports the kit's modules directly, not through src/index.ts, on purpose: the index
+ * loads the server stack (Apollo Server, fastify, graphql-jit), which the floor leaves out and
+ * whose memory would otherwise count in the floor's figures.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BFF_NAME } from '../config/BffProfile.js';
 
 /**
  * One partner or device API key as configured. Only the key's SHA-256 is stored: a leaked
@@ -10,7 +11,11 @@ export interface ApiKeyRecord {
   client: string;
   /** Lower-case hex SHA-256 of the key. */
   sha256: string;
-  /** The BFFs this key may call (`mobile`, `web`). */
+  /**
+   * The BFFs this key may call, by their profile's name (BffProfile.name). Any name of that
+   * shape is accepted here: the kit does not know which BFFs a deployment runs (one API_KEYS
+   * serves them all), and each BFF lets through only the keys that name it (createApiKeyVerifier).
+   */
   bffs: string[];
   /** The rate-limit plan. Default `partner`. */
   plan: string;
@@ -28,7 +33,7 @@ const apiKeyRecords = z
         .string()
         .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits (the SHA-256 of the key)')
         .transform((hex) => hex.toLowerCase()),
-      bffs: z.array(z.enum(['mobile', 'web'])).min(1),
+      bffs: z.array(z.string().regex(BFF_NAME, `must be a BFF's name (${BFF_NAME.source})`)).min(1),
       plan: z.string().min(1).default('partner'),
       scopes: z.array(z.string().min(1)).default([]),
       revoked: z.boolean().default(false),

@@ -1,12 +1,15 @@
 import type { BackendName } from './backends.js';
 import type { BffConfig } from './loadConfig.js';
 
+/** The shape of a BFF's name (BffProfile.name): what API keys' `bffs` and routing rules' `bffs` name it by. */
+export const BFF_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
 /**
  * What a BFF tells the kit about itself: the kit names no client, so each `bff-<name>/`
  * passes its choices in (loadConfig, buildBffSchema, createServer read them from here).
  */
 export interface BffProfile {
-  /** The BFF's name: the client name it signs towards backends, `bff-<name>` in logs and metrics. */
+  /** The BFF's name (BFF_NAME): the client name it signs towards backends, `bff-<name>` in logs and metrics. */
   readonly name: string;
   /** BFF_PORT when unset. */
   readonly defaultPort: number;

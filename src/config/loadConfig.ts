@@ -12,7 +12,7 @@ import {
   type BackendDeclaration,
   type BackendName,
 } from './backends.js';
-import type { BffProfile } from './BffProfile.js';
+import { BFF_NAME, type BffProfile } from './BffProfile.js';
 import type { OutlierDetection } from '../datasources/grpc/outlierDetection.js';
 
 /**
@@ -439,10 +439,11 @@ export class ConfigError extends Error {
 /**
  * @returns the validated configuration of the BFF `profile` describes, from `env`.
  * @throws ConfigError naming each bad variable and what is wrong with it.
- * @throws TypeError when the profile names a backend that is not declared.
+ * @throws TypeError when the profile names a backend that is not declared, or its name is not a BFF_NAME.
  */
 export function loadConfig(profile: BffProfile, env: NodeJS.ProcessEnv = process.env): BffConfig {
   const { name } = profile;
+  if (!BFF_NAME.test(name)) throw new TypeError(`loadConfig: a BFF's name must match ${BFF_NAME.source}, got ${JSON.stringify(name)}`);
   const used = checkBackendNames(profile.backends);
   const schema = schemaFor(profile);
   const backendSchema = backendSchemaFor(used);

@@ -6,8 +6,8 @@ import { admitOperation } from '../http/rateLimit.js';
 import type { RequestState, CheckedOperation } from '../http/requestState.js';
 import type { RateLimiter } from '../limits/createRateLimiter.js';
 import type { FieldUsage } from '../observability/createFieldUsage.js';
-import { assertCheckOptions, checkOperation, type CheckOptions } from './check.js';
-import { executeOperation, type Executor } from './execute.js';
+import { assertCheckOptions, checkOperation, type CheckOptions, type Transport } from './check.js';
+import { executeOperation, subscribeOperation, type Executor } from './execute.js';
 import type { FormatOptions } from './formatResult.js';
 import { createPrepare, type Prepare, type PreparedOperation } from './prepare.js';
 
@@ -23,7 +23,7 @@ export type OperationCheck = (operation: {
 export interface OperationPipelineOptions {
   schema: GraphQLSchema;
   executor: Executor;
-  check: Omit<CheckOptions, 'subscriptions'>;
+  check: CheckOptions;
   format: FormatOptions;
   /** Counts which client versions select which fields; both paths record. */
   fieldUsage?: FieldUsage;
@@ -34,10 +34,11 @@ export interface OperationPipelineOptions {
 }
 
 /**
- * The one set of steps every GraphQL operation over HTTP goes through, whichever path carries
- * it: prepare (once per document), check, execute, format. Apollo Server runs them from its
- * hooks (apolloPlugins.ts), the fast path runs them itself (fastPath.ts); neither has a step
- * of its own, so a concern added here reaches both.
+ * The one set of steps every GraphQL operation goes through, whichever path carries it:
+ * prepare (once per document), check, execute, format. Apollo Server runs them from its
+ * hooks (apolloPlugins.ts), the fast path runs them itself (fastPath.ts), and so do the
+ * subscription transports (subscriptionPath.ts); none has a step of its own, so a concern
+ * added here reaches all three.
  */
 export interface OperationPipeline {
   readonly schema: GraphQLSchema;
@@ -49,6 +50,7 @@ export interface OperationPipeline {
    * variables that do not coerce to Apollo) returns the first decision.
    *
    * @param hash SHA-256 of the document (Apollo's `queryHash`).
+   * @param transport where it came: `http` (default) refuses subscriptions, `subscription` anything else.
    * @throws BffError when the operation is refused (see checkOperation).
    */
   check(
@@ -57,14 +59,21 @@ export interface OperationPipeline {
     variables: Record<string, unknown>,
     hash: string,
     viewer: Viewer,
+    transport?: Transport,
   ): Promise<CheckedOperation>;
-  /** Runs a checked operation (executeOperation), with the variables as sent. */
+  /**
+   * Runs a checked operation (executeOperation), with the variables as sent; for a
+   * subscription, one event (`rootValue`).
+   */
   execute(
     prepared: PreparedOperation,
     context: BffContext,
     variables: Record<string, unknown>,
     coerces: boolean,
+    rootValue?: unknown,
   ): ReturnType<typeof executeOperation>;
+  /** Opens a checked subscription's source event stream (subscribeOperation); `execute` runs each event. */
+  subscribe(prepared: PreparedOperation, context: BffContext, variables: Record<string, unknown>): ReturnType<typeof subscribeOperation>;
   readonly executor: Executor;
   readonly format: FormatOptions;
   /** A response's `Cache-Control`, from the schema's `@cacheControl` hints (src/cache/responseCachePolicy.ts); both paths set it. */
@@ -74,7 +83,7 @@ export interface OperationPipeline {
 /** @throws TypeError when an option is out of range (at start). */
 export function createOperationPipeline(options: OperationPipelineOptions): OperationPipeline {
   const { schema, executor, fieldUsage, rateLimiter, checks = [] } = options;
-  const checkOptions: CheckOptions = { ...options.check, subscriptions: false };
+  const checkOptions = options.check;
   assertCheckOptions(checkOptions);
   return {
     schema,
@@ -82,20 +91,23 @@ export function createOperationPipeline(options: OperationPipelineOptions): Oper
     format: options.format,
     prepare: createPrepare(schema),
     cacheControl: createResponseCacheControl(schema),
-    async check(state, prepared, variables, hash, viewer) {
+    async check(state, prepared, variables, hash, viewer, transport = 'http') {
       const memo = state.checked;
       if (memo !== undefined && memo.hash === hash && memo.name === prepared.name) return memo;
       state.operationName = prepared.name;
       state.operationType = prepared.type;
       state.documentHash = hash;
       fieldUsage?.record(prepared.document, state.headers);
-      const { variables: coerced, cost } = checkOperation(schema, prepared, variables, viewer, checkOptions);
+      const { variables: coerced, cost } = checkOperation(schema, prepared, variables, viewer, checkOptions, transport);
       if (coerced !== undefined) for (const check of checks) await check({ prepared, variables: coerced, viewer, state });
       if (rateLimiter) await admitOperation(rateLimiter, state, cost, prepared.name, prepared.type === 'mutation');
       return (state.checked = { hash, name: prepared.name, variables: coerced });
     },
-    execute(prepared, context, variables, coerces) {
-      return executeOperation(schema, executor, prepared, context, variables, coerces);
+    execute(prepared, context, variables, coerces, rootValue) {
+      return executeOperation(schema, executor, prepared, context, variables, coerces, rootValue);
+    },
+    subscribe(prepared, context, variables) {
+      return subscribeOperation(schema, prepared, context, variables);
     },
   };
 }

@@ -13,14 +13,19 @@ export interface CheckOptions {
   maxCost: number;
   /** Limits on `ID` and `String` arguments. Default DEFAULT_ARGUMENT_RULES. */
   argumentRules?: Readonly<ArgumentRules>;
-  /** Whether a `subscription` may run here: false over HTTP, true on the subscription transports. */
-  subscriptions: boolean;
 }
+
+/**
+ * Where the operation came: over HTTP (queries and mutations) or on a subscription transport
+ * (WebSocket, SSE: subscriptions only). Each refuses the other's operations.
+ */
+export type Transport = 'http' | 'subscription';
 
 /**
  * The second step: whether this operation may run, with these variables, for this viewer,
  * decided before any resolver runs and so before any backend call. In order:
- * - a subscription over HTTP: BAD_REQUEST (400, reason `subscriptions_unsupported`);
+ * - a subscription over HTTP: BAD_REQUEST (400, reason `subscriptions_unsupported`); a query
+ *   or mutation on a subscription transport: BAD_REQUEST (reason `subscriptions_only`);
  * - the estimated cost over the limit: OPERATION_LIMIT_EXCEEDED (400, reason `cost`); the
  *   cost depends on the variables (`first: $n`), so it is estimated per request;
  * - `@auth`: UNAUTHENTICATED (401) or FORBIDDEN (403) (authorize);
@@ -39,14 +44,20 @@ export function checkOperation(
   variables: Record<string, unknown>,
   viewer: Viewer,
   options: CheckOptions,
+  transport: Transport = 'http',
 ): { variables: Record<string, unknown> | undefined; cost: number } {
   const { document, operation } = prepared;
-  if (prepared.type === 'subscription' && !options.subscriptions) {
+  if (prepared.type === 'subscription' && transport === 'http') {
     throw BffError.request(
       ErrorCode.BAD_REQUEST,
       'Subscriptions are served over WebSocket (graphql-transport-ws) on this URL and over SSE on /graphql/stream, not over HTTP POST or GET.',
       { reason: 'subscriptions_unsupported' },
     );
+  }
+  if (prepared.type !== 'subscription' && transport === 'subscription') {
+    throw BffError.request(ErrorCode.BAD_REQUEST, 'Only subscriptions are served here; send queries and mutations with POST /graphql.', {
+      reason: 'subscriptions_only',
+    });
   }
   const cost = estimateCost(schema, document, operation, variables);
   if (cost > options.maxCost) {

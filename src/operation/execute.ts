@@ -1,5 +1,13 @@
 import { trace } from '@opentelemetry/api';
-import { execute, GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import {
+  createSourceEventStream,
+  execute,
+  GraphQLError,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Fallback, PreparedOperation } from './prepare.js';
 
@@ -26,6 +34,10 @@ const tracer = trace.getTracer('graphql-bff/jit-executor');
  * Costs of jit: no per-field plugin hooks, no per-resolver spans from the OpenTelemetry
  * graphql instrumentation (the operation span is kept, made here), and no `@defer`; none of
  * them is used here.
+ *
+ * A subscription's events run here too, one execution per event with the event as the root
+ * value (what graphql-js's `subscribe` does with each event of the source stream, which
+ * subscribeOperation opens).
  */
 export function executeOperation(
   schema: GraphQLSchema,
@@ -34,13 +46,44 @@ export function executeOperation(
   context: unknown,
   variables: Record<string, unknown>,
   coerces: boolean,
+  rootValue?: unknown,
 ): Promise<ExecutionResult> | ExecutionResult {
   const graphqlJs = () =>
-    execute({ schema, document: prepared.document, contextValue: context, variableValues: variables, operationName: prepared.name });
+    execute({
+      schema,
+      document: prepared.document,
+      rootValue,
+      contextValue: context,
+      variableValues: variables,
+      operationName: prepared.name,
+    });
   if (executor === 'graphql-js' || !coerces) return graphqlJs();
   prepared.compiled ??= compileOperation(schema, prepared.document, prepared.operation, prepared.name);
   if (typeof prepared.compiled === 'string') return graphqlJs();
-  return executeCompiled(prepared.compiled, prepared.operation, prepared.name, context, variables);
+  return executeCompiled(prepared.compiled, prepared.operation, prepared.name, context, variables, rootValue);
+}
+
+/**
+ * The other half of a subscription: graphql-js's source event stream (the root field's
+ * `subscribe` resolver, run once); each of its events is then executed by executeOperation.
+ *
+ * @returns the stream, or the result that refuses it (the resolver threw: its error, located).
+ */
+export function subscribeOperation(
+  schema: GraphQLSchema,
+  prepared: PreparedOperation,
+  context: unknown,
+  variables: Record<string, unknown>,
+): Promise<AsyncIterable<unknown> | ExecutionResult> {
+  return Promise.resolve(
+    createSourceEventStream({
+      schema,
+      document: prepared.document,
+      contextValue: context,
+      variableValues: variables,
+      operationName: prepared.name,
+    }),
+  );
 }
 
 /**
@@ -72,6 +115,7 @@ function executeCompiled(
   operationName: string | null | undefined,
   context: unknown,
   variables: Record<string, unknown>,
+  rootValue: unknown,
 ): Promise<ExecutionResult> {
   return tracer.startActiveSpan(
     `${operation.operation} ${operationName ?? ''}`.trim(),
@@ -83,7 +127,7 @@ function executeCompiled(
     },
     async (span) => {
       try {
-        const result = (await query(undefined, context, variables)) as ExecutionResult;
+        const result = (await query(rootValue, context, variables)) as ExecutionResult;
         if (result.errors?.length) return { ...result, errors: result.errors.map(asGraphqlJsError) };
         return result;
       } finally {

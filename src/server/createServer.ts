@@ -1,85 +1,46 @@
 import type { ApolloServer } from '@apollo/server';
-import { fastifyApolloHandler } from '@as-integrations/fastify';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { GraphQLSchema } from 'graphql';
-import type { Authenticator } from '../auth/createAuthenticator.js';
 import type { BffConfig } from '../config/loadConfig.js';
 import type { BffContext } from '../context/BffContext.js';
-import { buildContext } from '../context/buildContext.js';
 import { createBackends, type Backends } from '../datasources/createBackends.js';
-import type { OrderDto } from '../datasources/grpc/OrdersClient.js';
 import { QueuedWrites } from '../datasources/queue/QueuedWrites.js';
-import { ErrorCode } from '../errors/codes.js';
 import { authenticate, createCallerVerifier } from '../http/authenticate.js';
 import { createHttpApp } from '../http/createHttpApp.js';
 import { createOperationGate, gateOperation } from '../http/gateOperation.js';
 import { rateLimit, useRateLimitHeaders, useRefusalLimit } from '../http/rateLimit.js';
-import { replyError, useErrorReplies } from '../http/replyError.js';
+import { useErrorReplies } from '../http/replyError.js';
+import { cancelIfClientLeft, requestContext } from '../http/requestContext.js';
+import { refuseOtherMethods } from '../http/refuseOtherMethods.js';
 import { useRequestState } from '../http/requestState.js';
 import { shedLoad } from '../http/shedLoad.js';
 import { degradeFields } from '../traffic/degradeFields.js';
-import type { PriorityClass } from '../traffic/PriorityClass.js';
 import { createRateLimiter } from '../limits/createRateLimiter.js';
 import { invalidateOnOrderEvents } from '../cache/invalidateOnOrderEvents.js';
 import type { PublicCache } from '../cache/PublicCache.js';
 import { createRedisTier } from '../cache/createRedisTier.js';
 import { createMessageQueue } from '../messaging/createMessageQueue.js';
 import type { MessageQueue } from '../messaging/MessageQueue.js';
-import { createFieldUsage } from '../observability/createFieldUsage.js';
 import { createLogger, type Logger } from '../observability/createLogger.js';
 import { useAccessLog } from '../observability/useAccessLog.js';
 import { useMetrics } from '../observability/useMetrics.js';
-import { formatErrorOf } from '../operation/apolloPlugins.js';
-import { createApolloServer } from '../operation/createApolloServer.js';
-import { createFastPath, type FastPath } from '../operation/fastPath.js';
-import { debugAsks, withRequestIdInBody } from '../operation/formatResult.js';
-import { createOperationPipeline, type OperationCheck } from '../operation/OperationPipeline.js';
+import { answerOperation } from '../operation/answerOperation.js';
+import { createOperations } from '../operation/createOperations.js';
+import type { FastPath } from '../operation/fastPath.js';
 import { createPersistedQueries } from '../persisted/createPersistedQueries.js';
 import { createRedisClient, type RedisClient } from '../redis/createRedisClient.js';
 import { describeAuth } from '../schema/describeAuth.js';
-import type { EventSource } from '../subscriptions/EventSource.js';
-import { createOrderStatusSource } from '../subscriptions/createOrderStatusSource.js';
-import { createQueuedOrderEvents } from '../subscriptions/createQueuedOrderEvents.js';
-import { admitUpgradeThrough } from '../subscriptions/admitUpgrade.js';
-import { createSubscriptionServer } from '../subscriptions/createSubscriptionServer.js';
-import { loadSubscriptionLimits } from '../subscriptions/subscriptionLimits.js';
 import { createRouter } from '../routing/createRouter.js';
+import { useSubscriptions } from '../subscriptions/useSubscriptions.js';
 import { routeRequest, useRouting, withRoutingReadiness } from '../routing/useRouting.js';
 import { createAdminApp } from './createAdminApp.js';
 import { createDependencyReport } from './createDependencyReport.js';
 import { createReadinessCheck } from './createReadinessCheck.js';
 import { useExplorer } from './explorer/useExplorer.js';
 import { useHealthRoutes } from './useHealthRoutes.js';
+import type { CreateServerOptions } from './CreateServerOptions.js';
 
-export interface CreateServerOptions {
-  config: BffConfig;
-  /** The BFF's executable schema (its SDL and resolvers). */
-  schema: GraphQLSchema;
-  /** Backend clients; default: made from `config.backends`. */
-  backends?: Backends;
-  logger?: Logger;
-  /** Default: bearer JWTs verified against the configured key set. */
-  authenticate?: Authenticator;
-  /**
-   * The BFF's own checks of an operation, after the kit's; both paths (Apollo's and the fast
-   * path) run them. Throw a BffError to refuse.
-   */
-  checks?: OperationCheck[];
-  /** The message queue; default: made from `config.broker`. Closed with the server either way. */
-  queue?: MessageQueue;
-  /**
-   * Be the browser's OAuth token handler (src/auth/tokenHandler): /auth/* routes and a session
-   * cookie beside bearer tokens. Default false; bff-web turns it on.
-   */
-  tokenHandler?: boolean;
-  /**
-   * The order-events feed (topic `orders`) of subscriptions; default: fed by the queue's `orders.events` topic (createQueuedOrderEvents). Closed with the server.
-   */
-  orderEvents?: EventSource<OrderDto> & { close(): void; drain?(): void; readonly openUpstreams: number };
-  /** Priority classes of the client's manifest operations by name (src/traffic; TRAFFIC_CLASSES overrides). */
-  trafficClasses?: Readonly<Record<string, PriorityClass>>;
-}
+export type { CreateServerOptions } from './CreateServerOptions.js';
 
 export interface BffServer {
   readonly app: FastifyInstance;
@@ -121,8 +82,8 @@ const MACHINE_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
 
 /**
  * Builds one BFF by composition, and does nothing else: the edge's stages (src/http, in
- * fastify's lifecycle order), the operation pipeline (src/operation) with its two paths (the
- * fast path, Apollo Server), subscriptions, health and metrics routes. Nothing here knows which
+ * fastify's lifecycle order), the operation pipeline (src/operation) with its paths (the fast
+ * path, Apollo Server, the subscription transports of src/subscriptions), health and metrics routes. Nothing here knows which
  * client the BFF serves; that is in the schema and checks it is given.
  *
  * @returns a started (not yet listening) server.
@@ -168,20 +129,14 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     log,
   });
 
-  // Which client versions select which fields (README, "Changing the schema"); both paths record.
-  const fieldUsage = createFieldUsage({ schema, maxVersions: config.metrics.maxClientVersions });
   // One set of steps for every operation, whichever path carries it (src/operation).
-  const pipeline = createOperationPipeline({
+  const { pipeline, apollo, fastPath, fieldUsage } = await createOperations({
     schema,
-    executor: config.executor,
-    check: { maxCost: config.operationLimits.cost },
-    // Stack traces go to the log; outside production a client asks for a short one (`x-bff-debug: stack`).
-    format: { mask: config.production, stacktraceOnRequest: !config.production },
-    fieldUsage,
+    config,
+    persisted,
     rateLimiter,
     checks: options.checks,
   });
-  const apollo = await createApolloServer(pipeline, { config, persistedQueries: persisted.options });
   const app = createHttpApp(config);
 
   // The request's life, in fastify's lifecycle order (src/http): its record and id first
@@ -196,50 +151,25 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
     classes: options.trafficClasses,
     operations: persisted.operations,
     maxEventLoopUtilization: config.shedding.maxEventLoopUtilization,
-    // The response closing before it was written means the client went away: stop the
-    // request's backend calls. (The request's own 'close' fires once its body is read.)
-    // Run from the shedder's 'close' listener, which every counted /graphql request has.
-    onClose: (request, reply) => {
-      if (!reply.raw.writableFinished) request.state.cancel?.abort();
-    },
+    onClose: cancelIfClientLeft,
   });
   if (rateLimiter) {
     useRefusalLimit(app, rateLimiter, '/graphql');
     useRateLimitHeaders(app);
   }
-  const subscriptionLimits = loadSubscriptionLimits();
-  const orderStatus = createOrderStatusSource({ orders: backends.orders, identitySecret: config.identitySecret });
-  const orderEvents =
-    options.orderEvents ??
-    createQueuedOrderEvents(queue, (error) => log.warn({ err: error }, 'order events: reading the queue failed; retrying'));
-  const subscriptions = createSubscriptionServer({
-    app,
-    schema,
+  // WebSocket and SSE: the same gate, authenticator, shedder and pipeline (src/subscriptions).
+  const subscriptions = useSubscriptions(app, {
+    pipeline,
     config,
     backends,
     queued,
+    queue,
     log,
     authenticate: verifyCaller,
     admitOperation,
     operations: persisted.operations,
-    formatError: formatErrorOf(pipeline),
-    limits: subscriptionLimits,
-    admitUpgrade: admitUpgradeThrough(shedder),
-    sources: {
-      orderStatus,
-      orderEvents,
-      get openUpstreams() {
-        return orderStatus.openUpstreams + orderEvents.openUpstreams;
-      },
-      close() {
-        orderStatus.close();
-        orderEvents.close();
-      },
-      drain() {
-        orderStatus.drain();
-        orderEvents.drain?.();
-      },
-    },
+    shedder,
+    orderEvents: options.orderEvents,
   });
   const metrics = useMetrics(app, {
     registries: [subscriptions.registry],
@@ -285,71 +215,21 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   });
   tokenHandler?.register(app);
 
-  // The client's own queries skip Apollo Server, not the pipeline (src/operation/fastPath.ts).
-  const fastPath =
-    config.fastPath && config.executor === 'jit' ? createFastPath({ pipeline, operations: persisted.operations }) : undefined;
-  const contextOf = (request: FastifyRequest): BffContext => {
-    const { state } = request;
-    // Aborted by the shedder's 'close' listener (see shedLoad's onClose above) when the
-    // client goes away: one listener per response instead of two.
-    state.cancel = new AbortController();
-    const traceparent = request.headers.traceparent;
-    const idempotencyKey = request.headers['idempotency-key'];
-    return buildContext(
-      {
-        requestId: request.id,
-        viewer: state.viewer!,
-        log: log.child({ requestId: request.id }),
-        signal: state.cancel.signal,
-        startedAt: state.startedAt,
-        traceparent: typeof traceparent === 'string' ? traceparent : undefined,
-        wantsFanout: debugAsks(request.headers['x-bff-debug'], 'fanout'),
-        idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
-        routing: state.routing,
-        state,
-      },
-      { config, backends, queued },
-    );
-  };
-  const graphqlHandler = fastifyApolloHandler<BffContext>(apollo, { context: async (request) => contextOf(request) });
-
   app.route({
     method: ['GET', 'POST'],
     url: '/graphql',
     preHandler: [
-      gateOperation(admitOperation, {
-        servePage:
-          explorer &&
-          ((request, reply) => {
-            if (!explorer.wantsPage(request)) return false;
-            explorer.sendPage(reply);
-            return true;
-          }),
-      }),
+      // A browser's GET of the endpoint gets the explorer's page instead.
+      gateOperation(admitOperation, { servePage: explorer?.servePage }),
       authenticate(verifyCaller, log),
       // After authentication: segments read the viewer.
       ...(router ? [routeRequest(router)] : []),
       ...(rateLimiter ? [rateLimit(rateLimiter)] : []),
     ],
-    async handler(request, reply) {
-      const fast = fastPath?.match(request);
-      const response = fast && (await fastPath!.run(fast, request, contextOf(request)));
-      if (response) {
-        if (response.headers) for (const [name, value] of response.headers) void reply.header(name, value);
-        return reply.code(response.status).type('application/json; charset=utf-8').send(response.body);
-      }
-      // Refusals Apollo makes before its pipeline (CSRF, a malformed request) get the request id here.
-      return withRequestIdInBody(await graphqlHandler.call(app, request, reply), request.id);
-    },
+    // The operation: the fast path or Apollo Server, both through the pipeline (src/operation).
+    handler: answerOperation({ apollo, fastPath, contextOf: requestContext({ config, backends, queued, log }) }),
   });
-  app.route({
-    method: ['PUT', 'PATCH', 'DELETE'],
-    url: '/graphql',
-    handler: async (request, reply) => {
-      void reply.header('allow', 'GET, POST');
-      return replyError(reply, request, ErrorCode.METHOD_NOT_ALLOWED, 'Use GET or POST.', { status: 405 });
-    },
-  });
+  refuseOtherMethods(app, '/graphql', ['GET', 'POST']);
 
   return {
     app,

@@ -1,26 +1,13 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import {
-  createSourceEventStream,
-  execute,
-  getOperationAST,
-  GraphQLError,
-  parse,
-  validate,
-  type DocumentNode,
-  type ExecutionArgs,
-  type ExecutionResult,
-  type GraphQLFormattedError,
-  type GraphQLSchema,
-} from 'graphql';
+import type { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
 import { createHandler as createSseHandler } from 'graphql-sse/lib/use/fastify';
 import { handleProtocols, makeServer, type SubscribePayload } from 'graphql-ws';
 import { decodeJwt } from 'jose';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticator } from '../auth/createAuthenticator.js';
-import { authorize, requirementOf } from '../auth/authorize.js';
 import type { Viewer } from '../auth/Viewer.js';
 import type { BffConfig } from '../config/loadConfig.js';
 import type { BffContext } from '../context/BffContext.js';
@@ -31,6 +18,10 @@ import { ErrorCode } from '../errors/codes.js';
 import type { Logger } from '../observability/createLogger.js';
 import type { OperationGate } from '../http/gateOperation.js';
 import { replyError as sendError } from '../http/replyError.js';
+import { RequestState } from '../http/requestState.js';
+import { logUnexpectedErrors, maskError } from '../operation/formatResult.js';
+import type { OperationPipeline } from '../operation/OperationPipeline.js';
+import { createSubscriptionPath, type CheckedSubscription } from '../operation/subscriptionPath.js';
 import type { AdmitUpgrade } from './admitUpgrade.js';
 import { CloseCode } from './closeCodes.js';
 import type { LiveSources } from './LiveScope.js';
@@ -39,7 +30,8 @@ import type { QueuedWrites } from '../datasources/queue/QueuedWrites.js';
 
 export interface SubscriptionServerOptions {
   app: FastifyInstance;
-  schema: GraphQLSchema;
+  /** The operation pipeline HTTP runs: each subscribe is prepared and checked by it, each event executed. */
+  pipeline: OperationPipeline;
   config: BffConfig;
   backends: Backends;
   /** Queued writes, for the context of a subscription's resolvers (as on HTTP). */
@@ -50,7 +42,6 @@ export interface SubscriptionServerOptions {
   admitOperation: OperationGate;
   /** The client's safelisted operations by SHA-256, for a subscribe that sends only the hash. */
   operations: ReadonlyMap<string, string>;
-  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   limits: SubscriptionLimits;
   /** Load shedding of new connections (WS upgrades, SSE streams): 503 before the handshake. Default: admit. */
   admitUpgrade?: AdmitUpgrade;
@@ -83,17 +74,22 @@ export const SSE_PATH = '/graphql/stream';
  * - credentials in `connection_init` (`{ "Authorization": "Bearer …", "x-api-key": … }`; the
  *   upgrade's own headers otherwise), checked by the same authenticator; a refusal closes the
  *   socket with the HTTP status as a 44xx code, and the token's expiry closes it with 4410;
- * - per subscription: the same operation gate (safelist, shape limits) and `@auth` check, and
- *   only subscriptions (queries and mutations go over HTTP, through their own limits);
+ * - per subscription: the same operation gate (safelist, shape limits), then the operation
+ *   pipeline's prepare and check (cost, `@auth`, variables, argument limits, the BFF's own
+ *   checks; only subscriptions), refused with the codes HTTP answers, as a graphql-ws `error`
+ *   message or an SSE `next` event with `errors` (src/operation/subscriptionPath.ts);
  * - limits per connection (subscriptions, messages per second, buffered events and bytes), per
  *   user (connections) and per process (connections), keepalive pings, idle and max-lifetime
  *   timeouts (close codes in closeCodes.ts).
  *
- * Each event is executed with a fresh context (loaders, deadline), so nothing a previous event
- * loaded is served stale, and a long subscription never runs out of a request's budget.
+ * Each event is executed by the pipeline's executor with a fresh context (loaders, deadline), so
+ * nothing a previous event loaded is served stale, and a long subscription never runs out of a
+ * request's budget.
  */
 export function createSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
-  const { app, schema, config, backends, queued, log, authenticate, admitOperation, limits, sources } = options;
+  const { app, pipeline, config, backends, queued, log, authenticate, admitOperation, limits, sources } = options;
+  const { schema } = pipeline;
+  const operations = createSubscriptionPath(pipeline);
   const registry = new Registry();
   const registers = [registry];
   const connectionsGauge = new Gauge({
@@ -147,21 +143,23 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
 
   // --- one pipeline for both transports -------------------------------------------------------
 
-  const format = (error: GraphQLError): GraphQLFormattedError => {
-    const formatted = options.formatError(error.toJSON(), error);
-    if (!formatted.extensions || !('http' in formatted.extensions)) return formatted;
-    const { http: _http, ...extensions } = formatted.extensions;
-    return { ...formatted, extensions };
+  /** An error as the client gets it: masked as over HTTP (maskError), with the subscription's request id, without HTTP's status. */
+  const format = (error: GraphQLError, requestId: string): GraphQLFormattedError => {
+    const formatted = maskError(error.toJSON(), error, pipeline.format.mask);
+    const { http: _http, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions: { ...extensions, requestId } };
   };
-  const formatResult = (result: ExecutionResult): ExecutionResult =>
-    result.errors ? ({ ...result, errors: result.errors.map(format) } as unknown as ExecutionResult) : result;
+  const formatErrors = (errors: readonly GraphQLError[], requestId: string) => errors.map((error) => format(error, requestId));
+  const formatResult = (result: ExecutionResult, requestId: string): ExecutionResult =>
+    result.errors ? ({ ...result, errors: formatErrors(result.errors, requestId) } as unknown as ExecutionResult) : result;
 
   /** @returns the execution arguments of one subscribe, or why it is refused. */
-  function prepare(
+  async function prepare(
     connection: Connection,
+    headers: IncomingHttpHeaders,
     payload: SubscribePayload & { extensions?: unknown },
     subscriptionId: string,
-  ): ExecutionArgs | readonly GraphQLError[] {
+  ): Promise<ExecutionArgs | readonly GraphQLError[]> {
     const requestId = `${connection.id}:${subscriptionId}`;
     let query = typeof payload.query === 'string' && payload.query !== '' ? payload.query : undefined;
     const { refusal, hash } = admitOperation({ query, operationName: payload.operationName, extensions: payload.extensions }, requestId);
@@ -170,32 +168,17 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       query = hash ? options.operations.get(hash) : undefined;
       if (query === undefined) return [BffError.request(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'PersistedQueryNotFound')];
     }
-    let document: DocumentNode;
-    try {
-      document = parse(query);
-    } catch (error) {
-      return [new GraphQLError((error as Error).message, { extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED } })];
-    }
-    const invalid = validate(schema, document);
-    if (invalid.length > 0)
-      return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED } }));
-    const operation = getOperationAST(document, payload.operationName);
-    if (!operation) return [BffError.request(ErrorCode.BAD_REQUEST, 'Name the operation to run (operationName).')];
-    if (operation.operation !== 'subscription') {
-      return [
-        BffError.request(ErrorCode.BAD_REQUEST, 'Only subscriptions are served here; send queries and mutations with POST /graphql.'),
-      ];
-    }
-    try {
-      authorize(connection.viewer!, requirementOf(schema, document, operation));
-    } catch (error) {
-      return [error as BffError];
-    }
-    const field = operation.selectionSet.selections.find((s) => s.kind === 'Field');
+    const viewer = connection.viewer!;
+    // The same steps as an HTTP operation's (src/operation), with a record of its own.
+    const state = new RequestState(requestId, Date.now(), headers, connection.address);
+    state.viewer = viewer;
+    const variables = (payload.variables ?? {}) as Record<string, unknown>;
+    const checked = await operations.check({ query, operationName: payload.operationName, variables, hash: hash! }, state, viewer);
+    if (Array.isArray(checked)) return checked;
     const live = {
       sources,
       follower: {
-        viewer: connection.viewer!,
+        viewer,
         requestId,
         maxQueued: limits.maxQueuedEvents,
         onOverflow: () =>
@@ -206,7 +189,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       buildContext(
         {
           requestId,
-          viewer: connection.viewer!,
+          viewer,
           log: log.child({ requestId }),
           signal: connection.signal,
           startedAt,
@@ -216,35 +199,37 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         },
         { config, backends, queued },
       );
+    const subscription = checked as CheckedSubscription;
     const args: ExecutionArgs = {
       schema,
-      document,
-      operationName: payload.operationName,
-      variableValues: payload.variables ?? undefined,
+      document: subscription.prepared.document,
+      operationName: subscription.prepared.name,
+      variableValues: variables,
       contextValue: contextFor(Date.now()),
     };
-    eventContexts.set(args.contextValue as BffContext, {
-      contextFor,
-      field: field?.kind === 'Field' ? field.name.value : 'unknown',
-      connection,
-    });
+    eventContexts.set(args.contextValue as BffContext, { contextFor, subscription, connection });
     return args;
   }
 
-  const eventContexts = new WeakMap<BffContext, { contextFor: (startedAt: number) => BffContext; field: string; connection: Connection }>();
+  const eventContexts = new WeakMap<
+    BffContext,
+    { contextFor: (startedAt: number) => BffContext; subscription: CheckedSubscription; connection: Connection }
+  >();
 
   /**
-   * graphql-js's `subscribe`, except that each event executes with a context of its own, and
-   * the stream's `return()` reaches the source at once (an async generator would queue it
-   * behind the pending `next()`, keeping the upstream open until the next event).
+   * graphql-js's `subscribe` (the source stream, then each event executed), except that each
+   * event executes with a context of its own and by the pipeline's executor, and the stream's
+   * `return()` reaches the source at once (an async generator would queue it behind the
+   * pending `next()`, keeping the upstream open until the next event).
    */
   async function run(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
     const meta = eventContexts.get(args.contextValue as BffContext)!;
-    const source = await createSourceEventStream(args);
+    const field = meta.subscription.field;
+    const source = await operations.subscribe(meta.subscription, args.contextValue as BffContext);
     if (!isAsyncIterable(source)) return source as ExecutionResult;
     const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]() as AsyncIterator<unknown> & { readonly backlog?: number };
     const { connection } = meta;
-    activeGauge.inc({ field: meta.field });
+    activeGauge.inc({ field });
     streams.add(iterator);
     connection.subscriptions++;
     connection.touch();
@@ -263,7 +248,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       if (finished) return;
       finished = true;
       streams.delete(iterator);
-      activeGauge.dec({ field: meta.field });
+      activeGauge.dec({ field });
       connection.subscriptions--;
       connection.touch();
     };
@@ -277,9 +262,12 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         }
         holding = true;
         connection.working++;
-        eventsOut.inc({ field: meta.field });
-        const result = await execute({ ...args, rootValue: step.value, contextValue: meta.contextFor(Date.now()) });
-        return { value: result as ExecutionResult, done: false };
+        eventsOut.inc({ field });
+        const context = meta.contextFor(Date.now());
+        const result = await operations.execute(meta.subscription, step.value, context);
+        // As over HTTP: what is masked is logged in full, under the id the client is sent.
+        if (result.errors) logUnexpectedErrors(context, result.errors);
+        return { value: result, done: false };
       },
       async return() {
         finish();
@@ -483,7 +471,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       });
       return !!viewer;
     },
-    onSubscribe: (ctx, id, payload) => {
+    onSubscribe: async (ctx, id, payload) => {
       const connection = ctx.extra.connection;
       if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
         drops.inc({ reason: 'subscriptions_per_connection' });
@@ -494,12 +482,12 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
           ),
         ];
       }
-      const prepared = prepare(connection, payload, id);
+      const prepared = await prepare(connection, ctx.extra.request.headers, payload, id);
       return Array.isArray(prepared) ? [...prepared] : (prepared as ExecutionArgs);
     },
     subscribe: run as never,
-    onNext: (_ctx, _id, _payload, _args, result) => formatResult(result as ExecutionResult),
-    onError: (_ctx, _id, _payload, errors) => errors.map(format),
+    onNext: (ctx, id, _payload, _args, result) => formatResult(result as ExecutionResult, `${ctx.extra.connection.id}:${id}`),
+    onError: (ctx, id, _payload, errors) => formatErrors(errors, `${ctx.extra.connection.id}:${id}`),
   });
 
   const wss = new WebSocketServer({
@@ -591,13 +579,20 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   // --- GraphQL over SSE (distinct connections mode) -------------------------------------------
 
   const sseConnections = new WeakMap<FastifyRequest, Connection>();
+  /** Refusals of a subscribe, which go out without the `data` graphql-sse needs to see in them. */
+  const sseRefusals = new WeakSet<ExecutionResult>();
   const sse = createSseHandler({
     schema,
-    onSubscribe: (req, params) => {
+    onSubscribe: async (req, params) => {
       const connection = sseConnections.get(req.raw)!;
-      const prepared = prepare(connection, params as SubscribePayload, 'sse');
-      if (Array.isArray(prepared)) return { errors: prepared.map(format) } as unknown as ExecutionResult;
-      return prepared as never;
+      const prepared = await prepare(connection, req.raw.headers, params as SubscribePayload, 'sse');
+      if (!Array.isArray(prepared)) return prepared as never;
+      // Sent as the stream's one `next` event (formatted by onNext), then `complete`, as
+      // graphql-sse sends validation errors. graphql-sse takes an object for a result only
+      // when it has `data` (without it, the refusal would be read as execution arguments).
+      const refusal: ExecutionResult = { data: null, errors: prepared };
+      sseRefusals.add(refusal);
+      return refusal;
     },
     subscribe: run as never,
     execute: (args) => run(args) as never,
@@ -607,7 +602,10 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       if (connection && reply.raw.writableLength > limits.maxBufferedBytes) {
         connection.cut(CloseCode.SLOW_CONSUMER, 'slow_consumer', 'Slow consumer.');
       }
-      return formatResult(result as ExecutionResult);
+      const requestId = `${connection?.id}:sse`;
+      if (sseRefusals.has(result as ExecutionResult))
+        return { errors: formatErrors((result as ExecutionResult).errors!, requestId) } as never;
+      return formatResult(result as ExecutionResult, requestId);
     },
   });
 

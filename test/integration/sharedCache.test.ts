@@ -149,7 +149,8 @@ describe('public cache, Redis tier shared by replicas (BFF_CACHE_REDIS)', () => 
     await backends.admin.faults({ catalog: { latencyMs: 2_000 } });
     try {
       assert.equal(await whileFirstInFlight(a, b, 'p-00091'), 2, 'without leases: each replica fetches');
-      const waitedBefore = (await metricValue(d.adminOrigin, 'bff_cache_lookups_total', { kind: 'product', result: 'collapsed_replica' })) ?? 0;
+      const waitedBefore =
+        (await metricValue(d.adminOrigin, 'bff_cache_lookups_total', { kind: 'product', result: 'collapsed_replica' })) ?? 0;
       assert.equal(await whileFirstInFlight(c, d, 'p-00092'), 1, 'with leases: one replica fetches, the other waits for it');
       const waited = (await metricValue(d.adminOrigin, 'bff_cache_lookups_total', { kind: 'product', result: 'collapsed_replica' })) ?? 0;
       assert.equal(waited - waitedBefore, 1, 'the waiting replica counted the product it got from the other');

@@ -59,6 +59,28 @@ test('unknown, revoked, oversized and foreign keys are refused with the right co
   );
 });
 
+test('a key may name any BFF (the kit names none): one API_KEYS serves every BFF, each admits only the keys that name it', () => {
+  const env = {
+    API_KEYS: JSON.stringify([
+      { client: 'tv-app', sha256: sha('tv-key'), bffs: ['tv'] },
+      { client: 'both', sha256: sha('both-key'), bffs: ['tv', 'web'] },
+    ]),
+  };
+  const configured = loadConfig(webProfile, env).auth.apiKeys;
+  assert.deepEqual(
+    configured.map((k) => k.bffs),
+    [['tv'], ['tv', 'web']],
+  );
+  const web = createApiKeyVerifier({ bff: 'web', keys: configured });
+  assert.deepEqual(
+    refused(() => web('tv-key')),
+    { code: 'FORBIDDEN', reason: 'api_key_not_allowed' },
+  );
+  assert.equal(web('both-key').client, 'both');
+  assert.equal(createApiKeyVerifier({ bff: 'tv', keys: configured })('tv-key').client, 'tv-app');
+  assert.throws(() => loadConfig({ ...webProfile, name: 'Web App' }, {}), /a BFF's name must match/);
+});
+
 test('a key alone is an apiKey viewer; a key with a token is the user, calling through the key', async () => {
   const authenticate = createAuthenticator({ client: 'web', verifyToken, verifyApiKey });
   assert.deepEqual(await authenticate({ 'x-api-key': 'acme-key' }), {
@@ -87,7 +109,8 @@ test('bad API key configuration stops the start, naming the variable', () => {
   const bad = (env: Record<string, string>) => assert.throws(() => loadConfig(webProfile, env), ConfigError);
   bad({ API_KEYS: 'not json' });
   bad({ API_KEYS: JSON.stringify([{ client: 'a', sha256: 'abc', bffs: ['web'] }]) });
-  bad({ API_KEYS: JSON.stringify([{ client: 'a', sha256: sha('k'), bffs: ['tv'] }]) });
+  bad({ API_KEYS: JSON.stringify([{ client: 'a', sha256: sha('k'), bffs: ['Web!'] }]) });
+  bad({ API_KEYS: JSON.stringify([{ client: 'a', sha256: sha('k'), bffs: [] }]) });
   bad({
     API_KEYS: JSON.stringify([
       { client: 'a', sha256: sha('k'), bffs: ['web'] },

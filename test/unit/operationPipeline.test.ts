@@ -82,6 +82,11 @@ test('check: records the operation, refuses with stable codes, and decides once 
   assert.equal(longId?.reason, 'invalid_id');
   const subscription = await refusalOf(pipeline.check(stateOf(), prepared(pipeline, 'subscription { ticks }'), {}, 'h', anonymous));
   assert.equal(subscription?.reason, 'subscriptions_unsupported');
+  // On a subscription transport, the other way round: only subscriptions.
+  const live = (source: string) => pipeline.check(stateOf(), prepared(pipeline, source), {}, 'h', anonymous, 'subscription');
+  assert.equal((await live('subscription { ticks }')).name, undefined);
+  const overWebSocket = await refusalOf(live('{ product(id: "p-1") }'));
+  assert.deepEqual([overWebSocket?.code, overWebSocket?.reason], ['BAD_REQUEST', 'subscriptions_only']);
   // Variables that do not coerce are not a refusal of ours: graphql-js words them.
   assert.equal((await pipeline.check(stateOf(), query, { id: { not: 'an id' } }, 'h', anonymous)).variables, undefined);
 });

@@ -30,6 +30,8 @@ export interface Explorer {
   wantsPage(request: FastifyRequest): boolean;
   /** Answers with the explorer's page. */
   sendPage(reply: FastifyReply): FastifyReply;
+  /** The two above together (gateOperation's `servePage`): @returns whether it answered with the page. */
+  servePage(request: FastifyRequest, reply: FastifyReply): boolean;
 }
 
 /**
@@ -126,7 +128,7 @@ export function useExplorer(app: FastifyInstance, options: ExplorerOptions): Exp
     });
   }
 
-  return {
+  const explorer: Explorer = {
     wantsPage(request) {
       // As Apollo decides for its landing page: a GET that accepts HTML is a browser.
       return request.method === 'GET' && (request.headers.accept ?? '').includes('text/html');
@@ -139,7 +141,13 @@ export function useExplorer(app: FastifyInstance, options: ExplorerOptions): Exp
         .header('cache-control', 'no-cache')
         .send(page);
     },
+    servePage(request, reply) {
+      if (!explorer.wantsPage(request)) return false;
+      explorer.sendPage(reply);
+      return true;
+    },
   };
+  return explorer;
 }
 
 /** @returns each asset's name and file; undefined when a package is not installed (e.g. `npm ci --omit=dev`). */
