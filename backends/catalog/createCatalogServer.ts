@@ -4,6 +4,10 @@ import type { ServiceMonitor } from '../common/ServiceMonitor.js';
 import { HttpError, sendJson, serveMonitored } from '../common/serveMonitored.js';
 import { decodeCursor, decodeId, encodeCursor, parseIds } from '../common/parseIds.js';
 import { catalogOpenApi } from './catalogOpenApi.js';
+import type { operations as CatalogOperations } from '../../src/datasources/generated/openapi/catalog.js';
+
+/** The listing's sorts, as the catalog's contract names them. */
+type ProductSort = NonNullable<NonNullable<CatalogOperations['listProducts']['parameters']['query']>['sort']>;
 
 export interface CatalogServerOptions {
   products: Product[];
@@ -41,7 +45,10 @@ export const CATALOG_CACHE_CONTROL: Readonly<Required<CatalogCacheControl>> = {
 };
 
 export const MAX_PRODUCT_IDS = 500;
-export const PRODUCT_SORTS = ['price_asc', 'price_desc', 'rating_desc', 'newest'] as const;
+// Every sort the contract names, and no other: `satisfies` fails tsc if the OpenAPI enum changes.
+export const PRODUCT_SORTS = ['price_asc', 'price_desc', 'rating_desc', 'newest'] as const satisfies readonly ProductSort[];
+type MissingSort = Exclude<ProductSort, (typeof PRODUCT_SORTS)[number]>;
+const _everySort: MissingSort extends never ? true : MissingSort = true;
 type Sort = (typeof PRODUCT_SORTS)[number];
 
 const COMPARATORS: Record<Sort, (a: Product, b: Product) => number> = {

@@ -15,12 +15,11 @@ export type ProductSort = NonNullable<NonNullable<operations['listProducts']['pa
 /** A page of a category listing: the `listProducts` answer without `ids`. */
 export type ProductPage = Extract<operations['listProducts']['responses'][200]['content']['application/json'], { total: number }>;
 
-export interface ListProductsInput {
-  category?: string | undefined;
-  sort?: ProductSort | undefined;
-  limit: number;
-  cursor?: string | undefined;
-}
+type ListProductsQuery = NonNullable<operations['listProducts']['parameters']['query']>;
+/** A listing's query (the contract's, without `ids`, which is the batch read's), its page size required. */
+export type ListProductsInput = { [K in 'category' | 'sort' | 'cursor']?: ListProductsQuery[K] | undefined } & {
+  limit: NonNullable<ListProductsQuery['limit']>;
+};
 
 const productsByIds: BatchGet<ProductDto> = { path: '/products', param: 'ids', field: 'products', keyOf: (product) => product.id };
 
