@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startBackendsProcess, type BackendsProcess, type BackendStats } from '../fixtures/startBackends.js';
+import { holdRequests } from '../fixtures/holdRequests.js';
 import { metricValue } from '../fixtures/metricValue.js';
 import { operation } from '../fixtures/operations.js';
 import { gql, startBff, tokenFor, type GqlResponse, type RunningBff } from '../fixtures/startBffs.js';
@@ -31,19 +32,6 @@ function assertShed(res: GqlResponse): void {
   assert.equal(res.headers.get('retry-after'), '1');
 }
 
-/** An ad-hoc query (so `sheddable`) held by the reviews backend's latency until `signal` aborts it. */
-function held(bff: RunningBff, signal: AbortSignal): Promise<unknown> {
-  return fetch(bff.url, {
-    method: 'POST',
-    signal,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: 'query Held { product(id: "p-00001") { id reviews { rating } } }' }),
-  }).then(
-    (res) => res.text(),
-    (error: unknown) => error,
-  );
-}
-
 test('at the limit, sheddable requests get 503 OVERLOADED before their body is read while critical ones are served', async () => {
   // A fixed limit of 6 (min = initial = max): sheddable may fill floor(0.7 × 6) = 4 slots, critical all 6.
   const bff = await startBff('web', backends, {
@@ -61,7 +49,7 @@ test('at the limit, sheddable requests get 503 OVERLOADED before their body is r
   // Saturation by construction, not by timing: the held requests stay until this test hangs up.
   await backends.admin.faults({ reviews: { latencyMs: 50_000 } });
   const hangUp = new AbortController();
-  const holding = Array.from({ length: 4 }, () => held(bff, hangUp.signal));
+  const holding = holdRequests(bff.url, 4, hangUp.signal);
   try {
     while ((await backends.admin.stats()).reviews.calls < 4);
 

@@ -6,6 +6,7 @@ import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBac
 import { startBffProcess, type BffProcess } from '../fixtures/startBffProcess.js';
 import { gql, tokenFor } from '../fixtures/startBffs.js';
 import { refused } from '../fixtures/refused.js';
+import { holdRequests } from '../fixtures/holdRequests.js';
 
 // The admin (ops) port of a BFF process (issue 15 §5): probes with detail, /dependencies and
 // /metrics there, the public port keeping only the status; the admin port never shed, rate
@@ -159,17 +160,7 @@ test('with admission full the admin port is not shed; SIGTERM makes both ports u
   // Saturation by construction, not by timing: the held requests stay until this test hangs up.
   await backends.admin.faults({ reviews: { latencyMs: 50_000 } });
   const hangUp = new AbortController();
-  const held = Array.from({ length: 4 }, () =>
-    fetch(bff.url, {
-      method: 'POST',
-      signal: hangUp.signal,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: 'query Held { product(id: "p-00001") { id reviews { rating } } }' }),
-    }).then(
-      (res) => res.text(),
-      (error: unknown) => error,
-    ),
-  );
+  const held = holdRequests(bff.url, 4, hangUp.signal, { headers: { authorization: `Bearer ${token}` } });
   const settled = Promise.all(held);
   try {
     while ((await backends.admin.stats()).reviews.calls < 4);

@@ -84,7 +84,9 @@ test('deploy: compose and k8s give every BFF the address of each backend it uses
       const { setting, defaultPort } = BACKENDS[backend];
       const expected = backendAddress(backend, 'backends', defaultPort);
       assert.equal(env[setting], expected, `compose bff-${name}: ${setting}`);
-      assert.equal(configMap[setting], expected, `k8s bff-config: ${setting}`);
+      // On Kubernetes the gRPC backends go through their headless Service (balanced per pod).
+      const k8s = BACKENDS[backend].protocol === 'grpc' ? `dns:///backends-grpc:${defaultPort}` : expected;
+      assert.equal(configMap[setting], k8s, `k8s bff-config: ${setting}`);
     }
   }
   const pod = manifests.find((m) => m.kind === 'Deployment' && m.metadata.name === 'backends')!.spec.template.spec.containers[0];

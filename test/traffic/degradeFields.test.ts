@@ -4,6 +4,7 @@ import { metricValue } from '../fixtures/metricValue.js';
 import { operation } from '../fixtures/operations.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { gql, startBff, type RunningBff } from '../fixtures/startBffs.js';
+import { holdRequests } from '../fixtures/holdRequests.js';
 
 // Under pressure (the admission's signal), @criticality(level: LOW) fields resolve to null with
 // DEGRADED and make no backend call; the rest of the response is served.
@@ -28,28 +29,13 @@ after(async () => {
   await backends?.stop();
 });
 
-/** Two requests held by the (slowed) reviews backend until `signal` aborts them. */
-function holdTwo(bff: RunningBff, signal: AbortSignal): Promise<unknown>[] {
-  return Array.from({ length: 2 }, () =>
-    fetch(bff.url, {
-      method: 'POST',
-      signal,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: 'query Held { product(id: "p-00001") { id reviewSummary { count } } }' }),
-    }).then(
-      (res) => res.text(),
-      (error: unknown) => error,
-    ),
-  );
-}
-
 test('under pressure, LOW fields are null with a path-tagged DEGRADED error and no backend call; without it they are served', async () => {
   const page = operation('web', 'ProductPage');
   await backends.admin.reset();
   await backends.admin.faults({ reviews: { latencyMs: 50_000 } });
   const hangUp = new AbortController();
   // Two requests held by the reviews backend until this test hangs up: with the page's own, 3 in flight.
-  const holding = holdTwo(web, hangUp.signal);
+  const holding = holdRequests(web.url, 2, hangUp.signal, { selection: 'reviewSummary { count }' });
   let degraded;
   let stats;
   try {
@@ -105,7 +91,7 @@ test('with TRAFFIC_DEGRADE=false the same pressure leaves LOW fields served (the
   await backends.admin.reset();
   await backends.admin.faults({ reviews: { latencyMs: 50_000 } });
   const hangUp = new AbortController();
-  const holding = holdTwo(steady, hangUp.signal);
+  const holding = holdRequests(steady.url, 2, hangUp.signal, { selection: 'reviewSummary { count }' });
   try {
     while ((await backends.admin.stats()).reviews.calls < 2);
     const before = await backends.admin.stats();
