@@ -127,7 +127,7 @@ async function send(url: string, isCritical: boolean): Promise<Sample> {
   }
 }
 
-/** Closed loop with `connections` clients for `s` seconds: @returns requests per second. */
+/** Closed loop with `connections` clients for `s` seconds: @returns whole answers per second. */
 async function saturation(url: string, connections: number, s: number): Promise<number> {
   let done = 0;
   let n = 0;
@@ -135,8 +135,8 @@ async function saturation(url: string, connections: number, s: number): Promise<
   await Promise.all(
     Array.from({ length: connections }, async () => {
       while (performance.now() < until) {
-        await send(url, n++ % 5 === 0);
-        done++;
+        // Only whole answers count: a fast refusal or failure is not capacity.
+        if ((await send(url, n++ % 5 === 0)).outcome === 'whole') done++;
       }
     }),
   );
