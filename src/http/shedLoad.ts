@@ -121,6 +121,8 @@ export function shedLoad(app: FastifyInstance, options: LoadShedderOptions): Loa
   /** Critical requests waiting for a slot, oldest first (settings.criticalQueue). */
   const waiting: Waiter[] = [];
   const { maxWaitMs, maxWaiting } = settings.criticalQueue;
+  /** Critical requests refused after waiting their whole `maxWaitMs`. */
+  let waitedOut = 0;
   /** Hands freed slots to the waiting requests, oldest first, while the limit has room. */
   const wake = (): void => {
     while (admission && waiting.length > 0) {
@@ -151,11 +153,10 @@ export function shedLoad(app: FastifyInstance, options: LoadShedderOptions): Loa
     if (priority !== 'critical' || maxWaitMs === 0 || waiting.length >= maxWaiting) return shed(request, reply, priority, 'in_flight');
     const leave = (): void => {
       clearTimeout(timer);
-      reply.raw.off('close', gone);
+      reply.raw.off('close', leave);
       const at = waiting.indexOf(waiter);
       if (at >= 0) waiting.splice(at, 1);
     };
-    const gone = (): void => leave();
     const waiter: Waiter = {
       priority,
       resume(granted) {
@@ -171,11 +172,10 @@ export function shedLoad(app: FastifyInstance, options: LoadShedderOptions): Loa
       waitedOut++;
       waiter.refuse();
     }, maxWaitMs);
-    reply.raw.once('close', gone);
+    // The client gone while waiting: its place is given up.
+    reply.raw.once('close', leave);
     waiting.push(waiter);
   };
-  let waitedOut = 0;
-
   // Callback hooks, not async ones: fastify then needs no promise and microtask for them on
   // every request. A shed request is answered here and `done` is not called (fastify's
   // documented way for a callback hook to respond), which ends the hook chain; a waiting one
