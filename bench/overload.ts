@@ -1,22 +1,25 @@
 /**
- * `npx tsx bench/overload.ts [--quick]` (or `npm run bench -- --overload`): priority admission under overload (issue 15), side by
- * side with the old static in-flight cap.
+ * `npx tsx bench/overload.ts [--quick] [--critical-share 0.05] [--source]` (or `npm run bench -- --overload`):
+ * priority admission under overload (issue 15), side by side with the old static in-flight cap.
  *
- * Starts the demo backends and three bff-web processes on 127.0.0.1: `static` (TRAFFIC_PRIORITY=false
+ * Starts the demo backends and three bff-web processes on 127.0.0.1, compiled and in production
+ * mode as the throughput bench runs them (`--source`: with tsx): `static` (TRAFFIC_PRIORITY=false
  * and a fixed limit of 512, which is what the old cap did), `priority` (as shipped: classes, the
  * adaptive limit, critical requests waiting for a slot, LOW fields degrading under pressure) and
  * `priority, whole` (the same with TRAFFIC_DEGRADE=false). Finds the saturation rate of a mixed
  * load (closed loop), then offers 2× and 4× that rate open-loop (evenly paced, whatever the
  * answers) for a few seconds, and prints per class the success rate and the p99 of the successful
- * ones, beside the critical class's unloaded p99, and what admission did (from the BFF's metrics).
- * Critical: CustomerPage (staff), 20 %; sheddable: ProductsBrowse (anonymous; its `stock` is a
- * LOW field), 80 %. A sheddable answer counts as served whole (200, no errors) or degraded (200,
- * only DEGRADED errors). `OVERLOAD_ELU=0.9` adds a fourth contender, `priority + ELU`, that also
+ * ones (counted from when each request was due), beside the critical class's unloaded p99, its
+ * p99 inside the BFF (from the BFF's own histogram) and what admission did (from its metrics).
+ * Critical: CustomerPage (staff); sheddable: ProductsBrowse (anonymous; its `stock` is a LOW
+ * field). Two mixes in a full run, 5 % and 20 % critical (quick: 5 %; `--critical-share` picks
+ * one). A sheddable answer counts as served whole (200, no errors) or degraded (200, only
+ * DEGRADED errors). `OVERLOAD_ELU=0.9` adds a fourth contender, `priority + ELU`, that also
  * sheds on event-loop utilization (SHED_MAX_ELU). Each contender runs alone (started, measured,
  * drained and stopped before the next), and each step starts once the BFF has nothing in flight.
- * `OVERLOAD_ONLY=<name>` runs one contender; `OVERLOAD_PROF=<dir>` writes its CPU profile there.
- * Every request has a 5 s client timeout and at most 4000 are outstanding
- * at once: the run is bounded in time and sockets.
+ * `OVERLOAD_ONLY=<name>` runs one contender (with `OVERLOAD_RATE=<req/s>` instead of measuring
+ * saturation); `OVERLOAD_PROF=<dir>` writes CPU profiles there. Every request has a 5 s client
+ * timeout and at most 4000 are outstanding at once: the run is bounded in time and sockets.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -25,14 +28,31 @@ import { Agent, request } from 'undici';
 import { startBackendsProcess } from '../test/fixtures/startBackends.js';
 import { backendEnv, tokenFor } from '../test/fixtures/startBffs.js';
 import { operation } from '../test/fixtures/operations.js';
-import { freePort, REPO_ROOT } from './lib/contenders.js';
+import { compileForBench, freePort, REPO_ROOT } from './lib/contenders.js';
 
 // Not strict: `npm run bench -- --overload` runs this after run.ts, with run.ts's options in argv.
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } }, strict: false });
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    source: { type: 'boolean', default: false },
+    'critical-share': { type: 'string' },
+  },
+  strict: false,
+});
 const quick = args.quick === true;
 const seconds = quick ? 2 : 5;
-const CRITICAL_SHARE = 0.2;
+// The critical class's share of the offered requests. A shop's checkout-path traffic is a few per
+// cent of its browsing; 20 % at 4× asks for 0.8× of the saturation rate in critical work alone,
+// which no admission can serve at its unloaded latency on the machine that also runs the load.
+// A full run measures both mixes; --critical-share picks one.
+const CRITICAL_SHARES = typeof args['critical-share'] === 'string' ? [Number(args['critical-share'])] : quick ? [0.05] : [0.05, 0.2];
+if (!CRITICAL_SHARES.every((share) => share > 0 && share <= 1)) throw new Error('--critical-share must be in (0, 1]');
 const MAX_OUTSTANDING = 4000;
+// As the throughput bench runs its contenders: compiled, in production mode, with the secret the
+// backends are started with (production refuses the demo's default).
+const IDENTITY_SECRET = 'bench-overload-identity-secret-0123456789';
+// `npm run bench -- --overload` has compiled the tree already.
+const compiledRoot = args.source === true ? undefined : (process.env.BENCH_COMPILED_ROOT ?? compileForBench());
 
 interface Sample {
   critical: boolean;
@@ -60,16 +80,19 @@ async function startBff(
     process.execPath,
     [
       ...(process.env.OVERLOAD_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.OVERLOAD_PROF}`] : []),
-      '--import',
-      import.meta.resolve('tsx'),
-      'bff-web/main.ts',
+      // One V8 background thread, as the k8s manifests and the throughput bench set (2 cores).
+      '--v8-pool-size=1',
+      ...(compiledRoot ? [`${compiledRoot}/bff-web/main.js`] : ['--import', import.meta.resolve('tsx'), 'bff-web/main.ts']),
     ],
     {
       cwd: REPO_ROOT,
       env: {
         ...process.env,
-        NODE_ENV: 'test',
+        NODE_ENV: 'production',
+        IDENTITY_HMAC_SECRET: IDENTITY_SECRET,
         LOG_LEVEL: 'error',
+        // Every request comes from one address: a rate limit would refuse them before admission.
+        RATE_LIMIT_ENABLED: 'false',
         BFF_HOST: '127.0.0.1',
         BFF_PORT: String(port),
         BFF_ADMIN_PORT: String(adminPort),
@@ -93,7 +116,7 @@ async function startBff(
   return { name, origin, adminOrigin: `http://127.0.0.1:${adminPort}`, url: `${origin}/graphql`, child };
 }
 
-const backends = await startBackendsProcess();
+const backends = await startBackendsProcess({ IDENTITY_HMAC_SECRET: IDENTITY_SECRET });
 const staff = await tokenFor(backends, 'u-00001', 'orders:read:all customers:read');
 const critical = {
   body: JSON.stringify({ query: operation('web', 'CustomerPage').query, variables: operation('web', 'CustomerPage').variables }),
@@ -105,9 +128,10 @@ const sheddable = {
 };
 const agent = new Agent({ connections: MAX_OUTSTANDING, pipelining: 1, headersTimeout: 5_000, bodyTimeout: 5_000 });
 
-async function send(url: string, isCritical: boolean): Promise<Sample> {
+/** One request; its latency counts from `due` (when an open loop meant to send it) if given. */
+async function send(url: string, isCritical: boolean, due?: number): Promise<Sample> {
   const chosen = isCritical ? critical : sheddable;
-  const started = performance.now();
+  const started = due ?? performance.now();
   try {
     const res = await request(url, {
       method: 'POST',
@@ -128,7 +152,7 @@ async function send(url: string, isCritical: boolean): Promise<Sample> {
 }
 
 /** Closed loop with `connections` clients for `s` seconds: @returns whole answers per second. */
-async function saturation(url: string, connections: number, s: number): Promise<number> {
+async function saturation(url: string, connections: number, s: number, criticalShare: number): Promise<number> {
   let done = 0;
   let n = 0;
   const until = performance.now() + s * 1000;
@@ -136,15 +160,23 @@ async function saturation(url: string, connections: number, s: number): Promise<
     Array.from({ length: connections }, async () => {
       while (performance.now() < until) {
         // Only whole answers count: a fast refusal or failure is not capacity.
-        if ((await send(url, n++ % 5 === 0)).outcome === 'whole') done++;
+        if ((await send(url, isCriticalAt(n++, criticalShare))).outcome === 'whole') done++;
       }
     }),
   );
   return done / s;
 }
 
-/** Open loop: `rate` requests per second, evenly paced, for `s` seconds. */
-async function offered(url: string, rate: number, s: number): Promise<Sample[]> {
+/** Whether the `i`-th request of a mix with this critical share is a critical one (evenly spread). */
+function isCriticalAt(i: number, criticalShare: number): boolean {
+  return Math.floor((i + 1) * criticalShare) > Math.floor(i * criticalShare);
+}
+
+/**
+ * Open loop: `rate` requests per second, evenly paced, for `s` seconds. A request's latency
+ * counts from when it was due, so a client that falls behind does not hide the wait.
+ */
+async function offered(url: string, rate: number, s: number, criticalShare: number): Promise<Sample[]> {
   const total = Math.round(rate * s);
   const interval = 1000 / rate;
   const pending: Promise<Sample>[] = [];
@@ -154,13 +186,13 @@ async function offered(url: string, rate: number, s: number): Promise<Sample[]> 
     const due = start + i * interval;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    const isCritical = i % Math.round(1 / CRITICAL_SHARE) === 0;
+    const isCritical = isCriticalAt(i, criticalShare);
     if (outstanding >= MAX_OUTSTANDING) {
       pending.push(Promise.resolve({ critical: isCritical, outcome: 'failed', ms: 0 } as const));
       continue;
     }
     outstanding++;
-    pending.push(send(url, isCritical).finally(() => outstanding--));
+    pending.push(send(url, isCritical, due).finally(() => outstanding--));
   }
   return Promise.all(pending);
 }
@@ -179,15 +211,37 @@ function summary(samples: Sample[], isCritical: boolean): { success: string; p99
   };
 }
 
-/** What admission did during a step: the change in the BFF's counters, and the limit at its end. */
+/**
+ * What admission did during a step: the change in the BFF's counters, and the limit at its end;
+ * and the BFF's own request-duration buckets of the critical operation (`le:<bound>`).
+ */
 async function admissionOf(contender: Contender): Promise<Map<string, number>> {
   const text = await (await fetch(`${contender.adminOrigin}/metrics`)).text();
   const values = new Map<string, number>();
   for (const line of text.split('\n')) {
     const match = /^(bff_admission_(?:shed_total|wait_timeouts_total|limit))(?:\{(?:class="(\w+)",)?[^}]*\})? ([\d.e+-]+)$/.exec(line);
     if (match) values.set(match[2] ? `${match[1]}:${match[2]}` : match[1]!, Number(match[3]));
+    if (line.startsWith('bff_request_duration_seconds_bucket{') && line.includes('operation="CustomerPage"')) {
+      const le = /le="([^"]+)"/.exec(line)?.[1];
+      if (le) values.set(`le:${le}`, Number(line.slice(line.lastIndexOf(' ') + 1)));
+    }
   }
   return values;
+}
+
+/**
+ * The critical operation's p99 inside the BFF during a step (from its arrival at the HTTP
+ * server to its answer), as the upper bound of the histogram bucket that holds it: the rest of
+ * the client's p99 is spent before the BFF reads the request (the socket, the client itself).
+ */
+function serverP99(before: Map<string, number>, after: Map<string, number>): string {
+  const buckets = [...after.keys()]
+    .filter((k) => k.startsWith('le:'))
+    .map((k) => ({ le: k.slice(3), count: after.get(k)! - (before.get(k) ?? 0) }));
+  const total = buckets.find((b) => b.le === '+Inf')?.count ?? 0;
+  if (!total) return '-';
+  const bucket = buckets.find((b) => b.count >= 0.99 * total)!;
+  return bucket.le === '+Inf' ? '> 10 s' : `≤ ${Number(bucket.le) * 1000} ms`;
 }
 
 function admissionDelta(before: Map<string, number>, after: Map<string, number>): string {
@@ -227,41 +281,47 @@ try {
       : []),
   ];
   const rows: string[] = [];
-  // One saturation rate for all, the old cap's (measured first), so all get the same offered load.
-  let rate = 0;
+  // One saturation rate per mix for all contenders, the old cap's (measured first), so all get
+  // the same offered load (OVERLOAD_RATE=<req/s> fixes it, e.g. to compare runs of one contender).
+  const rates = new Map<number, number>(CRITICAL_SHARES.map((share) => [share, Number(process.env.OVERLOAD_RATE ?? 0)]));
   // One contender at a time, stopped before the next starts: none shares the CPU with another.
   for (const [name, env] of plans.filter(([n]) => !process.env.OVERLOAD_ONLY || n === process.env.OVERLOAD_ONLY)) {
     const contender = await startBff(name, env, backends);
     contenders.push(contender);
-    await saturation(contender.url, 16, 1); // warm-up: compile, connect
-    if (rate === 0) {
-      rate = await saturation(contender.url, 32, seconds);
-      console.error(`saturation (${contender.name}, closed loop, 32 connections): ${rate.toFixed(0)} req/s`);
-    }
-    await drain(contender);
-    const idle = await offered(contender.url, Math.max(5, rate / 4), seconds);
-    const unloaded = summary(idle, true).p99;
-    for (const factor of [2, 4]) {
+    await saturation(contender.url, 16, 1, 0.2); // warm-up: compile, connect
+    for (const share of CRITICAL_SHARES) {
+      if (!rates.get(share)) {
+        rates.set(share, await saturation(contender.url, 32, seconds, share));
+        console.error(
+          `saturation (${contender.name}, ${share * 100} % critical, closed loop, 32 connections): ${rates.get(share)!.toFixed(0)} req/s`,
+        );
+      }
+      const rate = rates.get(share)!;
       await drain(contender);
-      const before = await admissionOf(contender);
-      const samples = await offered(contender.url, rate * factor, seconds);
-      const admission = admissionDelta(before, await admissionOf(contender));
-      const c = summary(samples, true);
-      const s = summary(samples, false);
-      rows.push(
-        `| ${contender.name} | ${factor}× (${Math.round(rate * factor)}/s) | ${c.success} | ${c.p99} (unloaded ${unloaded}) | ${s.success} (${s.degraded} degraded) | ${s.p99} | ${admission} |`,
-      );
+      const idle = await offered(contender.url, Math.max(5, rate / 4), seconds, share);
+      const unloaded = summary(idle, true).p99;
+      for (const factor of [2, 4]) {
+        await drain(contender);
+        const before = await admissionOf(contender);
+        const samples = await offered(contender.url, rate * factor, seconds, share);
+        const after = await admissionOf(contender);
+        const c = summary(samples, true);
+        const s = summary(samples, false);
+        rows.push(
+          `| ${contender.name} | ${share * 100} % | ${factor}× (${Math.round(rate * factor)}/s) | ${c.success} | ${c.p99} (unloaded ${unloaded}) | ${serverP99(before, after)} | ${s.success} (${s.degraded} degraded) | ${s.p99} | ${admissionDelta(before, after)} |`,
+        );
+      }
     }
     await drain(contender);
     await stop(contender);
   }
   console.log(
-    `\nOverload (${quick ? 'quick' : 'full'}: ${seconds} s per step; 20 % critical CustomerPage, 80 % sheddable ProductsBrowse)\n`,
+    `\nOverload (${quick ? 'quick' : 'full'}: ${seconds} s per step; critical CustomerPage, the rest sheddable ProductsBrowse; p99 from when a request was due)\n`,
   );
   console.log(
-    '| admission | offered | critical success | critical p99 | sheddable served | sheddable p99 | admission (critical/normal/sheddable) |',
+    '| admission | critical share | offered | critical success | critical p99 | critical p99 in the BFF | sheddable served | sheddable p99 | admission (critical/normal/sheddable) |',
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
 } finally {
   for (const c of contenders) await stop(c);

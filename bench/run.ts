@@ -531,7 +531,11 @@ try {
   await Promise.allSettled(running.map((r) => r.stop()));
   await backends.stop();
 }
-if (args.overload && exitCode === 0) await import('./overload.js');
+if (args.overload && exitCode === 0) {
+  // The overload bench runs the same compiled tree (or, with --source, tsx itself).
+  if (compiledRoot) process.env.BENCH_COMPILED_ROOT = compiledRoot;
+  await import('./overload.js');
+}
 process.exit(exitCode);
 
 /** Share of the public-cache lookups served from memory (fresh or stale) so far, from the contender's /metrics (its admin port). */
