@@ -17,7 +17,7 @@
  * DEGRADED errors). `OVERLOAD_ELU=0.9` adds a fourth contender, `priority + ELU`, that also
  * sheds on event-loop utilization (SHED_MAX_ELU). Each contender runs alone (started, measured,
  * drained and stopped before the next), and each step starts once the BFF has nothing in flight.
- * `OVERLOAD_ONLY=<name>` runs one contender (with `OVERLOAD_RATE=<req/s>` instead of measuring
+ * `OVERLOAD_ONLY=<name>|<name>` runs only those contenders (with `OVERLOAD_RATE=<req/s>` instead of measuring
  * saturation); `OVERLOAD_PROF=<dir>` writes CPU profiles there. Every request has a 5 s client
  * timeout and at most 4000 are outstanding at once: the run is bounded in time and sockets.
  */
@@ -285,7 +285,7 @@ try {
   // the same offered load (OVERLOAD_RATE=<req/s> fixes it, e.g. to compare runs of one contender).
   const rates = new Map<number, number>(CRITICAL_SHARES.map((share) => [share, Number(process.env.OVERLOAD_RATE ?? 0)]));
   // One contender at a time, stopped before the next starts: none shares the CPU with another.
-  for (const [name, env] of plans.filter(([n]) => !process.env.OVERLOAD_ONLY || n === process.env.OVERLOAD_ONLY)) {
+  for (const [name, env] of plans.filter(([n]) => !process.env.OVERLOAD_ONLY || process.env.OVERLOAD_ONLY.split('|').includes(n))) {
     const contender = await startBff(name, env, backends);
     contenders.push(contender);
     await saturation(contender.url, 16, 1, 0.2); // warm-up: compile, connect

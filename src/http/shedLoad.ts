@@ -191,7 +191,9 @@ export function shedLoad(app: FastifyInstance, options: LoadShedderOptions): Loa
       reply.raw.once('close', () => {
         inFlight--;
         if (state.permit) {
-          state.permit.release(reply.raw.writableFinished);
+          // A degraded answer (LOW fields left out) is no sample of how fast the BFF serves its
+          // work: fed to the limit, its speed would make every whole answer look like queueing.
+          state.permit.release(reply.raw.writableFinished && !request.state.errorCodes.includes(ErrorCode.DEGRADED));
           wake();
         }
         onClose?.(request, reply);
@@ -238,6 +240,14 @@ export function shedLoad(app: FastifyInstance, options: LoadShedderOptions): Loa
         registers,
         collect() {
           this.set(admission?.limit ?? 0);
+        },
+      });
+      new Gauge({
+        name: 'bff_admission_baseline_latency_seconds',
+        help: 'The latency the adaptive limit takes as normal (its long-run average of answered, not degraded, requests); 0 before any.',
+        registers,
+        collect() {
+          this.set((admission?.baselineLatencyMs ?? 0) / 1000);
         },
       });
       new Gauge({

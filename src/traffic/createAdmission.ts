@@ -28,8 +28,11 @@ export interface Permit {
    * (and releases the permit, which then records no latency sample).
    */
   reclassify(priority: PriorityClass): boolean;
-  /** Frees the slot; a finished request's latency feeds the limit, an abandoned one's does not. */
-  release(finished: boolean): void;
+  /**
+   * Frees the slot. `sample`: whether its latency feeds the limit — true for a request answered
+   * as usual; false for one abandoned, refused after admission, or answered degraded.
+   */
+  release(sample: boolean): void;
 }
 
 export interface Admission {
@@ -40,6 +43,8 @@ export interface Admission {
   inFlightOf(priority: PriorityClass): number;
   /** The current concurrency limit. */
   readonly limit: number;
+  /** The latency (ms) the limit takes as normal: its long-run average; 0 before any sample. */
+  readonly baselineLatencyMs: number;
   /** Whether the process is under pressure (with hysteresis; see `pressureOn`). */
   readonly pressure: boolean;
 }
@@ -101,12 +106,12 @@ export function createAdmission(options: AdmissionOptions, now: () => number = (
           // Counted as if it had arrived as `next`: were the others (without it) at its threshold?
           return inFlight - 1 < thresholdOf(next);
         },
-        release(finished) {
+        release(sample) {
           if (released) return;
           released = true;
           inFlight--;
           byClass[current]--;
-          if (finished) gradient.addSample(now() - admittedAt, inFlightAtStart);
+          if (sample) gradient.addSample(now() - admittedAt, inFlightAtStart);
           updatePressure();
         },
       };
@@ -119,6 +124,9 @@ export function createAdmission(options: AdmissionOptions, now: () => number = (
     },
     get limit() {
       return gradient.limit;
+    },
+    get baselineLatencyMs() {
+      return gradient.longRttMs;
     },
     get pressure() {
       return pressure;
