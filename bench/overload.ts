@@ -15,7 +15,8 @@
  * field). Two mixes in a full run, 5 % and 20 % critical (quick: 5 %; `--critical-share` picks
  * one). A sheddable answer counts as served whole (200, no errors) or degraded (200, only
  * DEGRADED errors). `OVERLOAD_ELU=0.9` adds a fourth contender, `priority + ELU`, that also
- * sheds on event-loop utilization (SHED_MAX_ELU). Each contender runs alone (started, measured,
+ * sheds on event-loop utilization (SHED_MAX_ELU); `OVERLOAD_LIMIT_ELU=0.9` one whose adaptive limit
+ * also shrinks while the event loop is busier than that (TRAFFIC_LIMIT_MAX_ELU). Each contender runs alone (started, measured,
  * drained and stopped before the next), and each step starts once the BFF has nothing in flight.
  * `OVERLOAD_ONLY=<name>|<name>` runs only those contenders (with `OVERLOAD_RATE=<req/s>` instead of measuring
  * saturation); `OVERLOAD_PROF=<dir>` writes CPU profiles there. Every request has a 5 s client
@@ -278,6 +279,9 @@ try {
     ['priority, whole', { TRAFFIC_DEGRADE: 'false' }],
     ...(process.env.OVERLOAD_ELU
       ? [['priority + ELU', { SHED_MAX_ELU: process.env.OVERLOAD_ELU }] as [string, Record<string, string>]]
+      : []),
+    ...(process.env.OVERLOAD_LIMIT_ELU
+      ? [['priority, ELU limit', { TRAFFIC_LIMIT_MAX_ELU: process.env.OVERLOAD_LIMIT_ELU }] as [string, Record<string, string>]]
       : []),
   ];
   const rows: string[] = [];

@@ -77,10 +77,14 @@ export function shedLoad(app: FastifyInstance, options: LoadShedderOptions): Loa
   const { url, settings, maxEventLoopUtilization } = options;
   const { retryAfterSeconds } = settings;
   const off = settings.limit.max === 0;
+  const { maxUtilization } = settings.limit;
   const admission = off
     ? undefined
     : createAdmission({
-        limit: settings.limit,
+        limit: {
+          ...settings.limit,
+          ...(maxUtilization !== undefined && { saturated: () => utilization > maxUtilization }),
+        },
         shares: settings.priority ? { critical: 1, ...settings.shares } : { critical: 1, normal: 1, sheddable: 1 },
       });
   const classifier: OperationClassifier = settings.priority
@@ -95,7 +99,7 @@ export function shedLoad(app: FastifyInstance, options: LoadShedderOptions): Loa
   let inFlight = 0;
   let utilization = 0;
   let sampler: NodeJS.Timeout | undefined;
-  if (maxEventLoopUtilization !== undefined) {
+  if (maxEventLoopUtilization !== undefined || (!off && maxUtilization !== undefined)) {
     let last = performance.eventLoopUtilization();
     // A timer that is late because the loop was busy measures exactly that busy stretch.
     sampler = setInterval(() => {

@@ -16,6 +16,13 @@ export interface GradientLimitOptions {
   windowSize?: number;
   /** Samples the long-run latency averages over (exponentially). Default 600. */
   longWindow?: number;
+  /**
+   * Whether the process is saturated now (its event loop busy beyond a bound). Checked at each
+   * update: while it says so the limit shrinks by a tenth and does not grow, whatever latency
+   * says. Latency alone cannot see it: in a single-threaded server, requests that wait to be read
+   * and the work of refusing them are outside every admitted request's time. Default: never.
+   */
+  saturated?: () => boolean;
 }
 
 export interface GradientLimit {
@@ -53,6 +60,7 @@ export function createGradientLimit(options: GradientLimitOptions = {}): Gradien
   const smoothing = options.smoothing ?? 0.2;
   const windowSize = options.windowSize ?? 10;
   const longWindow = options.longWindow ?? 600;
+  const saturated = options.saturated;
   if (!(min >= 1 && min <= max)) throw new TypeError(`createGradientLimit: need 1 <= min <= max, got min=${min} max=${max}`);
   if (!(initial >= min && initial <= max)) throw new TypeError(`createGradientLimit: initial=${initial} is outside [${min}, ${max}]`);
   if (!(tolerance >= 1)) throw new TypeError(`createGradientLimit: tolerance must be >= 1, got ${tolerance}`);
@@ -74,6 +82,10 @@ export function createGradientLimit(options: GradientLimitOptions = {}): Gradien
     // After a long overload the long-run average is itself inflated; let it fall faster once
     // latency is back to normal, or the limit would be stuck high for the next overload.
     if (longRtt / shortRtt > 2) longRtt *= 0.95;
+    if (saturated?.()) {
+      estimate = Math.max(min, estimate * 0.9);
+      return;
+    }
     if (inFlight < estimate / 2) return;
     const gradient = Math.max(0.5, Math.min(1, (tolerance * longRtt) / shortRtt));
     const next = estimate * gradient + Math.sqrt(estimate);

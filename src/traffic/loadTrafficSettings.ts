@@ -11,8 +11,12 @@ export interface TrafficSettings {
   manifestClass: PriorityClass;
   /** The class of any other document (ad-hoc, APQ-registered). Default `sheddable`. */
   unknownClass: PriorityClass;
-  /** The adaptive concurrency limit's bounds; `max` 0 turns admission control off. */
-  limit: { initial: number; min: number; max: number };
+  /**
+   * The adaptive concurrency limit's bounds; `max` 0 turns admission control off.
+   * `maxUtilization`: while the event loop is busier than this (0..1, over 100 ms windows) the
+   * limit shrinks, whatever latency says (TRAFFIC_LIMIT_MAX_ELU; undefined: latency only).
+   */
+  limit: { initial: number; min: number; max: number; maxUtilization?: number };
   /** Fractions of the limit that normal and sheddable requests may fill (critical: all of it). */
   shares: { normal: number; sheddable: number };
   /** What `retry-after` says on 503 OVERLOADED. */
@@ -72,6 +76,7 @@ const schema = z.object({
   SHED_MAX_IN_FLIGHT: int(0, 1_000_000).default(512),
   TRAFFIC_LIMIT_INITIAL: int(1, 1_000_000).optional(),
   TRAFFIC_LIMIT_MIN: int(1, 1_000_000).optional(),
+  TRAFFIC_LIMIT_MAX_ELU: share.optional(),
   TRAFFIC_SHARE_NORMAL: share.default(0.9),
   TRAFFIC_SHARE_SHEDDABLE: share.default(0.7),
   TRAFFIC_RETRY_AFTER_S: int(1, 3_600).default(1),
@@ -144,7 +149,7 @@ export function loadTrafficSettings(env: NodeJS.ProcessEnv): TrafficSettings {
     classes,
     manifestClass: e.TRAFFIC_MANIFEST_CLASS,
     unknownClass: e.TRAFFIC_UNKNOWN_CLASS,
-    limit: { initial, min, max },
+    limit: { initial, min, max, ...(e.TRAFFIC_LIMIT_MAX_ELU !== undefined && { maxUtilization: e.TRAFFIC_LIMIT_MAX_ELU }) },
     shares: { normal: e.TRAFFIC_SHARE_NORMAL, sheddable: e.TRAFFIC_SHARE_SHEDDABLE },
     retryAfterSeconds: e.TRAFFIC_RETRY_AFTER_S,
     degrade: e.TRAFFIC_DEGRADE,

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { createAdmission } from '../../src/traffic/createAdmission.js';
 import { createGradientLimit } from '../../src/traffic/createGradientLimit.js';
 import { createOperationClassifier } from '../../src/traffic/createOperationClassifier.js';
+import { loadTrafficSettings } from '../../src/traffic/loadTrafficSettings.js';
 import { createHash } from 'node:crypto';
 
 // The limit and the admission are pure bookkeeping: driven here by numbers, with no clock.
@@ -30,6 +31,29 @@ test('the gradient limit does not grow while the server is mostly idle (app-limi
   const limit = createGradientLimit({ initial: 40, min: 5, max: 200 });
   feed(limit, 500, 10, 3);
   assert.equal(limit.limit, 40);
+});
+
+test('while the process says it is saturated the limit shrinks, at steady latency too, and grows again after', () => {
+  let saturated = false;
+  const limit = createGradientLimit({ initial: 40, min: 5, max: 200, saturated: () => saturated });
+  feed(limit, 100, 10, 1_000);
+  const grown = limit.limit;
+  assert.ok(grown > 40, `steady latency, not saturated: grows (got ${grown})`);
+  saturated = true;
+  feed(limit, 100, 10, 1_000);
+  const shrunk = limit.limit;
+  assert.ok(shrunk < grown * 0.5, `ten updates while saturated shrink it by about a tenth each (${grown} -> ${shrunk})`);
+  feed(limit, 2_000, 10, 1_000);
+  assert.equal(limit.limit, 5, 'never below min');
+  saturated = false;
+  feed(limit, 100, 10, 1_000);
+  assert.ok(limit.limit > 5, `no longer saturated: grows again (got ${limit.limit})`);
+});
+
+test('TRAFFIC_LIMIT_MAX_ELU is a fraction of the event loop; unset, the limit follows latency only', () => {
+  assert.equal(loadTrafficSettings({ TRAFFIC_LIMIT_MAX_ELU: '0.9' }).limit.maxUtilization, 0.9);
+  assert.equal(loadTrafficSettings({}).limit.maxUtilization, undefined);
+  assert.throws(() => loadTrafficSettings({ TRAFFIC_LIMIT_MAX_ELU: '1.5' }), /TRAFFIC_LIMIT_MAX_ELU/);
 });
 
 test('bad bounds fail fast with the values named', () => {
