@@ -52,6 +52,8 @@ export interface TargetCheck {
   target: string;
   measured: string;
   met: boolean;
+  /** When not met: its cause as measured so far (docs/performance.md, "What is left"). */
+  whyNot?: string;
 }
 
 export interface BenchResults {
@@ -141,10 +143,11 @@ export function toMarkdown(results: BenchResults, chartFile: string): string {
   lines.push(
     '## Targets (shipped BFF against stock Apollo and the lean floor of the same run)',
     '',
-    '| target | measured | met |',
-    '|---|---|---|',
+    '| target | measured | met | if not, why (docs/performance.md, "What is left") |',
+    '|---|---|---|---|',
   );
-  for (const t of results.targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`);
+  for (const t of results.targets)
+    lines.push(`| ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} | ${t.met ? '' : (t.whyNot ?? '')} |`);
   lines.push('');
   return lines.join('\n');
 }
