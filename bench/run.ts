@@ -241,8 +241,11 @@ try {
     NODE_ENV: 'production',
     IDENTITY_HMAC_SECRET: IDENTITY_SECRET,
     LOG_LEVEL: 'warn',
-    // Every request comes from one address and a handful of users: a limiter would measure itself.
-    RATE_LIMIT_ENABLED: 'false',
+    // Rate limiting on, as in production (issue 21: no feature turned off), with budgets no
+    // bench user reaches: every request comes from one address and a handful of users.
+    RATE_LIMIT_ENABLED: 'true',
+    RATE_LIMIT_USER: '1000000',
+    RATE_LIMIT_ANONYMOUS: '1000000',
     // The comparison is without caching: no floor caches or collapses (bff-cached turns both on).
     BFF_CACHE: 'off',
     BFF_COLLAPSE: 'false',
