@@ -347,6 +347,9 @@ try {
           log(
             `  round ${round + 1} ${k}: ${result.requestsPerSecond.toFixed(0)} req/s, ${((result.cpuSeconds * 1000) / Math.max(1, result.ok)).toFixed(2)} ms CPU/req${result.failed ? `, ${result.failed} failed` : ''}`,
           );
+          // A contender that died fails every later request: say why once, with its stderr.
+          const exited = contender.exited();
+          if (exited) throw new Error(`contender ${contender.spec.id} ${exited}`);
         }
       }
     }

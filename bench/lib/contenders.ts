@@ -39,6 +39,8 @@ export interface RunningContender {
   peakRssBytes(): number;
   /** Current resident set size of the largest process of the tree, in bytes. */
   rssBytes(): number;
+  /** Undefined while the process runs; once it has exited, how (code or signal) and its last stderr. */
+  exited(): string | undefined;
   /** Starts the peak over from the current RSS (Linux `clear_refs` 5), so a window can be measured on its own. */
   resetPeakRss(): void;
   /**
@@ -233,6 +235,8 @@ export async function startContender(
     peakRssBytes: () => Math.max(...processTree(pid).map(peakRssOf)),
     rssBytes: () => Math.max(...processTree(pid).map(rssOf)),
     resetPeakRss: () => processTree(pid).forEach(resetPeakRssOf),
+    exited: () =>
+      child.exitCode === null && child.signalCode === null ? undefined : `exited (${child.exitCode ?? child.signalCode}):\n${stderr}`,
     async pause() {
       signalTree(pid, 'SIGSTOP');
       // The signal is delivered asynchronously: wait for state T (stopped) in /proc.
