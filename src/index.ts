@@ -8,7 +8,9 @@
  * under tsx, against +5 MB for a leaf module): the demo backends (`backends/`: they share only the wire
  * contracts — the generated gRPC/OpenAPI types, the queue's topics and bodies, the backend
  * declarations — and the embedded broker), and the benchmark's kit floor (`bench/floor/`: the
- * BFF's edge and clients without GraphQL, whose memory is what it measures).
+ * BFF's edge and clients without GraphQL, whose memory is what it measures). And each
+ * `bff-<client>/main.ts` imports `server/startupHeap.ts` first, before this file: it must run
+ * before the kit loads (it keeps start-up from growing V8's young generation).
  */
 
 // Building and running a BFF

@@ -9,6 +9,7 @@ import { runCluster } from './runCluster.js';
 import { answerClusterAdmin, serveClusterAdmin } from './clusterAdmin.js';
 import { probeIdentity } from '../auth/probeIdentity.js';
 import { applyV8Settings } from './v8Settings.js';
+import { releaseYoungGeneration } from './startupHeap.js';
 
 /**
  * Runs one BFF as a process. Reads the configuration first: a bad value exits 1 with a
@@ -16,6 +17,9 @@ import { applyV8Settings } from './v8Settings.js';
  * With `BFF_WORKERS` > 1 this process becomes the primary of a cluster whose workers each run
  * a server; otherwise it builds the server, listens (the public port and the admin one), and
  * logs `{ "event": "bff.ready", "url": …, "adminUrl": … }`.
+ *
+ * When the entry point held V8's young generation at its start size (startupHeap.ts), it is
+ * released once the server listens.
  *
  * On SIGTERM or SIGINT: readiness turns false (on both ports), new connections to the public
  * port are refused, in-flight requests finish, backend channels and Redis close, the admin
@@ -34,6 +38,7 @@ export async function runServer(profile: BffProfile, create: (config: BffConfig)
   }
   applyV8Settings(config);
   if (config.workers > 1 && cluster.isPrimary) {
+    releaseYoungGeneration(); // the primary serves nothing: its start-up is over
     const log = createLogger(config);
     // The primary holds the admin port and answers for every worker (clusterAdmin.ts).
     await runCluster({
@@ -50,6 +55,8 @@ export async function runServer(profile: BffProfile, create: (config: BffConfig)
   const server = await create(config);
   const url = await server.listen({ admin: !clusterAdmin });
   clusterAdmin?.serve(server);
+  // Start-up is over: the young generation may grow under load again (startupHeap.ts).
+  releaseYoungGeneration();
   const adminUrl = server.adminUrl;
   server.log.info(
     { event: 'bff.ready', url, adminUrl, pid: process.pid },
