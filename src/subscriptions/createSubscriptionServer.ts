@@ -2,11 +2,10 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
-import { createHandler as createSseHandler } from 'graphql-sse/lib/use/fastify';
-import { handleProtocols, makeServer, type SubscribePayload } from 'graphql-ws';
+import type { Server as WsProtocol, SubscribePayload } from 'graphql-ws';
 import { decodeJwt } from 'jose';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import type { Authenticator } from '../auth/createAuthenticator.js';
 import type { Viewer } from '../auth/Viewer.js';
 import type { BffConfig } from '../config/loadConfig.js';
@@ -452,49 +451,88 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     }
   }
 
+  /** What graphql-ws passes each hook of a WebSocket connection. */
+  interface WsExtra {
+    connection: Connection;
+    request: IncomingMessage;
+  }
+
+  interface Transports {
+    protocol: WsProtocol<WsExtra>;
+    wss: WebSocketServer;
+    sse: ReturnType<typeof import('graphql-sse/lib/use/fastify').createHandler>;
+  }
+
+  // --- the transports' libraries, loaded on the first connection --------------------------------
+
+  /**
+   * ws, graphql-ws and graphql-sse load with the first WebSocket upgrade or SSE request, not at
+   * start: a process whose clients never subscribe does not keep them in memory (~0.35 MB of
+   * heap and their code; docs/performance.md, "Memory"). Once loaded, connections are served
+   * synchronously, as before.
+   */
+  let transports: Transports | undefined;
+  let loadingTransports: Promise<Transports> | undefined;
+  function loadTransports(): Promise<Transports> {
+    loadingTransports ??= Promise.all([import('ws'), import('graphql-ws'), import('graphql-sse/lib/use/fastify')]).then(
+      ([ws, graphqlWs, graphqlSse]) => {
+        transports = {
+          protocol: createWsProtocol(graphqlWs.makeServer),
+          wss: new ws.WebSocketServer({
+            noServer: true,
+            maxPayload: limits.maxMessageBytes,
+            handleProtocols: (protocols) => graphqlWs.handleProtocols(protocols),
+          }),
+          sse: createSse(graphqlSse.createHandler),
+        };
+        return transports;
+      },
+      (error: unknown) => {
+        loadingTransports = undefined; // the next connection tries again
+        throw error;
+      },
+    );
+    return loadingTransports;
+  }
+
   // --- GraphQL over WebSocket -----------------------------------------------------------------
 
-  const protocol = makeServer<Record<string, unknown>, { connection: Connection; request: IncomingMessage }>({
-    schema,
-    connectionInitWaitTimeout: limits.initTimeoutMs,
-    onConnect: async (ctx) => {
-      const params = ctx.connectionParams ?? {};
-      const headers: IncomingHttpHeaders = { ...ctx.extra.request.headers };
-      for (const [name, value] of Object.entries(params)) {
-        const lower = name.toLowerCase();
-        if ((lower === 'authorization' || lower === 'x-api-key') && typeof value === 'string') headers[lower] = value;
-      }
-      // Only credentials count; cookies of the upgrade are not a credential here.
-      const viewer = await admitConnection(ctx.extra.connection, {
-        authorization: headers.authorization,
-        'x-api-key': headers['x-api-key'],
-      });
-      return !!viewer;
-    },
-    onSubscribe: async (ctx, id, payload) => {
-      const connection = ctx.extra.connection;
-      if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
-        drops.inc({ reason: 'subscriptions_per_connection' });
-        return [
-          BffError.request(
-            ErrorCode.RATE_LIMITED,
-            `Too many subscriptions: at most ${limits.maxSubscriptionsPerConnection} per connection.`,
-          ),
-        ];
-      }
-      const prepared = await prepare(connection, ctx.extra.request.headers, payload, id);
-      return Array.isArray(prepared) ? [...prepared] : (prepared as ExecutionArgs);
-    },
-    subscribe: run as never,
-    onNext: (ctx, id, _payload, _args, result) => formatResult(result as ExecutionResult, `${ctx.extra.connection.id}:${id}`),
-    onError: (ctx, id, _payload, errors) => formatErrors(errors, `${ctx.extra.connection.id}:${id}`),
-  });
-
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: limits.maxMessageBytes,
-    handleProtocols: (protocols) => handleProtocols(protocols),
-  });
+  const createWsProtocol = (makeServer: typeof import('graphql-ws').makeServer) =>
+    makeServer<Record<string, unknown>, WsExtra>({
+      schema,
+      connectionInitWaitTimeout: limits.initTimeoutMs,
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const headers: IncomingHttpHeaders = { ...ctx.extra.request.headers };
+        for (const [name, value] of Object.entries(params)) {
+          const lower = name.toLowerCase();
+          if ((lower === 'authorization' || lower === 'x-api-key') && typeof value === 'string') headers[lower] = value;
+        }
+        // Only credentials count; cookies of the upgrade are not a credential here.
+        const viewer = await admitConnection(ctx.extra.connection, {
+          authorization: headers.authorization,
+          'x-api-key': headers['x-api-key'],
+        });
+        return !!viewer;
+      },
+      onSubscribe: async (ctx, id, payload) => {
+        const connection = ctx.extra.connection;
+        if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
+          drops.inc({ reason: 'subscriptions_per_connection' });
+          return [
+            BffError.request(
+              ErrorCode.RATE_LIMITED,
+              `Too many subscriptions: at most ${limits.maxSubscriptionsPerConnection} per connection.`,
+            ),
+          ];
+        }
+        const prepared = await prepare(connection, ctx.extra.request.headers, payload, id);
+        return Array.isArray(prepared) ? [...prepared] : (prepared as ExecutionArgs);
+      },
+      subscribe: run as never,
+      onNext: (ctx, id, _payload, _args, result) => formatResult(result as ExecutionResult, `${ctx.extra.connection.id}:${id}`),
+      onError: (ctx, id, _payload, errors) => formatErrors(errors, `${ctx.extra.connection.id}:${id}`),
+    });
 
   function refuseUpgrade(socket: Duplex, status: number, code: ErrorCode, message: string, retryAfterSeconds?: number): void {
     const body = JSON.stringify({
@@ -519,10 +557,24 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       drops.inc({ reason: 'server_full' });
       return refuseUpgrade(socket, 503, ErrorCode.OVERLOADED, 'Too many subscription connections; try again later.');
     }
-    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request));
+    if (transports) return upgrade(transports, request, socket, head);
+    loadTransports().then(
+      (loaded) => {
+        if (draining) return refuseUpgrade(socket, 503, ErrorCode.OVERLOADED, 'The server is shutting down.');
+        upgrade(loaded, request, socket, head);
+      },
+      (error: unknown) => {
+        log.error({ err: error }, 'subscriptions: loading the WebSocket transport failed');
+        refuseUpgrade(socket, 503, ErrorCode.OVERLOADED, 'Subscriptions are unavailable; try again later.');
+      },
+    );
   }
 
-  function accept(ws: WebSocket, request: IncomingMessage): void {
+  function upgrade({ wss, protocol }: Transports, request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request, protocol));
+  }
+
+  function accept(ws: WebSocket, request: IncomingMessage, protocol: WsProtocol<WsExtra>): void {
     const connection = new Connection('ws', request.socket.remoteAddress ?? 'unknown', (code, reason) => ws.close(code, reason));
     let awaitingPong = false;
     const ping =
@@ -581,33 +633,34 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   const sseConnections = new WeakMap<FastifyRequest, Connection>();
   /** Refusals of a subscribe, which go out without the `data` graphql-sse needs to see in them. */
   const sseRefusals = new WeakSet<ExecutionResult>();
-  const sse = createSseHandler({
-    schema,
-    onSubscribe: async (req, params) => {
-      const connection = sseConnections.get(req.raw)!;
-      const prepared = await prepare(connection, req.raw.headers, params as SubscribePayload, 'sse');
-      if (!Array.isArray(prepared)) return prepared as never;
-      // Sent as the stream's one `next` event (formatted by onNext), then `complete`, as
-      // graphql-sse sends validation errors. graphql-sse takes an object for a result only
-      // when it has `data` (without it, the refusal would be read as execution arguments).
-      const refusal: ExecutionResult = { data: null, errors: prepared };
-      sseRefusals.add(refusal);
-      return refusal;
-    },
-    subscribe: run as never,
-    execute: (args) => run(args) as never,
-    onNext: (_ctx, req, result) => {
-      const connection = sseConnections.get(req.raw);
-      const reply = req.context.reply;
-      if (connection && reply.raw.writableLength > limits.maxBufferedBytes) {
-        connection.cut(CloseCode.SLOW_CONSUMER, 'slow_consumer', 'Slow consumer.');
-      }
-      const requestId = `${connection?.id}:sse`;
-      if (sseRefusals.has(result as ExecutionResult))
-        return { errors: formatErrors((result as ExecutionResult).errors!, requestId) } as never;
-      return formatResult(result as ExecutionResult, requestId);
-    },
-  });
+  const createSse = (createSseHandler: typeof import('graphql-sse/lib/use/fastify').createHandler) =>
+    createSseHandler({
+      schema,
+      onSubscribe: async (req, params) => {
+        const connection = sseConnections.get(req.raw)!;
+        const prepared = await prepare(connection, req.raw.headers, params as SubscribePayload, 'sse');
+        if (!Array.isArray(prepared)) return prepared as never;
+        // Sent as the stream's one `next` event (formatted by onNext), then `complete`, as
+        // graphql-sse sends validation errors. graphql-sse takes an object for a result only
+        // when it has `data` (without it, the refusal would be read as execution arguments).
+        const refusal: ExecutionResult = { data: null, errors: prepared };
+        sseRefusals.add(refusal);
+        return refusal;
+      },
+      subscribe: run as never,
+      execute: (args) => run(args) as never,
+      onNext: (_ctx, req, result) => {
+        const connection = sseConnections.get(req.raw);
+        const reply = req.context.reply;
+        if (connection && reply.raw.writableLength > limits.maxBufferedBytes) {
+          connection.cut(CloseCode.SLOW_CONSUMER, 'slow_consumer', 'Slow consumer.');
+        }
+        const requestId = `${connection?.id}:sse`;
+        if (sseRefusals.has(result as ExecutionResult))
+          return { errors: formatErrors((result as ExecutionResult).errors!, requestId) } as never;
+        return formatResult(result as ExecutionResult, requestId);
+      },
+    });
 
   if (limits.enabled)
     app.route({
@@ -676,6 +729,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         request.state.viewer = viewer;
         sseConnections.set(request, connection);
         // graphql-sse writes the response itself.
+        const { sse } = transports ?? (await loadTransports());
         await sse(request, reply);
         return reply;
       },
@@ -710,6 +764,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         }),
       );
       sources.close();
+      // An upgrade still loading the transports is refused once they are loaded (draining).
+      const wss = loadingTransports ? (await loadingTransports.catch(() => undefined))?.wss : undefined;
+      if (!wss) return;
       await Promise.race([
         deadline,
         new Promise<void>((resolve) => {
