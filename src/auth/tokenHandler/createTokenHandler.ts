@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import * as oidc from 'openid-client';
+import type * as Oidc from 'openid-client';
 import { BffError } from '../../errors/BffError.js';
 import { ErrorCode } from '../../errors/codes.js';
 import type { Logger } from '../../observability/createLogger.js';
@@ -52,6 +52,17 @@ export interface TokenHandler {
 export const CSRF_HEADER = 'x-bff-csrf';
 const LOGIN_TTL_S = 600;
 
+/**
+ * openid-client, loaded by the first discovery (the first sign-in or refresh), not at start: a
+ * BFF whose browsers never sign in does not keep it in memory (docs/performance.md, "Memory").
+ * Every use below follows an `await client()`.
+ */
+let oidc!: typeof Oidc;
+async function loadOidc(): Promise<typeof Oidc> {
+  oidc = await import('openid-client');
+  return oidc;
+}
+
 const SESSION_ENDED = 'Your session has ended. Sign in again.';
 
 /**
@@ -64,7 +75,7 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
   const { settings, log } = options;
   const now = options.now ?? Date.now;
   const store: SessionStore = options.redis ? createRedisSessionStore(options.redis, options.keyPrefix) : createMemorySessionStore(now);
-  let discovered: Promise<oidc.Configuration> | undefined;
+  let discovered: Promise<Oidc.Configuration> | undefined;
   let origin = settings.publicOrigin;
   const refreshing = new Map<string, Promise<Session>>();
   let server: FastifyInstance | undefined;
@@ -81,12 +92,14 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
   }
 
   /** Discovery once, lazily (the BFF starts while the IdP is down); a failure is retried on the next use. */
-  function client(): Promise<oidc.Configuration> {
-    discovered ??= oidc
-      .discovery(new URL(settings.discoveryUrl), settings.clientId, settings.clientSecret, undefined, {
-        ...(settings.allowInsecureIdp && { execute: [oidc.allowInsecureRequests] }),
-        timeout: 5,
-      })
+  function client(): Promise<Oidc.Configuration> {
+    discovered ??= loadOidc()
+      .then((loaded) =>
+        loaded.discovery(new URL(settings.discoveryUrl), settings.clientId, settings.clientSecret, undefined, {
+          ...(settings.allowInsecureIdp && { execute: [loaded.allowInsecureRequests] }),
+          timeout: 5,
+        }),
+      )
       .catch((error: unknown) => {
         discovered = undefined;
         throw BffError.request(ErrorCode.IDENTITY_PROVIDER_UNAVAILABLE, 'The identity provider is unavailable.', {
@@ -105,7 +118,7 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
   const cookie = (name: string, value: string, sameSite: 'Strict' | 'Lax', maxAge: number) =>
     `${name}=${value}; Path=/; HttpOnly; SameSite=${sameSite}; Max-Age=${maxAge}${secure() ? '; Secure' : ''}`;
 
-  function sessionFromTokens(tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers, previous?: Session): Session {
+  function sessionFromTokens(tokens: Oidc.TokenEndpointResponse & Oidc.TokenEndpointResponseHelpers, previous?: Session): Session {
     const t = now();
     return {
       sub: tokens.claims()?.sub ?? previous?.sub ?? '',
@@ -144,7 +157,8 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
       });
     }
     try {
-      const tokens = await oidc.refreshTokenGrant(await client(), session.refreshToken);
+      const config = await client(); // loads openid-client first
+      const tokens = await oidc.refreshTokenGrant(config, session.refreshToken);
       const next = sessionFromTokens(tokens, session);
       await store.set(id, next);
       return next;
@@ -230,9 +244,10 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
         reason: 'login_unknown',
       });
     const pending = JSON.parse(pendingText) as { verifier: string; state: string; returnTo: string };
-    let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
+    let tokens: Oidc.TokenEndpointResponse & Oidc.TokenEndpointResponseHelpers;
     try {
-      tokens = await oidc.authorizationCodeGrant(await client(), new URL(request.url, originOf()), {
+      const config = await client(); // loads openid-client first
+      tokens = await oidc.authorizationCodeGrant(config, new URL(request.url, originOf()), {
         pkceCodeVerifier: pending.verifier,
         expectedState: pending.state,
         idTokenExpected: true,
