@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { Server as WsProtocol, SubscribePayload } from 'graphql-ws';
-import { decodeJwt } from 'jose';
+import { decodeJwt } from 'jose/jwt/decode';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Authenticator } from '../auth/createAuthenticator.js';
