@@ -2,7 +2,8 @@ import { HeaderMap } from '@apollo/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BffError } from '../errors/BffError.js';
 import { ErrorCode } from '../errors/codes.js';
-import { rateLimitHeaders, type PolicyState, type RateLimiter } from '../limits/createRateLimiter.js';
+import type { PolicyState, RateLimiter } from '../limits/createRateLimiter.js';
+import { rateLimitHeaders } from '../limits/rateLimitHeaders.js';
 import type { RequestState } from './requestState.js';
 import { replyError } from './replyError.js';
 

@@ -15,7 +15,6 @@ import { refuseOtherMethods } from '../http/refuseOtherMethods.js';
 import { useRequestState } from '../http/requestState.js';
 import { shedLoad } from '../http/shedLoad.js';
 import { degradeFields } from '../traffic/degradeFields.js';
-import { createRateLimiter } from '../limits/createRateLimiter.js';
 import { invalidateOnOrderEvents } from '../cache/invalidateOnOrderEvents.js';
 import type { PublicCache } from '../cache/PublicCache.js';
 import { createRedisTier } from '../cache/createRedisTier.js';
@@ -111,8 +110,15 @@ export async function createServer(options: CreateServerOptions): Promise<BffSer
   const cacheInvalidation = invalidateOnOrderEvents(queue, publicCache, (error) =>
     log.warn({ err: error }, 'cache invalidation: reading order events failed; retrying'),
   );
+  // Loaded only when on: rate-limiter-flexible stays out of a process that does not limit.
   const rateLimiter = config.rateLimit.enabled
-    ? createRateLimiter({ limits: config.rateLimit, settings: config.traffic.rateLimit, redis, keyPrefix: `bff-${config.name}:rl`, log })
+    ? (await import('../limits/createRateLimiter.js')).createRateLimiter({
+        limits: config.rateLimit,
+        settings: config.traffic.rateLimit,
+        redis,
+        keyPrefix: `bff-${config.name}:rl`,
+        log,
+      })
     : undefined;
   const { verify: verifyCaller, tokenHandler } = createCallerVerifier({
     config,
