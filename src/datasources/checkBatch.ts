@@ -11,6 +11,15 @@ import { badResponse } from '../errors/fromUpstream.js';
  */
 export function checkBatch<T>(upstream: string, list: unknown, requested: readonly string[], keyOf: (entity: T) => unknown): T[] {
   if (!Array.isArray(list)) throw badResponse(upstream, 'shape');
+  // The usual answer, the entities in the order asked, is checked without a set.
+  let inOrder = 0;
+  while (inOrder < list.length && inOrder < requested.length) {
+    const entity: unknown = list[inOrder];
+    if (typeof entity !== 'object' || entity === null) throw badResponse(upstream, 'shape');
+    if (keyOf(entity as T) !== requested[inOrder]) break;
+    inOrder++;
+  }
+  if (inOrder === list.length) return list as T[];
   // A Set only for big batches: for a handful of ids a scan is cheaper than building one.
   const asked: { has(id: string): boolean } = requested.length > 8 ? new Set(requested) : { has: (id) => requested.includes(id) };
   for (const entity of list) {

@@ -26,14 +26,30 @@ export function loadOrNull<V>(loader: DataLoader<string, V | null>, key: string)
  * A request's DataLoader that also remembers how each finished load ended, so a resolver
  * asking for a key whose batch already came back (a list's joins fetched ahead, see
  * `prefetchOrderJoins` in bff-web and `prefetchThumbnails` in bff-mobile) can answer at once instead of through a promise per field.
+ *
+ * What a batch returned is kept once, in `settled`: the DataLoader's cache (a `SettledCache`)
+ * reads through to it, so keys fetched ahead (`prefetch`) or primed hold no promise of their
+ * own until something `load`s them. DataLoader's own `load` keeps a promise per key, a
+ * closure and a callback record per key besides: ~350 keys a dashboard page, all garbage by
+ * the end of the request (docs/performance.md, "What was tried").
  */
 export class Loader<V> extends DataLoader<string, V | null> {
+  readonly #cache: SettledCache<V>;
+  readonly #fetch: (keys: readonly string[]) => Promise<unknown>;
+  readonly #chunkSize: number;
+  /** The batch `prefetch` is filling in this tick: sent with DataLoader's timing, after the promise jobs. */
+  #open: PrefetchChunk | undefined;
+
   constructor(
     batchFn: DataLoader.BatchLoadFn<string, V | null>,
     options: DataLoader.Options<string, V | null>,
     private readonly settled: Map<string, V | null | Error>,
   ) {
-    super(batchFn, options);
+    const cache = new SettledCache<V>(settled);
+    super(batchFn, { ...options, cacheMap: cache });
+    this.#cache = cache;
+    this.#fetch = batchFn as (keys: readonly string[]) => Promise<unknown>;
+    this.#chunkSize = options.batch === false ? 1 : (options.maxBatchSize ?? Number.POSITIVE_INFINITY);
   }
 
   /** The value, null, or error of a key whose load has finished; undefined while it has not. */
@@ -44,31 +60,141 @@ export class Loader<V> extends DataLoader<string, V | null> {
   /**
    * Loads `keys` like `loadMany` (batched, deduplicated, cached) and resolves once each has
    * finished, with a value or an error, for `peek` / `loadNow` / `loadManyNow` to read.
-   * Unlike `loadMany` it makes no per-key result: `loadMany` chains a promise and a closure per
-   * key to turn rejections into values and collects them with `Promise.all`, ~800 of each on
-   * a 100-order page, where only "all done" is wanted.
+   * Unlike `loadMany` it makes no per-key result or promise: keys not asked for yet go into
+   * batches of their own (at most `maxBatchSize` keys, sent when DataLoader would send its
+   * batch), whose results land in `settled`; a key already in flight is waited for.
    */
   prefetch(keys: Iterable<string>): Promise<void> {
-    return new Promise((resolve) => {
-      let pending = 1;
-      const settle = () => {
-        if (--pending === 0) resolve();
-      };
-      for (const key of keys) {
-        if (this.settled.has(key)) continue;
-        pending++;
-        this.load(key).then(settle, settle);
+    let waits: Promise<unknown>[] | undefined;
+    let last: Promise<unknown> | undefined;
+    for (const key of keys) {
+      if (this.settled.has(key)) continue;
+      let wait = this.#cache.inflight(key);
+      if (!wait) {
+        let chunk = this.#open;
+        if (!chunk || chunk.keys.length >= this.#chunkSize) chunk = this.#openChunk();
+        chunk.keys.push(key);
+        this.#cache.pending(key, chunk);
+        wait = chunk.done;
       }
-      settle();
+      if (wait !== last) (waits ??= []).push((last = wait));
+    }
+    if (!waits) return Promise.resolve();
+    return waits.length === 1 ? (waits[0] as Promise<void>) : Promise.all(waits).then(noop);
+  }
+
+  #openChunk(): PrefetchChunk {
+    const chunk: PrefetchChunk = { keys: [], done: undefined as unknown as Promise<void> };
+    this.#open = chunk;
+    // DataLoader's timing: after the promise jobs queued now, so prefetches of the same tick share a batch.
+    chunk.done = afterPromiseJobs().then(() => {
+      if (this.#open === chunk) this.#open = undefined;
+      // The batch function stores each key's value or error in `settled` (a failed batch: the
+      // error, for every key); like DataLoader after a failed batch, `load` then fetches its keys again.
+      return this.#fetch(chunk.keys).then(noop, () => {
+        for (const key of chunk.keys) this.#cache.delete(key);
+      });
     });
+    return chunk;
   }
 
   override prime(key: string, value: V | null | PromiseLike<V | null> | Error): this {
     if (!this.settled.has(key) && (value === null || typeof (value as PromiseLike<unknown>).then !== 'function')) {
+      // The cache reads it from `settled`: no promise until a load asks for one.
       this.settled.set(key, value as V | null | Error);
+      return this;
     }
     return super.prime(key, value);
   }
+}
+
+/** Keys `prefetch` sends in one batch call, and that call's end (never rejects). */
+interface PrefetchChunk {
+  keys: string[];
+  done: Promise<void>;
+}
+
+function noop(): void {}
+
+/** Resolves after the promise jobs queued so far, in the next tick: when DataLoader dispatches a batch. */
+function afterPromiseJobs(): Promise<void> {
+  return new Promise((resolve) => {
+    void Promise.resolve().then(() => process.nextTick(resolve));
+  });
+}
+
+/**
+ * A DataLoader's cache (its `cacheMap`) over what the loader's batches settled: a key `load`
+ * made a promise for answers with that promise (DataLoader's own entries); otherwise a key
+ * that `settled` holds, or that a `prefetch` batch is fetching, gets a promise made on first
+ * use. Keys DataLoader drops (a failed batch of its own, `clear`) are fetched again by `load`,
+ * as with DataLoader's plain Map; `settled` keeps their error for `peek`.
+ */
+class SettledCache<V> implements DataLoader.CacheMap<string, Promise<V | null>> {
+  readonly #promises = new Map<string, Promise<V | null>>();
+  #chunks: Map<string, PrefetchChunk> | undefined;
+  #dropped: Set<string> | undefined;
+
+  constructor(private readonly settled: Map<string, V | null | Error>) {}
+
+  get(key: string): Promise<V | null> | undefined {
+    const promise = this.#promises.get(key);
+    if (promise !== undefined || this.#dropped?.has(key)) return promise;
+    let made: Promise<V | null>;
+    const value = this.settled.get(key);
+    if (value !== undefined) made = settledPromise(value);
+    else {
+      const chunk = this.#chunks?.get(key);
+      if (chunk === undefined) return undefined;
+      made = chunk.done.then(() => valueOrThrow(this.settled.get(key)));
+    }
+    this.#promises.set(key, made);
+    return made;
+  }
+
+  set(key: string, promise: Promise<V | null>): this {
+    this.#promises.set(key, promise);
+    this.#dropped?.delete(key);
+    return this;
+  }
+
+  delete(key: string): boolean {
+    (this.#dropped ??= new Set()).add(key);
+    return this.#promises.delete(key);
+  }
+
+  clear(): void {
+    this.#promises.clear();
+    const dropped = (this.#dropped ??= new Set());
+    for (const key of this.settled.keys()) dropped.add(key);
+    if (this.#chunks) for (const key of this.#chunks.keys()) dropped.add(key);
+  }
+
+  /** A promise that settles when `key`, asked for but not settled yet, is; undefined when nothing fetches it. */
+  inflight(key: string): Promise<unknown> | undefined {
+    const promise = this.#promises.get(key);
+    if (promise !== undefined) return promise.then(noop, noop);
+    return this.#dropped?.has(key) ? undefined : this.#chunks?.get(key)?.done;
+  }
+
+  /** Records that a prefetch batch is fetching `key`. */
+  pending(key: string, chunk: PrefetchChunk): void {
+    (this.#chunks ??= new Map()).set(key, chunk);
+    this.#dropped?.delete(key);
+  }
+}
+
+function settledPromise<V>(value: V | null | Error): Promise<V | null> {
+  if (!(value instanceof Error)) return Promise.resolve(value);
+  const rejected = Promise.reject(value);
+  // Like DataLoader's prime of an error: whoever loads the key handles it; not unhandled meanwhile.
+  rejected.catch(noop);
+  return rejected;
+}
+
+function valueOrThrow<V>(value: V | null | Error | undefined): V | null {
+  if (value instanceof Error) throw value;
+  return value as V | null;
 }
 
 /**
@@ -148,6 +274,12 @@ export function createLoader<V>(options: LoaderOptions<V>): Loader<V> {
   const fetchBatch = async (keys: readonly string[]): Promise<(V | null | Error)[]> => {
     if (loaderBatchChannel.hasSubscribers) loaderBatchChannel.publish({ loader: name, size: keys.length });
     const values = await traceLoaderBatch(name, keys.length, () => batch(keys));
+    // Most backends answer every key, in the order asked: then the answer is the result, without a map.
+    if (values.length === keys.length) {
+      let i = 0;
+      while (i < keys.length && keyOf(values[i]!) === keys[i]) i++;
+      if (i === keys.length) return values as V[];
+    }
     const byKey = new Map<string, V>();
     for (const value of values) byKey.set(keyOf(value), value);
     const result: (V | null | Error)[] = new Array(keys.length);

@@ -179,3 +179,35 @@ test('prefetch resolves (does not reject) when the batch fails; each key then ho
   );
   assert.throws(() => loadNow(loader, 'b'), /down/);
 });
+
+test('a load of a key a prefetch is fetching, or has fetched, joins it (no second call); after a failed prefetch, load fetches again', async () => {
+  const { loader, calls } = recordingLoader({});
+  const done = loader.prefetch(['k1', 'k2']);
+  const loaded = loader.load('k2');
+  assert.equal(await done, undefined);
+  assert.deepEqual(await loaded, { id: 'k2', n: 2 });
+  assert.deepEqual(await loader.load('k1'), { id: 'k1', n: 1 });
+  assert.deepEqual(await loader.loadMany(['k1', 'k2']), [
+    { id: 'k1', n: 1 },
+    { id: 'k2', n: 2 },
+  ]);
+  assert.deepEqual(calls, [['k1', 'k2']], 'one call for the prefetch; the loads answered from it');
+  loader.prime('k3', { id: 'k3', n: 30 });
+  assert.deepEqual(await loader.load('k3'), { id: 'k3', n: 30 }, 'a primed value, without a call');
+  assert.equal(calls.length, 1);
+
+  let failures = 0;
+  const flaky = createLoader<Item>({
+    name: 'itemById',
+    upstream: 'items',
+    maxBatchSize: 10,
+    batch: async (keys) => {
+      if (failures++ === 0) throw new BffError('UPSTREAM_UNAVAILABLE', 'down', { upstream: 'items' });
+      return keys.map((id) => ({ id, n: 1 }));
+    },
+    keyOf: (item) => item.id,
+  });
+  await flaky.prefetch(['a']);
+  assert.throws(() => loadNow(flaky, 'a'), /down/, 'the settled error, at once');
+  assert.deepEqual(await flaky.load('a'), { id: 'a', n: 1 }, 'a load asks again, as after a failed DataLoader batch');
+});
