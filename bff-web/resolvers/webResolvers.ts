@@ -76,16 +76,19 @@ async function prefetchOrderJoins(orders: readonly OrderShape[], info: GraphQLRe
     await ctx.loaders.productById.prefetch(productIds);
     if (!wantsStock) return;
     const stocked: string[] = [];
-    for (const id of productIds) {
+    productIds.forEach((id) => {
       const product = ctx.loaders.productById.peek(id);
       if (product && !(product instanceof Error)) stocked.push(id);
-    }
+    });
     await ctx.loaders.stockByProductId.prefetch(stocked);
   };
+  const customers = () => {
+    const userIds = new Set<string>();
+    for (const order of orders) userIds.add(order.userId);
+    return ctx.loaders.userById.prefetch(userIds);
+  };
   await Promise.all([
-    selects(info, webLookAheads.orderCustomers.path)
-      ? ctx.loaders.userById.prefetch(new Set(orders.map((order) => order.userId)))
-      : undefined,
+    selects(info, webLookAheads.orderCustomers.path) ? customers() : undefined,
     wantsProduct ? products() : undefined,
     selects(info, webLookAheads.orderShipments.path) ? ctx.loaders.shipmentByOrderId.prefetch(orders.map((order) => order.id)) : undefined,
   ]);

@@ -43,7 +43,7 @@ export class Loader<V> extends DataLoader<string, V | null> {
   constructor(
     batchFn: DataLoader.BatchLoadFn<string, V | null>,
     options: DataLoader.Options<string, V | null>,
-    private readonly settled: Map<string, V | null | Error>,
+    private readonly settled: Map<string, Settled<V>>,
   ) {
     const cache = new SettledCache<V>(settled);
     super(batchFn, { ...options, cacheMap: cache });
@@ -54,7 +54,8 @@ export class Loader<V> extends DataLoader<string, V | null> {
 
   /** The value, null, or error of a key whose load has finished; undefined while it has not. */
   peek(key: string): V | null | Error | undefined {
-    return this.settled.get(key);
+    const entry = this.settled.get(key);
+    return entry instanceof PrefetchChunk ? undefined : entry;
   }
 
   /**
@@ -67,8 +68,10 @@ export class Loader<V> extends DataLoader<string, V | null> {
   prefetch(keys: Iterable<string>): Promise<void> {
     let waits: Promise<unknown>[] | undefined;
     let last: Promise<unknown> | undefined;
-    for (const key of keys) {
-      if (this.settled.has(key)) continue;
+    // forEach, not for…of: a Set's iterator makes a result object per key where the loop is not optimised.
+    const visit = (key: string): void => {
+      const entry = this.settled.get(key);
+      if (entry !== undefined && !(entry instanceof PrefetchChunk)) return;
       let wait = this.#cache.inflight(key);
       if (!wait) {
         let chunk = this.#open;
@@ -78,13 +81,15 @@ export class Loader<V> extends DataLoader<string, V | null> {
         wait = chunk.done;
       }
       if (wait !== last) (waits ??= []).push((last = wait));
-    }
+    };
+    if (keys instanceof Set || Array.isArray(keys)) (keys as { forEach(f: (key: string) => void): void }).forEach(visit);
+    else for (const key of keys) visit(key);
     if (!waits) return Promise.resolve();
     return waits.length === 1 ? (waits[0] as Promise<void>) : Promise.all(waits).then(noop);
   }
 
   #openChunk(): PrefetchChunk {
-    const chunk: PrefetchChunk = { keys: [], done: undefined as unknown as Promise<void> };
+    const chunk = new PrefetchChunk();
     this.#open = chunk;
     // DataLoader's timing: after the promise jobs queued now, so prefetches of the same tick share a batch.
     chunk.done = afterPromiseJobs().then(() => {
@@ -99,7 +104,7 @@ export class Loader<V> extends DataLoader<string, V | null> {
   }
 
   override prime(key: string, value: V | null | PromiseLike<V | null> | Error): this {
-    if (!this.settled.has(key) && (value === null || typeof (value as PromiseLike<unknown>).then !== 'function')) {
+    if (this.peek(key) === undefined && (value === null || typeof (value as PromiseLike<unknown>).then !== 'function')) {
       // The cache reads it from `settled`: no promise until a load asks for one.
       this.settled.set(key, value as V | null | Error);
       return this;
@@ -108,11 +113,17 @@ export class Loader<V> extends DataLoader<string, V | null> {
   }
 }
 
-/** Keys `prefetch` sends in one batch call, and that call's end (never rejects). */
-interface PrefetchChunk {
-  keys: string[];
-  done: Promise<void>;
+/**
+ * Keys `prefetch` sends in one batch call, and that call's end (never rejects). Until the call
+ * returns, it is what `settled` holds for each of its keys: no other map says which keys are on their way.
+ */
+class PrefetchChunk {
+  readonly keys: string[] = [];
+  done!: Promise<void>;
 }
+
+/** What a loader holds for a key: its value, null or error once settled; the prefetch batch fetching it until then. */
+type Settled<V> = V | null | Error | PrefetchChunk;
 
 function noop(): void {}
 
@@ -132,22 +143,18 @@ function afterPromiseJobs(): Promise<void> {
  */
 class SettledCache<V> implements DataLoader.CacheMap<string, Promise<V | null>> {
   readonly #promises = new Map<string, Promise<V | null>>();
-  #chunks: Map<string, PrefetchChunk> | undefined;
   #dropped: Set<string> | undefined;
 
-  constructor(private readonly settled: Map<string, V | null | Error>) {}
+  constructor(private readonly settled: Map<string, Settled<V>>) {}
 
   get(key: string): Promise<V | null> | undefined {
     const promise = this.#promises.get(key);
     if (promise !== undefined || this.#dropped?.has(key)) return promise;
     let made: Promise<V | null>;
-    const value = this.settled.get(key);
-    if (value !== undefined) made = settledPromise(value);
-    else {
-      const chunk = this.#chunks?.get(key);
-      if (chunk === undefined) return undefined;
-      made = chunk.done.then(() => valueOrThrow(this.settled.get(key)));
-    }
+    const entry = this.settled.get(key);
+    if (entry === undefined) return undefined;
+    if (entry instanceof PrefetchChunk) made = entry.done.then(() => valueOrThrow(this.settled.get(key)));
+    else made = settledPromise(entry);
     this.#promises.set(key, made);
     return made;
   }
@@ -167,19 +174,20 @@ class SettledCache<V> implements DataLoader.CacheMap<string, Promise<V | null>> 
     this.#promises.clear();
     const dropped = (this.#dropped ??= new Set());
     for (const key of this.settled.keys()) dropped.add(key);
-    if (this.#chunks) for (const key of this.#chunks.keys()) dropped.add(key);
   }
 
   /** A promise that settles when `key`, asked for but not settled yet, is; undefined when nothing fetches it. */
   inflight(key: string): Promise<unknown> | undefined {
     const promise = this.#promises.get(key);
     if (promise !== undefined) return promise.then(noop, noop);
-    return this.#dropped?.has(key) ? undefined : this.#chunks?.get(key)?.done;
+    if (this.#dropped?.has(key)) return undefined;
+    const entry = this.settled.get(key);
+    return entry instanceof PrefetchChunk ? entry.done : undefined;
   }
 
   /** Records that a prefetch batch is fetching `key`. */
   pending(key: string, chunk: PrefetchChunk): void {
-    (this.#chunks ??= new Map()).set(key, chunk);
+    this.settled.set(key, chunk);
     this.#dropped?.delete(key);
   }
 }
@@ -192,7 +200,7 @@ function settledPromise<V>(value: V | null | Error): Promise<V | null> {
   return rejected;
 }
 
-function valueOrThrow<V>(value: V | null | Error | undefined): V | null {
+function valueOrThrow<V>(value: Settled<V> | undefined): V | null {
   if (value instanceof Error) throw value;
   return value as V | null;
 }
@@ -257,7 +265,7 @@ export function createLoader<V>(options: LoaderOptions<V>): Loader<V> {
   const { name, upstream, batch, keyOf } = options;
   if (!(options.maxBatchSize >= 1)) throw new TypeError(`createLoader(${name}): maxBatchSize must be >= 1, got ${options.maxBatchSize}`);
   const missingIsNull = options.missing === 'null';
-  const settled = new Map<string, V | null | Error>();
+  const settled = new Map<string, Settled<V>>();
 
   const batchFn = async (keys: readonly string[]): Promise<(V | null | Error)[]> => {
     let result: (V | null | Error)[];
