@@ -195,9 +195,7 @@ export function shedLoad(app: FastifyInstance, options: LoadShedderOptions): Loa
       reply.raw.once('close', () => {
         inFlight--;
         if (state.permit) {
-          // A degraded answer (LOW fields left out) is no sample of how fast the BFF serves its
-          // work: fed to the limit, its speed would make every whole answer look like queueing.
-          state.permit.release(reply.raw.writableFinished && !request.state.errorCodes.includes(ErrorCode.DEGRADED));
+          state.permit.release(reply.raw.writableFinished);
           wake();
         }
         onClose?.(request, reply);
@@ -248,7 +246,7 @@ export function shedLoad(app: FastifyInstance, options: LoadShedderOptions): Loa
       });
       new Gauge({
         name: 'bff_admission_baseline_latency_seconds',
-        help: 'The latency the adaptive limit takes as normal (its long-run average of answered, not degraded, requests); 0 before any.',
+        help: 'The latency the adaptive limit takes as normal (its long-run average of answered requests); 0 before any.',
         registers,
         collect() {
           this.set((admission?.baselineLatencyMs ?? 0) / 1000);

@@ -29,8 +29,8 @@ export interface Permit {
    */
   reclassify(priority: PriorityClass): boolean;
   /**
-   * Frees the slot. `sample`: whether its latency feeds the limit — true for a request answered
-   * as usual; false for one abandoned, refused after admission, or answered degraded.
+   * Frees the slot. `sample`: whether its latency feeds the limit — true for a request answered;
+   * false for one abandoned or refused after admission.
    */
   release(sample: boolean): void;
 }

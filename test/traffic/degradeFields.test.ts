@@ -110,28 +110,18 @@ test('with TRAFFIC_DEGRADE=false the same pressure leaves LOW fields served (the
   }
 });
 
-test('degraded answers feed the adaptive limit no latency sample; whole ones do', async () => {
-  // A limit of 1: the request in flight is itself the pressure, so every LOW field degrades.
-  const pressed = await startBff('web', backends, { SHED_MAX_IN_FLIGHT: '1', TRAFFIC_LIMIT_MIN: '1', TRAFFIC_LIMIT_INITIAL: '1' });
-  const baseline = () => metricValue(pressed.adminOrigin, 'bff_admission_baseline_latency_seconds', { bff: 'web' });
+test('the latency the adaptive limit takes as normal is exported once a window of answers is in', async () => {
+  const bff = await startBff('web', backends);
+  const baseline = () => metricValue(bff.adminOrigin, 'bff_admission_baseline_latency_seconds', { bff: 'web' });
   try {
-    const page = operation('web', 'ProductPage');
-    // The limit averages its samples ten at a time (a window): ten of each.
+    assert.equal(await baseline(), 0, 'no answer yet');
+    // The limit averages its samples ten at a time (a window).
     for (let i = 0; i < 10; i++) {
-      const res = await gql(pressed.url, page.query, page.variables);
-      assert.equal(res.status, 200);
-      assert.ok(
-        res.body.errors?.length && res.body.errors.every((e) => e.extensions?.code === 'DEGRADED'),
-        JSON.stringify(res.body.errors),
-      );
+      const res = await gql(bff.url, 'query Title { product(id: "p-00003") { id title } }');
+      assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
     }
-    assert.equal(await baseline(), 0, 'ten degraded answers, no sample');
-    for (let i = 0; i < 10; i++) {
-      const whole = await gql(pressed.url, 'query Title { product(id: "p-00003") { id title } }');
-      assert.equal(whole.body.errors, undefined, JSON.stringify(whole.body.errors));
-    }
-    assert.ok(((await baseline()) ?? 0) > 0, 'ten whole answers are samples');
+    assert.ok(((await baseline()) ?? 0) > 0, 'ten answers are a window of samples');
   } finally {
-    await pressed.close();
+    await bff.close();
   }
 });
