@@ -571,7 +571,7 @@ function checkTargets(results: ScenarioResult[]): TargetCheck[] {
     stock:
       "a small screen's fixed cost per request (edge, authentication, identity signing, loaders, GC); stock runs at ~0.66x the lean floor on Home, so 1.5x stock means matching the lean floor",
     cpu: "garbage collection: the BFF allocates ~1.5x the lean floor's bytes per request (the executor's result objects, shaped objects, loader bookkeeping), and its scavenges are most of the gap",
-    rss: 'the modules the lean floor does not load (Apollo Server, graphql-jit, fastify, zod, OpenTelemetry) and the schema',
+    rss: 'the modules the lean floor does not load (Apollo Server, graphql-jit, fastify, zod) and the schema; under load, a larger old generation',
     p99: 'young-generation collections inside the paced run (the same allocation)',
   };
   const row = (s: ScenarioResult, id: string) => s.contenders.find((c) => c.id === id);
