@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { createSeed } from '../../backends/seed/createSeed.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { startBff, tokenFor, type RunningBff } from '../fixtures/startBffs.js';
+import { firstNextEvent } from '../fixtures/sse.js';
 
 // The subscription transports' libraries (ws, graphql-ws, graphql-sse) load with the first
 // subscription connection, not at start (docs/performance.md, "Memory"). The BFF runs in this
@@ -48,14 +49,7 @@ test('a BFF loads no subscription transport until the first subscription connect
     signal: controller.signal,
   });
   assert.equal(res.status, 200);
-  const reader = res.body!.getReader();
-  let text = '';
-  while (!/event: next\ndata: .*\n/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-  }
-  const event = JSON.parse(/event: next\ndata: (.*)\n/.exec(text)![1]!) as { data: { orderStatus: { orderId: string; status: string } } };
+  const event = await firstNextEvent<{ data: { orderStatus: { orderId: string; status: string } } }>(res);
   assert.deepEqual(event.data.orderStatus, { orderId: order.id, status: 'PENDING' });
   controller.abort();
   assert.equal(loaded('ws'), true, 'the first connection loads the transports');

@@ -7,6 +7,7 @@ import { createSeed } from '../../backends/seed/createSeed.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { startBffProcess, type BffProcess } from '../fixtures/startBffProcess.js';
 import { gql, tokenFor } from '../fixtures/startBffs.js';
+import { firstNextEvent } from '../fixtures/sse.js';
 
 // Subscriptions against real processes: a graphql-ws client and an SSE client, the demo
 // backends (whose orders service counts its open WatchOrderStatus streams), both BFFs.
@@ -152,14 +153,7 @@ test('mobile orderStatus over SSE (distinct connections): the same payload', asy
   });
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
-  const reader = res.body!.getReader();
-  let text = '';
-  while (!/event: next\ndata: .*\n/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-  }
-  const data = JSON.parse(/event: next\ndata: (.*)\n/.exec(text)![1]!) as { data: { orderStatus: Record<string, string> } };
+  const data = await firstNextEvent<{ data: { orderStatus: Record<string, string> } }>(res);
   assert.equal(data.data.orderStatus.orderId, pendingB!.id);
   assert.equal(data.data.orderStatus.status, 'PENDING');
   assert.equal(data.data.orderStatus.statusLabel, 'Pending');
