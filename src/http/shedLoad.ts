@@ -78,6 +78,8 @@ export function shedLoad(app: FastifyInstance, options: LoadShedderOptions): Loa
   const { retryAfterSeconds } = settings;
   const off = settings.limit.max === 0;
   const { maxUtilization } = settings.limit;
+  /** Event-loop utilization over the last window (sampled below when a setting uses it). */
+  let utilization = 0;
   const admission = off
     ? undefined
     : createAdmission({
@@ -97,7 +99,6 @@ export function shedLoad(app: FastifyInstance, options: LoadShedderOptions): Loa
     : { hint: () => ({ priority: 'normal', final: true }), classify: () => 'normal' };
   const shedByClass = new Map<PriorityClass, number>(PRIORITY_CLASSES.map((c) => [c, 0]));
   let inFlight = 0;
-  let utilization = 0;
   let sampler: NodeJS.Timeout | undefined;
   if (maxEventLoopUtilization !== undefined || (!off && maxUtilization !== undefined)) {
     let last = performance.eventLoopUtilization();

@@ -251,5 +251,3 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 function secondsOf(res: RateLimiterRes): number {
   return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 }
-
-export { rateLimitHeaders } from './rateLimitHeaders.js';
