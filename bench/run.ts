@@ -22,6 +22,7 @@
  *   --scenarios a,b        of home, orders10, orders50, orders100
  *   --workers N            also run the shipped BFFs with BFF_WORKERS=N (when the config has it)
  *   --v8-pool-size N       V8 background threads of every contender and the backends (default: cores - 1, min 1)
+ *   --hive                 also run the optional Hive Gateway + GraphQL Mesh contender (bench/hive; installs its own dependencies the first time)
  *   --no-variant           leave out the variant BFFs (every request through Apollo; the other executor)
  *   --no-isolate           leave the other contenders running (not frozen) during each measured window
  *   --source               run contenders with tsx from source instead of compiled (as deployed)
@@ -36,6 +37,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/index.js';
 import { startBackendsProcess, type BackendsProcess } from '../test/fixtures/startBackends.js';
 import { backendEnv } from '../test/fixtures/startBffs.js';
+import { prepareHive } from './lib/hive.js';
 import { compileForBench, quiesce, REPO_ROOT, startContender, type ContenderSpec, type RunningContender } from './lib/contenders.js';
 import { runLoad, runPacedLoad, type LoadResult } from './lib/load.js';
 import { toMarkdown, toSvg, type BenchResults, type ContenderResult, type ScenarioResult, type TargetCheck } from './lib/report.js';
@@ -54,6 +56,7 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string' },
     workers: { type: 'string' },
     'v8-pool-size': { type: 'string' },
+    hive: { type: 'boolean', default: false },
     'no-variant': { type: 'boolean', default: false },
     'no-isolate': { type: 'boolean', default: false },
     source: { type: 'boolean', default: false },
@@ -183,6 +186,19 @@ function specsFor(client: 'mobile' | 'web'): ContenderSpec[] {
       entry: 'bench/stock/main.ts',
       env: { STOCK_CLIENT: client },
     },
+    // The peer-like gateway, only when asked for: its dependencies are not the root's (bench/hive).
+    ...(args.hive
+      ? [
+          {
+            id: 'hive',
+            kind: 'peer' as const,
+            client,
+            label: `Hive Gateway + GraphQL Mesh (${client})`,
+            entry: 'bench/hive/main.ts',
+            env: { HIVE_CLIENT: client },
+          },
+        ]
+      : []),
   ];
 }
 const shared: ContenderSpec[] = [
@@ -234,6 +250,7 @@ const backends = await startBackendsProcess({
 const running: RunningContender[] = [];
 // Compiled with tsc and run by plain node, as deployed, unless --source asks for tsx.
 const compiledRoot = args.source ? undefined : compileForBench();
+if (args.hive) prepareHive(compiledRoot);
 let exitCode = 0;
 try {
   const commonEnv = {
@@ -580,6 +597,7 @@ function checkTargets(results: ScenarioResult[]): TargetCheck[] {
     const bff = row(s, 'bff');
     const lean = row(s, 'lean');
     const stock = row(s, 'stock');
+    const hive = row(s, 'hive');
     if (!bff || !lean) continue;
     const at = `${s.scenario} @ ${s.latencyMs} ms`;
     if (stock)
@@ -589,6 +607,7 @@ function checkTargets(results: ScenarioResult[]): TargetCheck[] {
         met: bff.rps / stock.rps >= 1.5,
         whyNot: why.stock,
       });
+    if (hive) checks.push({ target: `${at}: req/s ≥ 3× Hive Gateway`, measured: x(bff.rps / hive.rps), met: bff.rps / hive.rps >= 3 });
     const floorShare = s.scenario === 'home' ? 0.85 : 0.9;
     checks.push({
       target: `${at}: req/s ≥ ${floorShare}× lean floor`,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** What the benchmark compares: each runs as its own process from `entry`. */
-export type ContenderKind = 'bff' | 'variant' | 'naive' | 'stock' | 'floor' | 'lean' | 'empty';
+export type ContenderKind = 'bff' | 'variant' | 'naive' | 'stock' | 'peer' | 'floor' | 'lean' | 'empty';
 
 export interface ContenderSpec {
   /** Short id used in tables and results.json (`bff`, `naive`, `floor`, …). */

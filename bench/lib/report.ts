@@ -167,7 +167,7 @@ export function ratioTable(scenarios: ScenarioResult[]): string[] {
   for (const s of scenarios) {
     const bff = s.contenders.find((c) => c.id === 'bff');
     if (!bff) continue;
-    for (const id of ['stock', 'lean', 'floor', 'naive']) {
+    for (const id of ['stock', 'hive', 'lean', 'floor', 'naive']) {
       const other = s.contenders.find((c) => c.id === id);
       if (!other) continue;
       lines.push(
@@ -184,6 +184,7 @@ const COLORS: Record<string, string> = {
   variant: '#93c5fd',
   naive: '#dc2626',
   stock: '#f59e0b',
+  peer: '#db2777',
   floor: '#16a34a',
   lean: '#065f46',
   empty: '#9ca3af',
