@@ -349,8 +349,10 @@ try {
         for (const contender of rotated) {
           // The naive BFF gets fewer connections: at 32, each request's hundreds of backend calls
           // queue behind the others' and few complete within a run; its throughput is bound by
-          // the backends either way, and a shorter queue keeps its CPU per request honest.
-          const connections = contender.spec.kind === 'naive' ? settings.naiveConnections : settings.saturationConnections;
+          // the backends either way, and a shorter queue keeps its CPU per request honest. Hive
+          // Gateway gets as many (~60 ms of CPU per dashboard request: at 32, one outlasts a quick window).
+          const connections =
+            contender.spec.kind === 'naive' || contender.spec.kind === 'peer' ? settings.naiveConnections : settings.saturationConnections;
           // Warm before every window, not just the first: a contender sits idle while the others
           // run, and V8 shrinks an idle process's heap (its memory reducer), so a window that
           // started cold would time the regrowth, not the steady state a busy server is in.
