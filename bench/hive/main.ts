@@ -6,7 +6,8 @@
  * `key`/`argsFromKeys`, one backend call per source per level) — and the same edge work as
  * the other contenders in Hive Gateway's plugin hooks: the bearer JWT checked with jose
  * against the IdP's JWKS, and every backend call signed (backends/identity/verifyIdentity.ts)
- * in `onFetch` (REST) and in a grpc-js interceptor given through `transportEntries` (gRPC).
+ * in `onFetch` (REST) and in a grpc-js interceptor that a thin wrapper of Mesh's gRPC
+ * transport adds to its channel (gRPC).
  * No code of this kit, nor of bench/handwritten (the shapes are written again below).
  *
  * HIVE_CLIENT=mobile serves the Home screen's types, HIVE_CLIENT=web the orders table's: the
@@ -116,13 +117,13 @@ const identityPlugin: GatewayPlugin<Context> = {
       'x-bff-identity-sig': signed(caller, ts, backend, `${options.method ?? 'GET'} ${target.pathname}${target.search}`),
     };
     if (caller.userId) headers['x-bff-user-id'] = caller.userId;
-    setOptions({ ...options, headers, signal: options.signal ?? AbortSignal.timeout(CALL_TIMEOUT_MS) });
+    setOptions({ ...options, headers });
   },
 };
 
 /**
- * gRPC: Mesh's transport copies the caller into each call's metadata (`metaData` read from the
- * context); this interceptor, which sees the method path, replaces it with the signed headers.
+ * gRPC: Mesh's transport copies the caller into each call's metadata (its `metaData` option,
+ * read from the context); this interceptor, which sees the method path, adds the signature.
  */
 const grpcIdentity: Interceptor = (options, nextCall) => {
   const path = options.method_definition.path; // /shop.orders.v1.OrdersService/ListUserOrders
@@ -144,10 +145,10 @@ const grpcIdentity: Interceptor = (options, nextCall) => {
     },
   });
 };
+
 /**
- * Mesh's gRPC transport with both: `metaData` and `requestTimeout` are plain transport options,
- * the interceptor (a function, which the supergraph's transport directives cannot carry) is
- * added to the channel options the transport hands to grpc-js.
+ * Mesh's gRPC transport, with the interceptor added to the channel options it hands to grpc-js
+ * (a function: the supergraph's transport directives, which `transportEntries` feed, cannot carry one).
  */
 const grpcTransport: typeof meshGrpc = {
   getSubgraphExecutor(payload) {
@@ -156,19 +157,25 @@ const grpcTransport: typeof meshGrpc = {
       ...payload,
       transportEntry: {
         ...payload.transportEntry,
-        options: {
-          ...options,
-          requestTimeout: CALL_TIMEOUT_MS,
-          metaData: {
-            'x-request-id': ['caller', 'requestId'],
-            'x-bff-client': ['caller', 'client'],
-            'x-bff-user-id': ['caller', 'userId'],
-            'x-bff-scopes': ['caller', 'scopes'],
-          },
-          channelOptions: { ...options.channelOptions, interceptors: [grpcIdentity] },
-        },
+        options: { ...options, channelOptions: { ...options.channelOptions, interceptors: [grpcIdentity] } },
       },
     });
+  },
+};
+
+/** Plain transport options: every backend call's deadline, and the caller copied into each gRPC call's metadata. */
+const transportEntries = {
+  '*.rest': { options: { timeout: CALL_TIMEOUT_MS } },
+  '*.grpc': {
+    options: {
+      requestTimeout: CALL_TIMEOUT_MS,
+      metaData: {
+        'x-request-id': ['caller', 'requestId'],
+        'x-bff-client': ['caller', 'client'],
+        'x-bff-user-id': ['caller', 'userId'],
+        'x-bff-scopes': ['caller', 'scopes'],
+      },
+    },
   },
 };
 
@@ -483,6 +490,7 @@ const gateway = createGatewayRuntime<Context>({
   additionalTypeDefs: client === 'web' ? webTypeDefs : mobileTypeDefs,
   additionalResolvers: (client === 'web' ? webResolvers : mobileResolvers) as never,
   transports: { grpc: grpcTransport, rest: meshRest },
+  transportEntries,
   plugins: () => [identityPlugin],
   logging: env.LOG_LEVEL === 'debug' ? 'debug' : 'error',
   landingPage: false,
