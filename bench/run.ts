@@ -29,6 +29,7 @@
  *   --out DIR              results root (default bench/results)
  *   --update-docs          also rewrite the tracked latest.{md,svg} (a run never changes tracked files otherwise)
  *   --subscriptions        only the subscription fan-out figure (bench/subscriptions.ts; with --quick, 50 clients)
+ *   --collapse             then bench/collapse.ts (collapsing across replicas, Redis lease off vs on; needs redis-server)
  */
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -64,6 +65,7 @@ const { values: args } = parseArgs({
     'update-docs': { type: 'boolean', default: false },
     // Then bench/overload.ts (priority admission at 2× and 4× saturation vs the static cap), with --quick if given.
     overload: { type: 'boolean', default: false },
+    collapse: { type: 'boolean', default: false },
     subscriptions: { type: 'boolean', default: false },
   },
 });
@@ -560,6 +562,9 @@ if (args.overload && exitCode === 0) {
   // The overload bench runs the same compiled tree (or, with --source, tsx itself).
   if (compiledRoot) process.env.BENCH_COMPILED_ROOT = compiledRoot;
   await import('./overload.js');
+}
+if (args.collapse && exitCode === 0) {
+  exitCode = await (await import('./collapse.js')).runCollapseBench({ quick, compiledRoot, chained: true });
 }
 process.exit(exitCode);
 
