@@ -162,16 +162,33 @@ export class PublicCache {
   }
 
   /**
-   * Collapsing across replicas: leases the keys missing everywhere; for those another replica
-   * holds, waits for the value it writes (polling the shared tier every 20 ms) until it is
-   * there, the lease is gone, `leaseMs` passed or the request's deadline comes; what arrived is
-   * copied into this process. @returns the keys this replica leased (to fetch, then release).
+   * Collapsing across replicas: leases the keys missing everywhere, then looks in the shared
+   * tier once more for them (another replica may have written one and given its lease back since
+   * the lookup); for those another replica holds, waits for the value it writes (polling the
+   * shared tier every 20 ms) until it is there, the lease is gone, `leaseMs` passed or the
+   * request's deadline comes; what arrived is copied into this process. @returns the keys this
+   * replica leased and found nowhere (to fetch, then release).
    */
   async #leaseOrWait(kind: string, scope: CallScope, keys: readonly string[], shared: SharedTier, leaseMs: number): Promise<string[]> {
     const absent = this.#absent(kind, keys, this.#now());
     if (absent.length === 0) return [];
     const held = await shared.lease(kind, absent, leaseMs);
     let waiting = absent.filter((key) => !held.has(key));
+    if (held.size > 0) {
+      // Another replica may have written a key and given its lease back between this process's
+      // lookup (`warm`) and this lease: look once more before fetching what is held.
+      const late = await shared.getMany(kind, [...held]);
+      const at = this.#now();
+      const done: string[] = [];
+      for (const [key, entry] of late) {
+        if (!(at < entry.staleUntil)) continue;
+        this.#entries?.set(`${kind}\u0000${key}`, entry, { ttl: Math.max(1, entry.staleUntil - at) });
+        publish(kind, 'shared');
+        held.delete(key);
+        done.push(key);
+      }
+      shared.release(kind, done);
+    }
     const until = Math.min(Date.now() + leaseMs, scope.deadline);
     while (waiting.length > 0 && Date.now() < until && !scope.signal.aborted) {
       await new Promise((resolve) => setTimeout(resolve, 20));

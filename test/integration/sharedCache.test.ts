@@ -7,9 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { pino } from 'pino';
 import { createClient } from 'redis';
 import { mobileProfile } from '../../bff-mobile/mobileProfile.js';
+import { createRedisTier, type SharedTier } from '../../src/cache/createRedisTier.js';
+import { PublicCache } from '../../src/cache/PublicCache.js';
 import { loadConfig } from '../../src/config/loadConfig.js';
+import type { CallScope } from '../../src/datasources/CallScope.js';
+import { connectRedis, type RedisClient } from '../../src/redis/connectRedis.js';
 import { metricValue } from '../fixtures/metricValue.js';
 import { operation } from '../fixtures/operations.js';
 import { startBackendsProcess, type BackendsProcess, type BackendStats } from '../fixtures/startBackends.js';
@@ -175,5 +180,61 @@ describe('public cache, Redis tier shared by replicas (BFF_CACHE_REDIS)', () => 
     const again = diff(before, await backends.admin.stats());
     assert.equal(again.catalog, undefined, `calls: ${JSON.stringify(again)}`);
     assert.equal(again.reviews, undefined, `calls: ${JSON.stringify(again)}`);
+  });
+});
+
+describe('collapsing across replicas at the edge of a lease (two PublicCaches, one real redis-server)', () => {
+  let own: RedisProcess | undefined;
+  const clients: RedisClient[] = [];
+  after(async () => {
+    await Promise.all(clients.map((client) => client.quit()));
+    await own?.stop();
+  });
+
+  it('a replica whose lookup missed, and whose lease comes just after another replica wrote the value and gave its lease back, uses that value and fetches nothing', async (t) => {
+    if (!requireRedis(t)) return;
+    own = await startRedis();
+    const url = own.url;
+    const connect = async () => {
+      const client = connectRedis(url, 5_000);
+      await client.connect();
+      clients.push(client);
+      return client;
+    };
+    /** One replica's public cache over its own connection; `wrap` stands between it and the tier. */
+    const replica = async (wrap: (tier: SharedTier) => SharedTier = (tier) => tier) => {
+      const cache = new PublicCache({
+        mode: 'memory',
+        collapse: true,
+        maxEntries: 100,
+        leaseMs: 5_000,
+        policies: { item: { ttlMs: 60_000, staleMs: 60_000 } },
+      });
+      cache.useSharedTier(wrap(createRedisTier(await connect(), { log: pino({ level: 'silent' }), timeoutMs: 5_000 })));
+      return cache;
+    };
+    const scope = () => ({ signal: new AbortController().signal, deadline: Date.now() + 30_000 }) as CallScope;
+    const calls: string[] = [];
+    const fetchAs = (who: string) => async (_scope: CallScope, keys: readonly string[]) => {
+      calls.push(`${who}:${keys.join(',')}`);
+      return keys.map((id) => ({ id, by: who }));
+    };
+    const byId = (item: { id: string }) => item.id;
+    const probe = await connect();
+    const a = await replica();
+    const b = await replica((tier) => ({
+      ...tier,
+      async lease(kind, keys, ms) {
+        // Between B's lookup (a miss) and its lease: A fetches the key, writes it to Redis and
+        // gives its lease back (waited for in Redis itself, as B's next command would see it).
+        await a.getMany('item', scope(), keys, byId, fetchAs('A'));
+        while ((await probe.get('bff:cache:v1:item:x')) === null || (await probe.get('bff:cache:v1:lease:item:x')) !== null)
+          await new Promise((resolve) => setImmediate(resolve));
+        return tier.lease(kind, keys, ms);
+      },
+    }));
+    const got = await b.getMany('item', scope(), ['x'], byId, fetchAs('B'));
+    assert.deepEqual(calls, ['A:x'], 'one fetch, by the replica that held the first lease');
+    assert.deepEqual(got, [{ id: 'x', by: 'A' }]);
   });
 });
