@@ -56,7 +56,11 @@ export class BffError extends GraphQLError {
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     try {
-      return new BffError(code, message, options);
+      const error = new BffError(code, message, options);
+      // The stack as a plain string now: V8 would otherwise format it (through Node's
+      // prepareStackTrace) the first time anyone reads it, as GraphQLError does when wrapping it.
+      error.stack = `${error.name}: ${error.message}`;
+      return error;
     } finally {
       Error.stackTraceLimit = limit;
     }

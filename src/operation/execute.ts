@@ -128,7 +128,7 @@ function executeCompiled(
     async (span) => {
       try {
         const result = (await query(rootValue, context, variables)) as ExecutionResult;
-        if (result.errors?.length) return { ...result, errors: result.errors.map(asGraphqlJsError) };
+        if (result.errors?.length) return { ...result, errors: asGraphqlJsErrors(result.errors) };
         return result;
       } finally {
         span.end();
@@ -140,8 +140,22 @@ function executeCompiled(
 /**
  * graphql-jit's errors look like graphql-js's but are not quite: `extensions` is undefined
  * when the thrown error had none (graphql-js gives `{}`, and formatters read from it). The
- * same error rebuilt as graphql-js builds it; only failed requests pay for this.
+ * same errors rebuilt as graphql-js builds them; only answers with errors pay for this.
+ * Without capturing a stack: a rebuilt error's stack is its original error's (GraphQLError
+ * copies it), and one without an original error was never thrown anywhere worth showing.
+ * An answer can carry hundreds (a DEGRADED field in every row of a list): capturing a stack
+ * for each was the largest single item of an overloaded BFF's profile while it degraded.
  */
+function asGraphqlJsErrors(errors: readonly GraphQLError[]): GraphQLError[] {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return errors.map(asGraphqlJsError);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 function asGraphqlJsError(error: GraphQLError): GraphQLError {
   const rebuilt = new GraphQLError(error.message, {
     ...(error.path && { path: error.path }),
