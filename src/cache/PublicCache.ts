@@ -177,16 +177,8 @@ export class PublicCache {
     if (held.size > 0) {
       // Another replica may have written a key and given its lease back between this process's
       // lookup (`warm`) and this lease: look once more before fetching what is held.
-      const late = await shared.getMany(kind, [...held]);
-      const at = this.#now();
-      const done: string[] = [];
-      for (const [key, entry] of late) {
-        if (!(at < entry.staleUntil)) continue;
-        this.#entries?.set(`${kind}\u0000${key}`, entry, { ttl: Math.max(1, entry.staleUntil - at) });
-        publish(kind, 'shared');
-        held.delete(key);
-        done.push(key);
-      }
+      const done = this.#adopt(kind, await shared.getMany(kind, [...held]), 'shared');
+      for (const key of done) held.delete(key);
       shared.release(kind, done);
     }
     const until = Math.min(Date.now() + leaseMs, scope.deadline);
@@ -196,12 +188,7 @@ export class PublicCache {
       // The tier could not answer this time: keep waiting (the bound above still holds).
       if (!polled) continue;
       const { found, leased } = polled;
-      const at = this.#now();
-      for (const [key, entry] of found) {
-        if (!(at < entry.staleUntil)) continue;
-        this.#entries?.set(`${kind}\u0000${key}`, entry, { ttl: Math.max(1, entry.staleUntil - at) });
-        publish(kind, 'collapsed_replica');
-      }
+      this.#adopt(kind, found, 'collapsed_replica');
       waiting = waiting.filter((key) => !found.has(key) && leased.has(key));
     }
     return [...held];
@@ -214,22 +201,31 @@ export class PublicCache {
    */
   async warm(wanted: readonly { kind: string; keys: readonly string[] }[]): Promise<void> {
     const shared = this.#shared;
-    const entries = this.#entries;
-    if (!shared || !entries) return;
+    if (!shared || !this.#entries) return;
     const now = this.#now();
     await Promise.all(
       wanted.map(async ({ kind, keys }) => {
         const absent = this.#absent(kind, keys, now);
         if (absent.length === 0) return;
-        const found = await shared.getMany(kind, absent);
-        const at = this.#now();
-        for (const [key, entry] of found) {
-          if (!(at < entry.staleUntil)) continue;
-          entries.set(`${kind}\u0000${key}`, entry, { ttl: Math.max(1, entry.staleUntil - at) });
-          publish(kind, 'shared');
-        }
+        this.#adopt(kind, await shared.getMany(kind, absent), 'shared');
       }),
     );
+  }
+
+  /**
+   * Copies into this process the entries the shared tier gave that may still be served,
+   * counting each as `result`. @returns their keys.
+   */
+  #adopt(kind: string, found: ReadonlyMap<string, SharedEntry>, result: CacheLookupEvent['result']): string[] {
+    const at = this.#now();
+    const adopted: string[] = [];
+    for (const [key, entry] of found) {
+      if (!(at < entry.staleUntil)) continue;
+      this.#entries?.set(`${kind}\u0000${key}`, entry, { ttl: Math.max(1, entry.staleUntil - at) });
+      publish(kind, result);
+      adopted.push(key);
+    }
+    return adopted;
   }
 
   /**

@@ -9,6 +9,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { withoutStackTraces } from '../errors/BffError.js';
 import type { Fallback, PreparedOperation } from './prepare.js';
 
 /** Which executor runs operations: graphql-jit's compiled functions, or graphql-js's interpreter. */
@@ -128,7 +129,7 @@ function executeCompiled(
     async (span) => {
       try {
         const result = (await query(rootValue, context, variables)) as ExecutionResult;
-        if (result.errors?.length) return { ...result, errors: asGraphqlJsErrors(result.errors) };
+        if (result.errors?.length) return { ...result, errors: withoutStackTraces(() => result.errors!.map(asGraphqlJsError)) };
         return result;
       } finally {
         span.end();
@@ -140,22 +141,12 @@ function executeCompiled(
 /**
  * graphql-jit's errors look like graphql-js's but are not quite: `extensions` is undefined
  * when the thrown error had none (graphql-js gives `{}`, and formatters read from it). The
- * same errors rebuilt as graphql-js builds them; only answers with errors pay for this.
- * Without capturing a stack: a rebuilt error's stack is its original error's (GraphQLError
- * copies it), and one without an original error was never thrown anywhere worth showing.
- * An answer can carry hundreds (a DEGRADED field in every row of a list): capturing a stack
- * for each was the largest single item of an overloaded BFF's profile while it degraded.
+ * same error rebuilt as graphql-js builds it; only answers with errors pay for this. Callers
+ * rebuild without capturing stacks (`withoutStackTraces`): a rebuilt error's stack is its
+ * original error's (GraphQLError copies it), and an answer can carry hundreds (a DEGRADED field
+ * in every row of a list) — capturing one for each was the largest single item of an
+ * overloaded BFF's profile while it degraded.
  */
-function asGraphqlJsErrors(errors: readonly GraphQLError[]): GraphQLError[] {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return errors.map(asGraphqlJsError);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
-
 function asGraphqlJsError(error: GraphQLError): GraphQLError {
   const rebuilt = new GraphQLError(error.message, {
     ...(error.path && { path: error.path }),
