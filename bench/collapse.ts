@@ -138,9 +138,11 @@ export async function runCollapseBench(options: { quick: boolean; compiledRoot: 
         REDIS_URL: redis.url,
         BFF_COLLAPSE_REDIS_LEASE_MS: String(leaseMs),
       };
-      const started = await Promise.all(
-        Array.from({ length: Math.max(...REPLICA_COUNTS) }, (_, i) =>
-          startContender(
+      // Each kept as it starts: if another fails to, the run still stops those already running.
+      const started: RunningContender[] = [];
+      await Promise.all(
+        Array.from({ length: Math.max(...REPLICA_COUNTS) }, async (_, i) => {
+          const replica = await startContender(
             {
               id: `replica-${i + 1}`,
               kind: 'bff',
@@ -153,10 +155,11 @@ export async function runCollapseBench(options: { quick: boolean; compiledRoot: 
             },
             env,
             options.compiledRoot,
-          ),
-        ),
+          );
+          started.push(replica);
+          replicas.push(replica);
+        }),
       );
-      replicas.push(...started);
       // Warm-up, not counted: every replica compiles its code paths and connects to the backends and Redis.
       for (let i = 0; i < 3; i++) await burst(started, freshProduct());
       for (const n of REPLICA_COUNTS) {

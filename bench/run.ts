@@ -280,7 +280,8 @@ try {
   };
   const clients = [...new Set(configs.map((c) => (c.id === 'home' ? 'mobile' : 'web')))] as ('mobile' | 'web')[];
   const specs = [...clients.flatMap(specsFor), ...shared].map((spec) => ({ ...spec, nodeArgs: [poolSizeFlag, ...(spec.nodeArgs ?? [])] }));
-  running.push(...(await Promise.all(specs.map((spec) => startContender(spec, commonEnv, compiledRoot)))));
+  // Each kept as it starts: if another fails to, `finally` still stops those already running.
+  await Promise.all(specs.map(async (spec) => running.push(await startContender(spec, commonEnv, compiledRoot))));
   log(`bench: ${running.length} contenders up (pids ${running.map((r) => `${r.spec.client}:${r.spec.id}=${r.pid}`).join(', ')})`);
   const floor = running.find((r) => r.spec.id === 'floor')!;
   const lean = running.find((r) => r.spec.id === 'lean')!;

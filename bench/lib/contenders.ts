@@ -62,15 +62,24 @@ const READY_TIMEOUT_MS = 180_000;
 
 /** @returns a TCP port that was free a moment ago on 127.0.0.1 (the contender binds it next). */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  server.close();
-  await once(server, 'close');
-  return port;
+  for (;;) {
+    const server = createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    server.close();
+    await once(server, 'close');
+    // The port is free again once closed, and the kernel may hand it out twice in a row: never
+    // give one port to two callers of this process (a contender's public and admin ports).
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
+
+/** Every port freePort has returned in this process. */
+const handedOut = new Set<number>();
 
 /** The process and every descendant (cluster workers), from /proc's children lists. */
 function processTree(pid: number): number[] {

@@ -28,7 +28,7 @@ const specs: ContenderSpec[] = [
 
 describe('benchmark smoke', { timeout: 600_000 }, () => {
   let backends: BackendsProcess;
-  let contenders: RunningContender[] = [];
+  const contenders: RunningContender[] = [];
   let scenarios: Map<Scenario['id'], Scenario>;
   const contender = (client: string, id: string) => contenders.find((c) => c.spec.client === client && c.spec.id === id)!;
 
@@ -46,7 +46,8 @@ describe('benchmark smoke', { timeout: 600_000 }, () => {
       BFF_COLLAPSE: 'false',
       UPSTREAM_TIMEOUT_MS: '10000',
     };
-    contenders = await Promise.all(specs.map((spec) => startContender(spec, env)));
+    // Each kept as it starts: if another fails to, `after` still stops those already running.
+    await Promise.all(specs.map(async (spec) => contenders.push(await startContender(spec, env))));
     const cursors = await collectCursors(contender('any', 'floor').url, backends.urls.idp, 5);
     scenarios = new Map((await buildScenarios({ idpUrl: backends.urls.idp, cursors, variants: 20 })).map((s) => [s.id, s]));
   });
