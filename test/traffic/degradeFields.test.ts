@@ -15,7 +15,9 @@ let web: RunningBff;
 before(async () => {
   backends = await startBackendsProcess();
   // A fixed limit of 4: pressure turns on at 0.7 of it (3 in flight) and off below 0.56 (2).
+  // Ad-hoc documents are `normal` here (sheddable by default, refused at 0.7 of the limit: 2).
   web = await startBff('web', backends, {
+    TRAFFIC_UNKNOWN_CLASS: 'normal',
     SHED_MAX_IN_FLIGHT: '4',
     TRAFFIC_LIMIT_MIN: '4',
     TRAFFIC_LIMIT_INITIAL: '4',
@@ -73,6 +75,44 @@ test('under pressure, LOW fields are null with a path-tagged DEGRADED error and 
   assert.equal(served.body.errors, undefined, JSON.stringify(served.body.errors));
   assert.ok(Array.isArray(served.body.data!.product.reviews));
   assert.notEqual(served.body.data!.product.stock, null);
+});
+
+test('a list under pressure carries one DEGRADED error per field left out, with its coordinate and how many places', async () => {
+  const browse = 'query Browse { products(first: 6) { nodes { id title stock { totalAvailable } } } }';
+  await backends.admin.reset();
+  await backends.admin.faults({ reviews: { latencyMs: 50_000 } });
+  const hangUp = new AbortController();
+  const holding = holdRequests(web.url, 2, hangUp.signal, { selection: 'reviewSummary { count }' });
+  const metric = () =>
+    metricValue(web.adminOrigin, 'bff_degraded_fields_total', { operation: 'Browse', field: 'Product.stock', bff: 'web' });
+  let res;
+  let before;
+  try {
+    while ((await backends.admin.stats()).reviews.calls < 2);
+    before = (await metric()) ?? 0;
+    const calls = await backends.admin.stats();
+    res = await gql<{ products: { nodes: { id: string; title: string; stock: unknown }[] } }>(web.url, browse);
+    assert.equal((await backends.admin.stats()).inventory.calls, calls.inventory.calls, 'no inventory call for any row');
+  } finally {
+    hangUp.abort();
+    await Promise.all(holding);
+    await backends.admin.faults({ reviews: {} });
+  }
+  assert.equal(res.status, 200);
+  const nodes = res.body.data!.products.nodes;
+  assert.ok(nodes.length > 1, 'a page of several rows');
+  for (const node of nodes) {
+    assert.ok(node.title, 'the rest of each row is served');
+    assert.equal(node.stock, null);
+  }
+  const errors = res.body.errors ?? [];
+  assert.equal(errors.length, 1, JSON.stringify(errors));
+  assert.deepEqual(errors[0]!.path, ['products', 'nodes', 0, 'stock'], 'the first place it was left out');
+  assert.equal(errors[0]!.extensions?.code, 'DEGRADED');
+  assert.equal(errors[0]!.extensions?.field, 'Product.stock');
+  assert.equal(errors[0]!.extensions?.count, nodes.length);
+  // The metric counts every place left out, not errors.
+  assert.equal(((await metric()) ?? 0) - before, nodes.length);
 });
 
 test('with TRAFFIC_DEGRADE=false the same pressure leaves LOW fields served (the bench compares both)', async () => {
