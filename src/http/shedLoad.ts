@@ -88,6 +88,7 @@ export function shedLoad(app: FastifyInstance, options: LoadShedderOptions): Loa
           ...(maxUtilization !== undefined && { saturated: () => utilization > maxUtilization }),
         },
         shares: settings.priority ? { critical: 1, ...settings.shares } : { critical: 1, normal: 1, sheddable: 1 },
+        pressureOn: settings.degradeAt,
       });
   const classifier: OperationClassifier = settings.priority
     ? createOperationClassifier({
@@ -196,7 +197,7 @@ export function shedLoad(app: FastifyInstance, options: LoadShedderOptions): Loa
       reply.raw.once('close', () => {
         inFlight--;
         if (state.permit) {
-          state.permit.release(reply.raw.writableFinished);
+          state.permit.release(reply.raw.writableFinished, request.state.errorCodes.includes(ErrorCode.DEGRADED));
           wake();
         }
         onClose?.(request, reply);

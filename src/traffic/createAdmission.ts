@@ -13,7 +13,8 @@ export interface AdmissionOptions {
   /**
    * Pressure (what degrades `@criticality(level: LOW)` fields) turns on when requests in flight
    * reach this fraction of the limit and off when they fall below `pressureOff`: two thresholds,
-   * so it does not flap on every request. Default: the sheddable share, and 0.8 of it.
+   * so it does not flap on every request. Default 0.6 (below the sheddable share: fields are
+   * left out before whole requests are refused), and 0.8 of it.
    */
   pressureOn?: number;
   pressureOff?: number;
@@ -30,9 +31,10 @@ export interface Permit {
   reclassify(priority: PriorityClass): boolean;
   /**
    * Frees the slot. `sample`: whether its latency feeds the limit — true for a request answered;
-   * false for one abandoned or refused after admission.
+   * false for one abandoned or refused after admission. `degraded`: its answer left fields out,
+   * so its latency is compared with other degraded answers' of its class, not whole ones'.
    */
-  release(sample: boolean): void;
+  release(sample: boolean, degraded?: boolean): void;
 }
 
 export interface Admission {
@@ -49,6 +51,9 @@ export interface Admission {
   readonly pressure: boolean;
 }
 
+/** The gradient limit's sample kind of each class's whole answers; +1 for its degraded ones. */
+const KIND_OF: Record<PriorityClass, number> = { critical: 0, normal: 2, sheddable: 4 };
+
 /**
  * Admission by priority under an adaptive concurrency limit (createGradientLimit): one counter
  * of requests in flight for the whole process, and a threshold per class at its share of the
@@ -64,7 +69,7 @@ export function createAdmission(options: AdmissionOptions, now: () => number = (
     const share = shares[priority];
     if (!(share > 0 && share <= 1)) throw new TypeError(`createAdmission: share of ${priority} must be in (0, 1], got ${share}`);
   }
-  const pressureOn = options.pressureOn ?? shares.sheddable;
+  const pressureOn = options.pressureOn ?? Math.min(0.6, shares.sheddable);
   const pressureOff = options.pressureOff ?? pressureOn * 0.8;
   if (!(pressureOn > 0 && pressureOn <= 1 && pressureOff > 0 && pressureOff <= pressureOn)) {
     throw new TypeError(`createAdmission: need 0 < pressureOff <= pressureOn <= 1, got ${pressureOff} and ${pressureOn}`);
@@ -106,12 +111,13 @@ export function createAdmission(options: AdmissionOptions, now: () => number = (
           // Counted as if it had arrived as `next`: were the others (without it) at its threshold?
           return inFlight - 1 < thresholdOf(next);
         },
-        release(sample) {
+        release(sample, degraded = false) {
           if (released) return;
           released = true;
           inFlight--;
           byClass[current]--;
-          if (sample) gradient.addSample(now() - admittedAt, inFlightAtStart);
+          // Each class, whole or degraded, is its own kind of sample (createGradientLimit).
+          if (sample) gradient.addSample(now() - admittedAt, inFlightAtStart, KIND_OF[current] + (degraded ? 1 : 0));
           updatePressure();
         },
       };

@@ -32,10 +32,14 @@ export interface GradientLimit {
   readonly longRttMs: number;
   /**
    * Records one finished request: `rttMs` it took, `inFlight` requests there were when it was
-   * admitted (itself included).
+   * admitted (itself included), and its `kind` (0 to 7; default 0): requests of one kind are
+   * compared only with that kind's own long-run latency (see createGradientLimit).
    */
-  addSample(rttMs: number, inFlight: number): void;
+  addSample(rttMs: number, inFlight: number, kind?: number): void;
 }
+
+/** How many kinds of request `addSample` tells apart. */
+export const SAMPLE_KINDS = 8;
 
 /**
  * An adaptive concurrency limit after Netflix concurrency-limits' `Gradient2Limit`: the limit
@@ -44,6 +48,14 @@ export interface GradientLimit {
  * (√limit); when they get slower, requests are queueing somewhere (our event loop, a backend's
  * pool), and the limit shrinks in proportion, by at most half per update. It does not grow
  * while fewer than half the permits are used: an idle server has not shown it can carry more.
+ *
+ * Each kind of request (the caller's choice: admission uses its class, and whether the answer
+ * left fields out) has a long-run latency of its own, and a window's ratio is the latency its
+ * samples would have had at their kinds' norms over the latency they had. With one norm for all,
+ * a change in the mix looks like queueing: once sheddable requests are refused, the window holds
+ * more of the slower critical ones, the limit shrinks, more are refused — and degraded answers,
+ * faster than whole ones, taught a norm that made every whole answer look slow once pressure
+ * eased. Both drove the limit down in overload runs where nothing queued more.
  *
  * No npm package implements this for Node with upkeep (searched: `concurrency-limit*`,
  * `adaptive-*`; `@fastify/under-pressure` and `overload-protection` shed on event-loop delay
@@ -66,28 +78,42 @@ export function createGradientLimit(options: GradientLimitOptions = {}): Gradien
   if (!(tolerance >= 1)) throw new TypeError(`createGradientLimit: tolerance must be >= 1, got ${tolerance}`);
 
   let estimate = initial;
-  // Long-run latency: a plain mean over the first samples (warm-up), then an exponential average.
-  let longRtt = 0;
-  let longCount = 0;
+  // Long-run latency per kind: a plain mean over its first windows (warm-up), then an
+  // exponential average; and one over all samples, which is only reported (`longRttMs`).
+  const longRtt = new Float64Array(SAMPLE_KINDS + 1);
+  const longCount = new Uint32Array(SAMPLE_KINDS + 1);
+  const ALL = SAMPLE_KINDS;
   const factor = 2 / (longWindow + 1);
   const warmup = 10;
-  // The current window.
+  // The current window: its latency, what its samples would have taken at their kinds' norms,
+  // and per kind (to teach each norm).
   let windowRtt = 0;
+  let windowExpected = 0;
   let windowMaxInFlight = 0;
   let windowCount = 0;
+  const kindRtt = new Float64Array(SAMPLE_KINDS);
+  const kindCount = new Uint32Array(SAMPLE_KINDS);
 
-  const update = (shortRtt: number, inFlight: number): void => {
-    longCount++;
-    longRtt = longCount <= warmup ? longRtt + (shortRtt - longRtt) / longCount : longRtt * (1 - factor) + shortRtt * factor;
+  const learn = (kind: number, rtt: number): void => {
+    const n = ++longCount[kind]!;
+    let long = n <= warmup ? longRtt[kind]! + (rtt - longRtt[kind]!) / n : longRtt[kind]! * (1 - factor) + rtt * factor;
     // After a long overload the long-run average is itself inflated; let it fall faster once
     // latency is back to normal, or the limit would be stuck high for the next overload.
-    if (longRtt / shortRtt > 2) longRtt *= 0.95;
+    if (long / rtt > 2) long *= 0.95;
+    longRtt[kind] = long;
+  };
+
+  const update = (shortRtt: number, expectedRtt: number, inFlight: number): void => {
+    learn(ALL, shortRtt);
+    for (let kind = 0; kind < SAMPLE_KINDS; kind++) {
+      if (kindCount[kind]! > 0) learn(kind, kindRtt[kind]! / kindCount[kind]!);
+    }
     if (saturated?.()) {
       estimate = Math.max(min, estimate * 0.9);
       return;
     }
     if (inFlight < estimate / 2) return;
-    const gradient = Math.max(0.5, Math.min(1, (tolerance * longRtt) / shortRtt));
+    const gradient = Math.max(0.5, Math.min(1, (tolerance * expectedRtt) / shortRtt));
     const next = estimate * gradient + Math.sqrt(estimate);
     estimate = Math.max(min, Math.min(max, estimate * (1 - smoothing) + next * smoothing));
   };
@@ -97,17 +123,27 @@ export function createGradientLimit(options: GradientLimitOptions = {}): Gradien
       return Math.floor(estimate);
     },
     get longRttMs() {
-      return longRtt;
+      return longRtt[ALL]!;
     },
-    addSample(rttMs, inFlight) {
+    addSample(rttMs, inFlight, kind = 0) {
+      if (!(Number.isInteger(kind) && kind >= 0 && kind < SAMPLE_KINDS))
+        throw new RangeError(`addSample: kind ${kind} is not in 0..${SAMPLE_KINDS - 1}`);
       // A zero latency (a clock's resolution) would make the ratio infinite.
-      windowRtt += Math.max(rttMs, 0.01);
+      const rtt = Math.max(rttMs, 0.01);
+      windowRtt += rtt;
+      // A kind with no norm yet is taken as at its norm.
+      windowExpected += longCount[kind]! > 0 ? longRtt[kind]! : rtt;
+      kindRtt[kind] = kindRtt[kind]! + rtt;
+      kindCount[kind] = kindCount[kind]! + 1;
       windowMaxInFlight = Math.max(windowMaxInFlight, inFlight);
       if (++windowCount < windowSize) return;
-      update(windowRtt / windowCount, windowMaxInFlight);
+      update(windowRtt / windowCount, windowExpected / windowCount, windowMaxInFlight);
       windowRtt = 0;
+      windowExpected = 0;
       windowMaxInFlight = 0;
       windowCount = 0;
+      kindRtt.fill(0);
+      kindCount.fill(0);
     },
   };
 }

@@ -23,6 +23,8 @@ export interface TrafficSettings {
   retryAfterSeconds: number;
   /** `@criticality(level: LOW)` fields degrade under pressure (default); false: never (the bench's comparison). */
   degrade: boolean;
+  /** The fraction of the limit in flight at which pressure (degradation) turns on; off below 0.8 of it. */
+  degradeAt: number;
   /**
    * A critical request that finds the limit full waits up to `maxWaitMs` for the next free slot
    * (FIFO, at most `maxWaiting` at once) instead of being refused; 0 ms: refused at once.
@@ -81,6 +83,7 @@ const schema = z.object({
   TRAFFIC_SHARE_SHEDDABLE: share.default(0.7),
   TRAFFIC_RETRY_AFTER_S: int(1, 3_600).default(1),
   TRAFFIC_DEGRADE: bool.default(true),
+  TRAFFIC_DEGRADE_AT: share.default(0.6),
   TRAFFIC_CRITICAL_WAIT_MS: int(0, 60_000).default(2_000),
   TRAFFIC_CRITICAL_QUEUE: int(1, 100_000).default(256),
   RATE_LIMIT_REPLICAS: int(1, 1_000).default(1),
@@ -153,6 +156,7 @@ export function loadTrafficSettings(env: NodeJS.ProcessEnv): TrafficSettings {
     shares: { normal: e.TRAFFIC_SHARE_NORMAL, sheddable: e.TRAFFIC_SHARE_SHEDDABLE },
     retryAfterSeconds: e.TRAFFIC_RETRY_AFTER_S,
     degrade: e.TRAFFIC_DEGRADE,
+    degradeAt: e.TRAFFIC_DEGRADE_AT,
     criticalQueue: { maxWaitMs: e.TRAFFIC_CRITICAL_WAIT_MS, maxWaiting: e.TRAFFIC_CRITICAL_QUEUE },
     rateLimit: {
       replicas: e.RATE_LIMIT_REPLICAS,

@@ -35,6 +35,9 @@ function assertShed(res: GqlResponse): void {
 test('at the limit, sheddable requests get 503 OVERLOADED before their body is read while critical ones are served', async () => {
   // A fixed limit of 6 (min = initial = max): sheddable may fill floor(0.7 × 6) = 4 slots, critical all 6.
   const bff = await startBff('web', backends, {
+    // The held requests need their reviews call, and reviews are LOW fields: 4 of 6 in flight
+    // is pressure (TRAFFIC_DEGRADE_AT), which would leave them out.
+    TRAFFIC_DEGRADE: 'false',
     SHED_MAX_IN_FLIGHT: '6',
     TRAFFIC_LIMIT_MIN: '6',
     TRAFFIC_LIMIT_INITIAL: '6',

@@ -22,6 +22,9 @@ before(async () => {
   bff = await startBffProcess('web', backends, {
     // Admission at a fixed limit of 6 (min = initial = max): sheddable (ad-hoc) requests may fill 4.
     SHED_MAX_IN_FLIGHT: '6',
+    // The held requests need their reviews call, and reviews are LOW fields: 4 of 6 in flight
+    // is pressure (TRAFFIC_DEGRADE_AT), which would leave them out.
+    TRAFFIC_DEGRADE: 'false',
     TRAFFIC_LIMIT_MIN: '6',
     TRAFFIC_LIMIT_INITIAL: '6',
     // Three anonymous requests per window; signed-in ones have the default 600.

@@ -50,6 +50,80 @@ test('while the process says it is saturated the limit shrinks, at steady latenc
   assert.ok(limit.limit > 5, `no longer saturated: grows again (got ${limit.limit})`);
 });
 
+/** Feeds `n` samples, kinds and latencies taken in turn from `mix` ([kind, rttMs] pairs). */
+function feedMix(limit: ReturnType<typeof createGradientLimit>, n: number, mix: [number, number][], inFlight: number): void {
+  for (let i = 0; i < n; i++) {
+    const [kind, rttMs] = mix[i % mix.length]!;
+    limit.addSample(rttMs, inFlight, kind);
+  }
+}
+
+test('a change in the mix of kinds is not queueing: each kind is compared with its own norm', () => {
+  // Critical answers (kind 0) take 50 ms, sheddable ones (kind 4) 2 ms. Half and half, then
+  // sheddable ones refused: nine critical in ten. One norm for all sees the window slow down
+  // from 26 to 45 ms and shrinks; per kind, nothing is slower than usual.
+  const byKind = createGradientLimit({ initial: 40, min: 5, max: 200 });
+  const oneNorm = createGradientLimit({ initial: 40, min: 5, max: 200 });
+  const half: [number, number][] = [
+    [0, 50],
+    [4, 2],
+  ];
+  const mostlyCritical: [number, number][] = [...Array.from({ length: 9 }, (): [number, number] => [0, 50]), [4, 2]];
+  feedMix(byKind, 3_000, half, 1_000);
+  feedMix(
+    oneNorm,
+    3_000,
+    half.map(([, rtt]) => [0, rtt]),
+    1_000,
+  );
+  const [a, b] = [byKind.limit, oneNorm.limit];
+  feedMix(byKind, 100, mostlyCritical, 1_000);
+  feedMix(
+    oneNorm,
+    100,
+    mostlyCritical.map(([, rtt]) => [0, rtt]),
+    1_000,
+  );
+  assert.ok(byKind.limit >= a, `per kind, the limit holds (${a} -> ${byKind.limit})`);
+  assert.ok(oneNorm.limit < b, `with one norm it shrinks (${b} -> ${oneNorm.limit})`);
+  // Every kind slower than its norm is queueing, whatever the mix.
+  feedMix(
+    byKind,
+    100,
+    mostlyCritical.map(([kind, rtt]) => [kind, rtt * 4]),
+    1_000,
+  );
+  assert.ok(byKind.limit < a, `four times slower shrinks it (${a} -> ${byKind.limit})`);
+});
+
+test('degraded answers do not teach whole ones their norm: the limit holds when pressure eases', () => {
+  // Whole answers (kind 4) at 10 ms; under pressure degraded ones (kind 5) at 2 ms for a while;
+  // then whole ones again at their usual 10 ms.
+  const limit = createGradientLimit({ initial: 40, min: 5, max: 200 });
+  const oneNorm = createGradientLimit({ initial: 40, min: 5, max: 200 });
+  for (const [l, degradedKind] of [
+    [limit, 5],
+    [oneNorm, 4],
+  ] as const) {
+    feedMix(l, 3_000, [[4, 10]], 1_000);
+    feedMix(l, 3_000, [[degradedKind, 2]], 1_000);
+  }
+  const [a, b] = [limit.limit, oneNorm.limit];
+  feedMix(limit, 200, [[4, 10]], 1_000);
+  feedMix(oneNorm, 200, [[4, 10]], 1_000);
+  assert.ok(limit.limit >= a, `whole answers at their usual latency do not shrink it (${a} -> ${limit.limit})`);
+  assert.ok(oneNorm.limit < b / 2, `taught by degraded answers, one norm shrinks it (${b} -> ${oneNorm.limit})`);
+  assert.throws(() => limit.addSample(1, 1, 8), RangeError);
+});
+
+test('by default fields degrade before whole requests are refused: pressure is on below the sheddable share', () => {
+  const admission = createAdmission({ limit: { initial: 10, min: 10, max: 10 } });
+  const permits = Array.from({ length: 6 }, () => admission.tryAcquire('sheddable')!);
+  assert.equal(admission.pressure, true, 'on at 6 of 10 in flight');
+  assert.ok(admission.tryAcquire('sheddable'), 'while a sheddable request is still admitted (its share is 7)');
+  for (const p of permits) p.release(true);
+});
+
 test('TRAFFIC_LIMIT_MAX_ELU is a fraction of the event loop; unset, the limit follows latency only', () => {
   assert.equal(loadTrafficSettings({ TRAFFIC_LIMIT_MAX_ELU: '0.9' }).limit.maxUtilization, 0.9);
   assert.equal(loadTrafficSettings({}).limit.maxUtilization, undefined);
