@@ -1,10 +1,10 @@
 /**
- * `npx tsx bench/overload.ts [--quick] [--critical-share 0.05] [--source]` (or `npm run bench -- --overload`):
+ * `npx tsx bench/overload.ts [--quick] [--critical-share 0.05] [--repeat 3] [--source]` (or `npm run bench -- --overload`):
  * priority admission under overload (issue 15), side by side with the old static in-flight cap.
  *
  * Starts the demo backends and three bff-web processes on 127.0.0.1, compiled and in production
- * mode as the throughput bench runs them (`--source`: with tsx): `static` (TRAFFIC_PRIORITY=false
- * and a fixed limit of 512, which is what the old cap did), `priority` (as shipped: classes, the
+ * mode as the throughput bench runs them (`--source`: with tsx): `static` (TRAFFIC_PRIORITY=false,
+ * TRAFFIC_DEGRADE=false and a fixed limit of 512, which is what the old cap did), `priority` (as shipped: classes, the
  * adaptive limit, critical requests waiting for a slot, LOW fields degrading under pressure) and
  * `priority, whole` (the same with TRAFFIC_DEGRADE=false). Finds the saturation rate of a mixed
  * load (closed loop), then offers 2× and 4× that rate open-loop (evenly paced, whatever the
@@ -18,6 +18,9 @@
  * sheds on event-loop utilization (SHED_MAX_ELU); `OVERLOAD_LIMIT_ELU=0.9` one whose adaptive limit
  * also shrinks while the event loop is busier than that (TRAFFIC_LIMIT_MAX_ELU). Each contender runs alone (started, measured,
  * drained and stopped before the next), and each step starts once the BFF has nothing in flight.
+ * A full run repeats all of it three times (`--repeat`, OVERLOAD_REPEAT; quick: once), each round
+ * starting with another contender, and prints each figure's median and range, with the limit's
+ * mean over each step (sampled every 250 ms).
  * `OVERLOAD_ONLY=<name>|<name>` runs only those contenders (with `OVERLOAD_RATE=<req/s>` instead of measuring
  * saturation); `OVERLOAD_PROF=<dir>` writes CPU profiles there. Every request has a 5 s client
  * timeout and at most 4000 are outstanding at once: the run is bounded in time and sockets.
@@ -37,6 +40,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     source: { type: 'boolean', default: false },
     'critical-share': { type: 'string' },
+    repeat: { type: 'string' },
   },
   strict: false,
 });
@@ -49,6 +53,11 @@ const seconds = quick ? 2 : 5;
 const CRITICAL_SHARES = typeof args['critical-share'] === 'string' ? [Number(args['critical-share'])] : quick ? [0.05] : [0.05, 0.2];
 if (!CRITICAL_SHARES.every((share) => share > 0 && share <= 1)) throw new Error('--critical-share must be in (0, 1]');
 const MAX_OUTSTANDING = 4000;
+// Rounds of every contender. On two shared cores one round's figures swing by more than the
+// differences between contenders (sheddable served 6–59 % for one build and rate), so a full run
+// gives the median of three and the range.
+const repeat = Number(args.repeat ?? process.env.OVERLOAD_REPEAT ?? (quick ? 1 : 3));
+if (!(Number.isInteger(repeat) && repeat >= 1 && repeat <= 10)) throw new Error('--repeat must be 1..10');
 // As the throughput bench runs its contenders: compiled, in production mode, with the secret the
 // backends are started with (production refuses the demo's default).
 const IDENTITY_SECRET = 'bench-overload-identity-secret-0123456789';
@@ -203,18 +212,14 @@ async function offered(url: string, rate: number, s: number, criticalShare: numb
   return Object.assign(await Promise.all(pending), { lagP99: lags[Math.floor(0.99 * (lags.length - 1))] ?? 0 });
 }
 
-/** Success rate and p99 of the served ones; `degraded` counts as served. */
-function summary(samples: Sample[], isCritical: boolean): { success: string; p99: string; degraded: string } {
+/** Success rate (%) and p99 (ms) of the served ones, and the share (%) degraded; `degraded` counts as served. */
+function summary(samples: Sample[], isCritical: boolean): { success: number; p99: number; degraded: number } {
   const mine = samples.filter((s) => s.critical === isCritical);
   const served = mine.filter((s) => s.outcome !== 'failed');
   const ms = served.map((s) => s.ms).sort((a, b) => a - b);
   const p99 = ms.length ? ms[Math.min(ms.length - 1, Math.ceil(0.99 * ms.length) - 1)]! : Number.NaN;
-  const share = (n: number) => `${((100 * n) / Math.max(1, mine.length)).toFixed(1)} %`;
-  return {
-    success: share(served.length),
-    p99: `${p99.toFixed(0)} ms`,
-    degraded: share(mine.filter((s) => s.outcome === 'degraded').length),
-  };
+  const share = (n: number) => (100 * n) / Math.max(1, mine.length);
+  return { success: share(served.length), p99, degraded: share(mine.filter((s) => s.outcome === 'degraded').length) };
 }
 
 /**
@@ -275,10 +280,59 @@ async function stop(contender: Contender): Promise<void> {
   await once(contender.child, 'exit');
 }
 
+/** One step's figures, kept per repetition so the table can give their median and range. */
+interface Step {
+  criticalSuccess: number;
+  criticalP99: number;
+  unloadedP99: number;
+  serverP99: string;
+  sheddableServed: number;
+  sheddableDegraded: number;
+  sheddableP99: number;
+  meanLimit: number;
+  admission: string;
+  lagP99: number;
+}
+
+/** Samples the contender's limit every 250 ms until `stop` is called: @returns their mean. */
+function watchLimit(contender: Contender): () => Promise<number> {
+  const limits: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const text = await (await fetch(`${contender.adminOrigin}/metrics`)).text();
+      const match = /^bff_admission_limit(?:\{[^}]*\})? ([\d.e+-]+)$/m.exec(text);
+      if (match) limits.push(Number(match[1]));
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+    return limits.length ? limits.reduce((a, b) => a + b, 0) / limits.length : Number.NaN;
+  };
+}
+
+/** `median unit [min–max]` of the repetitions (the lower median of an even count; just the value for one). */
+function spread(values: number[], digits: number, unit = ''): string {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  if (!sorted.length) return '-';
+  const f = (n: number) => n.toFixed(digits);
+  const median = `${f(sorted[Math.floor((sorted.length - 1) / 2)]!)}${unit}`;
+  return sorted.length === 1 ? median : `${median} [${f(sorted[0]!)}–${f(sorted.at(-1)!)}]`;
+}
+
 const contenders: Contender[] = [];
 try {
-  const fixedCap = { TRAFFIC_PRIORITY: 'false', TRAFFIC_LIMIT_MIN: '512', TRAFFIC_LIMIT_INITIAL: '512', SHED_MAX_IN_FLIGHT: '512' };
-  const plans: [string, Record<string, string>][] = [
+  // The old cap: a fixed limit, no classes, no degradation (which did not exist with it).
+  const fixedCap = {
+    TRAFFIC_PRIORITY: 'false',
+    TRAFFIC_DEGRADE: 'false',
+    TRAFFIC_LIMIT_MIN: '512',
+    TRAFFIC_LIMIT_INITIAL: '512',
+    SHED_MAX_IN_FLIGHT: '512',
+  };
+  const all: [string, Record<string, string>][] = [
     ['static', fixedCap],
     ['priority', {}],
     ['priority, whole', { TRAFFIC_DEGRADE: 'false' }],
@@ -289,49 +343,111 @@ try {
       ? [['priority, ELU limit', { TRAFFIC_LIMIT_MAX_ELU: process.env.OVERLOAD_LIMIT_ELU }] as [string, Record<string, string>]]
       : []),
   ];
-  const rows: string[] = [];
-  // One saturation rate per mix for all contenders, the old cap's (measured first), so all get
-  // the same offered load (OVERLOAD_RATE=<req/s> fixes it, e.g. to compare runs of one contender).
+  const plans = all.filter(([n]) => !process.env.OVERLOAD_ONLY || process.env.OVERLOAD_ONLY.split('|').includes(n));
+  // Steps by `contender\0share\0factor`, one entry per repetition.
+  const steps = new Map<string, Step[]>();
+  // One saturation rate per mix for all contenders, the first contender's (the old cap's unless
+  // OVERLOAD_ONLY leaves it out), so all get the same offered load (OVERLOAD_RATE=<req/s> fixes it).
   const rates = new Map<number, number>(CRITICAL_SHARES.map((share) => [share, Number(process.env.OVERLOAD_RATE ?? 0)]));
-  // One contender at a time, stopped before the next starts: none shares the CPU with another.
-  for (const [name, env] of plans.filter(([n]) => !process.env.OVERLOAD_ONLY || process.env.OVERLOAD_ONLY.split('|').includes(n))) {
-    const contender = await startBff(name, env, backends);
-    contenders.push(contender);
-    await saturation(contender.url, 16, 1, 0.2); // warm-up: compile, connect
-    for (const share of CRITICAL_SHARES) {
-      if (!rates.get(share)) {
-        rates.set(share, await saturation(contender.url, 32, seconds, share));
-        console.error(
-          `saturation (${contender.name}, ${share * 100} % critical, closed loop, 32 connections): ${rates.get(share)!.toFixed(0)} req/s`,
-        );
-      }
-      const rate = rates.get(share)!;
-      await drain(contender);
-      const idle = await offered(contender.url, Math.max(5, rate / 4), seconds, share);
-      const unloaded = summary(idle, true).p99;
-      for (const factor of [2, 4]) {
+  for (let round = 0; round < repeat; round++) {
+    // One contender at a time, stopped before the next starts: none shares the CPU with another.
+    // Each round starts with a different one, so no contender always runs first or last.
+    const order = plans.map((_, i) => plans[(i + round) % plans.length]!);
+    for (const [name, env] of order) {
+      const contender = await startBff(name, env, backends);
+      contenders.push(contender);
+      await saturation(contender.url, 16, 1, 0.2); // warm-up: compile, connect
+      for (const share of CRITICAL_SHARES) {
+        if (!rates.get(share)) {
+          rates.set(share, await saturation(contender.url, 32, seconds, share));
+          console.error(
+            `saturation (${contender.name}, ${share * 100} % critical, closed loop, 32 connections): ${rates.get(share)!.toFixed(0)} req/s`,
+          );
+        }
+        const rate = rates.get(share)!;
         await drain(contender);
-        const before = await admissionOf(contender);
-        const samples = await offered(contender.url, rate * factor, seconds, share);
-        const after = await admissionOf(contender);
-        const c = summary(samples, true);
-        const s = summary(samples, false);
-        rows.push(
-          `| ${contender.name} | ${share * 100} % | ${factor}× (${Math.round(rate * factor)}/s, sent ≤ ${samples.lagP99.toFixed(0)} ms late) | ${c.success} | ${c.p99} (unloaded ${unloaded}) | ${serverP99(before, after)} | ${s.success} (${s.degraded} degraded) | ${s.p99} | ${admissionDelta(before, after)} |`,
+        const idle = await offered(contender.url, Math.max(5, rate / 4), seconds, share);
+        const unloaded = summary(idle, true).p99;
+        for (const factor of [2, 4]) {
+          await drain(contender);
+          const before = await admissionOf(contender);
+          const meanLimit = watchLimit(contender);
+          const samples = await offered(contender.url, rate * factor, seconds, share);
+          const limit = await meanLimit();
+          const after = await admissionOf(contender);
+          const c = summary(samples, true);
+          const s = summary(samples, false);
+          const key = `${name}\u0000${share}\u0000${factor}`;
+          steps.set(key, [
+            ...(steps.get(key) ?? []),
+            {
+              criticalSuccess: c.success,
+              criticalP99: c.p99,
+              unloadedP99: unloaded,
+              serverP99: serverP99(before, after),
+              sheddableServed: s.success,
+              sheddableDegraded: s.degraded,
+              sheddableP99: s.p99,
+              meanLimit: limit,
+              admission: admissionDelta(before, after),
+              lagP99: samples.lagP99,
+            },
+          ]);
+          console.error(
+            `round ${round + 1}/${repeat}, ${name}, ${share * 100} %, ${factor}×: critical ${c.success.toFixed(1)} % (p99 ${c.p99.toFixed(0)} ms, unloaded ${unloaded.toFixed(0)}), sheddable ${s.success.toFixed(1)} % (${s.degraded.toFixed(1)} % degraded, p99 ${s.p99.toFixed(0)} ms), mean limit ${limit.toFixed(0)}; ${admissionDelta(before, after)}`,
+          );
+        }
+      }
+      await drain(contender);
+      await stop(contender);
+    }
+  }
+  console.log(
+    `\nOverload (${quick ? 'quick' : 'full'}: ${seconds} s per step, ${repeat} round${repeat === 1 ? '' : 's'}${repeat > 1 ? ': median [min–max]' : ''}; critical CustomerPage, the rest sheddable ProductsBrowse; p99 from when a request was due)\n`,
+  );
+  console.log(
+    '| admission | critical share | offered | critical success | critical p99 (unloaded) | critical p99 in the BFF | sheddable served | of them degraded | sheddable p99 | mean limit | last round: shed critical/normal/sheddable |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const [name] of plans) {
+    for (const share of CRITICAL_SHARES) {
+      for (const factor of [2, 4]) {
+        const runs = steps.get(`${name}\u0000${share}\u0000${factor}`) ?? [];
+        if (!runs.length) continue;
+        const rate = rates.get(share)! * factor;
+        console.log(
+          `| ${name} | ${share * 100} % | ${factor}× (${Math.round(rate)}/s, sent ≤ ${Math.max(...runs.map((r) => r.lagP99)).toFixed(0)} ms late) | ${spread(
+            runs.map((r) => r.criticalSuccess),
+            1,
+            ' %',
+          )} | ${spread(
+            runs.map((r) => r.criticalP99),
+            0,
+            ' ms',
+          )} (${spread(
+            runs.map((r) => r.unloadedP99),
+            0,
+            ' ms',
+          )}) | ${runs.map((r) => r.serverP99).join(', ')} | ${spread(
+            runs.map((r) => r.sheddableServed),
+            1,
+            ' %',
+          )} | ${spread(
+            runs.map((r) => r.sheddableDegraded),
+            1,
+            ' %',
+          )} | ${spread(
+            runs.map((r) => r.sheddableP99),
+            0,
+            ' ms',
+          )} | ${spread(
+            runs.map((r) => r.meanLimit),
+            0,
+          )} | ${runs.at(-1)!.admission} |`,
         );
       }
     }
-    await drain(contender);
-    await stop(contender);
   }
-  console.log(
-    `\nOverload (${quick ? 'quick' : 'full'}: ${seconds} s per step; critical CustomerPage, the rest sheddable ProductsBrowse; p99 from when a request was due)\n`,
-  );
-  console.log(
-    '| admission | critical share | offered | critical success | critical p99 | critical p99 in the BFF | sheddable served | sheddable p99 | admission (critical/normal/sheddable) |',
-  );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const row of rows) console.log(row);
 } finally {
   for (const c of contenders) await stop(c);
   await agent.close();
