@@ -23,7 +23,8 @@
  * mean over each step (sampled every 250 ms).
  * `OVERLOAD_ONLY=<name>|<name>` runs only those contenders (with `OVERLOAD_RATE=<req/s>` instead of measuring
  * saturation); `OVERLOAD_PROF=<dir>` writes CPU profiles there. Every request has a 5 s client
- * timeout and at most 4000 are outstanding at once: the run is bounded in time and sockets.
+ * timeout and at most 4000 are outstanding at once, over 256 keep-alive connections
+ * (OVERLOAD_CONNECTIONS): the run is bounded in time and sockets.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -136,7 +137,14 @@ const sheddable = {
   body: JSON.stringify({ query: operation('web', 'ProductsBrowse').query, variables: operation('web', 'ProductsBrowse').variables }),
   headers: { 'content-type': 'application/json', 'x-apollo-operation-name': 'ProductsBrowse' },
 };
-const agent = new Agent({ connections: MAX_OUTSTANDING, pipelining: 1, headersTimeout: 5_000, bodyTimeout: 5_000 });
+// Keep-alive connections to the BFF, as a load balancer or sidecar in front of a replica keeps a
+// bounded pool; requests beyond them wait in the client, their latency still counted from when
+// they were due. With one connection per outstanding request (up to 4000, before session 13) the
+// client opened more connections the slower the BFF answered, and the BFF's one thread spent the
+// overload accepting them: rounds that collapsed (critical p99 4.7 s, sheddable served 33 % where
+// the others served 63–77 %). OVERLOAD_CONNECTIONS sets it.
+const CONNECTIONS = Number(process.env.OVERLOAD_CONNECTIONS ?? 256);
+const agent = new Agent({ connections: CONNECTIONS, pipelining: 1, headersTimeout: 5_000, bodyTimeout: 5_000 });
 
 /** One request; its latency counts from `due` (when an open loop meant to send it) if given. */
 async function send(url: string, isCritical: boolean, due?: number): Promise<Sample> {
@@ -346,9 +354,23 @@ try {
   const plans = all.filter(([n]) => !process.env.OVERLOAD_ONLY || process.env.OVERLOAD_ONLY.split('|').includes(n));
   // Steps by `contender\0share\0factor`, one entry per repetition.
   const steps = new Map<string, Step[]>();
-  // One saturation rate per mix for all contenders, the first contender's (the old cap's unless
-  // OVERLOAD_ONLY leaves it out), so all get the same offered load (OVERLOAD_RATE=<req/s> fixes it).
+  // One saturation rate per mix for all contenders, so all get the same offered load: the old
+  // cap's, each mix measured by a BFF of its own after the same 1 s warm-up, in one closed loop.
+  // A warmer process measures more (three in a row gave 1366, 1978 and 2159 answers/s; a mix
+  // measured after the other's overload steps, 1870 against 1326), and twice that is more than
+  // the client sharing these two cores can offer and read: every contender collapses alike.
+  // OVERLOAD_RATE=<req/s> fixes it instead.
   const rates = new Map<number, number>(CRITICAL_SHARES.map((share) => [share, Number(process.env.OVERLOAD_RATE ?? 0)]));
+  for (const share of CRITICAL_SHARES) {
+    if (rates.get(share)) continue;
+    const probe = await startBff('saturation', fixedCap, backends);
+    contenders.push(probe);
+    await saturation(probe.url, 16, 1, 0.2); // warm-up: compile, connect
+    rates.set(share, await saturation(probe.url, 32, seconds, share));
+    console.error(`saturation (static cap, ${share * 100} % critical, closed loop, 32 connections): ${rates.get(share)!.toFixed(0)} req/s`);
+    await drain(probe);
+    await stop(probe);
+  }
   for (let round = 0; round < repeat; round++) {
     // One contender at a time, stopped before the next starts: none shares the CPU with another.
     // Each round starts with a different one, so no contender always runs first or last.
@@ -358,12 +380,6 @@ try {
       contenders.push(contender);
       await saturation(contender.url, 16, 1, 0.2); // warm-up: compile, connect
       for (const share of CRITICAL_SHARES) {
-        if (!rates.get(share)) {
-          rates.set(share, await saturation(contender.url, 32, seconds, share));
-          console.error(
-            `saturation (${contender.name}, ${share * 100} % critical, closed loop, 32 connections): ${rates.get(share)!.toFixed(0)} req/s`,
-          );
-        }
         const rate = rates.get(share)!;
         await drain(contender);
         const idle = await offered(contender.url, Math.max(5, rate / 4), seconds, share);
