@@ -248,7 +248,7 @@ export function shedLoad(app: FastifyInstance, options: LoadShedderOptions): Loa
       });
       new Gauge({
         name: 'bff_admission_baseline_latency_seconds',
-        help: 'The latency the adaptive limit takes as normal (its long-run average of answered requests); 0 before any.',
+        help: 'The long-run average latency of answered requests, all classes together (the adaptive limit compares each class, whole or degraded, with its own); 0 before any.',
         registers,
         collect() {
           this.set((admission?.baselineLatencyMs ?? 0) / 1000);

@@ -45,7 +45,7 @@ export interface Admission {
   inFlightOf(priority: PriorityClass): number;
   /** The current concurrency limit. */
   readonly limit: number;
-  /** The latency (ms) the limit takes as normal: its long-run average; 0 before any sample. */
+  /** The long-run average latency (ms) of all answered requests (the limit keeps one per kind too); 0 before any sample. */
   readonly baselineLatencyMs: number;
   /** Whether the process is under pressure (with hysteresis; see `pressureOn`). */
   readonly pressure: boolean;

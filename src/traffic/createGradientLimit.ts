@@ -28,7 +28,7 @@ export interface GradientLimitOptions {
 export interface GradientLimit {
   /** Requests that may be in flight now (a whole number ≥ min). */
   readonly limit: number;
-  /** The long-run latency (ms) the recent one is compared with; 0 before any sample. */
+  /** The long-run latency (ms) of all samples together (each kind is compared with its own); 0 before any sample. */
   readonly longRttMs: number;
   /**
    * Records one finished request: `rttMs` it took, `inFlight` requests there were when it was
