@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startBackendsProcess, type BackendsProcess, type BackendStats } from '../fixtures/startBackends.js';
-import { holdRequests } from '../fixtures/holdRequests.js';
+import { holdRequests, untilHeld } from '../fixtures/holdRequests.js';
 import { metricValue } from '../fixtures/metricValue.js';
 import { operation } from '../fixtures/operations.js';
 import { gql, startBff, tokenFor, type GqlResponse, type RunningBff } from '../fixtures/startBffs.js';
@@ -54,7 +54,7 @@ test('at the limit, sheddable requests get 503 OVERLOADED before their body is r
   const hangUp = new AbortController();
   const holding = holdRequests(bff.url, 4, hangUp.signal);
   try {
-    while ((await backends.admin.stats()).reviews.calls < 4);
+    await untilHeld(holding, async () => (await backends.admin.stats()).reviews.calls >= 4);
 
     const before = calls(await backends.admin.stats());
     const burst = await Promise.all([

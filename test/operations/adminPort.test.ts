@@ -6,7 +6,7 @@ import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBac
 import { startBffProcess, type BffProcess } from '../fixtures/startBffProcess.js';
 import { gql, tokenFor } from '../fixtures/startBffs.js';
 import { refused } from '../fixtures/refused.js';
-import { holdRequests } from '../fixtures/holdRequests.js';
+import { holdRequests, untilHeld } from '../fixtures/holdRequests.js';
 
 // The admin (ops) port of a BFF process (issue 15 §5): probes with detail, /dependencies and
 // /metrics there, the public port keeping only the status; the admin port never shed, rate
@@ -166,7 +166,7 @@ test('with admission full the admin port is not shed; SIGTERM makes both ports u
   const held = holdRequests(bff.url, 4, hangUp.signal, { headers: { authorization: `Bearer ${token}` } });
   const settled = Promise.all(held);
   try {
-    while ((await backends.admin.stats()).reviews.calls < 4);
+    await untilHeld(held, async () => (await backends.admin.stats()).reviews.calls >= 4);
     const shed = await gql(bff.url, PRODUCT, { id: 'p-00009' }, { authorization: `Bearer ${token}` });
     assert.equal(shed.status, 503);
     assert.equal(shed.body.errors![0]!.extensions!.code, 'OVERLOADED');

@@ -4,7 +4,7 @@ import { metricValue } from '../fixtures/metricValue.js';
 import { operation } from '../fixtures/operations.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { gql, startBff, type RunningBff } from '../fixtures/startBffs.js';
-import { holdRequests } from '../fixtures/holdRequests.js';
+import { holdRequests, untilHeld } from '../fixtures/holdRequests.js';
 
 // Under pressure (the admission's signal), @criticality(level: LOW) fields resolve to null with
 // DEGRADED and make no backend call; the rest of the response is served.
@@ -41,7 +41,7 @@ test('under pressure, LOW fields are null with a path-tagged DEGRADED error and 
   let degraded;
   let stats;
   try {
-    while ((await backends.admin.stats()).reviews.calls < 2);
+    await untilHeld(holding, async () => (await backends.admin.stats()).reviews.calls >= 2);
     const before = await backends.admin.stats();
     degraded = await gql<{ product: Record<string, unknown> }>(web.url, page.query, page.variables);
     stats = await backends.admin.stats();
@@ -88,7 +88,7 @@ test('a list under pressure carries one DEGRADED error per field left out, with 
   let res;
   let before;
   try {
-    while ((await backends.admin.stats()).reviews.calls < 2);
+    await untilHeld(holding, async () => (await backends.admin.stats()).reviews.calls >= 2);
     before = (await metric()) ?? 0;
     const calls = await backends.admin.stats();
     res = await gql<{ products: { nodes: { id: string; title: string; stock: unknown }[] } }>(web.url, browse);
@@ -133,7 +133,7 @@ test('with TRAFFIC_DEGRADE=false the same pressure leaves LOW fields served (the
   const hangUp = new AbortController();
   const holding = holdRequests(steady.url, 2, hangUp.signal, { selection: 'reviewSummary { count }' });
   try {
-    while ((await backends.admin.stats()).reviews.calls < 2);
+    await untilHeld(holding, async () => (await backends.admin.stats()).reviews.calls >= 2);
     const before = await backends.admin.stats();
     const res = await gql<{ product: { stock: unknown } }>(
       steady.url,
