@@ -66,7 +66,10 @@ before(async () => {
   const { mkdirSync } = await import('node:fs');
   mkdirSync(join(dir, 'replica'));
   writeFileSync(replicaRules, JSON.stringify(rules(backends.urls.catalogV2)));
-  const env = { ROUTING_RULES_FILE: shared, ROUTING_TEST_KEYS: TEST_KEY, BREAKER_THRESHOLD: '1000' };
+  // TRAFFIC_LIMIT_INITIAL: a test below sends 12 requests at once to a fresh BFF; at the default
+  // initial limit of 20, 12 in flight is pressure (TRAFFIC_DEGRADE_AT 0.6) and LOW fields would
+  // be left out of answers that test checks for routing, not admission.
+  const env = { ROUTING_RULES_FILE: shared, ROUTING_TEST_KEYS: TEST_KEY, BREAKER_THRESHOLD: '1000', TRAFFIC_LIMIT_INITIAL: '100' };
   [mobile, web, replica, staff, customer] = await Promise.all([
     startBff('mobile', backends, env),
     startBff('web', backends, env),
