@@ -302,15 +302,14 @@ interface Step {
   lagP99: number;
 }
 
-/** Samples the contender's limit every 250 ms until `stop` is called: @returns their mean. */
+/** Samples the contender's limit every 250 ms until the returned function is called: it resolves to their mean. */
 function watchLimit(contender: Contender): () => Promise<number> {
   const limits: number[] = [];
   let running = true;
   const loop = (async () => {
     while (running) {
-      const text = await (await fetch(`${contender.adminOrigin}/metrics`)).text();
-      const match = /^bff_admission_limit(?:\{[^}]*\})? ([\d.e+-]+)$/m.exec(text);
-      if (match) limits.push(Number(match[1]));
+      const limit = (await admissionOf(contender)).get('bff_admission_limit');
+      if (limit !== undefined) limits.push(limit);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   })();
@@ -393,24 +392,23 @@ try {
           const after = await admissionOf(contender);
           const c = summary(samples, true);
           const s = summary(samples, false);
+          const admission = admissionDelta(before, after);
           const key = `${name}\u0000${share}\u0000${factor}`;
-          steps.set(key, [
-            ...(steps.get(key) ?? []),
-            {
-              criticalSuccess: c.success,
-              criticalP99: c.p99,
-              unloadedP99: unloaded,
-              serverP99: serverP99(before, after),
-              sheddableServed: s.success,
-              sheddableDegraded: s.degraded,
-              sheddableP99: s.p99,
-              meanLimit: limit,
-              admission: admissionDelta(before, after),
-              lagP99: samples.lagP99,
-            },
-          ]);
+          if (!steps.has(key)) steps.set(key, []);
+          steps.get(key)!.push({
+            criticalSuccess: c.success,
+            criticalP99: c.p99,
+            unloadedP99: unloaded,
+            serverP99: serverP99(before, after),
+            sheddableServed: s.success,
+            sheddableDegraded: s.degraded,
+            sheddableP99: s.p99,
+            meanLimit: limit,
+            admission,
+            lagP99: samples.lagP99,
+          });
           console.error(
-            `round ${round + 1}/${repeat}, ${name}, ${share * 100} %, ${factor}×: critical ${c.success.toFixed(1)} % (p99 ${c.p99.toFixed(0)} ms, unloaded ${unloaded.toFixed(0)}), sheddable ${s.success.toFixed(1)} % (${s.degraded.toFixed(1)} % degraded, p99 ${s.p99.toFixed(0)} ms), mean limit ${limit.toFixed(0)}; ${admissionDelta(before, after)}`,
+            `round ${round + 1}/${repeat}, ${name}, ${share * 100} %, ${factor}×: critical ${c.success.toFixed(1)} % (p99 ${c.p99.toFixed(0)} ms, unloaded ${unloaded.toFixed(0)}), sheddable ${s.success.toFixed(1)} % (${s.degraded.toFixed(1)} % degraded, p99 ${s.p99.toFixed(0)} ms), mean limit ${limit.toFixed(0)}; ${admission}`,
           );
         }
       }

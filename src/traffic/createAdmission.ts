@@ -51,6 +51,12 @@ export interface Admission {
   readonly pressure: boolean;
 }
 
+/**
+ * Pressure's default threshold (fraction of the limit in flight): below the default sheddable
+ * share (0.7), so fields are left out before whole requests are refused. TRAFFIC_DEGRADE_AT.
+ */
+export const DEFAULT_DEGRADE_AT = 0.6;
+
 /** The gradient limit's sample kind of each class's whole answers; +1 for its degraded ones. */
 const KIND_OF: Record<PriorityClass, number> = { critical: 0, normal: 2, sheddable: 4 };
 
@@ -69,7 +75,7 @@ export function createAdmission(options: AdmissionOptions, now: () => number = (
     const share = shares[priority];
     if (!(share > 0 && share <= 1)) throw new TypeError(`createAdmission: share of ${priority} must be in (0, 1], got ${share}`);
   }
-  const pressureOn = options.pressureOn ?? Math.min(0.6, shares.sheddable);
+  const pressureOn = options.pressureOn ?? Math.min(DEFAULT_DEGRADE_AT, shares.sheddable);
   const pressureOff = options.pressureOff ?? pressureOn * 0.8;
   if (!(pressureOn > 0 && pressureOn <= 1 && pressureOff > 0 && pressureOff <= pressureOn)) {
     throw new TypeError(`createAdmission: need 0 < pressureOff <= pressureOn <= 1, got ${pressureOff} and ${pressureOn}`);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isPriorityClass, type PriorityClass } from './PriorityClass.js';
+import { DEFAULT_DEGRADE_AT } from './createAdmission.js';
 
 /** Traffic control's settings (README, "Traffic control"; docs/configuration.md). */
 export interface TrafficSettings {
@@ -83,7 +84,7 @@ const schema = z.object({
   TRAFFIC_SHARE_SHEDDABLE: share.default(0.7),
   TRAFFIC_RETRY_AFTER_S: int(1, 3_600).default(1),
   TRAFFIC_DEGRADE: bool.default(true),
-  TRAFFIC_DEGRADE_AT: share.default(0.6),
+  TRAFFIC_DEGRADE_AT: share.default(DEFAULT_DEGRADE_AT),
   TRAFFIC_CRITICAL_WAIT_MS: int(0, 60_000).default(2_000),
   TRAFFIC_CRITICAL_QUEUE: int(1, 100_000).default(256),
   RATE_LIMIT_REPLICAS: int(1, 1_000).default(1),
