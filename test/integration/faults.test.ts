@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import { once } from 'node:events';
 import { after, before, beforeEach, test } from 'node:test';
 import { operation } from '../fixtures/operations.js';
+import { DEAD_PORT } from '../fixtures/deadPort.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { gql, startBff, tokenFor, type GqlResponse, type RunningBff } from '../fixtures/startBffs.js';
 
@@ -40,17 +39,8 @@ function assertFieldErrors(res: GqlResponse, code: string, upstream: string, fie
   }
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
 test('inventory down (nothing listening): stock is null, everything else arrives', async () => {
-  const bff = await startBff('web', backends, { INVENTORY_ADDR: `127.0.0.1:${await closedPort()}` });
+  const bff = await startBff('web', backends, { INVENTORY_ADDR: `127.0.0.1:${DEAD_PORT}` });
   try {
     const res = await table(bff);
     assertFieldErrors(res, 'UPSTREAM_UNAVAILABLE', 'inventory', 'stock');

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer as createNetServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
 import { createBffWeb } from '../../bff-web/createBffWeb.js';
 import { loadConfig } from '../../src/config/loadConfig.js';
 import type { BffServer } from '../../src/server/createServer.js';
+import { DEAD_PORT } from '../fixtures/deadPort.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { backendEnv, gql } from '../fixtures/startBffs.js';
 import { operation } from '../fixtures/operations.js';
@@ -169,12 +168,7 @@ test('/healthz is trivial; /readyz is 200 with its checks, and stays 200 with a 
   assert.deepEqual(Object.keys(deps.backends).sort(), [...webProfile.backends].sort());
 
   // A port nobody listens on: the catalog is down, its breaker opens at the first failure.
-  const probe = createNetServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const deadPort = (probe.address() as { port: number }).port;
-  probe.close();
-  await once(probe, 'close');
-  const broken = await startWeb({ CATALOG_URL: `http://127.0.0.1:${deadPort}`, BREAKER_THRESHOLD: '1', UPSTREAM_RETRIES: '0' });
+  const broken = await startWeb({ CATALOG_URL: `http://127.0.0.1:${DEAD_PORT}`, BREAKER_THRESHOLD: '1', UPSTREAM_RETRIES: '0' });
   const failed = await gql(broken.url, PRODUCT, { id: 'p-00042' });
   assert.equal(failed.body.errors?.[0]?.extensions?.code, 'UPSTREAM_UNAVAILABLE');
   assert.equal((await fetch(`${broken.origin}/readyz`)).status, 200, 'a backend outage never gates readiness');

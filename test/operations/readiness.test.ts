@@ -4,9 +4,8 @@
  * replicas out of rotation at once). Their state is reported on /dependencies and /metrics.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer as createNetServer } from 'node:net';
 import { after, before, test } from 'node:test';
+import { DEAD_PORT } from '../fixtures/deadPort.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { gql, startBff, type RunningBff } from '../fixtures/startBffs.js';
 import { requireRedis, startRedis, type RedisProcess } from '../fixtures/startRedis.js';
@@ -24,16 +23,6 @@ after(async () => {
   await backends?.stop();
 });
 
-/** A port on 127.0.0.1 that nobody listens on: a stopped backend. */
-async function deadPort(): Promise<number> {
-  const probe = createNetServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const port = (probe.address() as { port: number }).port;
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
-
 interface Report {
   ok: boolean;
   backends: Record<string, { ok: boolean; detail: string }>;
@@ -47,7 +36,7 @@ test('with inventory and Redis stopped, /readyz is 200 and /graphql serves parti
   redis = await startRedis();
   const web = await startBff('web', backends, {
     REDIS_URL: redis.url,
-    INVENTORY_ADDR: `127.0.0.1:${await deadPort()}`,
+    INVENTORY_ADDR: `127.0.0.1:${DEAD_PORT}`,
     BREAKER_THRESHOLD: '1',
     UPSTREAM_RETRIES: '0',
   });
@@ -91,7 +80,7 @@ test('with inventory and Redis stopped, /readyz is 200 and /graphql serves parti
 });
 
 test('/readyz is 503 only for this process: a key set never loaded', async () => {
-  const web = await startBff('web', backends, { JWKS_URL: `http://127.0.0.1:${await deadPort()}/jwks.json` });
+  const web = await startBff('web', backends, { JWKS_URL: `http://127.0.0.1:${DEAD_PORT}/jwks.json` });
   bffs.push(web);
   const res = await fetch(`${web.adminOrigin}/readyz`);
   assert.equal(res.status, 503);
