@@ -108,6 +108,8 @@ export function shedLoad(app: FastifyInstance, options: LoadShedderOptions): Loa
       const now = performance.eventLoopUtilization();
       utilization = performance.eventLoopUtilization(now, last).utilization;
       last = now;
+      // Once per window: the limit shrinks by a tenth per window the loop was saturated.
+      if (admission && maxUtilization !== undefined && utilization > maxUtilization) admission.backOff();
     }, options.eluWindowMs ?? 100);
     sampler.unref();
   }

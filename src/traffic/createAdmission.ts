@@ -49,6 +49,8 @@ export interface Admission {
   readonly baselineLatencyMs: number;
   /** Whether the process is under pressure (with hysteresis; see `pressureOn`). */
   readonly pressure: boolean;
+  /** Shrinks the limit by a tenth: the caller measured the process saturated (GradientLimit.backOff). */
+  backOff(): void;
 }
 
 /**
@@ -142,6 +144,9 @@ export function createAdmission(options: AdmissionOptions, now: () => number = (
     },
     get pressure() {
       return pressure;
+    },
+    backOff() {
+      gradient.backOff();
     },
   };
 }

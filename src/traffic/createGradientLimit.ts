@@ -18,9 +18,10 @@ export interface GradientLimitOptions {
   longWindow?: number;
   /**
    * Whether the process is saturated now (its event loop busy beyond a bound). Checked at each
-   * update: while it says so the limit shrinks by a tenth and does not grow, whatever latency
-   * says. Latency alone cannot see it: in a single-threaded server, requests that wait to be read
-   * and the work of refusing them are outside every admitted request's time. Default: never.
+   * update: while it says so the limit does not grow, whatever latency says; the caller shrinks
+   * it once per measurement of that bound (`backOff`). Latency alone cannot see it: in a
+   * single-threaded server, requests that wait to be read and the work of refusing them are
+   * outside every admitted request's time. Default: never.
    */
   saturated?: () => boolean;
 }
@@ -36,6 +37,8 @@ export interface GradientLimit {
    * compared only with that kind's own long-run latency (see createGradientLimit).
    */
   addSample(rttMs: number, inFlight: number, kind?: number): void;
+  /** Shrinks the limit by a tenth (not below `min`): the caller measured saturation once (see `saturated`). */
+  backOff(): void;
 }
 
 /** How many kinds of request `addSample` tells apart. */
@@ -108,10 +111,7 @@ export function createGradientLimit(options: GradientLimitOptions = {}): Gradien
     for (let kind = 0; kind < SAMPLE_KINDS; kind++) {
       if (kindCount[kind]! > 0) learn(kind, kindRtt[kind]! / kindCount[kind]!);
     }
-    if (saturated?.()) {
-      estimate = Math.max(min, estimate * 0.9);
-      return;
-    }
+    if (saturated?.()) return;
     if (inFlight < estimate / 2) return;
     const gradient = Math.max(0.5, Math.min(1, (tolerance * expectedRtt) / shortRtt));
     const next = estimate * gradient + Math.sqrt(estimate);
@@ -124,6 +124,9 @@ export function createGradientLimit(options: GradientLimitOptions = {}): Gradien
     },
     get longRttMs() {
       return longRtt[ALL]!;
+    },
+    backOff() {
+      estimate = Math.max(min, estimate * 0.9);
     },
     addSample(rttMs, inFlight, kind = 0) {
       if (!(Number.isInteger(kind) && kind >= 0 && kind < SAMPLE_KINDS))

@@ -15,7 +15,7 @@ export interface TrafficSettings {
   /**
    * The adaptive concurrency limit's bounds; `max` 0 turns admission control off.
    * `maxUtilization`: while the event loop is busier than this (0..1, over 100 ms windows) the
-   * limit shrinks, whatever latency says (TRAFFIC_LIMIT_MAX_ELU; undefined: latency only).
+   * limit does not grow and shrinks a tenth per window over it, whatever latency says (TRAFFIC_LIMIT_MAX_ELU; undefined: latency only).
    */
   limit: { initial: number; min: number; max: number; maxUtilization?: number };
   /** Fractions of the limit that normal and sheddable requests may fill (critical: all of it). */

@@ -191,3 +191,34 @@ test('a saturated event loop (utilization over the threshold) sheds, and recover
   assertShed(await gql(bff.url, PRODUCT, { id: 'p-00001' }));
   assert.equal((await untilServed(bff)).status, 200);
 });
+
+test('TRAFFIC_LIMIT_MAX_ELU: a saturated stretch of the event loop shrinks the limit once per measured window, with no request in between', async () => {
+  const bff = await startBff('web', backends, { TRAFFIC_LIMIT_MAX_ELU: '0.7', TRAFFIC_LIMIT_INITIAL: '100', TRAFFIC_LIMIT_MIN: '10' });
+  bffs.push(bff);
+  const limit = async (): Promise<number> => {
+    const value = await metricValue(bff.adminOrigin, 'bff_admission_limit', { bff: 'web' });
+    assert.ok(value !== undefined, 'bff_admission_limit is exported');
+    return value;
+  };
+  // A cold BFF can be over the threshold while it loads: its limit may have shrunk already. Take
+  // the limit once a window has passed idle (the sampler's next reading is below 0.7 then).
+  let before = await limit();
+  for (let i = 0; i < 600 && before < 100; i++) {
+    await delay(100);
+    const now = await limit();
+    if (now === before) break;
+    before = now;
+  }
+  // Half a second of CPU-bound work in this process (the BFF's): the 100 ms sampler is late and
+  // then reads one saturated window. With no request answered meanwhile, only that reading can
+  // shrink the limit (the old per-update check needed ten answers to move it at all).
+  const until = performance.now() + 500;
+  while (performance.now() < until);
+  let after = await limit();
+  for (let i = 0; i < 200 && after === before; i++) {
+    await delay(20);
+    after = await limit();
+  }
+  assert.ok(after < before, `the limit shrank after a saturated window (${before} -> ${after})`);
+  assert.ok(after >= Math.floor(before * 0.9 ** 3), `by a tenth per window read, not to the floor at once (${before} -> ${after})`);
+});
