@@ -5,6 +5,7 @@ import type { UpstreamCallEvent } from '../../src/observability/channels.js';
 import { operation } from '../fixtures/operations.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { gql, startBff, tokenFor, type RunningBff } from '../fixtures/startBffs.js';
+import { untilHeld } from '../fixtures/holdRequests.js';
 
 // A client that hangs up stops its request's backend calls, and its impatience is not held
 // against the backend: the circuit breaker does not count cancelled calls.
@@ -45,7 +46,7 @@ test('a client hanging up cancels the backend call, and the breaker stays closed
     body: JSON.stringify({ query: operation('web', 'OrdersTable').query, variables: { first: 10 } }),
   }).catch((error: unknown) => error);
   // Hang up once the backend has the call.
-  while ((await backends.admin.stats()).orders.calls === 0) await new Promise((resolve) => setImmediate(resolve));
+  await untilHeld([request], async () => (await backends.admin.stats()).orders.calls > 0);
   client.abort();
   await request;
 

@@ -4,6 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { startBackendsProcess, type BackendsProcess, type BackendStats } from '../fixtures/startBackends.js';
 import { holdRequests, untilHeld } from '../fixtures/holdRequests.js';
 import { metricValue } from '../fixtures/metricValue.js';
+import { until } from '../fixtures/until.js';
 import { operation } from '../fixtures/operations.js';
 import { gql, startBff, tokenFor, type GqlResponse, type RunningBff } from '../fixtures/startBffs.js';
 
@@ -94,7 +95,11 @@ test('at the limit, sheddable requests get 503 OVERLOADED before their body is r
     await backends.admin.faults({ reviews: {} });
   }
   // The slots are free again once the held requests are gone.
-  while ((await metricValue(bff.adminOrigin, 'bff_in_flight_requests', { bff: 'web' })) !== 0);
+  await until(
+    'no request in flight',
+    () => metricValue(bff.adminOrigin, 'bff_in_flight_requests', { bff: 'web' }),
+    (n) => n === 0,
+  );
   assert.equal((await gql(bff.url, PRODUCT, { id: 'p-00009' })).status, 200);
 });
 
@@ -132,10 +137,14 @@ test('a critical request that finds the limit full waits for the next free slot,
   );
   try {
     // Held: both of bff's slots and one of impatient's (its second is filled below).
-    while ((await backends.admin.stats()).orders.calls < 3);
+    await untilHeld(holding, async () => (await backends.admin.stats()).orders.calls >= 3);
 
     const waiter = gql(bff.url, page.query, page.variables, { ...staff, 'x-apollo-operation-name': 'CustomerPage' });
-    while ((await metricValue(bff.adminOrigin, 'bff_admission_waiting', { bff: 'web' })) !== 1);
+    await until(
+      'one critical request waiting',
+      () => metricValue(bff.adminOrigin, 'bff_admission_waiting', { bff: 'web' }),
+      (n) => n === 1,
+    );
     // The queue holds one: the next critical request is refused at once, and so is a sheddable one.
     assertShed(await gql(bff.url, page.query, page.variables, { ...staff, 'x-apollo-operation-name': 'CustomerPage' }));
     assertShed(await gql(bff.url, PRODUCT, { id: 'p-00009' }));
@@ -158,7 +167,11 @@ test('a critical request that finds the limit full waits for the next free slot,
         (error: unknown) => error,
       ),
     );
-    while ((await metricValue(impatient.adminOrigin, 'bff_admission_in_flight', { class: 'critical', bff: 'web' })) !== 2);
+    await until(
+      'two critical requests in flight',
+      () => metricValue(impatient.adminOrigin, 'bff_admission_in_flight', { class: 'critical', bff: 'web' }),
+      (n) => n === 2,
+    );
     assertShed(await gql(impatient.url, page.query, page.variables, { ...staff, 'x-apollo-operation-name': 'CustomerPage' }));
     assert.equal(await metricValue(impatient.adminOrigin, 'bff_admission_wait_timeouts_total', { bff: 'web' }), 1);
   } finally {

@@ -7,6 +7,7 @@ import { startBffProcess, type BffProcess } from '../fixtures/startBffProcess.js
 import { gql, tokenFor } from '../fixtures/startBffs.js';
 import { refused } from '../fixtures/refused.js';
 import { holdRequests, untilHeld } from '../fixtures/holdRequests.js';
+import { until } from '../fixtures/until.js';
 
 // The admin (ops) port of a BFF process (issue 15 §5): probes with detail, /dependencies and
 // /metrics there, the public port keeping only the status; the admin port never shed, rate
@@ -179,8 +180,11 @@ test('with admission full the admin port is not shed; SIGTERM makes both ports u
 
     bff.child.kill('SIGTERM');
     await bff.waitForLine((line) => line.signal === 'SIGTERM');
-    let adminReady = await fetch(`${bff.adminOrigin}/readyz`);
-    while (adminReady.status !== 503) adminReady = await fetch(`${bff.adminOrigin}/readyz`);
+    const adminReady = await until(
+      'the admin /readyz to say 503',
+      () => fetch(`${bff.adminOrigin}/readyz`),
+      (res) => res.status === 503,
+    );
     assert.deepEqual(await adminReady.json(), { ready: false, status: 'shutting_down', checks: {} });
     // The public port is closing: a probe there is refused, or answered 503 while it still accepts.
     const publicReady = await fetch(`${bff.origin}/readyz`).then(
@@ -188,7 +192,7 @@ test('with admission full the admin port is not shed; SIGTERM makes both ports u
       () => 'refused' as const,
     );
     if (publicReady !== 'refused') assert.equal(publicReady.status, 503, publicReady.body);
-    while (!(await refused(bff.origin)));
+    await until('the public port to refuse connections', () => refused(bff.origin), Boolean);
     // The drain is visible where the orchestrator and Prometheus look.
     const draining = await fetch(`${bff.adminOrigin}/metrics`);
     assert.equal(draining.status, 200);

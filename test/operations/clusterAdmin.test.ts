@@ -3,6 +3,8 @@ import { after, before, test } from 'node:test';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { startBffProcess, type BffProcess } from '../fixtures/startBffProcess.js';
 import { refused } from '../fixtures/refused.js';
+import { until } from '../fixtures/until.js';
+import { untilHeld } from '../fixtures/holdRequests.js';
 
 // Cluster mode (BFF_WORKERS > 1): the primary holds the admin port and answers for every
 // worker, so one scrape sees the pod's totals and one probe every worker's readiness.
@@ -98,10 +100,13 @@ test('SIGTERM: the primary answers 503 shutting_down while the workers drain, an
     (error: unknown) => error,
   );
   try {
-    while ((await backends.admin.stats()).reviews.calls < 1);
+    await untilHeld([held], async () => (await backends.admin.stats()).reviews.calls >= 1);
     bff.child.kill('SIGTERM');
-    let ready = await fetch(`${bff.adminOrigin}/readyz`);
-    while (ready.status !== 503) ready = await fetch(`${bff.adminOrigin}/readyz`);
+    const ready = await until(
+      'the admin /readyz to say 503',
+      () => fetch(`${bff.adminOrigin}/readyz`),
+      (res) => res.status === 503,
+    );
     assert.equal(((await ready.json()) as { status: string }).status, 'shutting_down');
     // A worker is still draining its held request; the admin port still answers.
     assert.equal(await Promise.race([held.then(() => 'done'), Promise.resolve('pending')]), 'pending');

@@ -8,6 +8,7 @@ import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBac
 import { startBffProcess, type BffProcess } from '../fixtures/startBffProcess.js';
 import { gql } from '../fixtures/startBffs.js';
 import { refused } from '../fixtures/refused.js';
+import { until } from '../fixtures/until.js';
 
 // The BFF as a process: its entry point, its signals, its exit codes.
 
@@ -48,7 +49,11 @@ test('SIGTERM: new connections are refused, in-flight requests finish with 200, 
     const ids = ['p-00001', 'p-00002', 'p-00003', 'p-00004'];
     const inFlight = ids.map((id) => gql(bff.url, `query Slow($id: ID!) { product(id: $id) { id title } }`, { id }));
     // Every request has reached the (slow) catalog backend: all of them are in flight.
-    while ((await backends.admin.stats()).catalog.calls < ids.length);
+    await until(
+      'every request at the catalog backend',
+      async () => (await backends.admin.stats()).catalog.calls,
+      (n) => n >= ids.length,
+    );
 
     bff.child.kill('SIGTERM');
     await bff.waitForLine((line) => line.signal === 'SIGTERM');

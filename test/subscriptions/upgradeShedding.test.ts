@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { metricValue } from '../fixtures/metricValue.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { gql, startBff, tokenFor, type RunningBff } from '../fixtures/startBffs.js';
+import { until } from '../fixtures/until.js';
 
 // Load shedding covers new subscription connections: while the process sheds GraphQL requests,
 // a WebSocket upgrade is refused with 503 and the JSON error body before the handshake
@@ -53,7 +54,11 @@ test('while GraphQL requests are shed, WebSocket upgrades and SSE streams get 50
   await backends.admin.faults({ catalog: { latencyMs: 1500 } });
   // One request in flight fills SHED_MAX_IN_FLIGHT=1.
   const held = gql(bff.url, PRODUCT, { id: 'p-00001' });
-  while ((await backends.admin.stats()).catalog.calls < 1);
+  await until(
+    'the held request at the catalog backend',
+    async () => (await backends.admin.stats()).catalog.calls,
+    (n) => n >= 1,
+  );
 
   const refused = await upgrade(bff.url);
   assert.notEqual(refused, 'open', 'the handshake did not complete');

@@ -5,6 +5,7 @@ import { operation } from '../fixtures/operations.js';
 import { startBackendsProcess, type BackendsProcess } from '../fixtures/startBackends.js';
 import { gql, startBff, type RunningBff } from '../fixtures/startBffs.js';
 import { holdRequests, untilHeld } from '../fixtures/holdRequests.js';
+import { until } from '../fixtures/until.js';
 
 // Under pressure (the admission's signal), @criticality(level: LOW) fields resolve to null with
 // DEGRADED and make no backend call; the rest of the response is served.
@@ -70,7 +71,11 @@ test('under pressure, LOW fields are null with a path-tagged DEGRADED error and 
   );
 
   // The held requests gone, pressure is off (below 0.56 of the limit): the fields are served.
-  while ((await metricValue(web.adminOrigin, 'bff_in_flight_requests', { bff: 'web' })) !== 0);
+  await until(
+    'no request in flight',
+    () => metricValue(web.adminOrigin, 'bff_in_flight_requests', { bff: 'web' }),
+    (n) => n === 0,
+  );
   const served = await gql<{ product: Record<string, unknown> }>(web.url, page.query, page.variables);
   assert.equal(served.body.errors, undefined, JSON.stringify(served.body.errors));
   assert.ok(Array.isArray(served.body.data!.product.reviews));

@@ -6,6 +6,7 @@ import { operation } from '../fixtures/operations.js';
 import { startBackendsProcess, type BackendsProcess, type BackendStats } from '../fixtures/startBackends.js';
 import { gql, startBff, tokenFor, type GqlResponse, type RunningBff } from '../fixtures/startBffs.js';
 import { requireRedis, startRedis, type RedisProcess } from '../fixtures/startRedis.js';
+import { until } from '../fixtures/until.js';
 
 // Cost-weighted limits, per-operation budgets, usage plans, refusals per IP and the insurance
 // limiter, on real BFFs (and a real redis-server where replicas share counts).
@@ -184,7 +185,13 @@ test('with Redis gone, each replica holds the limit divided by the replica count
   await redis.stop();
   // The client learns of the closed socket asynchronously: wait until /dependencies says so.
   type Report = { redis: { ok: boolean } };
-  for (const bff of [a, b]) while (((await (await fetch(`${bff.adminOrigin}/dependencies`)).json()) as Report).redis.ok);
+  for (const bff of [a, b]) {
+    await until(
+      'the Redis outage in /dependencies',
+      async () => ((await (await fetch(`${bff.adminOrigin}/dependencies`)).json()) as Report).redis,
+      (redis) => !redis.ok,
+    );
+  }
   for (const bff of [a, b]) {
     assert.equal((await gql(bff.url, PRODUCT, { id: 'p-00001' })).status, 200);
     assert.equal((await gql(bff.url, PRODUCT, { id: 'p-00001' })).status, 200);
