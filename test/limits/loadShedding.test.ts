@@ -225,8 +225,8 @@ test('TRAFFIC_LIMIT_MAX_ELU: a saturated stretch of the event loop shrinks the l
   // Half a second of CPU-bound work in this process (the BFF's): the 100 ms sampler is late and
   // then reads one saturated window. With no request answered meanwhile, only that reading can
   // shrink the limit (the old per-update check needed ten answers to move it at all).
-  const until = performance.now() + 500;
-  while (performance.now() < until);
+  const busyUntil = performance.now() + 500;
+  while (performance.now() < busyUntil);
   let after = await limit();
   for (let i = 0; i < 200 && after === before; i++) {
     await delay(20);

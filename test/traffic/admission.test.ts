@@ -72,21 +72,19 @@ test('a change in the mix of kinds is not queueing: each kind is compared with i
     [4, 2],
   ];
   const mostlyCritical: [number, number][] = [...Array.from({ length: 9 }, (): [number, number] => [0, 50]), [4, 2]];
-  feedMix(byKind, 3_000, half, 1_000);
-  feedMix(
-    oneNorm,
-    3_000,
-    half.map(([, rtt]) => [0, rtt]),
-    1_000,
-  );
+  // The same samples to both; the one-norm twin sees every sample as one kind.
+  const feedBoth = (n: number, mix: [number, number][]): void => {
+    feedMix(byKind, n, mix, 1_000);
+    feedMix(
+      oneNorm,
+      n,
+      mix.map(([, rtt]) => [0, rtt]),
+      1_000,
+    );
+  };
+  feedBoth(3_000, half);
   const [a, b] = [byKind.limit, oneNorm.limit];
-  feedMix(byKind, 100, mostlyCritical, 1_000);
-  feedMix(
-    oneNorm,
-    100,
-    mostlyCritical.map(([, rtt]) => [0, rtt]),
-    1_000,
-  );
+  feedBoth(100, mostlyCritical);
   assert.ok(byKind.limit >= a, `per kind, the limit holds (${a} -> ${byKind.limit})`);
   assert.ok(oneNorm.limit < b, `with one norm it shrinks (${b} -> ${oneNorm.limit})`);
   // Every kind slower than its norm is queueing, whatever the mix.
